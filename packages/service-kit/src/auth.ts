@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT, importPKCS8, importSPKI, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
+import { unauthenticated } from './errors.ts';
+
+export const ROLES = ['ADMIN', 'MANAGER', 'ACCOUNTANT', 'WORKER'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+/** Who is calling, as proven by a verified token. */
+export interface Viewer {
+  userId: string;
+  role: Role;
+}
+
+const ALG = 'ES256';
+const ISSUER = 'ates';
+const AUDIENCE = 'ates';
+
+export interface KeyFiles {
+  privateKeyPath: string;
+  publicKeyPath: string;
+}
+
+export function devKeyFiles(dataDir: string): KeyFiles {
+  const dir = path.join(dataDir, 'keys');
+  return { privateKeyPath: path.join(dir, 'jwt-private.pem'), publicKeyPath: path.join(dir, 'jwt-public.pem') };
+}
+
+/**
+ * Development keys, made once under the data directory. Safe when several processes race:
+ * the pair is written to a temporary directory and renamed into place atomically.
+ */
+export function ensureDevKeys(dataDir: string): KeyFiles {
+  const files = devKeyFiles(dataDir);
+  if (fs.existsSync(files.publicKeyPath) && fs.existsSync(files.privateKeyPath)) return files;
+  const dir = path.dirname(files.publicKeyPath);
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(path.dirname(dir), '.keys-'));
+  const { publicKey, privateKey } = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  fs.writeFileSync(path.join(tmp, 'jwt-private.pem'), privateKey, { mode: 0o600 });
+  fs.writeFileSync(path.join(tmp, 'jwt-public.pem'), publicKey);
+  try {
+    fs.renameSync(tmp, dir);
+  } catch (error) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    // Another process won the race; its keys are as good as ours.
+    if (!fs.existsSync(files.publicKeyPath)) throw error;
+  }
+  return files;
+}
+
+/** A key setting is either PEM text or a path to a PEM file. */
+export function readPem(value: string): string {
+  return value.includes('-----BEGIN') ? value : fs.readFileSync(value, 'utf8');
+}
+
+export class TokenVerifier {
+  private constructor(private readonly key: CryptoKey) {}
+
+  static async fromPem(publicKeyPem: string): Promise<TokenVerifier> {
+    return new TokenVerifier(await importSPKI(publicKeyPem, ALG));
+  }
+
+  /** Verifies signature, algorithm, issuer, audience and expiry; anything wrong is UNAUTHENTICATED. */
+  async verify(token: string): Promise<Viewer> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALG],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw unauthenticated('Invalid token claims');
+      return { userId: payload.sub, role: payload.role };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired: log in again');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('Invalid token');
+      throw error;
+    }
+  }
+
+  /**
+   * Reads `Authorization: Bearer <token>`. No header → anonymous (null); a header that is not a
+   * valid token → UNAUTHENTICATED, so a client with a stale token learns it at once.
+   */
+  async viewerFromHeader(header: string | undefined | null): Promise<Viewer | null> {
+    if (header === undefined || header === null || header.trim() === '') return null;
+    const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (!match?.[1]) throw unauthenticated('Malformed Authorization header: expected "Bearer <token>"');
+    return this.verify(match[1]);
+  }
+}
+
+export class TokenSigner {
+  private constructor(
+    private readonly key: CryptoKey,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  static async fromPem(privateKeyPem: string, ttlSeconds: number): Promise<TokenSigner> {
+    return new TokenSigner(await importPKCS8(privateKeyPem, ALG), ttlSeconds);
+  }
+
+  async sign(viewer: Viewer, now: Date): Promise<string> {
+    const iat = Math.floor(now.getTime() / 1000);
+    return new SignJWT({ role: viewer.role })
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(viewer.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.ttlSeconds)
+      .sign(this.key);
+  }
+}

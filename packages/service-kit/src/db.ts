@@ -1,0 +1,84 @@
+import postgres, { type Sql } from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+
+export type { Sql };
+
+/** Splits `postgres://host/db` into the server URL (database `postgres`) and the database name. */
+export function splitDatabaseUrl(url: string): { serverUrl: string; database: string } {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!database) throw new Error(`Database URL has no database name: ${url}`);
+  parsed.pathname = '/postgres';
+  return { serverUrl: parsed.toString(), database };
+}
+
+export function withDatabase(serverUrl: string, database: string): string {
+  const parsed = new URL(serverUrl);
+  parsed.pathname = `/${encodeURIComponent(database)}`;
+  return parsed.toString();
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** Creates the database of `url` unless it exists (concurrent creators are fine). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { serverUrl, database } = splitDatabaseUrl(url);
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`select 1 from pg_database where datname = ${database}`;
+    if (rows.length > 0) return;
+    try {
+      await sql.unsafe(`create database ${quoteIdent(database)}`);
+    } catch (error) {
+      // 42P04 duplicate_database, 23505: a concurrent creator won.
+      const code = (error as { code?: string }).code;
+      if (code !== '42P04' && code !== '23505') throw error;
+    }
+  } finally {
+    await sql.end();
+  }
+}
+
+export async function dropDatabase(url: string): Promise<void> {
+  const { serverUrl, database } = splitDatabaseUrl(url);
+  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`drop database if exists ${quoteIdent(database)} with (force)`);
+  } finally {
+    await sql.end();
+  }
+}
+
+export interface Database<Schema extends Record<string, unknown>> {
+  sql: Sql;
+  db: PostgresJsDatabase<Schema>;
+  close(): Promise<void>;
+}
+
+export function connectDatabase<Schema extends Record<string, unknown>>(
+  url: string,
+  schema: Schema,
+  options: { max?: number; applicationName?: string } = {},
+): Database<Schema> {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: options.applicationName ?? 'ates' },
+  });
+  const db = drizzle(sql, { schema });
+  return { sql, db, close: () => sql.end({ timeout: 5 }) };
+}
+
+/** Applies the drizzle-kit migrations in `folder` (idempotent; serialized by drizzle's lock table). */
+export async function applyMigrations(url: string, folder: string): Promise<void> {
+  await ensureDatabase(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    // Two services starting at once must not run the same migration twice.
+    await sql`select pg_advisory_lock(hashtext('ates.migrations'))`;
+    await migrate(drizzle(sql), { migrationsFolder: folder });
+  } finally {
+    await sql.end();
+  }
+}

@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The repository root (packages/service-kit/src → ../../..). */
+export const repoRoot = path.resolve(import.meta.dirname, '../../..');
+
+export class EnvError extends Error {
+  constructor(
+    readonly service: string,
+    readonly problems: string[],
+  ) {
+    super(`${service}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+/**
+ * Parses a service's environment with a zod schema. Every problem is reported at once
+ * (not just the first), each naming its variable.
+ */
+export function parseEnv<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  source: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(root)';
+    return `${name}: ${issue.message}`;
+  });
+  throw new EnvError(service, problems);
+}
+
+/** Empty strings count as unset, so `FOO=` in a shell falls back to the default. */
+export const optionalString = () =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+export const commonEnv = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ATES_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  ATES_JWT_PUBLIC_KEY: optionalString(),
+};
+
+/** The base connection string without a database name, e.g. for creating databases. */
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';

@@ -1,0 +1,61 @@
+import net from 'node:net';
+import postgres from 'postgres';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { TEST_DB_PREFIX, TEST_NS_PREFIX, shortId } from './names.ts';
+import { testPostgresUrl, testNatsUrl } from './services.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testRunId: string;
+  }
+}
+
+function reachable(url: string, fallbackPort: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: hostname, port: Number(port || fallbackPort) });
+    socket.setTimeout(2000);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Sweeps what this run's test files left (a file that crashed before its own cleanup). */
+async function sweep(runId: string): Promise<void> {
+  const sql = postgres(testPostgresUrl(), { max: 1, onnotice: () => {} });
+  try {
+    const dbs = await sql<{ datname: string }[]>`
+      select datname from pg_database where datname like ${`${TEST_DB_PREFIX}${runId}_%`}`;
+    for (const { datname } of dbs) await sql.unsafe(`drop database if exists "${datname}" with (force)`);
+  } finally {
+    await sql.end();
+  }
+  const nc = await connect({ servers: testNatsUrl() });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const prefix = `${TEST_NS_PREFIX}${runId}`.toUpperCase();
+    for await (const info of jsm.streams.list()) {
+      if (info.config.name.startsWith(prefix)) await jsm.streams.delete(info.config.name);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+export default async function setup({ provide }: { provide: (key: 'testRunId', value: string) => void }) {
+  const problems: string[] = [];
+  if (!(await reachable(testPostgresUrl(), 5432))) problems.push(`PostgreSQL is not reachable at ${testPostgresUrl()}`);
+  if (!(await reachable(testNatsUrl(), 4222))) problems.push(`NATS is not reachable at ${testNatsUrl()}`);
+  if (problems.length > 0) {
+    throw new Error(
+      `${problems.join('; ')}. Start them (see README → Running the tests) or set ATES_TEST_POSTGRES_URL / ATES_TEST_NATS_URL.`,
+    );
+  }
+  const runId = shortId(3);
+  provide('testRunId', runId);
+  return async () => {
+    await sweep(runId);
+  };
+}

@@ -1,0 +1,3 @@
+export * from './names.ts';
+export * from './services.ts';
+export * from './isolation.ts';

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One runner for the whole workspace. Each test file owns its databases and NATS stream
+// prefix (see packages/testing), so files run in parallel against the real services.
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'ui/**', 'bench/**', '.data/**'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    teardownTimeout: 30_000,
+    reporters: process.env.CI ? ['default'] : ['default'],
+    globalSetup: ['packages/testing/src/global-setup.ts'],
+  },
+});
