@@ -4,7 +4,10 @@ import {
   type ApolloServerPlugin,
   type BaseContext,
 } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { makeFormatError } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -32,6 +35,11 @@ export function createApolloServer<Ctx extends BaseContext>(
     formatError: makeFormatError(options.logger),
     validationRules: options.validationRules ?? [],
     logger: options.logger,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...((options.plugins ?? []) as ApolloServerPlugin<Ctx>[])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      // Inline traces are for Apollo's hosted studio, which we do not use.
+      ...('schema' in config ? [ApolloServerPluginInlineTraceDisabled()] : []),
+      ...((options.plugins ?? []) as ApolloServerPlugin<Ctx>[]),
+    ],
   });
 }

@@ -28,7 +28,10 @@ export interface KeyFiles {
 
 export function devKeyFiles(dataDir: string): KeyFiles {
   const dir = path.join(dataDir, 'keys');
-  return { privateKeyPath: path.join(dir, 'jwt-private.pem'), publicKeyPath: path.join(dir, 'jwt-public.pem') };
+  return {
+    privateKeyPath: path.join(dir, 'jwt-private.pem'),
+    publicKeyPath: path.join(dir, 'jwt-public.pem'),
+  };
 }
 
 /**
@@ -78,7 +81,8 @@ export class TokenVerifier {
         issuer: ISSUER,
         audience: AUDIENCE,
       });
-      if (typeof payload.sub !== 'string' || !isRole(payload.role)) throw unauthenticated('Invalid token claims');
+      if (typeof payload.sub !== 'string' || !isRole(payload.role))
+        throw unauthenticated('Invalid token claims');
       return { userId: payload.sub, role: payload.role };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired: log in again');
@@ -120,4 +124,29 @@ export class TokenSigner {
       .setExpirationTime(iat + this.ttlSeconds)
       .sign(this.key);
   }
+}
+
+/**
+ * Resolves the token keys from settings (PEM text or file paths). In development, missing
+ * settings fall back to a key pair generated once under `<dataDir>/keys`; production must
+ * configure them (its env validation refuses to start otherwise).
+ */
+export function resolveJwtKeys(settings: {
+  privateKey?: string | undefined;
+  publicKey?: string | undefined;
+  dataDir: string;
+}): { publicKeyPem: string; privateKeyPem: string | undefined } {
+  if (settings.publicKey) {
+    return {
+      publicKeyPem: readPem(settings.publicKey),
+      privateKeyPem: settings.privateKey ? readPem(settings.privateKey) : undefined,
+    };
+  }
+  const files = ensureDevKeys(settings.dataDir);
+  return {
+    publicKeyPem: fs.readFileSync(files.publicKeyPath, 'utf8'),
+    privateKeyPem: settings.privateKey
+      ? readPem(settings.privateKey)
+      : fs.readFileSync(files.privateKeyPath, 'utf8'),
+  };
 }

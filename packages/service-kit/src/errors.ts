@@ -3,12 +3,7 @@ import type { Logger } from './logger.ts';
 
 /** The error codes of the public contract (`extensions.code`). */
 export type ErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'FAILED_PRECONDITION';
+  'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FAILED_PRECONDITION';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 
@@ -28,7 +23,8 @@ export class DomainError extends Error {
 }
 
 export const badInput = (field: string, message: string) => new DomainError('BAD_USER_INPUT', message, field);
-export const forbidden = (message = 'You are not allowed to do this') => new DomainError('FORBIDDEN', message);
+export const forbidden = (message = 'You are not allowed to do this') =>
+  new DomainError('FORBIDDEN', message);
 export const unauthenticated = (message = 'Log in first') => new DomainError('UNAUTHENTICATED', message);
 export const notFound = (message: string) => new DomainError('NOT_FOUND', message);
 export const conflict = (message: string, field?: string) => new DomainError('CONFLICT', message, field);

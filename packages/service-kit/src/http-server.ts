@@ -35,7 +35,10 @@ export class BodyTooLargeError extends Error {}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -177,6 +180,9 @@ export function readinessRoute(checks: Record<string, () => Promise<void>>): Rou
       }),
     );
     const ok = results.every(([, status]) => status === 'ok');
-    sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks: Object.fromEntries(results) });
+    sendJson(res, ok ? 200 : 503, {
+      status: ok ? 'ready' : 'not ready',
+      checks: Object.fromEntries(results),
+    });
   };
 }

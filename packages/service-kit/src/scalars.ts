@@ -42,7 +42,8 @@ export const DateScalar: GraphQLScalarType<string, string> = new GraphQLScalarTy
   name: 'Date',
   description: 'Calendar day in the company time zone, YYYY-MM-DD',
   serialize(value) {
-    if (typeof value !== 'string' || !isCalendarDate(value)) throw new GraphQLError(`Date cannot represent ${String(value)}`);
+    if (typeof value !== 'string' || !isCalendarDate(value))
+      throw new GraphQLError(`Date cannot represent ${String(value)}`);
     return value;
   },
   parseValue(value) {

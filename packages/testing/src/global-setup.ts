@@ -46,7 +46,8 @@ async function sweep(runId: string): Promise<void> {
 
 export default async function setup({ provide }: { provide: (key: 'testRunId', value: string) => void }) {
   const problems: string[] = [];
-  if (!(await reachable(testPostgresUrl(), 5432))) problems.push(`PostgreSQL is not reachable at ${testPostgresUrl()}`);
+  if (!(await reachable(testPostgresUrl(), 5432)))
+    problems.push(`PostgreSQL is not reachable at ${testPostgresUrl()}`);
   if (!(await reachable(testNatsUrl(), 4222))) problems.push(`NATS is not reachable at ${testNatsUrl()}`);
   if (problems.length > 0) {
     throw new Error(

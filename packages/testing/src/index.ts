@@ -1,3 +1,6 @@
 export * from './names.ts';
 export * from './services.ts';
 export * from './isolation.ts';
+export * from './keys.ts';
+export * from './graphql-client.ts';
+export * as ops from './generated/operations.ts';

@@ -15,7 +15,10 @@ export interface TestDatabase {
 
 /** A fresh database owned by one test file; drop it in afterAll (the run's teardown sweeps leftovers). */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const safe = label.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 20);
+  const safe = label
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 20);
   const name = `${TEST_DB_PREFIX}${runId()}_${safe}_${shortId()}`;
   const url = withDatabase(testPostgresUrl(), name);
   await ensureDatabase(url);

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import { loadGatewayEnv, subgraphUrlOverrides } from './env.ts';
+import { startGateway } from './service.ts';
+
+const env = loadGatewayEnv();
+const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+
+try {
+  const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });
+  const service = await startGateway({
+    host: env.HOST,
+    port: env.GATEWAY_PORT,
+    supergraphSdl: fs.readFileSync(env.ATES_SUPERGRAPH_PATH, 'utf8'),
+    urlOverrides: subgraphUrlOverrides(env),
+    publicKeyPem,
+    introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : env.NODE_ENV !== 'production',
+    maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    limits: {
+      maxDepth: env.ATES_MAX_QUERY_DEPTH,
+      maxFields: env.ATES_MAX_QUERY_FIELDS,
+      maxAliases: env.ATES_MAX_QUERY_ALIASES,
+    },
+    logger,
+  });
+  onShutdown(logger, [service.stop]);
+} catch (error) {
+  exitOnStartupError(logger, error);
+}

@@ -1,0 +1,59 @@
+import { print, type DocumentNode } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+
+export interface GraphQLErrorShape {
+  message: string;
+  path?: ReadonlyArray<string | number>;
+  extensions?: { code?: string; field?: string; [key: string]: unknown };
+}
+
+export interface GraphQLResponse<TData> {
+  status: number;
+  data?: TData | null;
+  errors?: GraphQLErrorShape[];
+}
+
+/** A thin GraphQL-over-HTTP client for tests: no caching, no retries, the raw response. */
+export class GraphQLClient {
+  constructor(
+    readonly url: string,
+    private readonly token?: string,
+  ) {}
+
+  withToken(token: string | undefined): GraphQLClient {
+    return new GraphQLClient(this.url, token);
+  }
+
+  async request<TData, TVars>(
+    document: TypedDocumentNode<TData, TVars> | DocumentNode | string,
+    ...[variables]: TVars extends Record<string, never> ? [] | [TVars] : [TVars]
+  ): Promise<GraphQLResponse<TData>> {
+    const query = typeof document === 'string' ? document : print(document);
+    const response = await fetch(this.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as { data?: TData | null; errors?: GraphQLErrorShape[] };
+    return { status: response.status, ...body };
+  }
+
+  /** Like `request`, but fails the test with the errors when there are any. */
+  async ok<TData, TVars>(
+    document: TypedDocumentNode<TData, TVars> | DocumentNode | string,
+    ...rest: TVars extends Record<string, never> ? [] | [TVars] : [TVars]
+  ): Promise<TData> {
+    const result = await this.request(document, ...rest);
+    if (result.errors?.length || !result.data) {
+      throw new Error(`GraphQL request failed: ${JSON.stringify(result.errors ?? result)}`);
+    }
+    return result.data;
+  }
+}
+
+/** The codes of a response's errors, for concise assertions. */
+export const errorCodes = (response: GraphQLResponse<unknown>) =>
+  (response.errors ?? []).map((e) => e.extensions?.code);

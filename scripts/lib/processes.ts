@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+
+const COLORS = [36, 35, 33, 32, 34, 91, 92, 93, 94, 95, 96];
+const LEVEL_COLORS: Record<string, number> = {
+  fatal: 41,
+  error: 31,
+  warn: 33,
+  info: 32,
+  debug: 90,
+  trace: 90,
+};
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number, text: string) => (useColor ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+/** One pino JSON line → `hh:mm:ss LEVEL message key=value …`; anything else as it is. */
+export function prettyLine(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const { time, level, msg, service: _service, err, ...rest } = entry;
+    const clock = typeof time === 'string' ? time.slice(11, 19) : '';
+    const lvl = typeof level === 'string' ? level : 'info';
+    const extras = Object.entries(rest)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' ');
+    const error =
+      err && typeof err === 'object' && 'stack' in err
+        ? `\n${String((err as { stack: unknown }).stack)}`
+        : '';
+    return `${clock} ${paint(LEVEL_COLORS[lvl] ?? 0, lvl.toUpperCase().padEnd(5))} ${String(msg ?? '')} ${paint(90, extras)}${error}`;
+  } catch {
+    return line;
+  }
+}
+
+export interface ManagedProcess {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+let colorIndex = 0;
+
+/** Runs a service as a child process with its output prefixed by its name. */
+export function runService(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  width: number,
+): ManagedProcess {
+  const color = COLORS[colorIndex++ % COLORS.length] ?? 36;
+  const prefix = paint(color, `${name.padEnd(width)} │`);
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      for (const out of prettyLine(line).split('\n')) process.stdout.write(`${prefix} ${out}\n`);
+    });
+  }
+  // 'close' comes after the output streams end, so the last log lines are printed first.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    exited,
+    stop: async (timeoutMs = 10_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function waitForHttp(url: string, isAlive: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive()) throw new Error(`process exited before ${url} answered`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet: try again below
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,40 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './subgraphs.ts';
+
+/**
+ * Every process `pnpm start` runs, in start order. `database` names the service's own
+ * database (created and migrated by the service at start); `portEnv` its listening port.
+ */
+export interface ServiceSpec {
+  name: string;
+  entry: string;
+  port?: { env: string; value: number };
+  database?: { env: string; name: string; migrations: string };
+  /** Waited for before the next group starts. */
+  healthPath?: string;
+  group: number;
+}
+
+const ALL: ServiceSpec[] = [
+  {
+    name: 'users',
+    entry: 'subgraphs/users/src/main.ts',
+    port: { env: 'USERS_PORT', value: 4001 },
+    database: { env: 'USERS_DATABASE_URL', name: 'ates_users', migrations: 'subgraphs/users/drizzle' },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
+    name: 'gateway',
+    entry: 'gateway/src/main.ts',
+    port: { env: 'GATEWAY_PORT', value: 4000 },
+    healthPath: '/healthz',
+    group: 2,
+  },
+];
+
+/** The services whose code exists in this checkout. */
+export function services(): ServiceSpec[] {
+  return ALL.filter((s) => fs.existsSync(path.join(repoRoot, s.entry)));
+}

@@ -1,0 +1,117 @@
+/**
+ * `pnpm start`: one command that brings up all of aTES on local defaults.
+ * Postgres and NATS are used where they answer; otherwise an embedded Postgres and a
+ * `nats-server` from PATH are started under `.data/`. Ctrl-C stops everything cleanly.
+ */
+import path from 'node:path';
+import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, withDatabase } from '@ates/service-kit';
+import { ensureDevKeys } from '@ates/service-kit';
+import {
+  findOnPath,
+  isReachable,
+  startEmbeddedPostgres,
+  startNatsServer,
+  type StartedInfra,
+} from './lib/infra.ts';
+import { runService, waitForHttp, type ManagedProcess } from './lib/processes.ts';
+import { services } from './lib/services.ts';
+import { repoRoot } from './lib/subgraphs.ts';
+
+const dataDir = process.env.ATES_DATA_DIR ?? path.join(repoRoot, '.data');
+const say = (line: string) => process.stdout.write(`${'aTES'.padEnd(10)} │ ${line}\n`);
+
+const started: StartedInfra[] = [];
+const running: ManagedProcess[] = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('stopping…');
+    for (const proc of [...running].reverse()) await proc.stop();
+    for (const infra of [...started].reverse()) await infra.stop();
+    say('stopped');
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+async function ensurePostgres(): Promise<string> {
+  const url = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+  if (await isReachable(url, 5432)) return url;
+  if (process.env.ATES_POSTGRES_URL)
+    throw new Error(`PostgreSQL does not answer at ATES_POSTGRES_URL=${url}`);
+  say(`no PostgreSQL at ${url}: starting an embedded one under ${path.join(dataDir, 'postgres')}`);
+  const pg = await startEmbeddedPostgres(dataDir, Number(new URL(url).port || 5432));
+  started.push(pg);
+  return pg.url;
+}
+
+async function ensureNats(): Promise<string> {
+  const url = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+  if (await isReachable(url, 4222)) return url;
+  if (process.env.NATS_URL) throw new Error(`NATS does not answer at NATS_URL=${url}`);
+  const binary = findOnPath('nats-server');
+  if (!binary) {
+    throw new Error(
+      `no NATS at ${url} and no nats-server on PATH: install it (Debian: apt-get install nats-server) or set NATS_URL`,
+    );
+  }
+  say(`no NATS at ${url}: starting ${binary} -js under ${path.join(dataDir, 'nats')}`);
+  const nats = await startNatsServer(binary, dataDir, Number(new URL(url).port || 4222));
+  started.push(nats);
+  return nats.url;
+}
+
+async function main(): Promise<void> {
+  const postgresUrl = await ensurePostgres();
+  const natsUrl = await ensureNats();
+  // Generated once before the services start, so they never race to create them.
+  ensureDevKeys(dataDir);
+
+  const specs = services();
+  const env: NodeJS.ProcessEnv = { ...process.env, ATES_DATA_DIR: dataDir, NATS_URL: natsUrl };
+  for (const spec of specs) {
+    if (spec.database && !env[spec.database.env])
+      env[spec.database.env] = withDatabase(postgresUrl, spec.database.name);
+    if (spec.port && !env[spec.port.env]) env[spec.port.env] = String(spec.port.value);
+  }
+
+  const width = Math.max(10, ...specs.map((s) => s.name.length));
+  const groups = [...new Set(specs.map((s) => s.group))].sort((a, b) => a - b);
+  for (const group of groups) {
+    const members = specs.filter((s) => s.group === group);
+    const procs = members.map((spec) => {
+      const proc = runService(spec.name, ['--import', 'tsx', path.join(repoRoot, spec.entry)], env, width);
+      running.push(proc);
+      void proc.exited.then((code) => {
+        if (stopping) return;
+        say(`${spec.name} exited with code ${code}: stopping everything`);
+        void stopAll(1);
+      });
+      return { spec, proc };
+    });
+    await Promise.all(
+      procs.map(({ spec, proc }) =>
+        spec.healthPath && spec.port
+          ? waitForHttp(
+              `http://127.0.0.1:${env[spec.port.env]}${spec.healthPath}`,
+              () => proc.child.exitCode === null,
+            )
+          : Promise.resolve(),
+      ),
+    );
+  }
+  const gatewayPort = env.GATEWAY_PORT ?? '4000';
+  say(`ready: GraphQL at http://127.0.0.1:${gatewayPort}/graphql`);
+  if (!process.env.ATES_ADMIN_LOGIN)
+    say('first admin (on an empty database): login "admin", password "admin"');
+  say('press Ctrl-C to stop');
+}
+
+main().catch((error: unknown) => {
+  say(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});

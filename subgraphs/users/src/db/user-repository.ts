@@ -1,0 +1,93 @@
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Role } from '@ates/service-kit';
+import type * as tables from './tables.ts';
+import { users, type UserRow } from './schema.ts';
+
+export type UsersDb = PostgresJsDatabase<typeof tables>;
+/** A drizzle transaction or the database itself: repository functions work in either. */
+export type UsersTx = Parameters<Parameters<UsersDb['transaction']>[0]>[0] | UsersDb;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID.test(value);
+
+export async function findUserById(db: UsersTx, id: string): Promise<UserRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(users).where(eq(users.id, id));
+  return row;
+}
+
+export async function findUsersByIds(db: UsersTx, ids: readonly string[]): Promise<UserRow[]> {
+  const valid = ids.filter(isUuid);
+  if (valid.length === 0) return [];
+  return db.select().from(users).where(inArray(users.id, valid));
+}
+
+export async function findUserByLogin(db: UsersTx, login: string): Promise<UserRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(sql`lower(${users.login})`, login.trim().toLowerCase()));
+  return row;
+}
+
+export async function listUsers(db: UsersTx, role: Role | undefined): Promise<UserRow[]> {
+  return db
+    .select()
+    .from(users)
+    .where(role ? eq(users.role, role) : undefined)
+    .orderBy(asc(users.login));
+}
+
+export async function countUsers(db: UsersTx, role?: Role): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(users)
+    .where(role ? eq(users.role, role) : undefined);
+  return row?.n ?? 0;
+}
+
+/** Which of login/email are taken (case-insensitively) by someone else. */
+export async function takenFields(
+  db: UsersTx,
+  login: string,
+  email: string,
+): Promise<Array<'login' | 'email'>> {
+  const rows = await db
+    .select({ login: users.login, email: users.email })
+    .from(users)
+    .where(
+      sql`lower(${users.login}) = ${login.toLowerCase()} or lower(${users.email}) = ${email.toLowerCase()}`,
+    );
+  const taken: Array<'login' | 'email'> = [];
+  if (rows.some((r) => r.login.toLowerCase() === login.toLowerCase())) taken.push('login');
+  if (rows.some((r) => r.email.toLowerCase() === email.toLowerCase())) taken.push('email');
+  return taken;
+}
+
+export async function insertUser(db: UsersTx, row: UserRow): Promise<UserRow> {
+  const [inserted] = await db.insert(users).values(row).returning();
+  if (!inserted) throw new Error('insert returned no row');
+  return inserted;
+}
+
+export async function updateRole(
+  db: UsersTx,
+  id: string,
+  role: Role,
+  now: Date,
+): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ role, updatedAt: now })
+    .where(and(eq(users.id, id)))
+    .returning();
+  return row;
+}
+
+/** Locks the user row for the rest of the transaction (serializes role changes). */
+export async function lockUser(db: UsersTx, id: string): Promise<UserRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await db.select().from(users).where(eq(users.id, id)).for('update');
+  return row;
+}

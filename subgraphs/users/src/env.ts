@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { commonEnv, optionalString, parseEnv, port } from '@ates/service-kit';
+
+const schema = z
+  .object({
+    ...commonEnv,
+    HOST: z.string().default('127.0.0.1'),
+    USERS_PORT: port(4001),
+    USERS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_users'),
+    ATES_JWT_PRIVATE_KEY: optionalString(),
+    ATES_JWT_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(12 * 3600),
+    ATES_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
+    ATES_ADMIN_LOGIN: optionalString(),
+    ATES_ADMIN_PASSWORD: optionalString(),
+    ATES_ADMIN_EMAIL: z.string().default('admin@ates.local'),
+    ATES_ADMIN_NAME: z.string().default('Administrator'),
+    ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of [
+      'ATES_ADMIN_LOGIN',
+      'ATES_ADMIN_PASSWORD',
+      'ATES_JWT_PRIVATE_KEY',
+      'ATES_JWT_PUBLIC_KEY',
+    ] as const) {
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
+    }
+  });
+
+export type UsersEnv = z.output<typeof schema>;
+
+/** The one place the users service reads process.env. */
+export const loadUsersEnv = (source: NodeJS.ProcessEnv = process.env): UsersEnv =>
+  parseEnv('users', schema, source);

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import fs from 'node:fs';
+import {
+  applyMigrations,
+  connectDatabase,
+  createApolloServer,
+  healthRoute,
+  readinessRoute,
+  startHttpServer,
+  systemClock,
+  TokenSigner,
+  TokenVerifier,
+  type Clock,
+  type Logger,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { makeContextFactory, type Context } from './context.ts';
+import { resolvers } from './resolvers/index.ts';
+import { seedAdmin, type AdminSeed } from './use-cases/seed-admin.ts';
+import type { UsersDeps } from './use-cases/deps.ts';
+
+const packageDir = path.resolve(import.meta.dirname, '..');
+export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
+export const migrationsFolder = path.join(packageDir, 'drizzle');
+
+export interface UsersServiceConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  privateKeyPem: string;
+  publicKeyPem: string;
+  tokenTtlSeconds: number;
+  passwordCost: number;
+  adminSeed?: AdminSeed;
+  introspection: boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface UsersService {
+  url: string;
+  deps: UsersDeps;
+  stop(): Promise<void>;
+}
+
+/** Wires the users subgraph: migrations, seed admin, GraphQL over HTTP. */
+export async function startUsersService(config: UsersServiceConfig): Promise<UsersService> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-users' });
+  const deps: UsersDeps = {
+    db: database.db,
+    clock: config.clock ?? systemClock,
+    signer: await TokenSigner.fromPem(config.privateKeyPem, config.tokenTtlSeconds),
+    logger,
+    passwordCost: config.passwordCost,
+    newId: randomUUID,
+  };
+  if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
+    logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
+  }
+  const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const apollo = createApolloServer<Context>(
+    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
+    { logger, introspection: config.introspection },
+  );
+  await apollo.start();
+  const http = await startHttpServer<Context>({
+    port: config.port,
+    host: config.host,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    routes: {
+      '/healthz': healthRoute,
+      '/readyz': readinessRoute({ database: async () => void (await database.sql`select 1`) }),
+    },
+  });
+  logger.info({ url: http.url }, 'users subgraph ready');
+  return {
+    url: http.url,
+    deps,
+    stop: async () => {
+      await http.close();
+      await apollo.stop();
+      await database.close();
+    },
+  };
+}

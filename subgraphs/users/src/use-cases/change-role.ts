@@ -1,0 +1,33 @@
+import { badInput, failedPrecondition, isRole, notFound, type Role, type Viewer } from '@ates/service-kit';
+import { requireRole } from '../domain/permissions.ts';
+import { countUsers, isUuid, lockUser, updateRole } from '../db/user-repository.ts';
+import type { UserRow } from '../db/schema.ts';
+import type { UsersDeps } from './deps.ts';
+
+/**
+ * ADMIN changes a user's role. Tokens carry the role, so the change applies to tokens issued
+ * from now on. The last ADMIN cannot be demoted: the company would lose its administrator.
+ */
+export async function changeRole(
+  deps: UsersDeps,
+  viewer: Viewer | null,
+  userId: string,
+  role: Role,
+): Promise<UserRow> {
+  requireRole(viewer, ['ADMIN']);
+  if (!isRole(role)) throw badInput('role', 'Unknown role');
+  if (!isUuid(userId)) throw notFound(`No user with id ${userId}`);
+  return deps.db.transaction(async (tx) => {
+    const user = await lockUser(tx, userId);
+    if (!user) throw notFound(`No user with id ${userId}`);
+    if (user.role === role) return user;
+    if (user.role === 'ADMIN') {
+      // Serialize demotions of admins so two concurrent ones cannot remove the last two.
+      await tx.execute(`select pg_advisory_xact_lock(hashtext('users.admin-demotion'))`);
+      if ((await countUsers(tx, 'ADMIN')) <= 1) throw failedPrecondition('The last ADMIN cannot be demoted');
+    }
+    const updated = await updateRole(tx, userId, role, deps.clock.now());
+    if (!updated) throw notFound(`No user with id ${userId}`);
+    return updated;
+  });
+}

@@ -1,0 +1,13 @@
+import type { Clock, Logger, TokenSigner } from '@ates/service-kit';
+import type { UsersDb } from '../db/user-repository.ts';
+
+/** What the use cases need from the outside world; tests pass their own clock and ids. */
+export interface UsersDeps {
+  db: UsersDb;
+  clock: Clock;
+  signer: TokenSigner;
+  logger: Logger;
+  /** log2 of scrypt's N for new hashes. */
+  passwordCost: number;
+  newId: () => string;
+}

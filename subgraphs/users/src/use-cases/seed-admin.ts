@@ -1,0 +1,37 @@
+import { hashPassword } from '../domain/password.ts';
+import { validateNewUser } from '../domain/user-input.ts';
+import { countUsers, insertUser } from '../db/user-repository.ts';
+import type { UsersDeps } from './deps.ts';
+
+export interface AdminSeed {
+  login: string;
+  password: string;
+  email: string;
+  name: string;
+}
+
+/**
+ * The first admin comes from configuration, and only into an empty database: once anyone
+ * exists the seed is ignored (changing the env later never resets a password).
+ */
+export async function seedAdmin(deps: UsersDeps, seed: AdminSeed): Promise<boolean> {
+  const valid = validateNewUser({ ...seed, role: 'ADMIN' }, { passwordPolicy: false });
+  const passwordHash = await hashPassword(valid.password, deps.passwordCost);
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('users.seed-admin'))`);
+    if ((await countUsers(tx)) > 0) return false;
+    const now = deps.clock.now();
+    const { login, name, email, role } = valid;
+    await insertUser(tx, {
+      id: deps.newId(),
+      login,
+      name,
+      email,
+      role,
+      passwordHash,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return true;
+  });
+}
