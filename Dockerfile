@@ -1,0 +1,20 @@
+# One image for every aTES process; docker-compose picks the entry point per service.
+FROM node:20-bookworm-slim
+ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true
+RUN npm install -g pnpm@10.34.9
+WORKDIR /app
+# Manifests first, so dependency layers are cached across code changes.
+COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY gateway/package.json gateway/
+COPY subgraphs/users/package.json subgraphs/users/
+COPY packages/service-kit/package.json packages/service-kit/
+COPY packages/events/package.json packages/events/
+COPY packages/testing/package.json packages/testing/
+COPY e2e/package.json e2e/
+RUN pnpm install --frozen-lockfile
+COPY . .
+RUN mkdir -p /data && chown node:node /data
+USER node
+ENV NODE_ENV=production HOST=0.0.0.0
+# Each service overrides this with its own entry point.
+CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
