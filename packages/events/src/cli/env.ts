@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { DEFAULT_NATS_URL, optionalString, parseEnv } from '@ates/service-kit';
+
+const schema = z.object({
+  NATS_URL: z.string().default(DEFAULT_NATS_URL),
+  /** Default for --db. */
+  ATES_EVENTS_DATABASE_URL: optionalString(),
+});
+
+/** The one place the events CLI reads process.env. */
+export const loadCliEnv = (source: NodeJS.ProcessEnv = process.env) => parseEnv('events-cli', schema, source);

@@ -1,0 +1,150 @@
+import { jetstream, jetstreamManager, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Logger } from '@ates/service-kit';
+import { HEADER_AGGREGATE } from '../headers.ts';
+import { getRegistry, type EventRegistry } from '../registry/registry.ts';
+import { streamName, withNamespace, type Domain } from '../subjects.ts';
+import { standardUpcasters } from '../upcasters/tasks.ts';
+import { Backoff, errorMessage } from '../util/backoff.ts';
+import { Pulse } from '../util/pulse.ts';
+import { ensureDurable } from './ensure-consumer.ts';
+import type { EventHandlers, Upcasters } from './handlers.ts';
+import { KeyedQueue } from './keyed-queue.ts';
+import { createMessageProcessor } from './process-message.ts';
+
+export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
+  nats: NatsConnection;
+  namespace?: string;
+  /** Durable consumer name; also the inbox and dead-letter key. One per reaction group. */
+  name: string;
+  /** The stream to read: the producing domain. */
+  domain: Domain;
+  /** Subject filter without the namespace; default `<domain>.>`. One wildcard (nats-server 2.9). */
+  filterSubject?: string;
+  db: PostgresJsDatabase<TSchema>;
+  handlers: EventHandlers<TSchema>;
+  /** Default: the package's standard upcasters (task.created v1 → v2). */
+  upcasters?: Upcasters;
+  logger: Logger;
+  registry?: EventRegistry;
+  /** Deliveries before a failing handler's event is dead-lettered. Default 5. */
+  maxDeliver?: number;
+  /** Redelivery after a crash (no ack). Default 30 s. */
+  ackWaitMs?: number;
+  /** Nak delays after failed attempts 1, 2, ... (the last repeats). */
+  backoffMs?: number[];
+  /** Nak delay for a version newer than this consumer knows. Default 60 s. */
+  unknownVersionDelayMs?: number;
+  /** Deliveries of an unknown newer version before it is dead-lettered. Default `maxDeliver`. */
+  unknownVersionMaxDeliver?: number;
+  /** Events applied in parallel (never two of one aggregate). Default 1. */
+  concurrency?: number;
+  /** Messages pulled ahead. Default 100. */
+  prefetch?: number;
+}
+
+export interface RunningConsumer {
+  readonly name: string;
+  readonly stream: string;
+  /** Stops pulling, returns unstarted messages to the server, and waits for handlers in flight. */
+  stop(): Promise<void>;
+  /** Resolves when the server has nothing pending for this consumer and nothing is in flight. */
+  caughtUp(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+/** Starts a durable pull consumer applying each event exactly once (inbox) until `stop()`. */
+export async function startConsumer<TSchema extends Record<string, unknown>>(
+  options: ConsumerOptions<TSchema>,
+): Promise<RunningConsumer> {
+  const stream = streamName(options.namespace, options.domain);
+  const log = options.logger.child({ component: 'consumer', consumer: options.name, stream });
+  const jsm = await jetstreamManager(options.nats);
+  const js = jetstream(options.nats);
+  await ensureDurable(jsm, {
+    stream,
+    name: options.name,
+    filterSubject: withNamespace(options.namespace, options.filterSubject ?? `${options.domain}.>`),
+    ackWaitMs: options.ackWaitMs ?? 30_000,
+    maxAckPending: Math.max(1000, (options.prefetch ?? 100) * 2),
+  });
+  const processMessage = createMessageProcessor({
+    consumer: options.name,
+    stream,
+    db: options.db,
+    logger: log,
+    decide: {
+      registry: options.registry ?? getRegistry(),
+      handlers: options.handlers,
+      upcasters: options.upcasters ?? standardUpcasters,
+    },
+    maxDeliver: options.maxDeliver ?? 5,
+    backoffMs: options.backoffMs ?? [1000, 5000, 30_000],
+    unknownVersionDelayMs: options.unknownVersionDelayMs ?? 60_000,
+    unknownVersionMaxDeliver: options.unknownVersionMaxDeliver ?? options.maxDeliver ?? 5,
+  });
+  const queue = new KeyedQueue(options.concurrency ?? 1, (error) =>
+    log.error({ err: errorMessage(error) }, 'message processing failed unexpectedly'),
+  );
+  const settled = new Pulse();
+  const stopped = new Pulse();
+  const backoff = new Backoff(200, 10_000);
+  let stopping = false;
+  let messages: ConsumerMessages | undefined;
+
+  const keyOf = (msg: JsMsg) => msg.headers?.get(HEADER_AGGREGATE) || `seq:${msg.seq}`;
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      try {
+        const consumer = await js.consumers.get(stream, options.name);
+        messages = await consumer.consume({ max_messages: options.prefetch ?? 100 });
+        if (stopping) await messages.close();
+        for await (const msg of messages) {
+          // After stop(), buffered messages go back at once instead of waiting out ack_wait.
+          if (stopping) msg.nak();
+          else
+            await queue.push(keyOf(msg), async () => {
+              await processMessage(msg);
+              settled.fire();
+            });
+        }
+        backoff.reset();
+      } catch (error) {
+        const delay = backoff.next();
+        log.warn({ err: errorMessage(error), retryInMs: delay }, 'consume failed; retrying');
+        await stopped.wait(delay);
+      }
+    }
+  }
+
+  const running = run();
+  log.info('consumer started');
+
+  return {
+    name: options.name,
+    stream,
+    async stop() {
+      stopping = true;
+      stopped.fire();
+      await messages?.close();
+      await running;
+      await queue.idle();
+      log.info('consumer stopped');
+    },
+    async caughtUp({ timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const info = await jsm.consumers.info(stream, options.name);
+        if (info.num_pending === 0 && info.num_ack_pending === 0 && queue.size === 0) return;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `consumer ${options.name} not caught up after ${timeoutMs} ms: ` +
+              `pending ${info.num_pending}, awaiting ack ${info.num_ack_pending}, in flight ${queue.size}`,
+          );
+        }
+        await settled.wait(50);
+      }
+    },
+  };
+}

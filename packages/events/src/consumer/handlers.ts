@@ -1,0 +1,46 @@
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Logger } from '@ates/service-kit';
+import type { EnvelopeOf, EventEnvelope, EventType, EventVersion } from '../envelope.ts';
+
+/** The drizzle transaction a handler's effect (and the inbox row) commits in. */
+export type ConsumerTx<TSchema extends Record<string, unknown>> = Parameters<
+  Parameters<PostgresJsDatabase<TSchema>['transaction']>[0]
+>[0];
+
+export interface Delivery {
+  consumer: string;
+  stream: string;
+  subject: string;
+  streamSeq: number;
+  /** 1 on the first delivery. */
+  attempt: number;
+}
+
+export interface HandlerContext<TSchema extends Record<string, unknown> = Record<string, never>> {
+  tx: ConsumerTx<TSchema>;
+  logger: Logger;
+  delivery: Delivery;
+}
+
+/**
+ * A reaction to one (type, version). It runs inside the transaction that also records the event
+ * in the inbox: write the effect with `ctx.tx` (and enqueue follow-up events with it), throw to
+ * roll back and be retried.
+ */
+export type EventHandler<
+  T extends EventType,
+  V extends EventVersion<T>,
+  TSchema extends Record<string, unknown> = Record<string, never>,
+> = (event: EventEnvelope<T, V>, ctx: HandlerContext<TSchema>) => Promise<void> | void;
+
+/** Handlers by type and version: `{ 'task.created': { 2: onTaskCreated } }`. */
+export type EventHandlers<TSchema extends Record<string, unknown> = Record<string, never>> = {
+  [T in EventType]?: { [V in EventVersion<T>]?: EventHandler<T, V, TSchema> };
+};
+
+/** Turns an older version into a newer one of the same type; applied until a handler matches. */
+export type Upcaster<T extends EventType, V extends EventVersion<T>> = (
+  event: EventEnvelope<T, V>,
+) => EnvelopeOf<T>;
+
+export type Upcasters = { [T in EventType]?: { [V in EventVersion<T>]?: Upcaster<T, V> } };

@@ -1,0 +1,55 @@
+// Envelope, types and registry
+export {
+  makeEvent,
+  subjectFor,
+  type AnyEventEnvelope,
+  type EnvelopeOf,
+  type EventData,
+  type EventDataMap,
+  type EventEnvelope,
+  type EventType,
+  type EventVersion,
+  type MakeEventInput,
+} from './envelope.ts';
+export type * from './generated/event-types.ts';
+export { EVENT_DOMAINS } from './generated/event-types.ts';
+export { EventRegistry, getRegistry, type CheckResult, type RawEnvelope } from './registry/registry.ts';
+export { defaultSchemaDir } from './registry/schema-dir.ts';
+export { checkLock, updateLock, schemaHash, type LockReport } from './registry/lock.ts';
+export { EventValidationError } from './errors.ts';
+export { DOMAINS, isDomain, streamName, withNamespace, type Domain } from './subjects.ts';
+export * from './headers.ts';
+
+// Tables for each service's drizzle schema (also at `@ates/events/tables`)
+export * from './tables.ts';
+
+// Producing
+export { enqueueEvents, OUTBOX_CHANNEL, type OutboxWriter, type EnqueueOptions } from './outbox/enqueue.ts';
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
+export { countUnpublished, deletePublishedBefore, republishOutboxSince } from './outbox/maintenance.ts';
+
+// NATS
+export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';
+export { ensureStreams, desiredStreams, JOBS_STREAM, type StreamOptions } from './nats/streams.ts';
+
+// Consuming
+export { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';
+export type {
+  ConsumerTx,
+  Delivery,
+  EventHandler,
+  EventHandlers,
+  HandlerContext,
+  Upcaster,
+  Upcasters,
+} from './consumer/handlers.ts';
+export { resetConsumer, type ResetConsumerOptions } from './consumer/reset.ts';
+export { standardUpcasters, splitJiraTitle, taskCreatedV1ToV2 } from './upcasters/tasks.ts';
+
+// Dead letters
+export {
+  listDeadLetters,
+  getDeadLetter,
+  replayDeadLetter,
+  type ListDeadLettersOptions,
+} from './dead-letters/operations.ts';

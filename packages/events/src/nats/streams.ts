@@ -1,0 +1,93 @@
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+  type StreamInfo,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import { DOMAINS, streamName, withNamespace } from '../subjects.ts';
+
+export const JOBS_STREAM = 'JOBS';
+
+export interface StreamOptions {
+  /** The window in which a repeated `Nats-Msg-Id` is dropped by the server. */
+  duplicateWindowMs?: number;
+}
+
+/** The part of a stream's config we own and compare with what the server reports. */
+type OwnedConfig = Pick<
+  StreamConfig,
+  'name' | 'subjects' | 'retention' | 'storage' | 'discard' | 'duplicate_window'
+>;
+
+/**
+ * One stream per domain with `limits` retention (kept for replays, never workqueue/interest),
+ * and one `workqueue` stream for jobs (each job taken once, e.g. `jobs.email.send`).
+ */
+export function desiredStreams(namespace: string | undefined, options: StreamOptions = {}): OwnedConfig[] {
+  const duplicateWindow = nanos(options.duplicateWindowMs ?? 2 * 60_000);
+  const base = { storage: StorageType.File, discard: DiscardPolicy.Old, duplicate_window: duplicateWindow };
+  return [
+    ...DOMAINS.map((domain) => ({
+      ...base,
+      name: streamName(namespace, domain),
+      subjects: [withNamespace(namespace, `${domain}.>`)],
+      retention: RetentionPolicy.Limits,
+    })),
+    {
+      ...base,
+      name: streamName(namespace, JOBS_STREAM),
+      subjects: [withNamespace(namespace, 'jobs.>')],
+      retention: RetentionPolicy.Workqueue,
+    },
+  ];
+}
+
+function differences(want: OwnedConfig, have: StreamConfig): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(want) as (keyof OwnedConfig)[]) {
+    if (JSON.stringify(want[key]) !== JSON.stringify(have[key])) {
+      out.push(`${key}: want ${JSON.stringify(want[key])}, server has ${JSON.stringify(have[key])}`);
+    }
+  }
+  return out;
+}
+
+async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamInfo | undefined> {
+  try {
+    return await jsm.streams.info(name);
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
+      return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Creates or updates the streams so their config matches; idempotent and safe to run at every
+ * start. The config the server returns is compared again, because nats-server 2.9 silently
+ * drops settings it does not know.
+ */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  namespace?: string,
+  options: StreamOptions = {},
+): Promise<StreamInfo[]> {
+  const result: StreamInfo[] = [];
+  for (const want of desiredStreams(namespace, options)) {
+    const current = await streamInfo(jsm, want.name);
+    let info: StreamInfo;
+    if (!current) info = await jsm.streams.add(want);
+    else if (differences(want, current.config).length > 0) info = await jsm.streams.update(want.name, want);
+    else info = current;
+    const left = differences(want, info.config);
+    if (left.length > 0)
+      throw new Error(`Stream ${want.name} does not have the wanted config: ${left.join('; ')}`);
+    result.push(info);
+  }
+  return result;
+}

@@ -1,0 +1,71 @@
+import { sql as drizzleSql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Sql, TransactionSql } from 'postgres';
+import type { AnyEventEnvelope } from '../envelope.ts';
+import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
+import { getRegistry, type EventRegistry } from '../registry/registry.ts';
+import { subjectForDomain } from '../subjects.ts';
+import { outbox } from '../tables.ts';
+
+/** The relay LISTENs on this channel; every enqueue NOTIFYs it (delivered only on commit). */
+export const OUTBOX_CHANNEL = 'ates_outbox';
+
+/** A drizzle database or transaction (the caller's), or a postgres.js client or transaction. */
+export type OutboxWriter = Pick<PgDatabase<PgQueryResultHKT>, 'insert' | 'execute'> | Sql | TransactionSql;
+
+export interface EnqueueOptions {
+  registry?: EventRegistry;
+}
+
+type OutboxInsert = typeof outbox.$inferInsert;
+
+function toRow(event: AnyEventEnvelope, registry: EventRegistry): OutboxInsert {
+  const headers: Record<string, string> = {
+    [HEADER_TYPE]: event.type,
+    [HEADER_VERSION]: String(event.version),
+  };
+  if (event.aggregateId) headers[HEADER_AGGREGATE] = event.aggregateId;
+  if (event.correlationId) headers[HEADER_CORRELATION] = event.correlationId;
+  return {
+    id: event.id,
+    subject: subjectForDomain(undefined, registry.domainOf(event.type), event.type),
+    type: event.type,
+    version: event.version,
+    aggregateId: event.aggregateId ?? null,
+    payload: event,
+    headers,
+  };
+}
+
+/**
+ * Writes events to the outbox inside the caller's transaction, so they are published if and only
+ * if the state change commits. Every event is validated first: an invalid one throws an
+ * EventValidationError before anything is written (and the caller's transaction rolls back).
+ */
+export async function enqueueEvents(
+  tx: OutboxWriter,
+  events: readonly AnyEventEnvelope[],
+  options: EnqueueOptions = {},
+): Promise<void> {
+  if (events.length === 0) return;
+  const registry = options.registry ?? getRegistry();
+  for (const event of events) registry.assertValid(event);
+  const rows = events.map((event) => toRow(event, registry));
+  if (typeof tx === 'function') {
+    // postgres.js: one multi-row insert (the hot path of batch producers).
+    const values = rows.map((r) => ({
+      id: r.id,
+      subject: r.subject,
+      type: r.type,
+      version: r.version,
+      aggregate_id: r.aggregateId ?? null,
+      payload: tx.json(r.payload as Parameters<Sql['json']>[0]),
+      headers: tx.json(r.headers ?? {}),
+    }));
+    await tx`insert into outbox ${tx(values)}`;
+    await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+    return;
+  }
+  await tx.insert(outbox).values(rows);
+  await tx.execute(drizzleSql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
+}

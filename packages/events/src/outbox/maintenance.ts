@@ -1,0 +1,29 @@
+import type { Sql } from 'postgres';
+import { OUTBOX_CHANNEL } from './enqueue.ts';
+
+/** Rows not yet acknowledged by JetStream. */
+export async function countUnpublished(sql: Sql): Promise<number> {
+  const [row] = await sql<{ n: number }[]>`select count(*)::int as n from outbox where published_at is null`;
+  return row?.n ?? 0;
+}
+
+/** Deletes published rows older than the retention; unpublished rows are never deleted. */
+export async function deletePublishedBefore(sql: Sql, before: Date): Promise<number> {
+  const rows = await sql`delete from outbox where published_at < ${before} returning seq`;
+  return rows.length;
+}
+
+/**
+ * Marks every retained event created since `since` as unpublished, so the relay publishes them
+ * again in their original order with their original message ids (after a stream lost data,
+ * e.g. an OS crash before the file store synced). Consumers dedup what they already applied.
+ */
+export async function republishOutboxSince(sql: Sql, since: Date): Promise<number> {
+  return sql.begin(async (tx) => {
+    const rows = await tx`
+      update outbox set published_at = null
+      where created_at >= ${since} and published_at is not null returning seq`;
+    await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+    return rows.length;
+  });
+}

@@ -1,0 +1,90 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import type { Sql } from 'postgres';
+import { withNamespace } from '../subjects.ts';
+
+interface PendingRow {
+  seq: string;
+  id: string;
+  subject: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface BatchOptions {
+  sql: Sql;
+  js: JetStreamClient;
+  namespace: string | undefined;
+  batchSize: number;
+  lockKey: string;
+  publishTimeoutMs: number;
+  /** Called after publishing, before marking rows published (tests simulate a crash here). */
+  afterPublish?: (eventIds: string[]) => Promise<void> | void;
+}
+
+export type BatchResult =
+  | { status: 'standby' }
+  | { status: 'done'; selected: number; published: number; duplicates: number; error?: unknown };
+
+const encoder = new TextEncoder();
+
+/**
+ * Publishes the rows as one pipelined window (all in flight at once, in `seq` order on one
+ * connection) and reports how many leading rows JetStream acknowledged.
+ */
+async function publishWindow(
+  options: BatchOptions,
+  rows: PendingRow[],
+): Promise<{ acked: number; duplicates: number; error?: unknown }> {
+  const acks = await Promise.allSettled(
+    rows.map((row) => {
+      const headers = natsHeaders();
+      for (const [name, value] of Object.entries(row.headers)) headers.set(name, value);
+      return options.js.publish(withNamespace(options.namespace, row.subject), encoder.encode(row.body), {
+        msgID: row.id,
+        headers,
+        timeout: options.publishTimeoutMs,
+      });
+    }),
+  );
+  const failed = acks.findIndex((a) => a.status === 'rejected');
+  const acked = failed === -1 ? acks.length : failed;
+  const duplicates = acks
+    .slice(0, acked)
+    .filter((a): a is PromiseFulfilledResult<PubAck> => a.status === 'fulfilled' && a.value.duplicate).length;
+  const rejection = acks[failed];
+  return { acked, duplicates, ...(rejection?.status === 'rejected' ? { error: rejection.reason } : {}) };
+}
+
+/**
+ * One relay step. A transaction-scoped advisory lock makes one relay the publisher at a time
+ * (the others stand by), which keeps `seq` order across instances; the rows stay unmarked until
+ * JetStream acknowledged them, and only the acknowledged prefix is marked, so a crash or a
+ * failed publish leads to a republish (dropped by the stream's duplicate window, or by the
+ * consumers' inbox) and never to a loss.
+ */
+export async function relayBatch(options: BatchOptions): Promise<BatchResult> {
+  return options.sql.begin(async (tx): Promise<BatchResult> => {
+    const [lock] = await tx<
+      { ok: boolean }[]
+    >`select pg_try_advisory_xact_lock(hashtext(${options.lockKey})) as ok`;
+    if (!lock?.ok) return { status: 'standby' };
+    const rows = await tx<PendingRow[]>`
+      select seq, id, subject, headers, payload::text as body
+      from outbox where published_at is null order by seq limit ${options.batchSize}`;
+    if (rows.length === 0) return { status: 'done', selected: 0, published: 0, duplicates: 0 };
+    const { acked, duplicates, error } = await publishWindow(options, rows);
+    const published = rows.slice(0, acked);
+    await options.afterPublish?.(published.map((r) => r.id));
+    if (published.length > 0) {
+      await tx`update outbox set published_at = now() where seq = any(${published.map((r) => r.seq)}::bigint[])`;
+    }
+    return {
+      status: 'done',
+      selected: rows.length,
+      published: acked,
+      duplicates,
+      ...(error ? { error } : {}),
+    };
+  });
+}

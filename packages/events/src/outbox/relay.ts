@@ -1,0 +1,143 @@
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Sql } from 'postgres';
+import type { Logger } from '@ates/service-kit';
+import { Backoff, errorMessage } from '../util/backoff.ts';
+import { Pulse } from '../util/pulse.ts';
+import { OUTBOX_CHANNEL } from './enqueue.ts';
+import { countUnpublished, deletePublishedBefore } from './maintenance.ts';
+import { relayBatch, type BatchOptions } from './publish-batch.ts';
+
+export interface OutboxRelayOptions {
+  sql: Sql;
+  nats: NatsConnection;
+  /** Prefix of every published subject (tests, side-by-side environments). */
+  namespace?: string;
+  logger: Logger;
+  /** Rows per pipelined publish window. */
+  batchSize?: number;
+  /** Polling fallback when no NOTIFY arrives (e.g. the LISTEN connection is down). */
+  pollIntervalMs?: number;
+  publishTimeoutMs?: number;
+  /** How long published rows are kept for `outbox republish --since`. Default 7 days. */
+  retentionMs?: number;
+  cleanupIntervalMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Relays with the same key (in one database) elect one publisher at a time. */
+  lockKey?: string;
+  afterPublish?: BatchOptions['afterPublish'];
+}
+
+export interface OutboxRelay {
+  /** Stops after the batch in flight (its acknowledged rows are marked). */
+  stop(): Promise<void>;
+  /** Resolves when no unpublished row is left. */
+  drained(options?: { timeoutMs?: number }): Promise<void>;
+  stats(): { published: number; duplicates: number; batches: number };
+}
+
+const DAY_MS = 24 * 3600_000;
+
+/** Starts relaying the outbox of `sql`'s database to JetStream until `stop()`. */
+export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { sql, logger } = options;
+  const log = logger.child({ component: 'outbox-relay' });
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const retentionMs = options.retentionMs ?? 7 * DAY_MS;
+  const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
+  const batch: BatchOptions = {
+    sql,
+    js: jetstream(options.nats),
+    namespace: options.namespace,
+    batchSize: options.batchSize ?? 500,
+    lockKey: options.lockKey ?? 'ates.outbox.relay',
+    publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+    afterPublish: options.afterPublish,
+  };
+  const wake = new Pulse();
+  const progress = new Pulse();
+  const stopped = new Pulse();
+  const listenBackoff = new Backoff(500, 30_000);
+  const backoff = new Backoff(options.minBackoffMs ?? 100, options.maxBackoffMs ?? 10_000);
+  const stats = { published: 0, duplicates: 0, batches: 0 };
+  let stopping = false;
+  let lastCleanup = 0;
+  let unlisten: (() => Promise<void>) | undefined;
+
+  async function listen(): Promise<void> {
+    while (!stopping && !unlisten) {
+      try {
+        // postgres.js re-LISTENs after a reconnect and calls onlisten again: wake up then too,
+        // since notifications sent while disconnected are lost.
+        const meta = await sql.listen(
+          OUTBOX_CHANNEL,
+          () => wake.fire(),
+          () => wake.fire(),
+        );
+        if (stopping) return await meta.unlisten();
+        unlisten = meta.unlisten;
+      } catch (error) {
+        log.warn({ err: errorMessage(error) }, 'LISTEN failed; polling until it works');
+        await stopped.wait(listenBackoff.next());
+      }
+    }
+  }
+
+  async function cleanup(): Promise<void> {
+    if (Date.now() - lastCleanup < cleanupIntervalMs) return;
+    lastCleanup = Date.now();
+    const deleted = await deletePublishedBefore(sql, new Date(Date.now() - retentionMs));
+    if (deleted > 0) log.info({ deleted }, 'deleted published outbox rows past retention');
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopping) {
+      wake.clear();
+      try {
+        await cleanup();
+        const result = await relayBatch(batch);
+        stats.batches += 1;
+        if (result.status === 'done') {
+          stats.published += result.published;
+          stats.duplicates += result.duplicates;
+        }
+        progress.fire();
+        if (result.status === 'done' && result.error !== undefined) throw result.error;
+        backoff.reset();
+        // A full window means more rows are probably waiting.
+        if (result.status === 'done' && result.selected === batch.batchSize) continue;
+        await wake.wait(pollIntervalMs);
+      } catch (error) {
+        const delay = backoff.next();
+        log.warn({ err: errorMessage(error), retryInMs: delay }, 'outbox relay step failed; retrying');
+        progress.fire();
+        await wake.wait(delay);
+      }
+    }
+  }
+
+  void listen();
+  const running = loop();
+
+  return {
+    async stop() {
+      stopping = true;
+      wake.fire();
+      stopped.fire();
+      await running;
+      await unlisten?.();
+    },
+    async drained({ timeoutMs = 20_000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const left = await countUnpublished(sql);
+        if (left === 0) return;
+        if (Date.now() > deadline)
+          throw new Error(`outbox not drained after ${timeoutMs} ms: ${left} rows unpublished`);
+        await progress.wait(200);
+      }
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -1,0 +1,129 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsPlugin from 'ajv-formats';
+import { EventValidationError } from '../errors.ts';
+import type { Domain } from '../subjects.ts';
+import { readSchemaFiles, type EventSchemaFile, type JsonSchema, type SchemaFiles } from './schema-files.ts';
+import { defaultSchemaDir } from './schema-dir.ts';
+
+/** The envelope fields every event carries, before its data is checked against (type, version). */
+export interface RawEnvelope {
+  id: string;
+  type: string;
+  version: number;
+  occurredAt: string;
+  producer: string;
+  aggregateId?: string;
+  correlationId?: string;
+  causationId?: string;
+  data: Record<string, unknown>;
+}
+
+export type CheckResult =
+  | { ok: true; envelope: RawEnvelope }
+  | { ok: false; kind: 'invalid-envelope'; problems: string }
+  | { ok: false; kind: 'unknown-schema'; envelope: RawEnvelope; problems: string }
+  | { ok: false; kind: 'invalid-data'; envelope: RawEnvelope; problems: string };
+
+// ajv-formats is CommonJS; under Node's ESM interop its default export is the plugin itself.
+const addFormats = addFormatsPlugin as unknown as (ajv: Ajv) => Ajv;
+
+/** The event schema registry: which (type, version) exist, their domain, and their validators. */
+export class EventRegistry {
+  private readonly ajv: Ajv;
+  private readonly envelopeValidator: ValidateFunction;
+  private readonly byKey = new Map<string, { file: EventSchemaFile; validate: ValidateFunction }>();
+  private readonly domains = new Map<string, Domain>();
+  private readonly versionsByType = new Map<string, number[]>();
+
+  constructor(files: SchemaFiles) {
+    this.ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    addFormats(this.ajv);
+    this.ajv.addVocabulary(['x-event']);
+    this.envelopeValidator = this.ajv.compile(files.envelope);
+    for (const file of files.events) {
+      this.byKey.set(key(file.type, file.version), { file, validate: this.ajv.compile(file.schema) });
+      this.domains.set(file.type, file.domain);
+      this.versionsByType.set(
+        file.type,
+        [...(this.versionsByType.get(file.type) ?? []), file.version].sort((a, b) => a - b),
+      );
+    }
+  }
+
+  static load(dir: string = defaultSchemaDir): EventRegistry {
+    return new EventRegistry(readSchemaFiles(dir));
+  }
+
+  types(): string[] {
+    return [...this.domains.keys()].sort();
+  }
+
+  has(type: string, version: number): boolean {
+    return this.byKey.has(key(type, version));
+  }
+
+  versions(type: string): number[] {
+    return this.versionsByType.get(type) ?? [];
+  }
+
+  latestVersion(type: string): number | undefined {
+    return this.versions(type).at(-1);
+  }
+
+  domainOf(type: string): Domain {
+    const domain = this.domains.get(type);
+    if (!domain) throw new Error(`Unknown event type ${type}: add its schema under schema/events/`);
+    return domain;
+  }
+
+  schema(type: string, version: number): JsonSchema | undefined {
+    return this.byKey.get(key(type, version))?.file.schema;
+  }
+
+  /** Checks the envelope, then the data against the schema of (type, version). */
+  check(value: unknown): CheckResult {
+    if (!this.envelopeValidator(value)) {
+      return {
+        ok: false,
+        kind: 'invalid-envelope',
+        problems: this.ajv.errorsText(this.envelopeValidator.errors),
+      };
+    }
+    const envelope = value as RawEnvelope;
+    const entry = this.byKey.get(key(envelope.type, envelope.version));
+    if (!entry) {
+      const known = this.versions(envelope.type);
+      const problems = known.length
+        ? `no schema for ${envelope.type} v${envelope.version} (known: v${known.join(', v')})`
+        : `unknown event type ${envelope.type}`;
+      return { ok: false, kind: 'unknown-schema', envelope, problems };
+    }
+    if (!entry.validate(envelope.data)) {
+      return {
+        ok: false,
+        kind: 'invalid-data',
+        envelope,
+        problems: this.ajv.errorsText(entry.validate.errors),
+      };
+    }
+    return { ok: true, envelope };
+  }
+
+  /** Throws an EventValidationError unless the event is valid. */
+  assertValid(value: unknown): RawEnvelope {
+    const result = this.check(value);
+    if (result.ok) return result.envelope;
+    const envelope = 'envelope' in result ? result.envelope : (value as Partial<RawEnvelope> | null);
+    throw new EventValidationError(String(envelope?.type ?? '?'), envelope?.version, result.problems);
+  }
+}
+
+const key = (type: string, version: number) => `${type}@${version}`;
+
+let shared: EventRegistry | undefined;
+
+/** The registry of `schema/events/`, loaded once per process. */
+export function getRegistry(): EventRegistry {
+  shared ??= EventRegistry.load();
+  return shared;
+}
