@@ -18,6 +18,7 @@ interface SubgraphCodegen {
 /** Each subgraph: its mappers (paths are copied verbatim into imports of the generated file). */
 const subgraphs: Record<string, SubgraphCodegen> = {
   users: { mappers: { User: '../db/schema.ts#UserRow' } },
+  tasks: { mappers: { Task: '../db/schema.ts#TaskRow', User: '../resolvers/refs.ts#UserRef' } },
 };
 
 const present = presentSubgraphs().map((s) => s.name);

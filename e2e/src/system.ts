@@ -1,65 +1,91 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, repoRoot } from '@ates/service-kit';
+import { createLogger, repoRoot, seededRandom, type RandomSource } from '@ates/service-kit';
 import { startGateway, type GatewayService } from '@ates/gateway';
+import { startTasksService, type TasksService } from '@ates/tasks';
 import { startUsersService, type UsersService } from '@ates/users';
 import {
   createTestDatabase,
+  createTestNamespace,
   generateTestKeys,
   GraphQLClient,
   ops,
+  testNatsUrl,
   type TestDatabase,
   type TestKeys,
 } from '@ates/testing';
 
 export const ADMIN = { login: 'admin', password: 'admin-password-1' };
 
+export interface SystemOptions {
+  /** Seed of the task tracker's random source (assignments), for reproducible tests. */
+  seed?: number;
+  random?: RandomSource;
+}
+
 export interface TestSystem {
   gateway: GatewayService;
   users: UsersService;
+  tasks: TasksService;
   keys: TestKeys;
+  namespace: string;
   /** Anonymous client of the gateway. */
   client: GraphQLClient;
   /** Logs in through the gateway and returns a client holding the token. */
   logIn(login: string, password: string): Promise<GraphQLClient>;
   admin(): Promise<GraphQLClient>;
+  /** Waits until every event published so far has been applied by its consumers (no sleeping). */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
-const logger = () => createLogger({ service: 'test', level: process.env.ATES_TEST_LOG_LEVEL ?? 'silent' });
+const logger = (service: string) =>
+  createLogger({ service, level: process.env.ATES_TEST_LOG_LEVEL ?? 'silent' });
 
 /**
  * The real system in this test process: every subgraph and the gateway on ephemeral ports,
- * each service with its own fresh database, talking HTTP exactly as in production.
+ * each service with its own fresh database, one NATS namespace for the file, and HTTP and
+ * JetStream between them exactly as in production.
  */
-export async function startSystem(label: string): Promise<TestSystem> {
+export async function startSystem(label: string, options: SystemOptions = {}): Promise<TestSystem> {
   const keys = generateTestKeys();
+  const namespace = createTestNamespace();
   const databases: TestDatabase[] = [];
-  const usersDb = await createTestDatabase(`${label}_users`);
-  databases.push(usersDb);
-  const users = await startUsersService({
+  const newDb = async (name: string) => {
+    const db = await createTestDatabase(`${label}_${name}`);
+    databases.push(db);
+    return db.url;
+  };
+  const common = {
     host: '127.0.0.1',
     port: 0,
-    databaseUrl: usersDb.url,
-    privateKeyPem: keys.privateKeyPem,
+    natsUrl: testNatsUrl(),
+    natsNamespace: namespace,
     publicKeyPem: keys.publicKeyPem,
+    introspection: true,
+    maxBodyBytes: 1_000_000,
+  };
+  const users = await startUsersService({
+    ...common,
+    databaseUrl: await newDb('users'),
+    privateKeyPem: keys.privateKeyPem,
     tokenTtlSeconds: 3600,
     passwordCost: 12,
     adminSeed: { ...ADMIN, email: 'admin@ates.test', name: 'Admin' },
-    introspection: true,
-    maxBodyBytes: 1_000_000,
-    logger: logger(),
+    logger: logger('users'),
+  });
+  const tasks = await startTasksService({
+    ...common,
+    databaseUrl: await newDb('tasks'),
+    logger: logger('tasks'),
+    random: options.random ?? (options.seed === undefined ? undefined : seededRandom(options.seed)),
   });
   const gateway = await startGateway({
-    host: '127.0.0.1',
-    port: 0,
+    ...common,
     supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-    urlOverrides: { users: users.url },
-    publicKeyPem: keys.publicKeyPem,
-    introspection: true,
-    maxBodyBytes: 1_000_000,
+    urlOverrides: { users: users.url, tasks: tasks.url },
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
-    logger: logger(),
+    logger: logger('gateway'),
   });
   const client = new GraphQLClient(gateway.url);
   const logIn = async (login: string, password: string) => {
@@ -69,12 +95,20 @@ export async function startSystem(label: string): Promise<TestSystem> {
   return {
     gateway,
     users,
+    tasks,
     keys,
+    namespace,
     client,
     logIn,
     admin: () => logIn(ADMIN.login, ADMIN.password),
+    settle: async () => {
+      await users.outboxDrained();
+      await tasks.usersCaughtUp();
+      await tasks.outboxDrained();
+    },
     stop: async () => {
       await gateway.stop();
+      await tasks.stop();
       await users.stop();
       for (const db of databases) await db.drop();
     },

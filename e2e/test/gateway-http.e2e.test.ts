@@ -52,13 +52,13 @@ describe('the gateway over HTTP', () => {
   it('refuses a body over the size limit with 413 before parsing it', async () => {
     const res = await post(JSON.stringify({ query: `{ me { id } } #${'x'.repeat(1_100_000)}` }));
     expect(res.status).toBe(413);
-    expect(errorCodes({ status: 413, ...(await res.json()) })).toEqual(['PAYLOAD_TOO_LARGE']);
+    expect(errorCodes({ status: 413, ...((await res.json()) as object) })).toEqual(['PAYLOAD_TOO_LARGE']);
   });
 
   it('refuses malformed JSON with 400 BAD_REQUEST', async () => {
     const res = await post('{"query": "{ me { id } }"');
     expect(res.status).toBe(400);
-    expect(errorCodes({ status: 400, ...(await res.json()) })).toEqual(['BAD_REQUEST']);
+    expect(errorCodes({ status: 400, ...((await res.json()) as object) })).toEqual(['BAD_REQUEST']);
   });
 
   it('blocks a simple cross-site GET (CSRF prevention)', async () => {

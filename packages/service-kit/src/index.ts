@@ -9,3 +9,4 @@ export * from './shutdown.ts';
 export * from './money.ts';
 export * from './scalars.ts';
 export * from './apollo.ts';
+export * from './permissions.ts';

@@ -24,9 +24,9 @@ export class GraphQLClient {
     return new GraphQLClient(this.url, token);
   }
 
-  async request<TData, TVars>(
+  async request<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVars> | DocumentNode | string,
-    ...[variables]: TVars extends Record<string, never> ? [] | [TVars] : [TVars]
+    variables?: TVars,
   ): Promise<GraphQLResponse<TData>> {
     const query = typeof document === 'string' ? document : print(document);
     const response = await fetch(this.url, {
@@ -42,11 +42,11 @@ export class GraphQLClient {
   }
 
   /** Like `request`, but fails the test with the errors when there are any. */
-  async ok<TData, TVars>(
+  async ok<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
     document: TypedDocumentNode<TData, TVars> | DocumentNode | string,
-    ...rest: TVars extends Record<string, never> ? [] | [TVars] : [TVars]
+    variables?: TVars,
   ): Promise<TData> {
-    const result = await this.request(document, ...rest);
+    const result = await this.request(document, variables);
     if (result.errors?.length || !result.data) {
       throw new Error(`GraphQL request failed: ${JSON.stringify(result.errors ?? result)}`);
     }

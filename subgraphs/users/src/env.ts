@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, optionalString, parseEnv, port } from '@ates/service-kit';
+import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
 
 const schema = z
   .object({
@@ -7,6 +7,8 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     USERS_PORT: port(4001),
     USERS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_users'),
+    NATS_URL: z.string().default(DEFAULT_NATS_URL),
+    ATES_NATS_NAMESPACE: optionalString(),
     ATES_JWT_PRIVATE_KEY: optionalString(),
     ATES_JWT_TTL_SECONDS: z.coerce
       .number()

@@ -24,6 +24,8 @@ try {
     host: env.HOST,
     port: env.USERS_PORT,
     databaseUrl: env.USERS_DATABASE_URL,
+    natsUrl: env.NATS_URL,
+    natsNamespace: env.ATES_NATS_NAMESPACE,
     privateKeyPem: keys.privateKeyPem,
     publicKeyPem: keys.publicKeyPem,
     tokenTtlSeconds: env.ATES_JWT_TTL_SECONDS,

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import fs from 'node:fs';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, startOutboxRelay } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
@@ -30,6 +32,8 @@ export interface UsersServiceConfig {
   host: string;
   port: number;
   databaseUrl: string;
+  natsUrl: string;
+  natsNamespace?: string;
   privateKeyPem: string;
   publicKeyPem: string;
   tokenTtlSeconds: number;
@@ -44,6 +48,8 @@ export interface UsersServiceConfig {
 export interface UsersService {
   url: string;
   deps: UsersDeps;
+  /** Resolves when every event written so far is published (tests). */
+  outboxDrained(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +58,9 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
   const { logger } = config;
   await applyMigrations(config.databaseUrl, migrationsFolder);
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-users' });
+  const nats = await connectNats(config.natsUrl, { name: 'ates-users' });
+  await ensureStreams(await jetstreamManager(nats), config.natsNamespace);
+  const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
   const deps: UsersDeps = {
     db: database.db,
     clock: config.clock ?? systemClock,
@@ -77,16 +86,22 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
     routes: {
       '/healthz': healthRoute,
-      '/readyz': readinessRoute({ database: async () => void (await database.sql`select 1`) }),
+      '/readyz': readinessRoute({
+        database: async () => void (await database.sql`select 1`),
+        nats: async () => void (await nats.flush()),
+      }),
     },
   });
   logger.info({ url: http.url }, 'users subgraph ready');
   return {
     url: http.url,
     deps,
+    outboxDrained: () => relay.drained(),
     stop: async () => {
       await http.close();
       await apollo.stop();
+      await relay.stop();
+      await nats.drain();
       await database.close();
     },
   };

@@ -24,6 +24,12 @@ export type AuthPayload = {
   user: User;
 };
 
+export type CreateTaskInput = {
+  description: Scalars['String']['input'];
+  jiraId?: InputMaybe<Scalars['String']['input']>;
+  title: Scalars['String']['input'];
+};
+
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   login: Scalars['String']['input'];
@@ -36,9 +42,14 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** ADMIN */
   changeRole: User;
+  /** the assignee only */
+  completeTask: Task;
+  createTask: Task;
   /** ADMIN */
   createUser: User;
   logIn: AuthPayload;
+  /** ADMIN, MANAGER */
+  shuffleTasks: ShuffleResult;
   signUp: AuthPayload;
 };
 
@@ -46,6 +57,16 @@ export type Mutation = {
 export type MutationChangeRoleArgs = {
   role: Role;
   userId: Scalars['ID']['input'];
+};
+
+
+export type MutationCompleteTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateTaskArgs = {
+  input: CreateTaskInput;
 };
 
 
@@ -64,14 +85,42 @@ export type MutationSignUpArgs = {
   input: SignUpInput;
 };
 
+export type MyTaskEvent = {
+  __typename?: 'MyTaskEvent';
+  kind: TaskEventKind;
+  task: Task;
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
   /** null when the request carries no valid token */
   me?: Maybe<User>;
+  task?: Maybe<Task>;
+  /** the task dashboard, newest first; everyone logged in */
+  tasks: TaskConnection;
   /** any logged-in user (public profile); null for an unknown id */
   user?: Maybe<User>;
   /** ADMIN, MANAGER, ACCOUNTANT */
   users: Array<User>;
+};
+
+
+export type QueryTaskArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryTasksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  assigneeId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<TaskStatus>;
 };
 
 
@@ -90,12 +139,54 @@ export type Role =
   | 'MANAGER'
   | 'WORKER';
 
+export type ShuffleResult = {
+  __typename?: 'ShuffleResult';
+  /** how many OPEN tasks were reassigned */
+  reassigned: Scalars['Int']['output'];
+};
+
 export type SignUpInput = {
   email: Scalars['String']['input'];
   login: Scalars['String']['input'];
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
 };
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** a task assigned to the caller, taken from the caller, or completed */
+  myTasks: MyTaskEvent;
+};
+
+export type Task = {
+  __typename?: 'Task';
+  assignee: User;
+  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  createdBy: User;
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** e.g. POPUG-42; never part of the title */
+  jiraId?: Maybe<Scalars['String']['output']>;
+  status: TaskStatus;
+  title: Scalars['String']['output'];
+};
+
+export type TaskConnection = {
+  __typename?: 'TaskConnection';
+  nodes: Array<Task>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TaskEventKind =
+  | 'ASSIGNED'
+  | 'COMPLETED'
+  | 'UNASSIGNED';
+
+export type TaskStatus =
+  | 'DONE'
+  | 'OPEN';
 
 /** Public profile (id, login, name, role, createdAt): visible to every logged-in user. */
 export type User = {
@@ -107,6 +198,14 @@ export type User = {
   login: Scalars['String']['output'];
   name: Scalars['String']['output'];
   role: Role;
+  /** the user's tasks, newest first */
+  tasks: Array<Task>;
+};
+
+
+/** Public profile (id, login, name, role, createdAt): visible to every logged-in user. */
+export type UserTasksArgs = {
+  status?: InputMaybe<TaskStatus>;
 };
 
 export type SignUpMutationVariables = Exact<{

@@ -1,15 +1,4 @@
-import { forbidden, unauthenticated, type Role, type Viewer } from '@ates/service-kit';
-
-export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw unauthenticated();
-  return viewer;
-}
-
-export function requireRole(viewer: Viewer | null, roles: readonly Role[]): Viewer {
-  const v = requireViewer(viewer);
-  if (!roles.includes(v.role)) throw forbidden(`Only ${roles.join(', ')} may do this`);
-  return v;
-}
+import type { Role, Viewer } from '@ates/service-kit';
 
 /** A user's email is visible to that user and to ADMIN only. */
 export function canSeeEmail(viewer: Viewer | null, userId: string): boolean {

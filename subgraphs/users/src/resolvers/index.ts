@@ -1,6 +1,6 @@
-import { DateTimeScalar, forbidden } from '@ates/service-kit';
+import { DateTimeScalar, forbidden, requireRole, requireViewer } from '@ates/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
-import { canSeeEmail, requireRole, requireViewer, USER_LISTERS } from '../domain/permissions.ts';
+import { canSeeEmail, USER_LISTERS } from '../domain/permissions.ts';
 import { listUsers } from '../db/user-repository.ts';
 import { changeRole } from '../use-cases/change-role.ts';
 import { createUser } from '../use-cases/create-user.ts';

@@ -1,5 +1,14 @@
-import { badInput, failedPrecondition, isRole, notFound, type Role, type Viewer } from '@ates/service-kit';
-import { requireRole } from '../domain/permissions.ts';
+import { enqueueEvents } from '@ates/events';
+import {
+  badInput,
+  failedPrecondition,
+  isRole,
+  notFound,
+  requireRole,
+  type Role,
+  type Viewer,
+} from '@ates/service-kit';
+import { userRoleChanged } from '../events/user-events.ts';
 import { countUsers, isUuid, lockUser, updateRole } from '../db/user-repository.ts';
 import type { UserRow } from '../db/schema.ts';
 import type { UsersDeps } from './deps.ts';
@@ -28,6 +37,7 @@ export async function changeRole(
     }
     const updated = await updateRole(tx, userId, role, deps.clock.now());
     if (!updated) throw notFound(`No user with id ${userId}`);
+    await enqueueEvents(tx, [userRoleChanged(updated, user.role)]);
     return updated;
   });
 }

@@ -1,5 +1,4 @@
-import type { Viewer } from '@ates/service-kit';
-import { requireRole } from '../domain/permissions.ts';
+import { requireRole, type Viewer } from '@ates/service-kit';
 import type { NewUserInput } from '../domain/user-input.ts';
 import type { UserRow } from '../db/schema.ts';
 import type { UsersDeps } from './deps.ts';

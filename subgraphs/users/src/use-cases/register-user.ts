@@ -1,8 +1,10 @@
+import { enqueueEvents } from '@ates/events';
 import { conflict, type Role } from '@ates/service-kit';
 import { hashPassword } from '../domain/password.ts';
 import { validateNewUser, type NewUserInput } from '../domain/user-input.ts';
 import { insertUser, takenFields } from '../db/user-repository.ts';
 import type { UserRow } from '../db/schema.ts';
+import { userCreated } from '../events/user-events.ts';
 import type { UsersDeps } from './deps.ts';
 
 function uniqueViolation(error: unknown): string | undefined {
@@ -24,8 +26,8 @@ export async function registerUser(deps: UsersDeps, input: NewUserInput & { role
   const passwordHash = await hashPassword(valid.password, deps.passwordCost);
   const now = deps.clock.now();
   try {
-    return await deps.db.transaction(async (tx) =>
-      insertUser(tx, {
+    return await deps.db.transaction(async (tx) => {
+      const user = await insertUser(tx, {
         id: deps.newId(),
         login: valid.login,
         name: valid.name,
@@ -34,8 +36,10 @@ export async function registerUser(deps: UsersDeps, input: NewUserInput & { role
         role: valid.role,
         createdAt: now,
         updatedAt: now,
-      }),
-    );
+      });
+      await enqueueEvents(tx, [userCreated(user)]);
+      return user;
+    });
   } catch (error) {
     const constraint = uniqueViolation(error);
     if (constraint === undefined) throw error;

@@ -1,4 +1,6 @@
+import { enqueueEvents } from '@ates/events';
 import { hashPassword } from '../domain/password.ts';
+import { userCreated } from '../events/user-events.ts';
 import { validateNewUser } from '../domain/user-input.ts';
 import { countUsers, insertUser } from '../db/user-repository.ts';
 import type { UsersDeps } from './deps.ts';

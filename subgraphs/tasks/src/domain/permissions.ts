@@ -1,0 +1,3 @@
+import type { Role } from '@ates/service-kit';
+
+export const SHUFFLERS: readonly Role[] = ['ADMIN', 'MANAGER'];

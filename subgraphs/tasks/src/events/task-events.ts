@@ -1,0 +1,77 @@
+import { makeEvent } from '@ates/events';
+import type { TaskRow } from '../db/schema.ts';
+import { PRODUCER } from '../use-cases/deps.ts';
+
+/** The events the task tracker publishes, built from its rows: one place for their shapes. */
+
+export const taskCreated = (task: TaskRow, correlationId?: string) =>
+  makeEvent({
+    type: 'task.created',
+    version: 2,
+    producer: PRODUCER,
+    aggregateId: task.id,
+    occurredAt: task.createdAt,
+    correlationId,
+    data: {
+      taskId: task.id,
+      jiraId: task.jiraId,
+      title: task.title,
+      description: task.description,
+      createdBy: task.createdBy,
+      createdAt: task.createdAt.toISOString(),
+    },
+  });
+
+export const taskUpdated = (task: TaskRow, at: Date, correlationId?: string) =>
+  makeEvent({
+    type: 'task.updated',
+    version: 2,
+    producer: PRODUCER,
+    aggregateId: task.id,
+    occurredAt: at,
+    correlationId,
+    data: {
+      taskId: task.id,
+      jiraId: task.jiraId,
+      title: task.title,
+      description: task.description,
+      status: task.status,
+    },
+  });
+
+export interface AssignmentFacts {
+  taskId: string;
+  assigneeId: string;
+  previousAssigneeId: string | null;
+  assignmentNo: number;
+  title: string;
+  jiraId: string | null;
+}
+
+export const taskAssigned = (a: AssignmentFacts, at: Date, correlationId?: string) =>
+  makeEvent({
+    type: 'task.assigned',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: a.taskId,
+    occurredAt: at,
+    correlationId,
+    data: { ...a, assignedAt: at.toISOString() },
+  });
+
+export const taskCompleted = (task: TaskRow, correlationId?: string) =>
+  makeEvent({
+    type: 'task.completed',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: task.id,
+    occurredAt: task.completedAt ?? undefined,
+    correlationId,
+    data: {
+      taskId: task.id,
+      assigneeId: task.assigneeId,
+      completedAt: (task.completedAt ?? new Date()).toISOString(),
+      title: task.title,
+      jiraId: task.jiraId,
+    },
+  });

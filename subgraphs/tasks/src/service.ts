@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, startConsumer, startOutboxRelay } from '@ates/events';
+import {
+  applyMigrations,
+  connectDatabase,
+  createApolloServer,
+  cryptoRandom,
+  healthRoute,
+  readinessRoute,
+  startHttpServer,
+  systemClock,
+  TokenVerifier,
+  type Clock,
+  type Logger,
+  type RandomSource,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { makeContextFactory, type Context } from './context.ts';
+import { keepPopugsWhenUsersChange } from './events/keep-popugs-when-users-change.ts';
+import { resolvers } from './resolvers/index.ts';
+import type { TasksDeps } from './use-cases/deps.ts';
+
+const packageDir = path.resolve(import.meta.dirname, '..');
+export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
+export const migrationsFolder = path.join(packageDir, 'drizzle');
+
+export interface TasksServiceConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  natsUrl: string;
+  natsNamespace?: string;
+  publicKeyPem: string;
+  introspection: boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+export interface TasksService {
+  url: string;
+  deps: TasksDeps;
+  /** Resolves when the users' events published so far are applied (tests). */
+  usersCaughtUp(): Promise<void>;
+  /** Resolves when every event written so far is published (tests). */
+  outboxDrained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires the task tracker: migrations, users' events in, task events out, GraphQL over HTTP. */
+export async function startTasksService(config: TasksServiceConfig): Promise<TasksService> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-tasks' });
+  const nats = await connectNats(config.natsUrl, { name: 'ates-tasks' });
+  const namespace = config.natsNamespace;
+  await ensureStreams(await jetstreamManager(nats), namespace);
+  const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger });
+  const usersConsumer = await startConsumer({
+    nats,
+    namespace,
+    name: 'tasks-popugs',
+    domain: 'users',
+    db: database.db,
+    handlers: keepPopugsWhenUsersChange,
+    logger,
+  });
+  const deps: TasksDeps = {
+    db: database.db,
+    sql: database.sql,
+    clock: config.clock ?? systemClock,
+    random: config.random ?? cryptoRandom,
+    logger,
+    newId: randomUUID,
+  };
+  const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const apollo = createApolloServer<Context>(
+    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
+    { logger, introspection: config.introspection },
+  );
+  await apollo.start();
+  const http = await startHttpServer<Context>({
+    port: config.port,
+    host: config.host,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    routes: {
+      '/healthz': healthRoute,
+      '/readyz': readinessRoute({
+        database: async () => void (await database.sql`select 1`),
+        nats: async () => void (await nats.flush()),
+      }),
+    },
+  });
+  logger.info({ url: http.url }, 'tasks subgraph ready');
+  return {
+    url: http.url,
+    deps,
+    usersCaughtUp: () => usersConsumer.caughtUp(),
+    outboxDrained: () => relay.drained(),
+    stop: async () => {
+      await http.close();
+      await apollo.stop();
+      await usersConsumer.stop();
+      await relay.stop();
+      await nats.drain();
+      await database.close();
+    },
+  };
+}
