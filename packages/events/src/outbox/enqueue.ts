@@ -52,17 +52,17 @@ export async function enqueueEvents(
   for (const event of events) registry.assertValid(event);
   const rows = events.map((event) => toRow(event, registry));
   if (typeof tx === 'function') {
-    // postgres.js: one multi-row insert (the hot path of batch producers).
-    const values = rows.map((r) => ({
-      id: r.id,
-      subject: r.subject,
-      type: r.type,
-      version: r.version,
-      aggregate_id: r.aggregateId ?? null,
-      payload: tx.json(r.payload as Parameters<Sql['json']>[0]),
-      headers: tx.json(r.headers ?? {}),
-    }));
-    await tx`insert into outbox ${tx(values)}`;
+    // postgres.js: one statement for all rows (the hot path of batch producers). Values go as
+    // text arrays cast in SQL, because drizzle turns off postgres.js's json/date serializers on
+    // clients it shares.
+    const column = <K extends keyof OutboxInsert>(k: K, f: (v: OutboxInsert[K]) => string | null = (v) => v as string) =>
+      rows.map((r) => f(r[k]));
+    await tx`
+      insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
+      select * from unnest(
+        ${column('id')}::uuid[], ${column('subject')}::text[], ${column('type')}::text[],
+        ${column('version', String)}::int[], ${column('aggregateId', (v) => v ?? null)}::text[],
+        ${column('payload', (v) => JSON.stringify(v))}::jsonb[], ${column('headers', (v) => JSON.stringify(v))}::jsonb[])`;
     await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     return;
   }

@@ -7,9 +7,11 @@ export async function countUnpublished(sql: Sql): Promise<number> {
   return row?.n ?? 0;
 }
 
+// Dates go as ISO text: drizzle turns off postgres.js's date serializer on clients it shares.
+
 /** Deletes published rows older than the retention; unpublished rows are never deleted. */
 export async function deletePublishedBefore(sql: Sql, before: Date): Promise<number> {
-  const rows = await sql`delete from outbox where published_at < ${before} returning seq`;
+  const rows = await sql`delete from outbox where published_at < ${before.toISOString()}::timestamptz returning seq`;
   return rows.length;
 }
 
@@ -22,7 +24,7 @@ export async function republishOutboxSince(sql: Sql, since: Date): Promise<numbe
   return sql.begin(async (tx) => {
     const rows = await tx`
       update outbox set published_at = null
-      where created_at >= ${since} and published_at is not null returning seq`;
+      where created_at >= ${since.toISOString()}::timestamptz and published_at is not null returning seq`;
     await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     return rows.length;
   });

@@ -24,7 +24,7 @@ export async function seedAdmin(deps: UsersDeps, seed: AdminSeed): Promise<boole
     if ((await countUsers(tx)) > 0) return false;
     const now = deps.clock.now();
     const { login, name, email, role } = valid;
-    await insertUser(tx, {
+    const user = await insertUser(tx, {
       id: deps.newId(),
       login,
       name,
@@ -34,6 +34,7 @@ export async function seedAdmin(deps: UsersDeps, seed: AdminSeed): Promise<boole
       createdAt: now,
       updatedAt: now,
     });
+    await enqueueEvents(tx, [userCreated(user)]);
     return true;
   });
 }
