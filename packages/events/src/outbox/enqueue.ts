@@ -55,8 +55,10 @@ export async function enqueueEvents(
     // postgres.js: one statement for all rows (the hot path of batch producers). Values go as
     // text arrays cast in SQL, because drizzle turns off postgres.js's json/date serializers on
     // clients it shares.
-    const column = <K extends keyof OutboxInsert>(k: K, f: (v: OutboxInsert[K]) => string | null = (v) => v as string) =>
-      rows.map((r) => f(r[k]));
+    const column = <K extends keyof OutboxInsert>(
+      k: K,
+      f: (v: OutboxInsert[K]) => string | null = (v) => v as string,
+    ) => rows.map((r) => f(r[k]));
     await tx`
       insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
       select * from unnest(

@@ -11,7 +11,8 @@ export async function countUnpublished(sql: Sql): Promise<number> {
 
 /** Deletes published rows older than the retention; unpublished rows are never deleted. */
 export async function deletePublishedBefore(sql: Sql, before: Date): Promise<number> {
-  const rows = await sql`delete from outbox where published_at < ${before.toISOString()}::timestamptz returning seq`;
+  const rows =
+    await sql`delete from outbox where published_at < ${before.toISOString()}::timestamptz returning seq`;
   return rows.length;
 }
 

@@ -4,6 +4,7 @@ import type { Sql } from 'postgres';
 import type { Logger } from '@ates/service-kit';
 import { Backoff, errorMessage } from '../util/backoff.ts';
 import { Pulse } from '../util/pulse.ts';
+import { isTransientDbError } from '../util/transient.ts';
 import { OUTBOX_CHANNEL } from './enqueue.ts';
 import { countUnpublished, deletePublishedBefore } from './maintenance.ts';
 import { relayBatch, type BatchOptions } from './publish-batch.ts';
@@ -131,10 +132,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async drained({ timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const left = await countUnpublished(sql);
+        const left = await countUnpublished(sql).catch((error: unknown) => {
+          if (isTransientDbError(error)) return -1; // the relay is riding out the same outage
+          throw error;
+        });
         if (left === 0) return;
         if (Date.now() > deadline)
-          throw new Error(`outbox not drained after ${timeoutMs} ms: ${left} rows unpublished`);
+          throw new Error(
+            `outbox not drained after ${timeoutMs} ms: ${left < 0 ? 'database unreachable' : `${left} rows unpublished`}`,
+          );
         await progress.wait(200);
       }
     },

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase } from '@ates/service-kit';
+import { testNatsUrl } from '@ates/testing';
+import { connectNats, enqueueEvents, startConsumer, startOutboxRelay } from '../src/index.ts';
+import { expectAppliedOnce, recordingHandlers } from './support/consumers.ts';
+import { createHarness, logger, schema, userCreated, type EventsHarness } from './support/harness.ts';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts';
+
+let h: EventsHarness;
+let natsProxy: TcpProxy;
+beforeAll(async () => {
+  h = await createHarness('resilience');
+  natsProxy = await startTcpProxy(Number(new URL(testNatsUrl()).port || 4222));
+});
+afterAll(async () => {
+  await natsProxy?.close();
+  await h?.close();
+});
+
+describe('surviving NATS and Postgres outages', () => {
+  it('delivers every event exactly once when NATS goes away mid-stream and comes back', async () => {
+    // The relay and the consumer reach NATS through a proxy the test can cut.
+    const nats = await connectNats(natsProxy.url('nats'), { reconnectTimeWaitMs: 50 });
+    const relay = startOutboxRelay({
+      sql: h.database.sql,
+      nats,
+      namespace: h.namespace,
+      logger,
+      batchSize: 50,
+      publishTimeoutMs: 500,
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+    });
+    const consumer = await startConsumer({
+      nats,
+      namespace: h.namespace,
+      name: 'survivor',
+      domain: 'users',
+      db: h.database.db,
+      handlers: recordingHandlers('survivor'),
+      logger,
+      backoffMs: [20],
+      ackWaitMs: 1000,
+    });
+    const events = Array.from({ length: 600 }, () => userCreated());
+    for (let i = 0; i < events.length; i += 100) {
+      if (i === 300) {
+        await natsProxy.cut();
+        setTimeout(() => void natsProxy.restore(), 300);
+      }
+      await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(i, i + 100)));
+    }
+    await relay.drained({ timeoutMs: 30_000 });
+    await consumer.caughtUp({ timeoutMs: 30_000 });
+    await consumer.stop();
+    await relay.stop();
+    await nats.close();
+    expect(
+      await expectAppliedOnce(
+        h,
+        'survivor',
+        events.map((e) => e.id),
+      ),
+    ).toBe(true);
+  });
+
+  it('the relay keeps going when Postgres drops its connections (as on a restart)', async () => {
+    const db = connectDatabase(h.testDb.url, schema, { max: 2, applicationName: 'relay-under-test' });
+    const relay = startOutboxRelay({
+      sql: db.sql,
+      nats: h.nats,
+      namespace: h.namespace,
+      logger,
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+    });
+    const consumer = await startConsumer({
+      nats: h.nats,
+      namespace: h.namespace,
+      name: 'pg-survivor',
+      domain: 'users',
+      db: h.database.db,
+      handlers: recordingHandlers('pg-survivor'),
+      logger,
+    });
+    const before = [userCreated(), userCreated()];
+    await h.database.db.transaction((tx) => enqueueEvents(tx, before));
+    await relay.drained();
+    // What a restart does to every client: the server terminates their backends.
+    const killed = await h.database.sql`
+      select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'relay-under-test'`;
+    expect(killed.length).toBeGreaterThan(0);
+    const after = [userCreated(), userCreated()];
+    await h.database.db.transaction((tx) => enqueueEvents(tx, after));
+    await relay.drained();
+    await consumer.caughtUp();
+    await consumer.stop();
+    await relay.stop();
+    await db.close();
+    expect(
+      await expectAppliedOnce(
+        h,
+        'pg-survivor',
+        [...before, ...after].map((e) => e.id),
+      ),
+    ).toBe(true);
+  });
+});
