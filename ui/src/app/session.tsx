@@ -1,0 +1,56 @@
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
+import { Provider as UrqlProvider } from 'urql';
+import { createAtesClient, type LiveState } from '../lib/client.ts';
+import { session } from '../lib/session.ts';
+
+const LiveContext = createContext<LiveState>('idle');
+
+let expiredNotice = false;
+
+/** Signs out because the API refused the token; the log-in page says why. */
+export function expireSession(): void {
+  expiredNotice = session.token() !== null;
+  session.signOut();
+}
+
+/** True once after an expiry, so the notice is shown a single time. */
+export function takeExpiredNotice(): boolean {
+  const value = expiredNotice;
+  expiredNotice = false;
+  return value;
+}
+
+export function useToken(): string | null {
+  return useSyncExternalStore(session.subscribe, session.token, () => null);
+}
+
+export function useLiveState(): LiveState {
+  return useContext(LiveContext);
+}
+
+/** Builds the GraphQL client for the current token and rebuilds it when the token changes. */
+export function ClientProvider({ children }: { children: ReactNode }) {
+  const token = useToken();
+  const [live, setLive] = useState<LiveState>('idle');
+  const ates = useMemo(
+    () => createAtesClient({ token, onUnauthenticated: expireSession, onLiveState: setLive }),
+    [token],
+  );
+  useEffect(() => {
+    setLive('idle');
+    return () => ates.dispose();
+  }, [ates]);
+  return (
+    <LiveContext.Provider value={live}>
+      <UrqlProvider value={ates.client}>{children}</UrqlProvider>
+    </LiveContext.Provider>
+  );
+}

@@ -1,0 +1,83 @@
+import { useEffect } from 'react';
+import { useQuery, useSubscription } from 'urql';
+import { MyAccountDocument, OnMyAccountDocument } from '../generated/operations.ts';
+import { useSearchParam } from '../app/router.tsx';
+import { useLiveState } from '../app/session.tsx';
+import { AuditLog, BalanceCard, PayoutsCard } from '../components/account-view.tsx';
+import { kindLabel } from '../components/badges.tsx';
+import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { useCursorPages } from '../components/pager.tsx';
+import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { useNotify } from '../components/toasts.tsx';
+import { isDay } from '../lib/dates.ts';
+import { formatMoney } from '../lib/money.ts';
+
+const PAGE_SIZE = 20;
+
+/** The caller's balance, audit log and payouts; refreshed live after each of their transactions. */
+export function AccountPage() {
+  const [dayParam, setDay] = useSearchParam('day');
+  const day = isDay(dayParam) ? dayParam : null;
+  const pages = useCursorPages(day ?? '');
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: MyAccountDocument,
+    variables: { first: PAGE_SIZE, after: pages.after, day },
+  });
+  const [live] = useSubscription({ query: OnMyAccountDocument });
+  const liveState = useLiveState();
+  const notify = useNotify();
+
+  useEffect(() => {
+    const latest = live.data?.myAccount.transactions.nodes[0];
+    if (!latest) return;
+    notify(
+      `${kindLabel(latest.kind)} ${formatMoney(latest.amount, { signed: true })}${latest.task ? `: “${latest.task.title}”` : ''}`,
+      latest.amount.startsWith('-') ? 'warning' : 'success',
+    );
+    refetch({ requestPolicy: 'network-only' });
+  }, [live.data, notify, refetch]);
+
+  const account = data?.myAccount;
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="My account"
+        lead="Fees are charged when a task is assigned to you; rewards are paid when you complete it."
+        actions={<LiveBadge active={liveState === 'live'} />}
+      />
+      {error && !data && (
+        <ErrorNotice
+          error={error}
+          title="Could not load your account"
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+      {!data && fetching && <Loading label="Loading your account…" />}
+      {data && !account && (
+        <div className="card">
+          <Empty>You have no account yet: it opens with your first assigned task.</Empty>
+        </div>
+      )}
+      {account && (
+        <div className="grid grid--account">
+          <BalanceCard balance={account.balance} />
+          <PayoutsCard payouts={account.payouts} />
+          <div className="grid__wide">
+            <AuditLog
+              transactions={account.transactions.nodes}
+              hasNext={account.transactions.pageInfo.hasNextPage}
+              endCursor={account.transactions.pageInfo.endCursor}
+              page={pages.page}
+              onNext={pages.next}
+              onPrevious={pages.previous}
+              day={day ?? ''}
+              onDay={setDay}
+              busy={fetching}
+            />
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

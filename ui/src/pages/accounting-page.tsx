@@ -1,0 +1,154 @@
+import { useQuery, useSubscription } from 'urql';
+import {
+  AccountingDashboardDocument,
+  OnAccountingTodayDocument,
+  ReconciliationDocument,
+} from '../generated/operations.ts';
+import { useLiveState } from '../app/session.tsx';
+import { BarChart } from '../components/bar-chart.tsx';
+import { DayRangePicker, useDayRange } from '../components/date-range.tsx';
+import { Money } from '../components/money.tsx';
+import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { MoneyStat } from '../components/stat.tsx';
+import { ErrorNotice, Loading } from '../components/status.tsx';
+import { moneyBars, moneyTick, sumMoney, withLiveDay } from '../lib/chart-data.ts';
+import { formatDay } from '../lib/dates.ts';
+import { PopugAccountPanel } from './popug-account-panel.tsx';
+import { useState } from 'react';
+
+/** Management earnings (ADMIN, ACCOUNTANT): today live, per day for a range, and any account. */
+export function AccountingPage() {
+  const range = useDayRange();
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: AccountingDashboardDocument,
+    variables: { from: range.from, to: range.to },
+    pause: range.problem !== null,
+  });
+  const [live] = useSubscription({ query: OnAccountingTodayDocument });
+  const liveState = useLiveState();
+  const dashboard = data?.accountingDashboard;
+  const liveToday = live.data?.accountingToday;
+  const today =
+    dashboard && liveToday && liveToday.day === dashboard.today.day
+      ? { ...dashboard.today, ...liveToday }
+      : dashboard?.today;
+  const days = dashboard ? withLiveDay(dashboard.days, liveToday) : [];
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="Accounting"
+        lead="Management earnings are the fees charged minus the rewards paid."
+        actions={<LiveBadge active={liveState === 'live'} />}
+      />
+      {error && !data && (
+        <ErrorNotice
+          error={error}
+          title="Could not load the dashboard"
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+      {!data && fetching && <Loading label="Loading the accounting dashboard…" />}
+      {today && (
+        <div className="grid grid--stats" aria-live="polite">
+          <MoneyStat
+            label={`Management earnings today`}
+            value={today.managementEarnings}
+            note={`${formatDay(today.day)}${today.closed ? ' · day closed' : ''}`}
+          />
+          <MoneyStat label="Fees charged today" value={today.feesCharged} />
+          <MoneyStat label="Rewards paid today" value={today.rewardsPaid} />
+        </div>
+      )}
+      <div className="card">
+        <div className="card__head">
+          <h2 className="card__title">Earnings per day</h2>
+          <DayRangePicker range={range} />
+        </div>
+        {dashboard && days.length > 0 && (
+          <>
+            <BarChart
+              title={`Management earnings, ${formatDay(range.from)} – ${formatDay(range.to)}`}
+              data={moneyBars(days, (d) => d.managementEarnings)}
+              formatTick={moneyTick}
+              valueName="Management earnings"
+            />
+            <p className="muted">
+              Total for the range: <Money value={sumMoney(days.map((d) => d.managementEarnings))} />
+            </p>
+          </>
+        )}
+      </div>
+      <PopugAccountPanel />
+      <ReconciliationPanel />
+    </section>
+  );
+}
+
+/** On demand: checks that every assignment was charged and every completion paid, once. */
+function ReconciliationPanel() {
+  const [requested, setRequested] = useState(false);
+  const [{ data, fetching, error }, run] = useQuery({ query: ReconciliationDocument, pause: !requested });
+  const result = data?.reconciliation;
+  return (
+    <div className="card">
+      <div className="card__head">
+        <h2 className="card__title">Reconciliation</h2>
+        <button
+          type="button"
+          className="button button--secondary"
+          disabled={fetching}
+          onClick={() => (requested ? run({ requestPolicy: 'network-only' }) : setRequested(true))}
+        >
+          {fetching ? 'Checking…' : 'Run the check'}
+        </button>
+      </div>
+      <p className="muted">
+        Compares the task tracker&apos;s assignments and completions with the transactions.
+      </p>
+      {error && <ErrorNotice error={error} title="The check failed" />}
+      {result && (
+        <div role="status">
+          <p>
+            {result.tasksChecked} tasks checked:{' '}
+            {result.mismatches.length === 0 ? (
+              <strong className="money--positive">everything matches.</strong>
+            ) : (
+              <strong className="money--negative">{result.mismatches.length} mismatches.</strong>
+            )}
+          </p>
+          {result.mismatches.length > 0 && (
+            <div className="table-wrap">
+              <table className="table table--compact">
+                <thead>
+                  <tr>
+                    <th scope="col">Task</th>
+                    <th scope="col" className="num">
+                      Fees expected / found
+                    </th>
+                    <th scope="col" className="num">
+                      Rewards expected / found
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.mismatches.map((m) => (
+                    <tr key={m.task.id}>
+                      <td>{m.task.title}</td>
+                      <td className="num">
+                        {m.expectedAssignFees} / {m.actualAssignFees}
+                      </td>
+                      <td className="num">
+                        {m.expectedRewards} / {m.actualRewards}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

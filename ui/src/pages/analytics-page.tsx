@@ -1,0 +1,145 @@
+import { useQuery, useSubscription } from 'urql';
+import {
+  AnalyticsDashboardDocument,
+  OnAnalyticsTodayDocument,
+  type AnalyticsDashboardQuery,
+} from '../generated/operations.ts';
+import { useSearchParam } from '../app/router.tsx';
+import { useLiveState } from '../app/session.tsx';
+import { BarChart } from '../components/bar-chart.tsx';
+import { DayRangePicker, useDayRange } from '../components/date-range.tsx';
+import { TextField } from '../components/field.tsx';
+import { Money } from '../components/money.tsx';
+import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { CountStat, MoneyStat } from '../components/stat.tsx';
+import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { TaskTitle } from '../components/task-bits.tsx';
+import { countBars, countTick, moneyBars, moneyTick, withLiveDay } from '../lib/chart-data.ts';
+import { formatDateTime, formatDay, isDay, today } from '../lib/dates.ts';
+
+type Top = AnalyticsDashboardQuery['analytics']['dayTop'];
+
+/** Admin analytics: today's earnings and popugs in red (live), per-day charts, top tasks. */
+export function AnalyticsPage() {
+  const range = useDayRange();
+  const [dayParam, setDay] = useSearchParam('day');
+  const day = isDay(dayParam) ? dayParam : null;
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: AnalyticsDashboardDocument,
+    variables: { from: range.from, to: range.to, day },
+    pause: range.problem !== null,
+  });
+  const [live] = useSubscription({ query: OnAnalyticsTodayDocument });
+  const liveState = useLiveState();
+  const analytics = data?.analytics;
+  const liveToday = live.data?.analyticsToday;
+  const todayFigures =
+    analytics && liveToday && liveToday.day === analytics.today.day ? liveToday : analytics?.today;
+  const days = analytics ? withLiveDay(analytics.days, liveToday) : [];
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="Analytics"
+        lead="Figures from the analytics read model, by business day."
+        actions={<LiveBadge active={liveState === 'live'} />}
+      />
+      {error && !data && (
+        <ErrorNotice
+          error={error}
+          title="Could not load analytics"
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+      {!data && fetching && <Loading label="Loading analytics…" />}
+      {todayFigures && (
+        <div className="grid grid--stats" aria-live="polite">
+          <MoneyStat
+            label="Management earnings today"
+            value={todayFigures.managementEarnings}
+            note={formatDay(todayFigures.day)}
+          />
+          <CountStat
+            label="Popugs in the red"
+            value={todayFigures.popugsInRed}
+            alert={todayFigures.popugsInRed > 0}
+            note="Popugs whose balance is negative now"
+          />
+        </div>
+      )}
+      <div className="card">
+        <div className="card__head">
+          <h2 className="card__title">Per day</h2>
+          <DayRangePicker range={range} />
+        </div>
+        {analytics && days.length > 0 && (
+          <div className="grid grid--charts">
+            <BarChart
+              title="Management earnings"
+              data={moneyBars(days, (d) => d.managementEarnings)}
+              formatTick={moneyTick}
+              valueName="Management earnings"
+            />
+            <BarChart
+              title="Popugs in the red at the end of the day"
+              data={countBars(days, (d) => d.popugsInRed)}
+              formatTick={countTick}
+              valueName="Popugs in the red"
+            />
+          </div>
+        )}
+      </div>
+      <div className="card">
+        <div className="card__head">
+          <h2 className="card__title">Most expensive task</h2>
+          <TextField
+            label="Periods containing"
+            name="top-day"
+            type="date"
+            value={day ?? today()}
+            onChange={(e) => setDay(isDay(e.target.value) ? e.target.value : null)}
+          />
+        </div>
+        {analytics && (
+          <div className="grid grid--tops">
+            <TopTask label="Day" top={analytics.dayTop} />
+            <TopTask label="Week" top={analytics.weekTop} />
+            <TopTask label="Month" top={analytics.monthTop} />
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function TopTask({
+  label,
+  top,
+}: {
+  label: string;
+  top: Top | { reward: string; completedAt: string; task: { id: string; title: string } } | null;
+}) {
+  return (
+    <div className="top-task">
+      <p className="stat__label">Of the {label.toLowerCase()}</p>
+      {!top ? (
+        <Empty>No task was completed in this {label.toLowerCase()}.</Empty>
+      ) : (
+        <>
+          <p className="stat__value">
+            <Money value={top.reward} />
+          </p>
+          <TaskTitle
+            id={top.task.id}
+            title={top.task.title}
+            jiraId={'jiraId' in top.task ? top.task.jiraId : null}
+          />
+          <p className="muted small">
+            completed {formatDateTime(top.completedAt)}
+            {'assignee' in top.task ? ` by @${top.task.assignee.login}` : ''}
+          </p>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import { LogInDocument } from '../generated/operations.ts';
+import { TextField } from '../components/field.tsx';
+import { FormMessages } from '../components/status.tsx';
+import { Link } from '../app/router.tsx';
+import { takeExpiredNotice } from '../app/session.tsx';
+import { session } from '../lib/session.ts';
+import { useFormErrors } from '../lib/use-form-errors.ts';
+import { AuthScreen } from './auth-screen.tsx';
+
+export function LoginPage() {
+  const [expired] = useState(takeExpiredNotice);
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+  const form = useFormErrors();
+  const [{ fetching }, logIn] = useMutation(LogInDocument);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const ok = form.check({
+      login: !login.trim() && 'Enter your login',
+      password: !password && 'Enter your password',
+    });
+    if (!ok) return;
+    const result = await logIn({ login: login.trim(), password });
+    if (result.data) session.signIn(result.data.logIn.token);
+    else form.fromApi(result.error);
+  }
+
+  return (
+    <AuthScreen title="Log in">
+      {expired && (
+        <p className="notice notice--info" role="status">
+          Your session has ended. Please log in again.
+        </p>
+      )}
+      <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
+        <TextField
+          label="Login"
+          name="login"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          value={login}
+          required
+          onChange={(e) => {
+            setLogin(e.target.value);
+            form.clearField('login');
+          }}
+          error={form.fields['login']}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          required
+          onChange={(e) => {
+            setPassword(e.target.value);
+            form.clearField('password');
+          }}
+          error={form.fields['password']}
+        />
+        <FormMessages messages={form.messages} />
+        <button type="submit" className="button button--primary button--block" disabled={fetching}>
+          {fetching ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      <p className="auth__switch">
+        New popug? <Link to="/signup">Create an account</Link>
+      </p>
+    </AuthScreen>
+  );
+}

@@ -1,0 +1,112 @@
+import { useEffect } from 'react';
+import { useQuery, useSubscription } from 'urql';
+import { MyTasksDocument, OnMyTasksDocument, type TaskStatus } from '../generated/operations.ts';
+import { useSearchParam } from '../app/router.tsx';
+import { useLiveState } from '../app/session.tsx';
+import { StatusBadge } from '../components/badges.tsx';
+import { CompleteButton } from '../components/complete-button.tsx';
+import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Price, TaskTitle } from '../components/task-bits.tsx';
+import { useNotify } from '../components/toasts.tsx';
+import { formatDateTime } from '../lib/dates.ts';
+
+const TABS: { value: string; label: string }[] = [
+  { value: '', label: 'Open' },
+  { value: 'DONE', label: 'Done' },
+  { value: 'ALL', label: 'All' },
+];
+
+function statusOf(tab: string): TaskStatus | null {
+  if (tab === 'DONE') return 'DONE';
+  if (tab === 'ALL') return null;
+  return 'OPEN';
+}
+
+/** The caller's own tasks, refreshed live when one is assigned, taken away or completed. */
+export function MyTasksPage() {
+  const [tab, setTab] = useSearchParam('show');
+  const activeTab = tab === 'DONE' || tab === 'ALL' ? tab : '';
+  const status = statusOf(activeTab);
+  const [{ data, fetching, error }, refetch] = useQuery({ query: MyTasksDocument, variables: { status } });
+  const [live] = useSubscription({ query: OnMyTasksDocument });
+  const liveState = useLiveState();
+  const notify = useNotify();
+
+  useEffect(() => {
+    const event = live.data?.myTasks;
+    if (!event) return;
+    const title = `“${event.task.title}”`;
+    if (event.kind === 'ASSIGNED') notify(`New task for you: ${title}.`, 'info');
+    else if (event.kind === 'UNASSIGNED')
+      notify(`${title} was reassigned to @${event.task.assignee.login}.`, 'warning');
+    else notify(`${title} is done.`, 'success');
+    refetch({ requestPolicy: 'network-only' });
+  }, [live.data, notify, refetch]);
+
+  const tasks = data?.me?.tasks;
+
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="My tasks"
+        lead="Tasks assigned to you. Completing one pays its reward into your account."
+        actions={<LiveBadge active={liveState === 'live'} />}
+      />
+      <div className="card">
+        <div className="tabs" role="group" aria-label="Show">
+          {TABS.map((t) => (
+            <button
+              key={t.value}
+              type="button"
+              className={`tab${activeTab === t.value ? ' tab--active' : ''}`}
+              aria-pressed={activeTab === t.value}
+              onClick={() => setTab(t.value || null)}
+            >
+              {t.label}
+            </button>
+          ))}
+        </div>
+        {live.error && (
+          <p className="notice notice--warning" role="status">
+            Live updates are unavailable right now; the list refreshes when you come back to this page.
+          </p>
+        )}
+        {error && !data && (
+          <ErrorNotice
+            error={error}
+            title="Could not load your tasks"
+            onRetry={() => refetch({ requestPolicy: 'network-only' })}
+          />
+        )}
+        {!data && fetching && <Loading label="Loading your tasks…" />}
+        {tasks && tasks.length === 0 && (
+          <Empty>{status === 'OPEN' ? 'No open tasks. Enjoy the quiet.' : 'Nothing here yet.'}</Empty>
+        )}
+        {tasks && tasks.length > 0 && (
+          <ul className="task-list">
+            {tasks.map((task) => (
+              <li key={task.id} className="task-list__item">
+                <div className="task-list__main">
+                  <TaskTitle id={task.id} title={task.title} jiraId={task.jiraId} />
+                  <span className="task-list__meta">
+                    <StatusBadge status={task.status} />{' '}
+                    <span className="muted">{formatDateTime(task.createdAt)}</span>
+                  </span>
+                </div>
+                <Price price={task.price} />
+                <div className="task-list__action">
+                  {task.status === 'OPEN' ? (
+                    <CompleteButton taskId={task.id} title={task.title} reward={task.price?.reward} />
+                  ) : (
+                    <span className="muted">Completed</span>
+                  )}
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation } from 'urql';
+import { CreateTaskDocument, type CreateTaskMutation } from '../generated/operations.ts';
+import { Link } from '../app/router.tsx';
+import { TextAreaField, TextField } from '../components/field.tsx';
+import { PageHeader } from '../components/page-header.tsx';
+import { FormMessages } from '../components/status.tsx';
+import { checkNewTask, TITLE_MAX, type NewTaskFields } from '../lib/task-input.ts';
+import { useFormErrors } from '../lib/use-form-errors.ts';
+
+const EMPTY: NewTaskFields = { title: '', jiraId: '', description: '' };
+
+export function NewTaskPage() {
+  const [created, setCreated] = useState<CreateTaskMutation['createTask'] | null>(null);
+  return (
+    <section aria-labelledby="page-title">
+      <PageHeader
+        title="New task"
+        lead="The task goes at once to a random popug, who is charged its fee."
+        actions={
+          <Link to="/tasks" className="button button--ghost">
+            ← Back to dashboard
+          </Link>
+        }
+      />
+      {created && (
+        <div className="notice notice--success" role="status">
+          <div>
+            <strong>Task created.</strong>{' '}
+            <Link to={`/tasks/${encodeURIComponent(created.id)}`}>
+              {created.jiraId ? `${created.jiraId} ` : ''}
+              {created.title}
+            </Link>{' '}
+            is assigned to <strong>@{created.assignee.login}</strong>.
+          </div>
+        </div>
+      )}
+      <div className="card card--narrow">
+        <CreateTaskForm onCreated={setCreated} />
+      </div>
+    </section>
+  );
+}
+
+export function CreateTaskForm({
+  onCreated,
+}: {
+  onCreated: (task: CreateTaskMutation['createTask']) => void;
+}) {
+  const [values, setValues] = useState<NewTaskFields>(EMPTY);
+  const form = useFormErrors();
+  const [{ fetching }, createTask] = useMutation(CreateTaskDocument);
+
+  const bind = (name: keyof NewTaskFields) => ({
+    name,
+    value: values[name],
+    error: form.fields[name],
+    onChange: (e: { target: { value: string } }) => {
+      setValues((v) => ({ ...v, [name]: e.target.value }));
+      form.clearField(name);
+    },
+  });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (!form.check(checkNewTask(values))) return;
+    const jiraId = values.jiraId.trim();
+    const result = await createTask({
+      input: {
+        title: values.title.trim(),
+        description: values.description.trim(),
+        ...(jiraId ? { jiraId } : {}),
+      },
+    });
+    if (result.data) {
+      onCreated(result.data.createTask);
+      setValues(EMPTY);
+      form.reset();
+    } else form.fromApi(result.error);
+  }
+
+  return (
+    <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
+      <TextField
+        label="Title"
+        required
+        maxLength={TITLE_MAX}
+        hint="Without the Jira id: no “[” or “]”"
+        {...bind('title')}
+      />
+      <TextField
+        label="Jira id"
+        placeholder="POPUG-42"
+        autoCapitalize="characters"
+        spellCheck={false}
+        hint="Optional, e.g. POPUG-42"
+        {...bind('jiraId')}
+      />
+      <TextAreaField label="Description" rows={5} {...bind('description')} />
+      <FormMessages messages={form.messages} />
+      <div className="form__actions">
+        <button type="submit" className="button button--primary" disabled={fetching}>
+          {fetching ? 'Creating…' : 'Create task'}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,87 @@
+import { useQuery } from 'urql';
+import { PopugAccountDocument, UsersDocument } from '../generated/operations.ts';
+import { useSearchParam } from '../app/router.tsx';
+import { AuditLog, BalanceCard, PayoutsCard } from '../components/account-view.tsx';
+import { RoleBadge } from '../components/badges.tsx';
+import { SelectField } from '../components/field.tsx';
+import { useCursorPages } from '../components/pager.tsx';
+import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { isDay } from '../lib/dates.ts';
+
+const PAGE_SIZE = 20;
+
+/** Any popug's account, picked from the users list (kept in `?popug=` so it can be shared). */
+export function PopugAccountPanel() {
+  const [userId, setUserId] = useSearchParam('popug');
+  const [dayParam, setDay] = useSearchParam('popugDay');
+  const day = isDay(dayParam) ? dayParam : null;
+  const pages = useCursorPages(`${userId}|${day ?? ''}`);
+  const [users] = useQuery({ query: UsersDocument, variables: {} });
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: PopugAccountDocument,
+    variables: { userId, first: PAGE_SIZE, after: pages.after, day },
+    pause: !userId,
+  });
+  const sorted = [...(users.data?.users ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const user = data?.user;
+  const account = user?.account;
+
+  return (
+    <div className="card">
+      <div className="card__head">
+        <h2 className="card__title">Popug accounts</h2>
+        <SelectField
+          label="Popug"
+          name="popug"
+          value={userId}
+          onChange={(e) => {
+            setUserId(e.target.value || null);
+            setDay(null);
+          }}
+          hint={users.error ? 'Could not load the list of popugs' : undefined}
+        >
+          <option value="">Choose a popug…</option>
+          {sorted.map((u) => (
+            <option key={u.id} value={u.id}>
+              {u.name} (@{u.login})
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      {!userId && <Empty>Choose a popug to see their balance, audit log and payouts.</Empty>}
+      {userId && !data && fetching && <Loading label="Loading the account…" />}
+      {userId && error && !data && (
+        <ErrorNotice
+          error={error}
+          title="Could not load the account"
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+      {data && !user && <Empty>This popug does not exist.</Empty>}
+      {user && !account && (
+        <Empty>
+          @{user.login} <RoleBadge role={user.role} /> has no account yet.
+        </Empty>
+      )}
+      {user && account && (
+        <div className="grid grid--account">
+          <BalanceCard balance={account.balance} owner={`@${user.login}`} />
+          <PayoutsCard payouts={account.payouts} />
+          <div className="grid__wide">
+            <AuditLog
+              transactions={account.transactions.nodes}
+              hasNext={account.transactions.pageInfo.hasNextPage}
+              endCursor={account.transactions.pageInfo.endCursor}
+              page={pages.page}
+              onNext={pages.next}
+              onPrevious={pages.previous}
+              day={day ?? ''}
+              onDay={setDay}
+              busy={fetching}
+            />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
