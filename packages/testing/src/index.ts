@@ -4,3 +4,4 @@ export * from './isolation.ts';
 export * from './keys.ts';
 export * from './graphql-client.ts';
 export * as ops from './generated/operations.ts';
+export * from './contract-operations.ts';

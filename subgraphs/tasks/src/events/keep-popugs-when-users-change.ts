@@ -19,9 +19,9 @@ export const keepPopugsWhenUsersChange: EventHandlers<typeof tables> = {
         .onConflictDoUpdate({
           target: popugs.id,
           set: {
-            login: sql`case when ${popugs.profileChangedAt} < ${at} then excluded.login else ${popugs.login} end`,
-            name: sql`case when ${popugs.profileChangedAt} < ${at} then excluded.name else ${popugs.name} end`,
-            role: sql`case when ${popugs.roleChangedAt} < ${at} then excluded.role else ${popugs.role} end`,
+            login: sql`case when ${popugs.profileChangedAt} < excluded.profile_changed_at then excluded.login else ${popugs.login} end`,
+            name: sql`case when ${popugs.profileChangedAt} < excluded.profile_changed_at then excluded.name else ${popugs.name} end`,
+            role: sql`case when ${popugs.roleChangedAt} < excluded.role_changed_at then excluded.role else ${popugs.role} end`,
             roleChangedAt: sql`greatest(${popugs.roleChangedAt}, excluded.role_changed_at)`,
             profileChangedAt: sql`greatest(${popugs.profileChangedAt}, excluded.profile_changed_at)`,
           },
@@ -39,7 +39,7 @@ export const keepPopugsWhenUsersChange: EventHandlers<typeof tables> = {
         .onConflictDoUpdate({
           target: popugs.id,
           set: { login, name, profileChangedAt: at },
-          setWhere: sql`${popugs.profileChangedAt} < ${at}`,
+          setWhere: sql`${popugs.profileChangedAt} < excluded.profile_changed_at`,
         });
     },
   },
@@ -60,7 +60,7 @@ export const keepPopugsWhenUsersChange: EventHandlers<typeof tables> = {
         .onConflictDoUpdate({
           target: popugs.id,
           set: { role, roleChangedAt: at },
-          setWhere: sql`${popugs.roleChangedAt} < ${at}`,
+          setWhere: sql`${popugs.roleChangedAt} < excluded.role_changed_at`,
         });
     },
   },
