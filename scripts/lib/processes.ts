@@ -53,7 +53,11 @@ export function runService(
 ): ManagedProcess {
   const color = COLORS[colorIndex++ % COLORS.length] ?? 36;
   const prefix = paint(color, `${name.padEnd(width)} │`);
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches only the supervisor, which stops services in order.
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  process.once('exit', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     readline.createInterface({ input: stream }).on('line', (line) => {

@@ -26,6 +26,14 @@ const ALL: ServiceSpec[] = [
     group: 1,
   },
   {
+    name: 'tasks',
+    entry: 'subgraphs/tasks/src/main.ts',
+    port: { env: 'TASKS_PORT', value: 4002 },
+    database: { env: 'TASKS_DATABASE_URL', name: 'ates_tasks', migrations: 'subgraphs/tasks/drizzle' },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
     name: 'gateway',
     entry: 'gateway/src/main.ts',
     port: { env: 'GATEWAY_PORT', value: 4000 },
