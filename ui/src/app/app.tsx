@@ -23,7 +23,7 @@ export function App() {
   );
 }
 
-function Shell() {
+export function Shell() {
   const token = useToken();
   return token ? <SignedIn /> : <SignedOut />;
 }

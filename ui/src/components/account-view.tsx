@@ -125,7 +125,12 @@ export function AuditLog(props: AuditLogProps) {
                 <tr key={t.id}>
                   <td data-label="When" className="nowrap">
                     {formatDateTime(t.createdAt)}
-                    <span className="muted small"> · day {t.day}</span>
+                    {t.day !== t.createdAt.slice(0, 10) && (
+                      <span className="muted small" title="Counted on this business day">
+                        {' '}
+                        · day {t.day}
+                      </span>
+                    )}
                   </td>
                   <td data-label="Kind">
                     <KindBadge kind={t.kind} />
