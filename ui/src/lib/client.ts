@@ -30,6 +30,11 @@ function isAuthClose(event: unknown): boolean {
   return code === 4401 || code === 4403;
 }
 
+/** A lazy client closes normally (1000) once no subscription is left. */
+function isNormalClose(event: unknown): boolean {
+  return (event as { code?: unknown } | null)?.code === 1000;
+}
+
 /**
  * One urql client per token: signing in or out builds a new client, so no cached data or
  * open subscription of one user survives into another user's session.
@@ -49,7 +54,10 @@ export function createAtesClient(options: AtesClientOptions): AtesClient {
       on: {
         connecting: () => options.onLiveState?.('connecting'),
         connected: () => options.onLiveState?.('live'),
-        closed: (event) => options.onLiveState?.(isAuthClose(event) ? 'offline' : 'connecting'),
+        closed: (event) =>
+          options.onLiveState?.(
+            isAuthClose(event) ? 'offline' : isNormalClose(event) ? 'idle' : 'connecting',
+          ),
       },
     });
     return ws;

@@ -1,9 +1,5 @@
 import { useQuery, useSubscription } from 'urql';
-import {
-  AnalyticsDashboardDocument,
-  OnAnalyticsTodayDocument,
-  type AnalyticsDashboardQuery,
-} from '../generated/operations.ts';
+import { AnalyticsDashboardDocument, OnAnalyticsTodayDocument } from '../generated/operations.ts';
 import { useSearchParam } from '../app/router.tsx';
 import { useLiveState } from '../app/session.tsx';
 import { BarChart } from '../components/bar-chart.tsx';
@@ -16,8 +12,6 @@ import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
 import { TaskTitle } from '../components/task-bits.tsx';
 import { countBars, countTick, moneyBars, moneyTick, withLiveDay } from '../lib/chart-data.ts';
 import { formatDateTime, formatDay, isDay, today } from '../lib/dates.ts';
-
-type Top = AnalyticsDashboardQuery['analytics']['dayTop'];
 
 /** Admin analytics: today's earnings and popugs in red (live), per-day charts, top tasks. */
 export function AnalyticsPage() {
@@ -112,31 +106,28 @@ export function AnalyticsPage() {
   );
 }
 
-function TopTask({
-  label,
-  top,
-}: {
-  label: string;
-  top: Top | { reward: string; completedAt: string; task: { id: string; title: string } } | null;
-}) {
+interface TopLike {
+  reward: string;
+  completedAt: string;
+  task: { id: string; title: string; jiraId?: string | null; assignee?: { login: string } };
+}
+
+function TopTask({ label, top }: { label: string; top: TopLike | null }) {
+  const period = label.toLowerCase();
   return (
     <div className="top-task">
-      <p className="stat__label">Of the {label.toLowerCase()}</p>
+      <p className="stat__label">Of the {period}</p>
       {!top ? (
-        <Empty>No task was completed in this {label.toLowerCase()}.</Empty>
+        <Empty>No task was completed in this {period}.</Empty>
       ) : (
         <>
           <p className="stat__value">
             <Money value={top.reward} />
           </p>
-          <TaskTitle
-            id={top.task.id}
-            title={top.task.title}
-            jiraId={'jiraId' in top.task ? top.task.jiraId : null}
-          />
+          <TaskTitle id={top.task.id} title={top.task.title} jiraId={top.task.jiraId ?? null} />
           <p className="muted small">
             completed {formatDateTime(top.completedAt)}
-            {'assignee' in top.task ? ` by @${top.task.assignee.login}` : ''}
+            {top.task.assignee ? ` by @${top.task.assignee.login}` : ''}
           </p>
         </>
       )}
