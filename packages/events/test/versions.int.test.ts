@@ -53,15 +53,13 @@ describe('schema evolution', () => {
           2: async (event, { tx }) => {
             seen.push(event);
             const note = `${event.data.jiraId ?? '-'}|${event.data.title}`;
-            await tx
-              .insert(effects)
-              .values({
-                consumer: 'task-reader',
-                eventId: event.id,
-                type: event.type,
-                version: event.version,
-                note,
-              });
+            await tx.insert(effects).values({
+              consumer: 'task-reader',
+              eventId: event.id,
+              type: event.type,
+              version: event.version,
+              note,
+            });
           },
         },
       },

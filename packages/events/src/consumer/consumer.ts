@@ -10,8 +10,8 @@ import { Backoff, errorMessage } from '../util/backoff.ts';
 import { Pulse } from '../util/pulse.ts';
 import { ensureDurable } from './ensure-consumer.ts';
 import type { EventHandlers, Upcasters } from './handlers.ts';
-import { KeyedQueue } from './keyed-queue.ts';
-import { createMessageProcessor } from './process-message.ts';
+import { Lanes } from './lanes.ts';
+import { createBatchProcessor } from './process-batch.ts';
 
 export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   nats: NatsConnection;
@@ -38,8 +38,10 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   unknownVersionDelayMs?: number;
   /** Deliveries of an unknown newer version before it is dead-lettered. Default `maxDeliver`. */
   unknownVersionMaxDeliver?: number;
-  /** Events applied in parallel (never two of one aggregate). Default 1. */
+  /** Lanes applying events in parallel (events of one aggregate share a lane). Default 1. */
   concurrency?: number;
+  /** Most events a lane applies in one transaction. Default 50. */
+  maxBatch?: number;
   /** Messages pulled ahead. Default 100. */
   prefetch?: number;
 }
@@ -68,7 +70,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     ackWaitMs: options.ackWaitMs ?? 30_000,
     maxAckPending: Math.max(1000, (options.prefetch ?? 100) * 2),
   });
-  const processMessage = createMessageProcessor({
+  const processBatch = createBatchProcessor({
     consumer: options.name,
     stream,
     db: options.db,
@@ -83,10 +85,17 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     unknownVersionDelayMs: options.unknownVersionDelayMs ?? 60_000,
     unknownVersionMaxDeliver: options.unknownVersionMaxDeliver ?? options.maxDeliver ?? 5,
   });
-  const queue = new KeyedQueue(options.concurrency ?? 1, (error) =>
-    log.error({ err: errorMessage(error) }, 'message processing failed unexpectedly'),
-  );
   const settled = new Pulse();
+  const lanes = new Lanes(
+    options.concurrency ?? 1,
+    options.maxBatch ?? 50,
+    async (batch) => {
+      await processBatch(batch);
+      settled.fire();
+    },
+    (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
+  );
+  const prefetch = options.prefetch ?? 100;
   const stopped = new Pulse();
   const backoff = new Backoff(200, 10_000);
   let stopping = false;
@@ -98,16 +107,15 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     while (!stopping) {
       try {
         const consumer = await js.consumers.get(stream, options.name);
-        messages = await consumer.consume({ max_messages: options.prefetch ?? 100 });
+        messages = await consumer.consume({ max_messages: prefetch });
         if (stopping) await messages.close();
         for await (const msg of messages) {
-          // After stop(), buffered messages go back at once instead of waiting out ack_wait.
+          // After stop(), unstarted messages go back at once instead of waiting out ack_wait.
           if (stopping) msg.nak();
-          else
-            await queue.push(keyOf(msg), async () => {
-              await processMessage(msg);
-              settled.fire();
-            });
+          else {
+            lanes.push(keyOf(msg), msg);
+            await lanes.room(prefetch);
+          }
         }
         backoff.reset();
       } catch (error) {
@@ -128,19 +136,19 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       stopping = true;
       stopped.fire();
       await messages?.close();
+      for (const msg of await lanes.close()) msg.nak();
       await running;
-      await queue.idle();
       log.info('consumer stopped');
     },
     async caughtUp({ timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const info = await jsm.consumers.info(stream, options.name);
-        if (info.num_pending === 0 && info.num_ack_pending === 0 && queue.size === 0) return;
+        if (info.num_pending === 0 && info.num_ack_pending === 0 && lanes.size === 0) return;
         if (Date.now() > deadline) {
           throw new Error(
             `consumer ${options.name} not caught up after ${timeoutMs} ms: ` +
-              `pending ${info.num_pending}, awaiting ack ${info.num_ack_pending}, in flight ${queue.size}`,
+              `pending ${info.num_pending}, awaiting ack ${info.num_ack_pending}, in flight ${lanes.size}`,
           );
         }
         await settled.wait(50);

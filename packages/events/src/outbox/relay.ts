@@ -27,6 +27,12 @@ export interface OutboxRelayOptions {
   maxBackoffMs?: number;
   /** Relays with the same key (in one database) elect one publisher at a time. */
   lockKey?: string;
+  /**
+   * A step taking longer is abandoned and the next one starts. postgres.js 3.4.9 can leave a
+   * pooled connection that died mid-write hanging forever; the abandoned step cannot publish
+   * twice, since a new step only publishes when it gets the lock. Default 60 s.
+   */
+  stepTimeoutMs?: number;
   afterPublish?: BatchOptions['afterPublish'];
 }
 
@@ -40,6 +46,14 @@ export interface OutboxRelay {
 
 const DAY_MS = 24 * 3600_000;
 
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`relay step took over ${ms} ms; abandoned`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Starts relaying the outbox of `sql`'s database to JetStream until `stop()`. */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { sql, logger } = options;
@@ -47,6 +61,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const retentionMs = options.retentionMs ?? 7 * DAY_MS;
   const cleanupIntervalMs = options.cleanupIntervalMs ?? 3600_000;
+  const stepTimeoutMs = options.stepTimeoutMs ?? 60_000;
   const batch: BatchOptions = {
     sql,
     js: jetstream(options.nats),
@@ -97,7 +112,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       wake.clear();
       try {
         await cleanup();
-        const result = await relayBatch(batch);
+        const result = await withDeadline(relayBatch(batch), stepTimeoutMs);
         stats.batches += 1;
         if (result.status === 'done') {
           stats.published += result.published;

@@ -46,7 +46,7 @@ export interface EventsHarness {
 export async function createHarness(label: string): Promise<EventsHarness> {
   const namespace = createTestNamespace();
   const testDb = await createTestDatabase(label);
-  await applyMigrations(testDb.url, path.resolve(import.meta.dirname, '../drizzle'));
+  await applyMigrations(testDb.url, path.resolve(import.meta.dirname, '../../drizzle'));
   const database = connectDatabase(testDb.url, schema, { max: 8 });
   await database.sql`create table effects (
     id serial primary key, consumer text not null, event_id uuid not null,

@@ -1,0 +1,78 @@
+import type { JsMsg } from '@nats-io/jetstream';
+
+/**
+ * Spreads messages over `count` lanes by key (the aggregate id): each lane applies its messages
+ * in arrival order, in batches of whatever has queued up meanwhile (at most `maxBatch`), so
+ * events of one aggregate stay in order while different aggregates proceed in parallel, and a
+ * busy lane commits many events per transaction.
+ */
+export class Lanes {
+  private readonly buffers: JsMsg[][];
+  private readonly running: boolean[];
+  private queued = 0;
+  private inFlight = 0;
+  private closed = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    count: number,
+    private readonly maxBatch: number,
+    private readonly process: (batch: JsMsg[]) => Promise<void>,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.buffers = Array.from({ length: count }, () => []);
+    this.running = Array.from({ length: count }, () => false);
+  }
+
+  /** Messages queued or being applied. */
+  get size(): number {
+    return this.queued + this.inFlight;
+  }
+
+  push(key: string, msg: JsMsg): void {
+    const lane = hash(key) % this.buffers.length;
+    this.buffers[lane]?.push(msg);
+    this.queued += 1;
+    if (!this.running[lane]) void this.work(lane);
+  }
+
+  /** Resolves when fewer than `limit` messages are queued or in flight. */
+  async room(limit: number): Promise<void> {
+    while (this.size >= limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Stops starting batches; hands back what was queued (to nak) once the batches in flight end. */
+  async close(): Promise<JsMsg[]> {
+    this.closed = true;
+    const left = this.buffers.flatMap((b) => b.splice(0));
+    this.queued = 0;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return left;
+  }
+
+  private async work(lane: number): Promise<void> {
+    this.running[lane] = true;
+    const buffer = this.buffers[lane] ?? [];
+    while (!this.closed && buffer.length > 0) {
+      const batch = buffer.splice(0, this.maxBatch);
+      this.queued -= batch.length;
+      this.inFlight += batch.length;
+      try {
+        await this.process(batch);
+      } catch (error) {
+        this.onError(error);
+      } finally {
+        this.inFlight -= batch.length;
+        for (const wake of this.waiters.splice(0)) wake();
+      }
+    }
+    this.running[lane] = false;
+  }
+}
+
+/** FNV-1a: a stable, cheap spread of keys over lanes. */
+function hash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

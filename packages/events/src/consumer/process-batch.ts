@@ -1,0 +1,197 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { Logger } from '@ates/service-kit';
+import { recordDeadLetter } from '../dead-letters/record.ts';
+import type { RawEnvelope } from '../registry/registry.ts';
+import { inbox } from '../tables.ts';
+import { errorMessage } from '../util/backoff.ts';
+import { isTransientDbError } from '../util/transient.ts';
+import { decide, type DecideContext, type Decision } from './decide.ts';
+import type { Delivery } from './handlers.ts';
+
+export interface ProcessorOptions<TSchema extends Record<string, unknown>> {
+  consumer: string;
+  stream: string;
+  db: PostgresJsDatabase<TSchema>;
+  logger: Logger;
+  decide: DecideContext<TSchema>;
+  maxDeliver: number;
+  backoffMs: number[];
+  unknownVersionDelayMs: number;
+  unknownVersionMaxDeliver: number;
+}
+
+type Handle<TSchema extends Record<string, unknown>> = Extract<Decision<TSchema>, { kind: 'handle' }>;
+interface Item<TSchema extends Record<string, unknown>> {
+  msg: JsMsg;
+  delivery: Delivery;
+  decision: Handle<TSchema>;
+  failure?: unknown;
+}
+
+function headersOf(msg: JsMsg): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, values] of msg.headers ?? []) out[name] = values.join(', ');
+  return out;
+}
+
+const deliveryOf = (msg: JsMsg, consumer: string, stream: string): Delivery => ({
+  consumer,
+  stream,
+  subject: msg.subject,
+  streamSeq: msg.seq,
+  attempt: msg.info.deliveryCount,
+});
+
+/**
+ * Applies a batch of messages: each event's inbox row and effect commit together, the batch
+ * commits once (if a handler fails, the batch is redone with a savepoint per event, so the
+ * failure does not undo the others), and only then are the messages acked. Handlers may run
+ * more than once before a commit, so they must only write through `ctx.tx`. Every message ends acked, nakked with a delay, or
+ * dead-lettered and terminated. Never throws.
+ */
+export function createBatchProcessor<TSchema extends Record<string, unknown>>(
+  options: ProcessorOptions<TSchema>,
+) {
+  const { db, logger } = options;
+  const delayAfter = (attempt: number) =>
+    options.backoffMs[Math.min(attempt, options.backoffMs.length) - 1] ?? options.backoffMs.at(-1) ?? 1000;
+
+  async function deadLetter(msg: JsMsg, delivery: Delivery, reason: string, envelope?: RawEnvelope) {
+    try {
+      await recordDeadLetter(db, {
+        consumer: options.consumer,
+        stream: options.stream,
+        streamSeq: delivery.streamSeq,
+        subject: msg.subject,
+        payload: msg.string(),
+        headers: headersOf(msg),
+        reason,
+        attempts: delivery.attempt,
+        envelope,
+      });
+    } catch (error) {
+      // Not recorded means not dropped: the message comes back and we try again.
+      logger.warn(
+        { err: errorMessage(error), streamSeq: delivery.streamSeq },
+        'could not record dead letter',
+      );
+      msg.nak(delayAfter(delivery.attempt));
+      return;
+    }
+    // nats-server 2.9 ignores term(reason); the reason lives in the dead-letter row.
+    msg.term();
+    logger.error({ streamSeq: delivery.streamSeq, eventId: envelope?.id, reason }, 'event dead-lettered');
+  }
+
+  /** A failed handler: retry with backoff, or dead-letter once out of deliveries. */
+  async function failed(item: Item<TSchema>, error: unknown) {
+    const reason = errorMessage(error);
+    const { msg, delivery, decision } = item;
+    if (isTransientDbError(error)) {
+      logger.warn({ err: reason, eventId: decision.received.id }, 'database unavailable; will retry');
+      msg.nak(delayAfter(delivery.attempt));
+    } else if (delivery.attempt >= options.maxDeliver) {
+      const why = `handler failed on delivery ${delivery.attempt} of ${options.maxDeliver}: ${reason}`;
+      await deadLetter(msg, delivery, why, decision.received);
+    } else {
+      logger.warn(
+        { err: reason, eventId: decision.received.id, attempt: delivery.attempt },
+        'handler failed; will retry',
+      );
+      msg.nak(delayAfter(delivery.attempt));
+    }
+  }
+
+  const inboxRow = (item: Item<TSchema>) => ({
+    consumer: options.consumer,
+    eventId: item.decision.received.id,
+    type: item.decision.received.type,
+    version: item.decision.received.version,
+    streamSeq: item.delivery.streamSeq,
+  });
+
+  /**
+   * The common case, in few round trips: one insert of every inbox row, then the handlers of
+   * the events not applied before, all in one transaction. Any failure rolls it all back.
+   */
+  async function applyTogether(items: Item<TSchema>[]) {
+    await db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(inbox)
+        .values(items.map(inboxRow))
+        .onConflictDoNothing()
+        .returning({ eventId: inbox.eventId });
+      // Already applied events (redeliveries, republishes, or twice in this batch) are skipped.
+      const fresh = new Set(inserted.map((r) => r.eventId));
+      for (const item of items) {
+        const { envelope, received, handler } = item.decision;
+        if (fresh.delete(received.id)) await handler(envelope, { tx, logger, delivery: item.delivery });
+      }
+    });
+  }
+
+  /** After a failure: each event in its own savepoint, so one failing handler does not undo the others. */
+  async function applyOneByOne(items: Item<TSchema>[]) {
+    await db.transaction(async (tx) => {
+      for (const item of items) {
+        const { envelope, handler } = item.decision;
+        try {
+          await tx.transaction(async (sp) => {
+            const inserted = await sp
+              .insert(inbox)
+              .values(inboxRow(item))
+              .onConflictDoNothing()
+              .returning({ eventId: inbox.eventId });
+            if (inserted.length > 0) await handler(envelope, { tx: sp, logger, delivery: item.delivery });
+          });
+        } catch (error) {
+          // The connection is gone: the whole batch is retried.
+          if (isTransientDbError(error)) throw error;
+          item.failure = error;
+        }
+      }
+    });
+  }
+
+  async function applyAll(items: Item<TSchema>[]) {
+    try {
+      await applyTogether(items);
+    } catch (error) {
+      if (isTransientDbError(error)) throw error;
+      await applyOneByOne(items);
+    }
+  }
+
+  return async function processBatch(msgs: JsMsg[]): Promise<void> {
+    const items: Item<TSchema>[] = [];
+    for (const msg of msgs) {
+      const delivery = deliveryOf(msg, options.consumer, options.stream);
+      const decision = decide(msg.string(), options.decide);
+      if (decision.kind === 'handle') items.push({ msg, delivery, decision });
+      else if (decision.kind === 'ignore') msg.ack();
+      else if (decision.kind === 'dead') await deadLetter(msg, delivery, decision.reason, decision.received);
+      else if (delivery.attempt >= options.unknownVersionMaxDeliver) {
+        await deadLetter(
+          msg,
+          delivery,
+          `${decision.reason} (after ${delivery.attempt} deliveries)`,
+          decision.received,
+        );
+      } else msg.nak(options.unknownVersionDelayMs);
+    }
+    if (items.length === 0) return;
+    try {
+      await applyAll(items);
+    } catch (error) {
+      // Nothing of the batch committed: each message is retried (or, if out of deliveries and
+      // not an outage, dead-lettered with the commit's error).
+      for (const item of items) await failed(item, error);
+      return;
+    }
+    for (const item of items) {
+      if (item.failure === undefined) item.msg.ack();
+      else await failed(item, item.failure);
+    }
+  };
+}
