@@ -14,7 +14,7 @@ import { count as countRows } from 'drizzle-orm';
 import { createLogger } from '@ates/service-kit';
 import { enqueueEvents, startConsumer, startOutboxRelay, type EventHandlers } from '@ates/events';
 import { rawJetStreamConsume, rawJetStreamPublish, rawPostgresInsert } from './baselines.ts';
-import { benchEvent, createBenchEnv, effects, rate, schema, type BenchEnv } from './setup.ts';
+import { benchEvent, createBenchEnv, effects, rate, type BenchEnv, type schema } from './setup.ts';
 
 const { values } = parseArgs({
   options: {
