@@ -42,6 +42,76 @@ export interface EventEnvelopeFields {
   data: {};
 }
 
+// task.priced v1: schema/events/accounting/task-priced.v1.json
+/**
+ * Accounting fixed a task's prices on first sight; they never change afterwards. Money is integer cents.
+ */
+export interface TaskPricedV1 {
+  /**
+   * The task's id.
+   */
+  taskId: string;
+  /**
+   * What each assignment costs the assignee, in cents (positive).
+   */
+  assignFee: number;
+  /**
+   * What completing the task pays the assignee, in cents.
+   */
+  reward: number;
+  /**
+   * When accounting priced the task.
+   */
+  pricedAt: string;
+}
+
+// transaction.applied v1: schema/events/accounting/transaction-applied.v1.json
+/**
+ * Accounting applied an immutable transaction to an account (fee, reward or payout). Money is integer cents.
+ */
+export interface TransactionAppliedV1 {
+  /**
+   * The transaction's id.
+   */
+  transactionId: string;
+  /**
+   * The account it was applied to.
+   */
+  accountId: string;
+  /**
+   * The account's owner.
+   */
+  userId: string;
+  /**
+   * ASSIGN_FEE (negative), TASK_REWARD (positive, equal to the task's reward) or PAYOUT (negative).
+   */
+  kind: "ASSIGN_FEE" | "TASK_REWARD" | "PAYOUT";
+  /**
+   * Signed amount in cents: debits are negative.
+   */
+  amount: number;
+  /**
+   * The task of a fee or reward; null for a payout.
+   */
+  taskId: string | null;
+  /**
+   * The business day the transaction counts on (the account's open billing day when applied), YYYY-MM-DD.
+   */
+  day: string;
+  /**
+   * The account's balance in cents right after this transaction.
+   */
+  balanceAfter: number;
+  /**
+   * What the transaction is for, e.g. "[POPUG-42] Feed the parrots".
+   */
+  description: string;
+  /**
+   * When accounting applied it.
+   */
+  appliedAt: string;
+}
+
 // task.assigned v1: schema/events/tasks/task-assigned.v1.json
 /**
  * A task was (re)assigned; every assignment charges the new assignee the fee.
@@ -246,7 +316,9 @@ export interface EventDataMap {
   'task.assigned': { 1: TaskAssignedV1 };
   'task.completed': { 1: TaskCompletedV1 };
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };
+  'task.priced': { 1: TaskPricedV1 };
   'task.updated': { 2: TaskUpdatedV2 };
+  'transaction.applied': { 1: TransactionAppliedV1 };
   'user.created': { 1: UserCreatedV1 };
   'user.role-changed': { 1: UserRoleChangedV1 };
   'user.updated': { 1: UserUpdatedV1 };
@@ -257,7 +329,9 @@ export const EVENT_DOMAINS = {
   'task.assigned': 'tasks',
   'task.completed': 'tasks',
   'task.created': 'tasks',
+  'task.priced': 'accounting',
   'task.updated': 'tasks',
+  'transaction.applied': 'accounting',
   'user.created': 'users',
   'user.role-changed': 'users',
   'user.updated': 'users',
