@@ -1,5 +1,8 @@
-/** The producing domains; each owns one JetStream stream and the subjects `<domain>.>`. */
-export const DOMAINS = ['users', 'tasks', 'accounting'] as const;
+/**
+ * The producing domains; each owns one JetStream stream and the subjects `<domain>.>`.
+ * `jobs` is the work queue (e.g. `jobs.email.send`): each message is taken by one consumer.
+ */
+export const DOMAINS = ['users', 'tasks', 'accounting', 'jobs'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
 export function isDomain(value: string): value is Domain {

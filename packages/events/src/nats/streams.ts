@@ -11,8 +11,6 @@ import {
 import { nanos } from '@nats-io/transport-node';
 import { DOMAINS, streamName, withNamespace } from '../subjects.ts';
 
-export const JOBS_STREAM = 'JOBS';
-
 export interface StreamOptions {
   /** The window in which a repeated `Nats-Msg-Id` is dropped by the server. */
   duplicateWindowMs?: number;
@@ -31,20 +29,12 @@ type OwnedConfig = Pick<
 export function desiredStreams(namespace: string | undefined, options: StreamOptions = {}): OwnedConfig[] {
   const duplicateWindow = nanos(options.duplicateWindowMs ?? 2 * 60_000);
   const base = { storage: StorageType.File, discard: DiscardPolicy.Old, duplicate_window: duplicateWindow };
-  return [
-    ...DOMAINS.map((domain) => ({
-      ...base,
-      name: streamName(namespace, domain),
-      subjects: [withNamespace(namespace, `${domain}.>`)],
-      retention: RetentionPolicy.Limits,
-    })),
-    {
-      ...base,
-      name: streamName(namespace, JOBS_STREAM),
-      subjects: [withNamespace(namespace, 'jobs.>')],
-      retention: RetentionPolicy.Workqueue,
-    },
-  ];
+  return DOMAINS.map((domain) => ({
+    ...base,
+    name: streamName(namespace, domain),
+    subjects: [withNamespace(namespace, `${domain}.>`)],
+    retention: domain === 'jobs' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+  }));
 }
 
 function differences(want: OwnedConfig, have: StreamConfig): string[] {

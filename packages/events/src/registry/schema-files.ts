@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isDomain, type Domain } from '../subjects.ts';
+import { DOMAINS, isDomain, type Domain } from '../subjects.ts';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -52,7 +52,7 @@ function describe(file: string, schema: JsonSchema): EventSchemaFile {
   const meta = schema['x-event'] as { domain?: unknown; type?: unknown; version?: unknown } | undefined;
   const [domain, name, ...rest] = file.split('/');
   if (!domain || !name || rest.length > 0 || !isDomain(domain) || !EVENT_FILE.test(name)) {
-    throw new Error(`${file}: expected <users|tasks|accounting>/<entity>-<event>.v<N>.json`);
+    throw new Error(`${file}: expected <${DOMAINS.join('|')}>/<entity>-<event>.v<N>.json`);
   }
   if (!meta || typeof meta.type !== 'string' || typeof meta.version !== 'number' || meta.domain !== domain) {
     throw new Error(
