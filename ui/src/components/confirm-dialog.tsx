@@ -12,7 +12,8 @@ interface ConfirmDialogProps {
 
 /**
  * A modal confirmation on the native <dialog>: the browser traps focus, makes the page inert
- * and closes on Escape; focus returns to the button that opened it.
+ * and closes on Escape; focus starts on Cancel (the first button) and returns to the button
+ * that opened it.
  */
 export function ConfirmDialog({
   open,
@@ -60,13 +61,7 @@ export function ConfirmDialog({
         <button type="button" className="button button--secondary" onClick={onCancel} disabled={busy}>
           Cancel
         </button>
-        <button
-          type="button"
-          className="button button--primary"
-          onClick={onConfirm}
-          disabled={busy}
-          autoFocus
-        >
+        <button type="button" className="button button--primary" onClick={onConfirm} disabled={busy}>
           {busy ? 'Working…' : confirmLabel}
         </button>
       </div>
