@@ -6,7 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { applyMigrations, connectDatabase, createLogger, DEFAULT_POSTGRES_URL, dropDatabase, seededRandom, systemClock, withDatabase } from '@ates/service-kit';
+import {
+  applyMigrations,
+  connectDatabase,
+  createLogger,
+  DEFAULT_POSTGRES_URL,
+  dropDatabase,
+  seededRandom,
+  systemClock,
+  withDatabase,
+} from '@ates/service-kit';
 import { migrationsFolder } from '@ates/tasks';
 import * as tables from '../../subgraphs/tasks/src/db/tables.ts';
 import { shuffleTasks } from '../../subgraphs/tasks/src/use-cases/shuffle-tasks.ts';
@@ -23,7 +32,7 @@ async function main() {
   await applyMigrations(url, migrationsFolder);
   const database = connectDatabase(url, tables, { max: 4 });
   const { sql } = database;
-  const logger = createLogger({ service: 'bench', level: 'silent' });
+  const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'silent' });
   const results: Array<Record<string, number>> = [];
   try {
     const popugIds = Array.from({ length: POPUGS }, () => randomUUID());
@@ -45,12 +54,20 @@ async function main() {
         }));
         // B_pg: a raw multi-row insert of as many rows, in the same run.
         const t0 = performance.now();
-        for (let i = 0; i < rows.length; i += 5000) await sql`insert into tasks ${sql(rows.slice(i, i + 5000))}`;
+        for (let i = 0; i < rows.length; i += 5000)
+          await sql`insert into tasks ${sql(rows.slice(i, i + 5000))}`;
         insertMs.push(performance.now() - t0);
         await sql`vacuum analyze tasks`;
         const t1 = performance.now();
         const { reassigned } = await shuffleTasks(
-          { db: database.db, sql, clock: systemClock, random: seededRandom(run + 1), logger, newId: randomUUID },
+          {
+            db: database.db,
+            sql,
+            clock: systemClock,
+            random: seededRandom(run + 1),
+            logger,
+            newId: randomUUID,
+          },
           { userId: popugIds[0]!, role: 'MANAGER' },
         );
         shuffleMs.push(performance.now() - t1);
@@ -77,7 +94,8 @@ async function main() {
   }
   const largest = results.at(-1)!;
   const smallest = results[0]!;
-  const growth = (largest.shuffleMsMedian! / smallest.shuffleMsMedian!) / (largest.openTasks! / smallest.openTasks!);
+  const growth =
+    largest.shuffleMsMedian! / smallest.shuffleMsMedian! / (largest.openTasks! / smallest.openTasks!);
   const report = {
     benchmark: 'shuffle',
     date: new Date().toISOString(),

@@ -20,7 +20,10 @@ export async function shuffleTasks(
   correlationId?: string,
 ): Promise<{ reassigned: number }> {
   requireRole(viewer, SHUFFLERS);
-  return deps.sql.begin(async (tx) => {
+  const started = performance.now();
+  const phases = { lockMs: 0, updateMs: 0, outboxMs: 0 };
+  const result = await deps.sql.begin(async (tx) => {
+    let t = performance.now();
     const open = await tx<Array<OpenTask & { title: string; jiraId: string | null }>>`
       select id, assignee_id as "assigneeId", assignment_count as "assignmentCount", title, jira_id as "jiraId"
       from tasks where status = 'OPEN' order by id for update`;
@@ -31,20 +34,37 @@ export async function shuffleTasks(
     ).map((r) => r.id);
     const moves = reshuffle(open, candidates, deps.random);
     const now = deps.clock.now();
+    phases.lockMs += performance.now() - t;
     for (let i = 0; i < moves.length; i += CHUNK) {
       const part = moves.slice(i, i + CHUNK);
+      t = performance.now();
       await tx`
         update tasks as t
         set assignee_id = m.assignee_id, assignment_count = m.assignment_no
         from unnest(${part.map((m) => m.taskId)}::uuid[], ${part.map((m) => m.assigneeId)}::uuid[],
                     ${part.map((m) => m.assignmentNo)}::int[]) as m(id, assignee_id, assignment_no)
         where t.id = m.id`;
+      phases.updateMs += performance.now() - t;
+      t = performance.now();
       const events = part.map((m, j) => {
         const task = open[i + j]!;
         return taskAssigned({ ...m, title: task.title, jiraId: task.jiraId }, now, correlationId);
       });
       await enqueueEvents(tx, events);
+      phases.outboxMs += performance.now() - t;
     }
     return { reassigned: moves.length };
   });
+  const round = (ms: number) => Math.round(ms);
+  deps.logger.info(
+    {
+      reassigned: result.reassigned,
+      ms: round(performance.now() - started),
+      lockMs: round(phases.lockMs),
+      updateMs: round(phases.updateMs),
+      outboxMs: round(phases.outboxMs),
+    },
+    'shuffled open tasks',
+  );
+  return result;
 }
