@@ -114,10 +114,12 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
           if (stopping) msg.nak();
           else {
             lanes.push(keyOf(msg), msg);
+            backoff.reset();
             await lanes.room(prefetch);
           }
         }
-        backoff.reset();
+        // The client gave up on this pull (e.g. the consumer was deleted): start over, gently.
+        if (!stopping) await stopped.wait(backoff.next());
       } catch (error) {
         const delay = backoff.next();
         log.warn({ err: errorMessage(error), retryInMs: delay }, 'consume failed; retrying');
