@@ -1,10 +1,11 @@
 /**
  * A stand-in for the gateway while the backend is being built: the public contract schema
- * served over HTTP with deterministic fake data, so the UI can be developed and looked at
- * before the real subgraphs exist. No subscriptions (the live badge stays "connecting").
+ * served over HTTP and graphql-ws (same path, token in connectionParams) with deterministic fake
+ * data, so the UI can be developed and looked at before the real subgraphs exist.
  *
- *   node --import tsx dev/mock-api.ts           # http://127.0.0.1:4100/graphql
- *   ATES_GATEWAY_URL=http://127.0.0.1:4100 pnpm dev
+ *   pnpm --filter @ates/ui mock                 # http://127.0.0.1:4100/graphql
+ *   ATES_GATEWAY_URL=http://127.0.0.1:4100 pnpm --filter @ates/ui dev
+ *   MOCK_ACTIVITY=1 …                          # a task is created or completed every few seconds
  *
  * Log in as admin, manager, accountant or any worker (kiwi, mango, …) with any password but
  * "wrong". This is a development aid only: nothing here is part of the product.
@@ -12,7 +13,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { buildSchema, graphql, GraphQLError } from 'graphql';
+import { buildSchema, graphql, GraphQLError, parse } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
 
 type Role = 'ADMIN' | 'MANAGER' | 'ACCOUNTANT' | 'WORKER';
 interface User {
@@ -66,6 +69,54 @@ const todayDay = dayOf(new Date(now).toISOString());
 const addDays = (day: string, n: number) =>
   dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString());
 
+/** In-memory events for subscriptions; iterators end eagerly on return(). */
+interface MockEvent {
+  topic: 'tasks' | 'account';
+  userId: string;
+  kind?: 'ASSIGNED' | 'UNASSIGNED' | 'COMPLETED';
+  taskId?: string;
+}
+const listeners = new Set<(event: MockEvent) => void>();
+const publish = (event: MockEvent) => listeners.forEach((listener) => listener(event));
+function listen(match: (event: MockEvent) => unknown): AsyncIterableIterator<unknown> {
+  const queue: unknown[] = [];
+  let wake: ((result: IteratorResult<unknown>) => void) | null = null;
+  let done = false;
+  const listener = (event: MockEvent) => {
+    const payload = match(event);
+    if (payload === null || payload === undefined) return;
+    if (wake) {
+      const w = wake;
+      wake = null;
+      w({ value: payload, done: false });
+    } else queue.push(payload);
+  };
+  listeners.add(listener);
+  const finish = (): Promise<IteratorResult<unknown>> => {
+    done = true;
+    listeners.delete(listener);
+    wake?.({ value: undefined, done: true });
+    wake = null;
+    return Promise.resolve({ value: undefined, done: true });
+  };
+  return {
+    next: () =>
+      queue.length > 0
+        ? Promise.resolve({ value: queue.shift(), done: false })
+        : done
+          ? Promise.resolve({ value: undefined, done: true })
+          : new Promise((resolve) => (wake = resolve)),
+    return: finish,
+    throw: async (error: unknown) => {
+      await finish();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
 const users: User[] = [];
 const addUser = (login: string, name: string, role: Role) => {
   const user = {
@@ -104,8 +155,12 @@ const TITLES = [
 const tasks: Task[] = [];
 const txs: Tx[] = [];
 const closedDays = new Set<string>();
-const addTx = (userId: string, kind: Tx['kind'], cents: number, taskId: string | null, at: string) =>
+const addTx = (userId: string, kind: Tx['kind'], cents: number, taskId: string | null, at: string) => {
   txs.push({ id: `x${txs.length + 1}`, userId, kind, cents, taskId, day: dayOf(at), createdAt: at });
+  publish({ topic: 'account', userId });
+};
+const taskEvent = (userId: string, kind: NonNullable<MockEvent['kind']>, taskId: string) =>
+  publish({ topic: 'tasks', userId, kind, taskId });
 const balance = (userId: string, upTo?: string) =>
   txs.filter((t) => t.userId === userId && (!upTo || t.day <= upTo)).reduce((a, t) => a + t.cents, 0);
 
@@ -343,6 +398,7 @@ function rootFor(me: User | null) {
       };
       tasks.push(task);
       addTx(assignee.id, 'ASSIGN_FEE', -task.fee, task.id, at);
+      taskEvent(assignee.id, 'ASSIGNED', task.id);
       return taskView(task);
     },
     shuffleTasks: () => {
@@ -350,8 +406,11 @@ function rootFor(me: User | null) {
       const open = tasks.filter((t) => t.status === 'OPEN');
       const at = new Date().toISOString();
       for (const t of open) {
+        const previous = t.assigneeId;
         t.assigneeId = pick(assignable()).id;
         addTx(t.assigneeId, 'ASSIGN_FEE', -t.fee, t.id, at);
+        if (previous !== t.assigneeId) taskEvent(previous, 'UNASSIGNED', t.id);
+        taskEvent(t.assigneeId, 'ASSIGNED', t.id);
       }
       return { reassigned: open.length };
     },
@@ -364,6 +423,7 @@ function rootFor(me: User | null) {
       task.status = 'DONE';
       task.completedAt = new Date().toISOString();
       addTx(user.id, 'TASK_REWARD', task.reward, task.id, task.completedAt);
+      taskEvent(user.id, 'COMPLETED', task.id);
       return taskView(task);
     },
     closeBillingDay: ({ day }: { day: string }) => {
@@ -374,33 +434,96 @@ function rootFor(me: User | null) {
   };
 }
 
-http
-  .createServer((req, res) => {
-    if (req.method !== 'POST' || !req.url?.startsWith('/graphql')) {
-      res.writeHead(404).end();
-      return;
-    }
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    req.on('end', () => {
-      const { query, variables, operationName } = JSON.parse(body) as {
-        query: string;
-        variables?: Record<string, unknown>;
-        operationName?: string;
-      };
-      const token = /^Bearer mock\.(\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const me = token ? byId(token) : null;
-      const rootValue = rootFor(me);
-      void graphql({
-        schema,
-        source: query,
-        rootValue,
-        variableValues: variables ?? {},
-        operationName: operationName ?? null,
-      }).then((result) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result));
+/** Subscription fields (payloads are `{ field: value }`, resolved like a root value). */
+function subscriptionRootFor(me: User | null) {
+  const need = (...roles: Role[]) => {
+    if (!me) throw fail('Log in first', 'UNAUTHENTICATED');
+    if (roles.length && !roles.includes(me.role)) throw fail('Your role may not do this', 'FORBIDDEN');
+    return me;
+  };
+  return {
+    myTasks: () => {
+      const user = need();
+      return listen((e) => {
+        const task =
+          e.topic === 'tasks' && e.userId === user.id ? tasks.find((t) => t.id === e.taskId) : null;
+        return task ? { myTasks: { kind: e.kind, task: taskView(task) } } : null;
       });
+    },
+    myAccount: () => {
+      const user = need();
+      return listen((e) =>
+        e.topic === 'account' && e.userId === user.id ? { myAccount: accountView(user) } : null,
+      );
+    },
+    accountingToday: () => (
+      need('ADMIN', 'ACCOUNTANT'),
+      listen((e) => (e.topic === 'account' ? { accountingToday: accountingDay(todayDay) } : null))
+    ),
+    analyticsToday: () => (
+      need('ADMIN'),
+      listen((e) => (e.topic === 'account' ? { analyticsToday: analyticsDay(todayDay) } : null))
+    ),
+  };
+}
+
+const userOfToken = (authorization: unknown) => {
+  const id = typeof authorization === 'string' ? /^Bearer mock\.(\S+)$/.exec(authorization)?.[1] : undefined;
+  return id ? byId(id) : null;
+};
+
+const server = http.createServer((req, res) => {
+  if (req.method !== 'POST' || !req.url?.startsWith('/graphql')) {
+    res.writeHead(404).end();
+    return;
+  }
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+  req.on('end', () => {
+    const { query, variables, operationName } = JSON.parse(body) as {
+      query: string;
+      variables?: Record<string, unknown>;
+      operationName?: string;
+    };
+    const rootValue = rootFor(userOfToken(req.headers.authorization));
+    void graphql({
+      schema,
+      source: query,
+      rootValue,
+      variableValues: variables ?? {},
+      operationName: operationName ?? null,
+    }).then((result) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(result));
     });
-  })
-  .listen(port, '127.0.0.1', () => console.log(`mock API on http://127.0.0.1:${port}/graphql`));
+  });
+});
+
+useServer(
+  {
+    schema,
+    onConnect: (ctx) => userOfToken(ctx.connectionParams?.['authorization']) !== null,
+    onSubscribe: (ctx, _id, payload) => ({
+      schema,
+      document: parse(payload.query),
+      variableValues: payload.variables ?? {},
+      operationName: payload.operationName ?? null,
+      rootValue: subscriptionRootFor(userOfToken(ctx.connectionParams?.['authorization'])),
+    }),
+  },
+  new WebSocketServer({ server, path: '/graphql' }),
+);
+
+if (process.env.MOCK_ACTIVITY) {
+  setInterval(() => {
+    const open = tasks.filter((t) => t.status === 'OPEN');
+    const admin = users[0] as User;
+    const root = rootFor(admin);
+    if (open.length > 8 && random() < 0.5) {
+      const task = pick(open);
+      rootFor(byId(task.assigneeId)).completeTask({ id: task.id });
+    } else root.createTask({ input: { title: pick(TITLES), description: 'Created by the mock.' } });
+  }, 4000);
+}
+
+server.listen(port, '127.0.0.1', () => console.log(`mock API on http://127.0.0.1:${port}/graphql`));

@@ -1,4 +1,5 @@
 import type { Role, TaskStatus, TransactionKind, PayoutStatus } from '../generated/operations.ts';
+import { KIND_LABELS } from '../lib/live-messages.ts';
 import { ROLE_LABELS } from '../lib/roles.ts';
 
 export function StatusBadge({ status }: { status: TaskStatus }) {
@@ -11,16 +12,6 @@ export function StatusBadge({ status }: { status: TaskStatus }) {
 
 export function RoleBadge({ role }: { role: Role }) {
   return <span className={`badge badge--role-${role.toLowerCase()}`}>{ROLE_LABELS[role]}</span>;
-}
-
-const KIND_LABELS: Record<TransactionKind, string> = {
-  ASSIGN_FEE: 'Assignment fee',
-  TASK_REWARD: 'Task reward',
-  PAYOUT: 'Payout',
-};
-
-export function kindLabel(kind: TransactionKind): string {
-  return KIND_LABELS[kind];
 }
 
 export function KindBadge({ kind }: { kind: TransactionKind }) {

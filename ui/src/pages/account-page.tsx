@@ -1,16 +1,21 @@
-import { useEffect } from 'react';
-import { useQuery, useSubscription } from 'urql';
-import { MyAccountDocument, OnMyAccountDocument } from '../generated/operations.ts';
+import { useCallback } from 'react';
+import { useQuery } from 'urql';
+import {
+  MyAccountDocument,
+  OnMyAccountDocument,
+  type OnMyAccountSubscription,
+} from '../generated/operations.ts';
+import { describeAccountEvents } from '../lib/live-messages.ts';
+import { moneyTone } from '../lib/money.ts';
+import { useLiveEvents } from '../lib/use-live-events.ts';
 import { useSearchParam } from '../app/router.tsx';
 import { useLiveState } from '../app/session.tsx';
 import { AuditLog, BalanceCard, PayoutsCard } from '../components/account-view.tsx';
-import { kindLabel } from '../components/badges.tsx';
 import { LiveBadge, PageHeader } from '../components/page-header.tsx';
 import { useCursorPages } from '../components/pager.tsx';
 import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { isDay } from '../lib/dates.ts';
-import { formatMoney } from '../lib/money.ts';
 
 const PAGE_SIZE = 20;
 
@@ -23,19 +28,21 @@ export function AccountPage() {
     query: MyAccountDocument,
     variables: { first: PAGE_SIZE, after: pages.after, day },
   });
-  const [live] = useSubscription({ query: OnMyAccountDocument });
   const liveState = useLiveState();
   const notify = useNotify();
-
-  useEffect(() => {
-    const latest = live.data?.myAccount.transactions.nodes[0];
-    if (!latest) return;
-    notify(
-      `${kindLabel(latest.kind)} ${formatMoney(latest.amount, { signed: true })}${latest.task ? `: “${latest.task.title}”` : ''}`,
-      latest.amount.startsWith('-') ? 'warning' : 'success',
-    );
-    refetch({ requestPolicy: 'network-only' });
-  }, [live.data, notify, refetch]);
+  useLiveEvents(
+    OnMyAccountDocument,
+    (d) => d.myAccount,
+    useCallback(
+      (events: OnMyAccountSubscription['myAccount'][]) => {
+        const text = describeAccountEvents(events);
+        const last = events[events.length - 1];
+        if (text) notify(text, last && moneyTone(last.balance) === 'negative' ? 'warning' : 'success');
+        refetch({ requestPolicy: 'network-only' });
+      },
+      [notify, refetch],
+    ),
+  );
 
   const account = data?.myAccount;
 

@@ -1,6 +1,13 @@
-import { useEffect } from 'react';
-import { useQuery, useSubscription } from 'urql';
-import { MyTasksDocument, OnMyTasksDocument, type TaskStatus } from '../generated/operations.ts';
+import { useCallback } from 'react';
+import { useQuery } from 'urql';
+import {
+  MyTasksDocument,
+  OnMyTasksDocument,
+  type OnMyTasksSubscription,
+  type TaskStatus,
+} from '../generated/operations.ts';
+import { describeTaskEvents } from '../lib/live-messages.ts';
+import { useLiveEvents } from '../lib/use-live-events.ts';
 import { useSearchParam } from '../app/router.tsx';
 import { useLiveState } from '../app/session.tsx';
 import { StatusBadge } from '../components/badges.tsx';
@@ -29,20 +36,20 @@ export function MyTasksPage() {
   const activeTab = tab === 'DONE' || tab === 'ALL' ? tab : '';
   const status = statusOf(activeTab);
   const [{ data, fetching, error }, refetch] = useQuery({ query: MyTasksDocument, variables: { status } });
-  const [live] = useSubscription({ query: OnMyTasksDocument });
   const liveState = useLiveState();
   const notify = useNotify();
-
-  useEffect(() => {
-    const event = live.data?.myTasks;
-    if (!event) return;
-    const title = `“${event.task.title}”`;
-    if (event.kind === 'ASSIGNED') notify(`New task for you: ${title}.`, 'info');
-    else if (event.kind === 'UNASSIGNED')
-      notify(`${title} was reassigned to @${event.task.assignee.login}.`, 'warning');
-    else notify(`${title} is done.`, 'success');
-    refetch({ requestPolicy: 'network-only' });
-  }, [live.data, notify, refetch]);
+  const live = useLiveEvents(
+    OnMyTasksDocument,
+    (d) => d.myTasks,
+    useCallback(
+      (events: OnMyTasksSubscription['myTasks'][]) => {
+        const tone = events.every((e) => e.kind === 'UNASSIGNED') ? 'warning' : 'info';
+        notify(describeTaskEvents(events), tone);
+        refetch({ requestPolicy: 'network-only' });
+      },
+      [notify, refetch],
+    ),
+  );
 
   const tasks = data?.me?.tasks;
 
