@@ -19,6 +19,16 @@ interface SubgraphCodegen {
 const subgraphs: Record<string, SubgraphCodegen> = {
   users: { mappers: { User: '../db/schema.ts#UserRow' } },
   tasks: { mappers: { Task: '../db/schema.ts#TaskRow', User: '../resolvers/refs.ts#UserRef' } },
+  accounting: {
+    mappers: {
+      Account: '../db/schema.ts#AccountRow',
+      Transaction: '../db/schema.ts#TransactionRow',
+      TaskMismatch: '../db/task-repository.ts#TaskCount',
+      AccountingDashboard: '../resolvers/refs.ts#DashboardRef',
+      User: '../resolvers/refs.ts#UserRef',
+      Task: '../resolvers/refs.ts#TaskRef',
+    },
+  },
 };
 
 const present = presentSubgraphs().map((s) => s.name);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, repoRoot, seededRandom, type RandomSource } from '@ates/service-kit';
+import { createLogger, repoRoot, seededRandom, type Clock, type RandomSource } from '@ates/service-kit';
+import { startAccountingService, type AccountingService } from '@ates/accounting';
 import { startGateway, type GatewayService } from '@ates/gateway';
 import { startTasksService, type TasksService } from '@ates/tasks';
 import { startUsersService, type UsersService } from '@ates/users';
@@ -21,12 +22,22 @@ export interface SystemOptions {
   /** Seed of the task tracker's random source (assignments), for reproducible tests. */
   seed?: number;
   random?: RandomSource;
+  /** Accounting's clock (business days), price source and company time zone (default UTC). */
+  accounting?: { clock?: Clock; random?: RandomSource; timeZone?: string };
 }
 
 export interface TestSystem {
   gateway: GatewayService;
   users: UsersService;
   tasks: TasksService;
+  /** The running accounting service; throws while it is stopped. */
+  readonly accounting: AccountingService;
+  /** Accounting's database, which outlives a stop. */
+  accountingDatabaseUrl: string;
+  /** Stops accounting alone (data problem 1): its database, durable consumers and port stay. */
+  stopAccounting(): Promise<void>;
+  /** Starts accounting again on the same port, database and namespace; it catches up by itself. */
+  startAccounting(): Promise<void>;
   keys: TestKeys;
   namespace: string;
   /** Anonymous client of the gateway. */
@@ -80,10 +91,24 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     logger: logger('tasks'),
     random: options.random ?? (options.seed === undefined ? undefined : seededRandom(options.seed)),
   });
+  const accountingDatabaseUrl = await newDb('accounting');
+  const launchAccounting = (port: number) =>
+    startAccountingService({
+      ...common,
+      port,
+      databaseUrl: accountingDatabaseUrl,
+      timeZone: options.accounting?.timeZone ?? 'UTC',
+      clock: options.accounting?.clock,
+      random: options.accounting?.random,
+      logger: logger('accounting'),
+    });
+  let accounting: AccountingService | null = await launchAccounting(0);
+  // The gateway keeps the first URL: a restart listens on the same port.
+  const accountingPort = Number(new URL(accounting.url).port);
   const gateway = await startGateway({
     ...common,
     supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-    urlOverrides: { users: users.url, tasks: tasks.url },
+    urlOverrides: { users: users.url, tasks: tasks.url, accounting: accounting.url },
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
     logger: logger('gateway'),
   });
@@ -96,6 +121,19 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     gateway,
     users,
     tasks,
+    get accounting() {
+      if (!accounting) throw new Error('accounting is stopped');
+      return accounting;
+    },
+    accountingDatabaseUrl,
+    stopAccounting: async () => {
+      await accounting?.stop();
+      accounting = null;
+    },
+    startAccounting: async () => {
+      if (accounting) throw new Error('accounting is already running');
+      accounting = await launchAccounting(accountingPort);
+    },
     keys,
     namespace,
     client,
@@ -105,9 +143,14 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       await users.outboxDrained();
       await tasks.usersCaughtUp();
       await tasks.outboxDrained();
+      if (accounting) {
+        await accounting.caughtUp();
+        await accounting.outboxDrained();
+      }
     },
     stop: async () => {
       await gateway.stop();
+      await accounting?.stop();
       await tasks.stop();
       await users.stop();
       for (const db of databases) await db.drop();

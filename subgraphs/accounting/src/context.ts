@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+import DataLoader from 'dataloader';
+import type { TokenVerifier, Viewer } from '@ates/service-kit';
+import { findAccountsOfUsers } from './db/account-repository.ts';
+import type { AccountRow, PricedTaskRow } from './db/schema.ts';
+import { findTasksByIds } from './db/task-repository.ts';
+import type { AccountingDeps } from './use-cases/deps.ts';
+
+export interface Context {
+  viewer: Viewer | null;
+  deps: AccountingDeps;
+  correlationId: string | undefined;
+  /** Batches `User.account` over a list of users: no N+1. */
+  accountByUserId: DataLoader<string, AccountRow | null>;
+  /** Batches `Task.price` over a task dashboard: no N+1. */
+  pricedTaskById: DataLoader<string, PricedTaskRow | null>;
+}
+
+function loader<T>(fetch: (keys: readonly string[]) => Promise<T[]>, keyOf: (row: T) => string) {
+  return new DataLoader<string, T | null>(async (keys) => {
+    const byKey = new Map((await fetch(keys)).map((row) => [keyOf(row), row]));
+    return keys.map((k) => byKey.get(k) ?? null);
+  });
+}
+
+export function makeContextFactory(deps: AccountingDeps, verifier: TokenVerifier) {
+  return async (req: IncomingMessage): Promise<Context> => {
+    const viewer = await verifier.viewerFromHeader(req.headers.authorization);
+    const header = req.headers['x-correlation-id'];
+    return {
+      viewer,
+      deps,
+      correlationId: typeof header === 'string' ? header : undefined,
+      accountByUserId: loader(
+        (ids) => findAccountsOfUsers(deps.db, ids),
+        (a) => a.userId,
+      ),
+      pricedTaskById: loader(
+        (ids) => findTasksByIds(deps.db, ids),
+        (t) => t.id,
+      ),
+    };
+  };
+}

@@ -1,0 +1,26 @@
+import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import { loadAccountingEnv } from './env.ts';
+import { startAccountingService } from './service.ts';
+
+const env = loadAccountingEnv();
+const logger = createLogger({ service: 'accounting', level: env.LOG_LEVEL });
+
+try {
+  const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });
+  const production = env.NODE_ENV === 'production';
+  const service = await startAccountingService({
+    host: env.HOST,
+    port: env.ACCOUNTING_PORT,
+    databaseUrl: env.ACCOUNTING_DATABASE_URL,
+    natsUrl: env.NATS_URL,
+    natsNamespace: env.ATES_NATS_NAMESPACE,
+    publicKeyPem,
+    timeZone: env.ATES_TIMEZONE,
+    introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
+    maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    logger,
+  });
+  onShutdown(logger, [service.stop]);
+} catch (error) {
+  exitOnStartupError(logger, error);
+}

@@ -1,0 +1,66 @@
+import {
+  DateScalar,
+  DateTimeScalar,
+  failedPrecondition,
+  MoneyScalar,
+  requireRole,
+  requireViewer,
+} from '@ates/service-kit';
+import type { Resolvers } from '../generated/resolvers-types.ts';
+import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
+import { accountingDays, accountingToday } from '../use-cases/dashboard.ts';
+import { accountOfUser, auditLog, myAccount } from '../use-cases/read-account.ts';
+import { reconcile } from '../use-cases/reconcile.ts';
+
+const userRef = (id: string) => ({ __typename: 'User' as const, id });
+const taskRef = (id: string) => ({ __typename: 'Task' as const, id });
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Date: DateScalar,
+  Money: MoneyScalar,
+  Query: {
+    myAccount: (_, __, { viewer, deps }) => myAccount(deps, viewer),
+    accountingDashboard: (_, __, { viewer }) => {
+      requireRole(viewer, ACCOUNTING_STAFF);
+      return {};
+    },
+    reconciliation: (_, __, { viewer, deps }) => reconcile(deps, viewer),
+  },
+  Mutation: {
+    // Billing days and payouts are the next issue's; the contract field exists so the
+    // supergraph serves the whole contract.
+    closeBillingDay: (_, __, { viewer }) => {
+      requireRole(viewer, ['ADMIN']);
+      throw failedPrecondition('billing-day close is not available yet');
+    },
+  },
+  AccountingDashboard: {
+    today: (_, __, { deps }) => accountingToday(deps),
+    days: (_, { from, to }, { deps }) => accountingDays(deps, from, to),
+  },
+  Account: {
+    owner: (account) => userRef(account.userId),
+    transactions: (account, args, { deps }) => auditLog(deps, account, args),
+    // Payouts come with billing days (the next issue): none yet.
+    payouts: () => [],
+  },
+  Transaction: {
+    task: (row) => (row.taskId ? taskRef(row.taskId) : null),
+  },
+  TaskMismatch: {
+    task: (count) => taskRef(count.taskId),
+  },
+  User: {
+    account: (user, _, { viewer, accountByUserId }) =>
+      accountOfUser(viewer, user.id, (id) => accountByUserId.load(id)),
+  },
+  Task: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    price: async (task, _, { viewer, pricedTaskById }) => {
+      requireViewer(viewer);
+      const priced = await pricedTaskById.load(task.id);
+      return priced ? { assignFee: priced.assignFee, reward: priced.reward } : null;
+    },
+  },
+};

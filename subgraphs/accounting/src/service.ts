@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, startConsumer, startOutboxRelay } from '@ates/events';
+import {
+  applyMigrations,
+  connectDatabase,
+  createApolloServer,
+  cryptoRandom,
+  healthRoute,
+  readinessRoute,
+  startHttpServer,
+  systemClock,
+  TokenVerifier,
+  type Clock,
+  type Logger,
+  type RandomSource,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { makeContextFactory, type Context } from './context.ts';
+import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
+import { taskReactions } from './events/task-reactions.ts';
+import { resolvers } from './resolvers/index.ts';
+import type { AccountingDeps } from './use-cases/deps.ts';
+
+const packageDir = path.resolve(import.meta.dirname, '..');
+export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
+export const migrationsFolder = path.join(packageDir, 'drizzle');
+
+/** Durable consumer names: also the inbox and dead-letter keys. */
+export const CONSUMERS = { tasks: 'accounting-tasks', users: 'accounting-users' } as const;
+
+export interface AccountingServiceConfig {
+  host: string;
+  port: number;
+  databaseUrl: string;
+  natsUrl: string;
+  natsNamespace?: string;
+  publicKeyPem: string;
+  /** IANA time zone of the company's business days. */
+  timeZone: string;
+  introspection: boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Draws task prices. */
+  random?: RandomSource;
+}
+
+export interface AccountingService {
+  url: string;
+  deps: AccountingDeps;
+  /** Resolves when the task and user events published so far are applied (tests). */
+  caughtUp(): Promise<void>;
+  /** Resolves when every event written so far is published (tests). */
+  outboxDrained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires accounting: migrations, task and user events in, accounting events out, GraphQL over HTTP. */
+export async function startAccountingService(config: AccountingServiceConfig): Promise<AccountingService> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-accounting' });
+  const nats = await connectNats(config.natsUrl, { name: 'ates-accounting' });
+  const namespace = config.natsNamespace;
+  await ensureStreams(await jetstreamManager(nats), namespace);
+  const deps: AccountingDeps = {
+    db: database.db,
+    clock: config.clock ?? systemClock,
+    random: config.random ?? cryptoRandom,
+    timeZone: config.timeZone,
+    logger,
+    newId: randomUUID,
+  };
+  const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger });
+  // One lane: a batch's events lock accounts and day totals in arrival order, so parallel lanes
+  // could deadlock each other; batching keeps throughput (see docs/reconciliation.md).
+  const tasksConsumer = await startConsumer({
+    nats,
+    namespace,
+    name: CONSUMERS.tasks,
+    domain: 'tasks',
+    db: database.db,
+    handlers: taskReactions(deps),
+    logger,
+  });
+  const usersConsumer = await startConsumer({
+    nats,
+    namespace,
+    name: CONSUMERS.users,
+    domain: 'users',
+    db: database.db,
+    handlers: openAccountsWhenUsersAppear(deps),
+    logger,
+  });
+  const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const apollo = createApolloServer<Context>(
+    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
+    { logger, introspection: config.introspection },
+  );
+  await apollo.start();
+  const http = await startHttpServer<Context>({
+    port: config.port,
+    host: config.host,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    routes: {
+      '/healthz': healthRoute,
+      '/readyz': readinessRoute({
+        database: async () => void (await database.sql`select 1`),
+        nats: async () => void (await nats.flush()),
+      }),
+    },
+  });
+  logger.info({ url: http.url, timeZone: config.timeZone }, 'accounting subgraph ready');
+  return {
+    url: http.url,
+    deps,
+    caughtUp: async () => {
+      await usersConsumer.caughtUp();
+      await tasksConsumer.caughtUp();
+    },
+    outboxDrained: () => relay.drained(),
+    stop: async () => {
+      await http.close();
+      await apollo.stop();
+      await tasksConsumer.stop();
+      await usersConsumer.stop();
+      await relay.stop();
+      await nats.drain();
+      await database.close();
+    },
+  };
+}
