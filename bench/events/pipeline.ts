@@ -85,6 +85,27 @@ async function pipeline(env: BenchEnv, concurrency: number) {
   };
 }
 
+/** The relay alone: a full outbox drained to JetStream (its capacity, not the producers' pace). */
+async function relayOnly(env: BenchEnv) {
+  await resetPipeline(env);
+  for (let i = 0; i < EVENTS; i += TX_SIZE) {
+    const events = Array.from({ length: Math.min(TX_SIZE, EVENTS - i) }, benchEvent);
+    await env.database.db.transaction((tx) => enqueueEvents(tx, events));
+  }
+  const started = performance.now();
+  const relay = startOutboxRelay({
+    sql: env.database.sql,
+    nats: env.nats,
+    namespace: env.namespace,
+    logger,
+    batchSize: RELAY_BATCH,
+  });
+  await relay.drained({ timeoutMs: 600_000 });
+  const ms = performance.now() - started;
+  await relay.stop();
+  return rate(EVENTS, ms);
+}
+
 const env = await createBenchEnv();
 try {
   const [pg] = await env.database.sql<{ v: string }[]>`select current_setting('server_version') as v`;
@@ -93,6 +114,7 @@ try {
     jetstreamAsyncPublishPerSec: await rawJetStreamPublish(env, EVENTS, RELAY_BATCH),
     jetstreamPullConsumeAckPerSec: await rawJetStreamConsume(env, EVENTS),
   };
+  const relayPublishPerSec = await relayOnly(env);
   const runs = [await pipeline(env, 1), await pipeline(env, 8)];
   const best = Math.max(...runs.map((r) => r.endToEndPerSec));
   const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -105,13 +127,15 @@ try {
     eventsPerProducerTx: TX_SIZE,
     relayBatch: RELAY_BATCH,
     raw,
+    relayOnlyPublishPerSec: relayPublishPerSec,
     pipeline: runs,
     ratios: {
       endToEndVsJetstreamPublish: ratio(best, raw.jetstreamAsyncPublishPerSec),
       endToEndVsPostgresInsert: ratio(best, raw.postgresMultiRowInsertRowsPerSec),
-      relayVsJetstreamPublish: ratio(
-        Math.max(...runs.map((r) => r.publishedPerSec)),
-        raw.jetstreamAsyncPublishPerSec,
+      relayVsJetstreamPublish: ratio(relayPublishPerSec, raw.jetstreamAsyncPublishPerSec),
+      producerVsPostgresInsert: ratio(
+        Math.max(...runs.map((r) => r.enqueuePerSec)),
+        raw.postgresMultiRowInsertRowsPerSec,
       ),
       endToEndVsJetstreamConsume: ratio(best, raw.jetstreamPullConsumeAckPerSec),
     },
