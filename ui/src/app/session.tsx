@@ -15,18 +15,20 @@ const LiveContext = createContext<LiveState>('idle');
 
 let expiredNotice = false;
 
-/** Signs out because the API refused the token; the log-in page says why. */
+/** Signs out because the API refused the token; the log-in page says why until the next sign-in. */
 export function expireSession(): void {
-  expiredNotice = session.token() !== null;
+  if (session.token() === null) return;
+  expiredNotice = true;
   session.signOut();
 }
 
-/** True once after an expiry, so the notice is shown a single time. */
-export function takeExpiredNotice(): boolean {
-  const value = expiredNotice;
-  expiredNotice = false;
-  return value;
+export function sessionExpired(): boolean {
+  return expiredNotice;
 }
+
+session.subscribe(() => {
+  if (session.token() !== null) expiredNotice = false;
+});
 
 export function useToken(): string | null {
   return useSyncExternalStore(session.subscribe, session.token, () => null);
@@ -44,10 +46,8 @@ export function ClientProvider({ children }: { children: ReactNode }) {
     () => createAtesClient({ token, onUnauthenticated: expireSession, onLiveState: setLive }),
     [token],
   );
-  useEffect(() => {
-    setLive('idle');
-    return () => ates.dispose();
-  }, [ates]);
+  // Disposing closes the socket normally, which sets the live state back to idle.
+  useEffect(() => () => ates.dispose(), [ates]);
   return (
     <LiveContext.Provider value={live}>
       <UrqlProvider value={ates.client}>{children}</UrqlProvider>

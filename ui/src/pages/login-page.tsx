@@ -4,13 +4,12 @@ import { LogInDocument } from '../generated/operations.ts';
 import { TextField } from '../components/field.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
-import { takeExpiredNotice } from '../app/session.tsx';
+import { sessionExpired } from '../app/session.tsx';
 import { session } from '../lib/session.ts';
 import { useFormErrors } from '../lib/use-form-errors.ts';
 import { AuthScreen } from './auth-screen.tsx';
 
 export function LoginPage() {
-  const [expired] = useState(takeExpiredNotice);
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
   const form = useFormErrors();
@@ -30,7 +29,7 @@ export function LoginPage() {
 
   return (
     <AuthScreen title="Log in">
-      {expired && (
+      {sessionExpired() && (
         <p className="notice notice--info" role="status">
           Your session has ended. Please log in again.
         </p>
