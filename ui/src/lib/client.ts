@@ -6,7 +6,7 @@ export type LiveState = 'idle' | 'connecting' | 'live' | 'offline';
 
 export interface AtesClientOptions {
   token: string | null;
-  /** Called when the API rejects the token (code UNAUTHENTICATED) of a signed-in client. */
+  /** The API refused a signed-in client's token (UNAUTHENTICATED, or socket close 4401/4403). */
   onUnauthenticated: () => void;
   onLiveState?: (state: LiveState) => void;
   /** Same-origin by default: the gateway serves the app and `/graphql` (Vite proxies it in dev). */
@@ -54,10 +54,13 @@ export function createAtesClient(options: AtesClientOptions): AtesClient {
       on: {
         connecting: () => options.onLiveState?.('connecting'),
         connected: () => options.onLiveState?.('live'),
-        closed: (event) =>
-          options.onLiveState?.(
-            isAuthClose(event) ? 'offline' : isNormalClose(event) ? 'idle' : 'connecting',
-          ),
+        closed: (event) => {
+          // The gateway closes with 4403 when the token is refused or expires: the session is over.
+          if (isAuthClose(event)) {
+            options.onLiveState?.('offline');
+            if (authorization) options.onUnauthenticated();
+          } else options.onLiveState?.(isNormalClose(event) ? 'idle' : 'connecting');
+        },
       },
     });
     return ws;
