@@ -2,7 +2,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from './context.ts';
 
 /** Sends each subgraph the caller's token and the request's correlation id. */
-class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({
     request,
     context,

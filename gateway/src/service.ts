@@ -1,13 +1,16 @@
 import {
   createApolloServer,
   healthRoute,
+  once,
   readinessRoute,
   startHttpServer,
   TokenVerifier,
   type Logger,
 } from '@ates/service-kit';
 import { makeGatewayContext, type GatewayContext } from './context.ts';
-import { createGateway, type SubgraphEndpoint } from './gateway.ts';
+import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from './gateway.ts';
+import { createSubscriptionPlanner } from './subscriptions/planner.ts';
+import { attachGatewaySubscriptions } from './subscriptions/server.ts';
 import { queryLimitsRule, type QueryLimits } from './limits.ts';
 
 export interface GatewayConfig {
@@ -26,6 +29,8 @@ export interface GatewayService {
   url: string;
   port: number;
   endpoints: SubgraphEndpoint[];
+  /** Open downstream sockets and upstream subscriptions (tests assert nothing leaks). */
+  liveStats(): { sockets: number; upstreams: number };
   stop(): Promise<void>;
 }
 
@@ -60,14 +65,26 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       '/readyz': readinessRoute(readiness),
     },
   });
+  const subscriptions = attachGatewaySubscriptions({
+    server: http.server,
+    planner: createSubscriptionPlanner(config.supergraphSdl),
+    urls: Object.fromEntries(endpoints.map((e) => [e.name, e.url])),
+    serviceMap: Object.fromEntries(
+      endpoints.map((e) => [e.name, new AuthForwardingDataSource({ url: e.url })]),
+    ),
+    verifier,
+    logger,
+  });
   logger.info({ url: http.url, subgraphs: endpoints }, 'gateway ready');
   return {
     url: http.url,
     port: http.port,
     endpoints,
-    stop: async () => {
+    liveStats: () => ({ sockets: subscriptions.stats().sockets, upstreams: subscriptions.upstreamCount() }),
+    stop: once(async () => {
+      await subscriptions.close();
       await http.close();
       await apollo.stop();
-    },
+    }),
   };
 }

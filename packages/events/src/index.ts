@@ -53,3 +53,6 @@ export {
   replayDeadLetter,
   type ListDeadLettersOptions,
 } from './dead-letters/operations.ts';
+
+// Live updates (GraphQL subscriptions)
+export { LiveFeed, type LiveListener } from './live/live-feed.ts';

@@ -15,6 +15,8 @@ export function isRole(value: unknown): value is Role {
 export interface Viewer {
   userId: string;
   role: Role;
+  /** When the token proving it expires (long-lived connections close then). */
+  expiresAt?: Date;
 }
 
 const ALG = 'ES256';
@@ -83,7 +85,11 @@ export class TokenVerifier {
       });
       if (typeof payload.sub !== 'string' || !isRole(payload.role))
         throw unauthenticated('Invalid token claims');
-      return { userId: payload.sub, role: payload.role };
+      return {
+        userId: payload.sub,
+        role: payload.role,
+        ...(payload.exp ? { expiresAt: new Date(payload.exp * 1000) } : {}),
+      };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired: log in again');
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('Invalid token');

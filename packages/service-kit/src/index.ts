@@ -10,3 +10,5 @@ export * from './money.ts';
 export * from './scalars.ts';
 export * from './apollo.ts';
 export * from './permissions.ts';
+export * from './push-iterator.ts';
+export * from './graphql-ws-server.ts';

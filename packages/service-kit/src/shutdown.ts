@@ -36,3 +36,9 @@ export function exitOnStartupError(logger: Logger, error: unknown): never {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'start-up failed');
   process.exit(1);
 }
+
+/** Wraps a stop function so that a second call waits for the first instead of stopping twice. */
+export function once(stop: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= stop());
+}

@@ -17,7 +17,7 @@ export interface GraphQLResponse<TData> {
 export class GraphQLClient {
   constructor(
     readonly url: string,
-    private readonly token?: string,
+    readonly token?: string,
   ) {}
 
   withToken(token: string | undefined): GraphQLClient {

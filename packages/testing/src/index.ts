@@ -5,3 +5,5 @@ export * from './keys.ts';
 export * from './graphql-client.ts';
 export * as ops from './generated/operations.ts';
 export * from './contract-operations.ts';
+export * from './ws-client.ts';
+export * from './wait-for.ts';

@@ -4,13 +4,15 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, startConsumer, startOutboxRelay } from '@ates/events';
+import { connectNats, ensureStreams, LiveFeed, startConsumer, startOutboxRelay } from '@ates/events';
 import {
   applyMigrations,
+  attachGraphQLWs,
   connectDatabase,
   createApolloServer,
   cryptoRandom,
   healthRoute,
+  once,
   readinessRoute,
   startHttpServer,
   systemClock,
@@ -20,7 +22,7 @@ import {
   type RandomSource,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
-import { makeContextFactory, type Context } from './context.ts';
+import { makeContext, makeContextFactory, type Context } from './context.ts';
 import { keepPopugsWhenUsersChange } from './events/keep-popugs-when-users-change.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { TasksDeps } from './use-cases/deps.ts';
@@ -48,6 +50,8 @@ export interface TasksService {
   deps: TasksDeps;
   /** Resolves when the users' events published so far are applied (tests). */
   usersCaughtUp(): Promise<void>;
+  /** Live-feed listeners and open sockets (tests assert that unsubscribing releases them). */
+  liveStats(): { listeners: number; sockets: number };
   /** Resolves when every event written so far is published (tests). */
   outboxDrained(): Promise<void>;
   stop(): Promise<void>;
@@ -80,17 +84,16 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     newId: randomUUID,
   };
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
-  const apollo = createApolloServer<Context>(
-    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
-    { logger, introspection: config.introspection },
-  );
+  const feed = new LiveFeed(nats, namespace, logger);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
   await apollo.start();
   const http = await startHttpServer<Context>({
     port: config.port,
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
     routes: {
       '/healthz': healthRoute,
       '/readyz': readinessRoute({
@@ -99,19 +102,30 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
       }),
     },
   });
+  const ws = attachGraphQLWs({
+    server: http.server,
+    path: '/graphql',
+    schema,
+    verifier,
+    logger,
+    context: (viewer) => makeContext(deps, feed, viewer),
+  });
   logger.info({ url: http.url }, 'tasks subgraph ready');
   return {
     url: http.url,
     deps,
     usersCaughtUp: () => usersConsumer.caughtUp(),
+    liveStats: () => ({ listeners: feed.listenerCount(), ...ws.stats() }),
     outboxDrained: () => relay.drained(),
-    stop: async () => {
+    stop: once(async () => {
+      await ws.close();
+      feed.close();
       await http.close();
       await apollo.stop();
       await usersConsumer.stop();
       await relay.stop();
       await nats.drain();
       await database.close();
-    },
+    }),
   };
 }

@@ -10,6 +10,7 @@ import {
   connectDatabase,
   createApolloServer,
   healthRoute,
+  once,
   readinessRoute,
   startHttpServer,
   systemClock,
@@ -97,12 +98,12 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     url: http.url,
     deps,
     outboxDrained: () => relay.drained(),
-    stop: async () => {
+    stop: once(async () => {
       await http.close();
       await apollo.stop();
       await relay.stop();
       await nats.drain();
       await database.close();
-    },
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { countTasks, pageTasks, tasksOfUser } from '../db/task-repository.ts';
 import { completeTask } from '../use-cases/complete-task.ts';
 import { createTask } from '../use-cases/create-task.ts';
 import { shuffleTasks } from '../use-cases/shuffle-tasks.ts';
+import { myTasksStream } from './my-tasks-subscription.ts';
 
 const userRef = (id: string) => ({ __typename: 'User' as const, id });
 
@@ -38,6 +39,11 @@ export const resolvers: Resolvers = {
     shuffleTasks: (_, __, { viewer, deps, correlationId }) => shuffleTasks(deps, viewer, correlationId),
     completeTask: (_, { id }, { viewer, deps, correlationId }) =>
       completeTask(deps, viewer, id, correlationId),
+  },
+  Subscription: {
+    myTasks: {
+      subscribe: (_, __, { viewer, deps, feed }) => myTasksStream(feed, deps, viewer),
+    },
   },
   Task: {
     __resolveReference: (ref, { viewer, taskById }) => {

@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createLogger, repoRoot } from '@ates/service-kit';
+import { startGateway } from '@ates/gateway';
+import { connectWs, contractOperation, waitFor, type GraphQLClient, type WsConnection } from '@ates/testing';
+import { hire, type Popug } from '../src/company.ts';
+import { startSystem, type TestSystem } from '../src/system.ts';
+
+const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
+const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
+const CompleteTask = contractOperation('tasks.graphql', 'CompleteTask');
+// The contract's OnMyTasks without `price` until the accounting subgraph serves it.
+const OnMyTasks = `subscription OnMyTasks { myTasks { kind task { id title status assignee { id login } } } }`;
+
+interface MyTaskEvent {
+  myTasks: {
+    kind: string;
+    task: { id: string; title: string; status: string; assignee: { id: string; login: string } };
+  };
+}
+
+let system: TestSystem;
+let admin: GraphQLClient;
+let kesha: Popug;
+let gosha: Popug;
+const connections: WsConnection[] = [];
+
+function connect(token: string | undefined, url = system.gateway.url) {
+  const conn = connectWs(url, token);
+  connections.push(conn);
+  return conn;
+}
+
+/** Creates tasks until one lands on `popug` (assignment is random). */
+async function taskFor(popug: Popug, title: string) {
+  for (let i = 0; i < 40; i++) {
+    const { createTask } = await admin.ok<{ createTask: { id: string; assignee: { id: string } } }>(
+      CreateTask,
+      {
+        input: { title: `${title} ${i}`, description: '' },
+      },
+    );
+    if (createTask.assignee.id === popug.id) return createTask;
+  }
+  throw new Error('no task landed on the popug');
+}
+
+const tasksListeners = () => system.tasks.liveStats().listeners;
+
+beforeAll(async () => {
+  system = await startSystem('subs', { seed: 7 });
+  admin = await system.admin();
+  [kesha, gosha] = (await hire(system, ['WORKER', 'WORKER'])) as [Popug, Popug];
+});
+afterAll(async () => {
+  for (const c of connections) await c.dispose();
+  await system?.stop();
+});
+
+describe('myTasks over graphql-ws through the gateway', () => {
+  it('delivers an assignment within a second, with the assignee resolved by the users subgraph', async () => {
+    const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
+    await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
+    const started = Date.now();
+    const task = await taskFor(kesha, 'Live one');
+    let event: MyTaskEvent | undefined;
+    while (!event || event.myTasks.task.id !== task.id)
+      event = (await sub.next(1000)).data as unknown as MyTaskEvent;
+    expect(Date.now() - started).toBeLessThan(1000 + 40 * 200);
+    expect(event.myTasks).toMatchObject({
+      kind: 'ASSIGNED',
+      task: { id: task.id, status: 'OPEN', assignee: { id: kesha.id, login: kesha.login } },
+    });
+    await sub.close();
+    await waitFor(
+      'the upstream subscription to close',
+      () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
+    );
+  });
+
+  it("never shows a worker another worker's tasks", async () => {
+    const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
+    await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
+    const task = await taskFor(gosha, 'Not for Kesha');
+    // A task of Kesha's created after Gosha's: when it arrives, Gosha's would have too.
+    const mine = await taskFor(kesha, 'Marker');
+    let event: MyTaskEvent;
+    do event = (await sub.next(2000)).data as unknown as MyTaskEvent;
+    while (event.myTasks.task.id !== mine.id);
+    const seen = [event, ...sub.pending().map((r) => r.data as unknown as MyTaskEvent)];
+    expect(seen.every((e) => e.myTasks.task.assignee.id === kesha.id)).toBe(true);
+    expect(seen.some((e) => e.myTasks.task.id === task.id)).toBe(false);
+    await sub.close();
+  });
+
+  it('tells the old assignee UNASSIGNED and the new one ASSIGNED on a shuffle, and COMPLETED on completion', async () => {
+    const k = await connect(kesha.client.token).subscribe(OnMyTasks);
+    const g = await connect(gosha.client.token).subscribe(OnMyTasks);
+    await waitFor('both subscriptions to listen', () => tasksListeners() === 2);
+    await admin.ok(ShuffleTasks);
+    const kinds = new Set<string>();
+    const deadline = Date.now() + 3000;
+    while (!(kinds.has('ASSIGNED') && kinds.has('UNASSIGNED')) && Date.now() < deadline) {
+      const event = (await Promise.race([k.next(3000), g.next(3000)])).data as unknown as MyTaskEvent;
+      kinds.add(event.myTasks.kind);
+    }
+    expect([...kinds].sort()).toEqual(['ASSIGNED', 'UNASSIGNED']);
+    await k.close();
+    await g.close();
+
+    const task = await taskFor(kesha, 'To complete');
+    const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
+    await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
+    await kesha.client.ok(CompleteTask, { id: task.id });
+    let event: MyTaskEvent;
+    do event = (await sub.next(2000)).data as unknown as MyTaskEvent;
+    while (event.myTasks.kind !== 'COMPLETED');
+    expect(event.myTasks.task).toMatchObject({ id: task.id, status: 'DONE' });
+    await sub.close();
+    await waitFor(
+      'everything upstream to close',
+      () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
+    );
+  });
+
+  it('delivers through either of two gateway instances', async () => {
+    const second = await startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
+      urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
+      publicKeyPem: system.keys.publicKeyPem,
+      introspection: false,
+      maxBodyBytes: 1_000_000,
+      limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
+      logger: createLogger({ service: 'gateway-2', level: 'silent' }),
+    });
+    try {
+      const one = await connect(kesha.client.token).subscribe(OnMyTasks);
+      const two = await connect(kesha.client.token, second.url).subscribe(OnMyTasks);
+      await waitFor('both gateways to subscribe', () => tasksListeners() === 2);
+      const task = await taskFor(kesha, 'Seen twice');
+      for (const sub of [one, two]) {
+        let event: MyTaskEvent;
+        do event = (await sub.next(2000)).data as unknown as MyTaskEvent;
+        while (event.myTasks.task.id !== task.id);
+        expect(event.myTasks.kind).toBe('ASSIGNED');
+      }
+      await one.close();
+      await two.close();
+      await waitFor(
+        'both gateways to release',
+        () => second.liveStats().upstreams === 0 && tasksListeners() === 0,
+      );
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('closes the socket with 4403 for a missing or invalid token', async () => {
+    expect(await connect(undefined).closed).toBe(4403);
+    expect(await connect('not-a-token').closed).toBe(4403);
+  });
+
+  it('closes every socket and upstream when the client goes away', async () => {
+    const conn = connect(kesha.client.token);
+    await conn.subscribe(OnMyTasks);
+    await conn.subscribe(OnMyTasks);
+    await waitFor('two listeners', () => tasksListeners() === 2);
+    await conn.dispose();
+    await waitFor(
+      'nothing left open',
+      () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
+    );
+    expect(system.tasks.liveStats().sockets).toBe(0);
+  });
+
+  // Last: it stops the tasks subgraph.
+  it('reports an error to the client, not a silent hang, when the owning subgraph dies', async () => {
+    const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
+    await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
+    await system.tasks.stop();
+    const result = await sub.next(5000);
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'tasks',
+    });
+    await sub.ended;
+    await waitFor('the gateway to release the upstream', () => system.gateway.liveStats().upstreams === 0);
+  });
+});

@@ -1,0 +1,84 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from '@ates/service-kit';
+import { subjectFor, type AnyEventEnvelope, type EventType } from '../envelope.ts';
+
+export type LiveListener = (event: AnyEventEnvelope) => void;
+
+/**
+ * Live updates for GraphQL subscriptions. Every JetStream publish is also a plain NATS message
+ * on its subject, so each replica of a service sees every event without a consumer of its
+ * own. One NATS subscription per event type per process fans out to any number of listeners;
+ * the subscription is dropped when its last listener leaves. At-most-once and possibly
+ * repeated (a relay retry): fine for "state after a change" pushes, never for money.
+ */
+export class LiveFeed {
+  private readonly topics = new Map<EventType, { sub: Subscription; listeners: Set<LiveListener> }>();
+
+  constructor(
+    private readonly nats: NatsConnection,
+    private readonly namespace: string | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Calls `listener` for each event of the given types until the returned function is called. */
+  listen(types: readonly EventType[], listener: LiveListener): () => void {
+    for (const type of types) this.topic(type).listeners.add(listener);
+    return () => {
+      for (const type of types) {
+        const topic = this.topics.get(type);
+        if (!topic) continue;
+        topic.listeners.delete(listener);
+        if (topic.listeners.size === 0) {
+          topic.sub.unsubscribe();
+          this.topics.delete(type);
+        }
+      }
+    };
+  }
+
+  /** Distinct listeners across all types (tests assert that unsubscribing releases them). */
+  listenerCount(): number {
+    const all = new Set<LiveListener>();
+    for (const topic of this.topics.values()) for (const listener of topic.listeners) all.add(listener);
+    return all.size;
+  }
+
+  close(): void {
+    for (const topic of this.topics.values()) topic.sub.unsubscribe();
+    this.topics.clear();
+  }
+
+  private topic(type: EventType) {
+    const existing = this.topics.get(type);
+    if (existing) return existing;
+    const listeners = new Set<LiveListener>();
+    const sub = this.nats.subscribe(subjectFor(this.namespace, type), {
+      callback: (error, msg) => {
+        if (error) {
+          this.logger.warn({ err: error, type }, 'live feed subscription error');
+          return;
+        }
+        let event: AnyEventEnvelope;
+        try {
+          event = msg.json<AnyEventEnvelope>();
+        } catch (parseError) {
+          this.logger.warn(
+            { err: parseError, subject: msg.subject },
+            'live feed: unreadable message skipped',
+          );
+          return;
+        }
+        for (const listener of [...listeners]) {
+          try {
+            listener(event);
+          } catch (listenerError) {
+            this.logger.error({ err: listenerError, type }, 'live feed listener failed');
+          }
+        }
+      },
+    });
+    const topic = { sub, listeners };
+    this.topics.set(type, topic);
+    return topic;
+  }
+}
