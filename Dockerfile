@@ -8,6 +8,7 @@ COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY gateway/package.json gateway/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/tasks/package.json subgraphs/tasks/
+COPY subgraphs/accounting/package.json subgraphs/accounting/
 COPY ui/package.json ui/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/events/package.json packages/events/

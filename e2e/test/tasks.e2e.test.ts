@@ -6,18 +6,9 @@ import { startSystem, type TestSystem } from '../src/system.ts';
 const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
 const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
 const CompleteTask = contractOperation('tasks.graphql', 'CompleteTask');
-// The contract's dashboard and task queries also ask for `price` (accounting); until that
-// subgraph exists these carry the same selections without it.
-const TaskDashboard = `query TaskDashboard($status: TaskStatus, $assigneeId: ID, $first: Int, $after: String) {
-  tasks(status: $status, assigneeId: $assigneeId, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    nodes { id jiraId title status createdAt completedAt assignee { id login name } }
-  }
-}`;
-const TaskQuery = `query Task($id: ID!) {
-  task(id: $id) { id jiraId title description status createdAt completedAt assignee { id login name } createdBy { id login } }
-}`;
-const MyTasks = `query MyTasks($status: TaskStatus) { me { id tasks(status: $status) { id jiraId title status createdAt } } }`;
+const TaskDashboard = contractOperation('tasks.graphql', 'TaskDashboard');
+const TaskQuery = contractOperation('tasks.graphql', 'Task');
+const MyTasks = contractOperation('tasks.graphql', 'MyTasks');
 
 interface TaskView {
   id: string;

@@ -34,6 +34,18 @@ const ALL: ServiceSpec[] = [
     group: 1,
   },
   {
+    name: 'accounting',
+    entry: 'subgraphs/accounting/src/main.ts',
+    port: { env: 'ACCOUNTING_PORT', value: 4003 },
+    database: {
+      env: 'ACCOUNTING_DATABASE_URL',
+      name: 'ates_accounting',
+      migrations: 'subgraphs/accounting/drizzle',
+    },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
     name: 'gateway',
     entry: 'gateway/src/main.ts',
     port: { env: 'GATEWAY_PORT', value: 4000 },
