@@ -4,8 +4,8 @@
  * `nats-server` from PATH are started under `.data/`. Ctrl-C stops everything cleanly.
  */
 import path from 'node:path';
-import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, withDatabase } from '@ates/service-kit';
-import { ensureDevKeys } from '@ates/service-kit';
+import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, ensureDevKeys, withDatabase } from '@ates/service-kit';
+import { buildBundle, staleBundles } from './lib/builds.ts';
 import {
   findOnPath,
   isReachable,
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const natsUrl = await ensureNats();
   // Generated once before the services start, so they never race to create them.
   ensureDevKeys(dataDir);
+  for (const bundle of staleBundles()) buildBundle(bundle, say);
 
   const specs = services();
   const env: NodeJS.ProcessEnv = { ...process.env, ATES_DATA_DIR: dataDir, NATS_URL: natsUrl };
@@ -105,7 +106,9 @@ async function main(): Promise<void> {
     );
   }
   const gatewayPort = env.GATEWAY_PORT ?? '4000';
-  say(`ready: GraphQL at http://127.0.0.1:${gatewayPort}/graphql`);
+  say(
+    `ready: web UI at http://127.0.0.1:${gatewayPort}/ and GraphQL at http://127.0.0.1:${gatewayPort}/graphql`,
+  );
   if (!process.env.ATES_ADMIN_LOGIN)
     say('first admin (on an empty database): login "admin", password "admin"');
   say('press Ctrl-C to stop');

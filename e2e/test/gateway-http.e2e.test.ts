@@ -81,6 +81,16 @@ describe('the gateway over HTTP', () => {
     expect(res.errors?.[0]?.message).toMatch(/too complex/i);
   });
 
+  it("passes a subgraph's refusal of a bad variable through as BAD_USER_INPUT, not an internal error", async () => {
+    const admin = await system.admin();
+    const res = await admin.request(
+      'query($from: Date!, $to: Date!) { accountingDashboard { days(from: $from, to: $to) { day } } }',
+      { from: '2026-02-30', to: '2026-03-01' },
+    );
+    expect(errorCodes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors?.[0]?.message).toMatch(/Date/);
+  });
+
   it('rejects a document that does not parse with GRAPHQL_PARSE_FAILED', async () => {
     const res = await system.client.request('{ me { id ');
     expect(errorCodes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);

@@ -8,6 +8,8 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     GATEWAY_PORT: port(4000),
     ATES_SUPERGRAPH_PATH: z.string().default(path.join(repoRoot, 'schema/supergraph.graphql')),
+    ATES_UI_DIR: z.string().default(path.join(repoRoot, 'ui/dist')),
+    ATES_EXPLORER_DIR: z.string().default(path.join(repoRoot, 'gateway/explorer/dist')),
     ATES_USERS_URL: z.string().url().optional(),
     ATES_TASKS_URL: z.string().url().optional(),
     ATES_ACCOUNTING_URL: z.string().url().optional(),

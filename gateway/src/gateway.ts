@@ -1,4 +1,5 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.ts';
 
 /** Sends each subgraph the caller's token and the request's correlation id. */
@@ -11,6 +12,26 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (!headers) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.correlationId) headers.set('x-correlation-id', context.correlationId);
+  }
+
+  /**
+   * A subgraph answers a request it refuses as a whole (bad variables, a token it rejects)
+   * with a 4xx and a GraphQL body; keep that error's message and code for the client instead
+   * of a bare HTTP error that would surface as INTERNAL_SERVER_ERROR.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    if (response.status >= 400 && response.status < 500) {
+      const body = (await response
+        .clone()
+        .json()
+        .catch(() => undefined)) as
+        { errors?: Array<{ message?: string; extensions?: Record<string, unknown> }> } | undefined;
+      const first = body?.errors?.[0];
+      if (first?.message && typeof first.extensions?.code === 'string') {
+        return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
+      }
+    }
+    return super.errorFromResponse(response);
   }
 }
 

@@ -22,6 +22,8 @@ try {
       maxAliases: env.ATES_MAX_QUERY_ALIASES,
     },
     logger,
+    uiDir: env.ATES_UI_DIR,
+    explorerDir: env.ATES_EXPLORER_DIR,
   });
   onShutdown(logger, [service.stop]);
 } catch (error) {

@@ -12,6 +12,7 @@ import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from '
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
 import { attachGatewaySubscriptions } from './subscriptions/server.ts';
 import { queryLimitsRule, type QueryLimits } from './limits.ts';
+import { staticSite } from './static-files.ts';
 
 export interface GatewayConfig {
   host: string;
@@ -23,6 +24,10 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   limits: QueryLimits;
   logger: Logger;
+  /** A built web UI (ui/dist) served at `/`, if present. */
+  uiDir?: string;
+  /** The built explorer (gateway/explorer/dist) served at `/explorer` and to browsers at GET /graphql. */
+  explorerDir?: string;
 }
 
 export interface GatewayService {
@@ -54,16 +59,32 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
   );
   await apollo.start();
   const readiness = Object.fromEntries(endpoints.map((e) => [e.name, () => checkSubgraph(e)]));
+  const ui = config.uiDir ? staticSite(config.uiDir, '/') : undefined;
+  const explorer = config.explorerDir ? staticSite(config.explorerDir, '/explorer') : undefined;
+  if (config.uiDir && !ui)
+    logger.warn({ dir: config.uiDir }, 'no built UI found (run `pnpm --filter @ates/ui build`)');
   const http = await startHttpServer<GatewayContext>({
     host: config.host,
     port: config.port,
     logger,
     maxBodyBytes: config.maxBodyBytes,
-    graphql: { path: '/graphql', apollo, context: makeGatewayContext(verifier) },
+    graphql: {
+      path: '/graphql',
+      apollo,
+      context: makeGatewayContext(verifier),
+      ...(explorer ? { landingPage: (req, res) => void explorer.serve(req, res, '/explorer/') } : {}),
+    },
     routes: {
       '/healthz': healthRoute,
       '/readyz': readinessRoute(readiness),
+      // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
+      '/favicon.ico': (_req, res) => {
+        res.writeHead(204);
+        res.end();
+      },
     },
+    fallback: (req, res, pathname) =>
+      (explorer?.serve(req, res, pathname) ?? false) || (ui?.serve(req, res, pathname) ?? false),
   });
   const subscriptions = attachGatewaySubscriptions({
     server: http.server,

@@ -22,6 +22,8 @@ export interface HttpServerOptions<Ctx extends BaseContext> {
   maxBodyBytes: number;
   graphql: GraphQLRoute<Ctx>;
   routes?: Record<string, RouteHandler>;
+  /** Tried for any other path (static files); returns false to leave it a 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
 }
 
 export interface RunningHttpServer {
@@ -134,6 +136,7 @@ export async function startHttpServer<Ctx extends BaseContext>(
       if (pathname === graphql.path) return handleGraphQL(graphql, req, res, maxBodyBytes);
       const route = routes[pathname];
       if (route) return route(req, res);
+      if (options.fallback?.(req, res, pathname)) return;
       sendJson(res, 404, { error: 'not found' });
     };
     handle().catch((error: unknown) => {

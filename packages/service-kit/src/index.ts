@@ -4,6 +4,7 @@ export * from './clock.ts';
 export * from './errors.ts';
 export * from './auth.ts';
 export * from './http-server.ts';
+export * from './route-server.ts';
 export * from './db.ts';
 export * from './shutdown.ts';
 export * from './money.ts';
