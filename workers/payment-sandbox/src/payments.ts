@@ -1,0 +1,115 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, asc, eq, type SQL } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { z } from 'zod';
+import type { Clock } from '@ates/service-kit';
+import type * as tables from './db/tables.ts';
+import { payments, type PaymentRow } from './db/tables.ts';
+
+export type SandboxDb = PostgresJsDatabase<typeof tables>;
+
+/** The body of `POST /payments` (the idempotency key travels in the `Idempotency-Key` header). */
+export const paymentBody = z
+  .object({
+    accountId: z.string().min(1).max(200),
+    userId: z.string().min(1).max(200),
+    amountCents: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    currency: z.literal('USD'),
+    description: z.string().max(500),
+  })
+  .strict();
+
+export type PaymentBody = z.infer<typeof paymentBody>;
+
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** What the sandbox answers for a payment (the same JSON on every request with its key). */
+export interface PaymentView {
+  id: string;
+  idempotencyKey: string;
+  status: 'PAID';
+  accountId: string;
+  userId: string;
+  amountCents: number;
+  currency: 'USD';
+  description: string;
+  paidAt: string;
+}
+
+export const toView = (row: PaymentRow): PaymentView => ({
+  id: row.id,
+  idempotencyKey: row.idempotencyKey,
+  status: row.status,
+  accountId: row.accountId,
+  userId: row.userId,
+  amountCents: row.amountCents,
+  currency: row.currency,
+  description: row.description,
+  paidAt: row.paidAt.toISOString(),
+});
+
+/** Fields in a fixed order, so the hash does not depend on the client's key order. */
+const requestHash = (body: PaymentBody) =>
+  createHash('sha256')
+    .update(JSON.stringify([body.accountId, body.userId, body.amountCents, body.currency, body.description]))
+    .digest('hex');
+
+export type PayOutcome =
+  | { kind: 'paid'; payment: PaymentView }
+  | { kind: 'replayed'; payment: PaymentView }
+  | { kind: 'key-reused'; payment: PaymentView };
+
+/**
+ * Pays once per idempotency key. Concurrent requests with one key meet at the unique index:
+ * the loser waits for the winner's commit, then reads its payment.
+ */
+export async function pay(db: SandboxDb, clock: Clock, key: string, body: PaymentBody): Promise<PayOutcome> {
+  const hash = requestHash(body);
+  const inserted = await db
+    .insert(payments)
+    .values({
+      id: randomUUID(),
+      idempotencyKey: key,
+      requestHash: hash,
+      ...body,
+      status: 'PAID',
+      paidAt: clock.now(),
+    })
+    .onConflictDoNothing({ target: payments.idempotencyKey })
+    .returning();
+  const fresh = inserted[0];
+  if (fresh) return { kind: 'paid', payment: toView(fresh) };
+  const [existing] = await db.select().from(payments).where(eq(payments.idempotencyKey, key));
+  if (!existing) throw new Error(`payment for idempotency key ${key} vanished`);
+  return { kind: existing.requestHash === hash ? 'replayed' : 'key-reused', payment: toView(existing) };
+}
+
+export interface PaymentFilter {
+  accountId?: string;
+  userId?: string;
+  idempotencyKey?: string;
+}
+
+export async function listPayments(
+  db: SandboxDb,
+  filter: PaymentFilter,
+  limit = 1000,
+): Promise<PaymentView[]> {
+  const conditions: SQL[] = [];
+  if (filter.accountId) conditions.push(eq(payments.accountId, filter.accountId));
+  if (filter.userId) conditions.push(eq(payments.userId, filter.userId));
+  if (filter.idempotencyKey) conditions.push(eq(payments.idempotencyKey, filter.idempotencyKey));
+  const rows = await db
+    .select()
+    .from(payments)
+    .where(and(...conditions))
+    .orderBy(asc(payments.paidAt), asc(payments.id))
+    .limit(limit);
+  return rows.map(toView);
+}
+
+export async function getPayment(db: SandboxDb, id: string): Promise<PaymentView | undefined> {
+  if (!z.string().uuid().safeParse(id).success) return undefined;
+  const [row] = await db.select().from(payments).where(eq(payments.id, id));
+  return row ? toView(row) : undefined;
+}

@@ -1,0 +1,131 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody, sendJson, type Clock, type Logger } from '@ates/service-kit';
+import { faultPatch, type Faults } from './faults.ts';
+import { getPayment, IDEMPOTENCY_KEY, listPayments, pay, paymentBody, type SandboxDb } from './payments.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RouteDeps {
+  db: SandboxDb;
+  clock: Clock;
+  faults: Faults;
+  controlEnabled: boolean;
+  logger: Logger;
+  /** Waits `ms`, or less when the sandbox stops (a slow answer must not hold up shutdown). */
+  delay(ms: number): Promise<void>;
+  ready(): Promise<void>;
+}
+
+async function readJson(
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<{ ok: true; value: unknown } | { ok: false }> {
+  try {
+    const text = await readBody(req, MAX_BODY_BYTES);
+    return { ok: true, value: text === '' ? {} : JSON.parse(text) };
+  } catch (error) {
+    if (error instanceof BodyTooLargeError)
+      sendJson(res, 413, { error: `body exceeds ${MAX_BODY_BYTES} bytes` });
+    else sendJson(res, 400, { error: 'body is not valid JSON' });
+    return { ok: false };
+  }
+}
+
+async function postPayment(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const key = req.headers['idempotency-key'];
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+    sendJson(res, 400, { error: 'an Idempotency-Key header (1–255 printable ASCII characters) is required' });
+    return;
+  }
+  const json = await readJson(req, res);
+  if (!json.ok) return;
+  const body = paymentBody.safeParse(json.value);
+  if (!body.success) {
+    sendJson(res, 422, {
+      error: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    });
+    return;
+  }
+  const failure = deps.faults.nextFailure();
+  if (failure !== undefined) {
+    deps.logger.info({ idempotencyKey: key, status: failure }, 'injected failure');
+    sendJson(res, failure, { error: `injected failure (${failure})` });
+    return;
+  }
+  const outcome = await pay(deps.db, deps.clock, key, body.data);
+  if (outcome.kind === 'key-reused') {
+    sendJson(res, 409, {
+      error: 'Idempotency-Key was already used for a different payment',
+      payment: outcome.payment,
+    });
+    return;
+  }
+  if (outcome.kind === 'paid') {
+    deps.logger.info(
+      { paymentId: outcome.payment.id, idempotencyKey: key, amountCents: outcome.payment.amountCents },
+      'payment made',
+    );
+  }
+  const { latencyMs } = deps.faults.settings();
+  if (latencyMs > 0) await deps.delay(latencyMs);
+  if (outcome.kind === 'replayed') res.setHeader('idempotent-replayed', 'true');
+  sendJson(res, 201, outcome.payment);
+}
+
+async function control(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!deps.controlEnabled) return sendJson(res, 404, { error: 'not found' });
+  if (req.method === 'GET') return sendJson(res, 200, deps.faults.settings());
+  if (req.method !== 'POST') return sendJson(res, 405, { error: 'GET or POST' });
+  const json = await readJson(req, res);
+  if (!json.ok) return;
+  const patch = faultPatch.safeParse(json.value);
+  if (!patch.success) {
+    sendJson(res, 422, {
+      error: patch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    });
+    return;
+  }
+  const settings = deps.faults.update(patch.data);
+  deps.logger.info({ faults: settings }, 'fault settings changed');
+  sendJson(res, 200, settings);
+}
+
+/**
+ * `POST /payments` (Idempotency-Key header), `GET /payments?accountId=&userId=&idempotencyKey=`,
+ * `GET /payments/:id`, `GET|POST /_control`, `/healthz`, `/readyz`.
+ */
+export function createRouter(deps: RouteDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      try {
+        await deps.ready();
+        return sendJson(res, 200, { status: 'ready' });
+      } catch (error) {
+        return sendJson(res, 503, {
+          status: 'not ready',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    if (path === '/_control') return control(deps, req, res);
+    if (path === '/payments') {
+      if (method === 'POST') return postPayment(deps, req, res);
+      if (method !== 'GET') return sendJson(res, 405, { error: 'GET or POST' });
+      const filter = {
+        accountId: url.searchParams.get('accountId') ?? undefined,
+        userId: url.searchParams.get('userId') ?? undefined,
+        idempotencyKey: url.searchParams.get('idempotencyKey') ?? undefined,
+      };
+      return sendJson(res, 200, { payments: await listPayments(deps.db, filter) });
+    }
+    const match = /^\/payments\/([^/]+)$/.exec(path);
+    if (match && method === 'GET') {
+      const payment = await getPayment(deps.db, decodeURIComponent(match[1] ?? ''));
+      return payment ? sendJson(res, 200, payment) : sendJson(res, 404, { error: 'no such payment' });
+    }
+    sendJson(res, 404, { error: 'not found' });
+  };
+}

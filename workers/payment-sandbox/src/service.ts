@@ -1,0 +1,85 @@
+import path from 'node:path';
+import {
+  applyMigrations,
+  connectDatabase,
+  cryptoRandom,
+  once,
+  startRouteServer,
+  systemClock,
+  type Clock,
+  type Logger,
+  type RandomSource,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { Faults, NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
+import { createRouter } from './routes.ts';
+
+export { NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
+export type { PaymentView } from './payments.ts';
+
+export const migrationsFolder = path.resolve(import.meta.dirname, '../drizzle');
+
+export interface PaymentSandboxConfig {
+  host?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  databaseUrl: string;
+  logger: Logger;
+  faults?: Partial<FaultSettings>;
+  controlEnabled?: boolean;
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+export interface PaymentSandbox {
+  /** `http://host:port`: the base URL for `HttpPaymentProvider`. */
+  url: string;
+  port: number;
+  /** The same as `POST /_control` (in-process tests). */
+  setFaults(patch: FaultPatch): FaultSettings;
+  stop(): Promise<void>;
+}
+
+/** Starts the sandbox bank: migrations, then HTTP. Payments live in its own database. */
+export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise<PaymentSandbox> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-payment-sandbox' });
+  const faults = new Faults({ ...NO_FAULTS, ...config.faults }, config.random ?? cryptoRandom);
+  const stopping = new AbortController();
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      }
+      stopping.signal.addEventListener('abort', done, { once: true });
+    });
+  const http = await startRouteServer({
+    port: config.port,
+    host: config.host,
+    logger,
+    handle: createRouter({
+      db: database.db,
+      clock: config.clock ?? systemClock,
+      faults,
+      controlEnabled: config.controlEnabled ?? true,
+      logger,
+      delay,
+      ready: async () => void (await database.sql`select 1`),
+    }),
+  });
+  logger.info({ url: http.url, faults: faults.settings() }, 'payment sandbox ready');
+  return {
+    url: http.url,
+    port: http.port,
+    setFaults: (patch) => faults.update(patch),
+    stop: once(async () => {
+      stopping.abort();
+      await http.close();
+      await database.close();
+    }),
+  };
+}

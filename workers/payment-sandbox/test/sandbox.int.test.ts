@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger, seededRandom } from '@ates/service-kit';
+import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import { startPaymentSandbox, type PaymentSandbox } from '../src/service.ts';
+
+const logger = createLogger({ service: 'sandbox-test', level: process.env.LOG_LEVEL ?? 'silent' });
+
+let testDb: TestDatabase;
+let sandbox: PaymentSandbox;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('paysandbox');
+  sandbox = await startPaymentSandbox({ port: 0, databaseUrl: testDb.url, logger, random: seededRandom(7) });
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+  await testDb?.drop();
+});
+
+const body = (overrides: Record<string, unknown> = {}) => ({
+  accountId: randomUUID(),
+  userId: randomUUID(),
+  amountCents: 2500,
+  currency: 'USD',
+  description: 'payout',
+  ...overrides,
+});
+
+async function post(path: string, payload: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${sandbox.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(payload),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    json: (await response.json()) as Record<string, unknown>,
+  };
+}
+
+describe('payment sandbox', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${sandbox.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${sandbox.url}/readyz`)).status).toBe(200);
+  });
+
+  it('requires an Idempotency-Key', async () => {
+    expect((await post('/payments', body())).status).toBe(400);
+  });
+
+  it('refuses amounts that are not positive integer cents, and other currencies', async () => {
+    for (const bad of [
+      { amountCents: 10.5 },
+      { amountCents: 0 },
+      { amountCents: '10' },
+      { currency: 'EUR' },
+    ]) {
+      const result = await post('/payments', body(bad), { 'idempotency-key': randomUUID() });
+      expect(result.status).toBe(422);
+    }
+  });
+
+  it('answers a repeated key with the same payment, marked as replayed; another body with 409', async () => {
+    const key = randomUUID();
+    const payload = body();
+    const first = await post('/payments', payload, { 'idempotency-key': key });
+    const again = await post('/payments', payload, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(first.json);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const reused = await post('/payments', { ...payload, amountCents: 1 }, { 'idempotency-key': key });
+    expect(reused.status).toBe(409);
+  });
+
+  it('is told to fail through POST /_control and recovers', async () => {
+    const set = await post('/_control', { failNext: 1, status: 502 });
+    expect(set.json).toMatchObject({ failNext: 1, status: 502 });
+    const key = randomUUID();
+    const payload = body();
+    expect((await post('/payments', payload, { 'idempotency-key': key })).status).toBe(502);
+    expect((await post('/payments', payload, { 'idempotency-key': key })).status).toBe(201);
+    expect(await (await fetch(`${sandbox.url}/_control`)).json()).toMatchObject({ failNext: 0 });
+  });
+
+  it('refuses unknown or out-of-range control settings', async () => {
+    expect((await post('/_control', { failRate: 2 })).status).toBe(422);
+    expect((await post('/_control', { explode: true })).status).toBe(422);
+  });
+
+  it('fails about the configured share of requests at a fail rate', async () => {
+    sandbox.setFaults({ reset: true, failRate: 0.5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++)
+      statuses.push((await post('/payments', body(), { 'idempotency-key': randomUUID() })).status);
+    sandbox.setFaults({ reset: true });
+    const failed = statuses.filter((s) => s === 503).length;
+    expect(failed).toBeGreaterThan(5);
+    expect(failed).toBeLessThan(35);
+    expect(statuses.every((s) => s === 503 || s === 201)).toBe(true);
+  });
+
+  it('lists payments by account and shows one by id; an unknown id is 404', async () => {
+    const payload = body();
+    const made = await post('/payments', payload, { 'idempotency-key': randomUUID() });
+    const list = (await (await fetch(`${sandbox.url}/payments?accountId=${payload.accountId}`)).json()) as {
+      payments: unknown[];
+    };
+    expect(list.payments).toEqual([made.json]);
+    expect((await fetch(`${sandbox.url}/payments/${randomUUID()}`)).status).toBe(404);
+    expect((await fetch(`${sandbox.url}/payments/not-a-uuid`)).status).toBe(404);
+  });
+});
