@@ -112,6 +112,46 @@ export interface TransactionAppliedV1 {
   appliedAt: string;
 }
 
+// email.requested v1: schema/events/jobs/email-requested.v1.json
+/**
+ * A job for the email worker (work queue JOBS, subject jobs.email.requested): render a template for a user and send it once. Money is integer cents.
+ */
+export interface EmailRequestedV1 {
+  /**
+   * The address to send to; when absent, the worker looks up the user's email (from users' events, else the User Service).
+   */
+  to?: string;
+  /**
+   * The popug the email is for.
+   */
+  userId: string;
+  /**
+   * Which email to render.
+   */
+  template: "payout-notice";
+  /**
+   * The template's data. payout-notice: the business day paid out and the amount paid.
+   */
+  data: {
+    /**
+     * How to greet the popug; when absent, the name the worker knows for the user.
+     */
+    name?: string;
+    /**
+     * The business day, YYYY-MM-DD.
+     */
+    day: string;
+    /**
+     * The amount paid out, in cents.
+     */
+    amountCents: number;
+  };
+  /**
+   * One key per email to be sent (e.g. "payout-notice:<payout id>"): the worker sends each key at most once, whichever job carries it, and derives the Message-ID from it.
+   */
+  idempotencyKey: string;
+}
+
 // task.assigned v1: schema/events/tasks/task-assigned.v1.json
 /**
  * A task was (re)assigned; every assignment charges the new assignee the fee.
@@ -313,6 +353,7 @@ export interface UserUpdatedV1 {
 
 /** Event data by type and version. */
 export interface EventDataMap {
+  'email.requested': { 1: EmailRequestedV1 };
   'task.assigned': { 1: TaskAssignedV1 };
   'task.completed': { 1: TaskCompletedV1 };
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };
@@ -326,6 +367,7 @@ export interface EventDataMap {
 
 /** The domain (stream) of each event type. */
 export const EVENT_DOMAINS = {
+  'email.requested': 'jobs',
   'task.assigned': 'tasks',
   'task.completed': 'tasks',
   'task.created': 'tasks',
