@@ -3,20 +3,42 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger, repoRoot } from '@ates/service-kit';
 import { startGateway } from '@ates/gateway';
-import { connectWs, contractOperation, waitFor, type GraphQLClient, type WsConnection } from '@ates/testing';
+import { print } from 'graphql';
+import {
+  connectWs,
+  contractOperation,
+  ops,
+  waitFor,
+  type GraphQLClient,
+  type WsConnection,
+} from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
 import { startSystem, type TestSystem } from '../src/system.ts';
 
 const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
 const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
 const CompleteTask = contractOperation('tasks.graphql', 'CompleteTask');
-// The contract's OnMyTasks without `price` until the accounting subgraph serves it.
-const OnMyTasks = `subscription OnMyTasks { myTasks { kind task { id title status assignee { id login } } } }`;
+const OnMyTasks = print(ops.OnMyTasksDocument);
+const OnMyAccount = print(ops.OnMyAccountDocument);
+const OnAccountingToday = print(ops.OnAccountingTodayDocument);
 
 interface MyTaskEvent {
   myTasks: {
     kind: string;
-    task: { id: string; title: string; status: string; assignee: { id: string; login: string } };
+    task: {
+      id: string;
+      title: string;
+      status: string;
+      assignee: { id: string; login: string };
+      price: { assignFee: string; reward: string } | null;
+    };
+  };
+}
+interface MyAccountEvent {
+  myAccount: {
+    id: string;
+    balance: string;
+    transactions: { nodes: Array<{ kind: string; amount: string; task: { id: string } | null }> };
   };
 }
 
@@ -174,6 +196,42 @@ describe('myTasks over graphql-ws through the gateway', () => {
       () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
     );
     expect(system.tasks.liveStats().sockets).toBe(0);
+  });
+
+  it("delivers myAccount after each of the caller's transactions, and nothing of another popug's", async () => {
+    const k = await connect(kesha.client.token).subscribe(OnMyAccount);
+    const g = await connect(gosha.client.token).subscribe(OnMyAccount);
+    await waitFor('accounting to listen', () => system.accounting.liveStats().listeners === 2);
+    const task = await taskFor(kesha, 'Charged live');
+    let event: MyAccountEvent;
+    do event = (await k.next(3000)).data as unknown as MyAccountEvent;
+    while (event.myAccount.transactions.nodes[0]?.task?.id !== task.id);
+    expect(event.myAccount.transactions.nodes[0]).toMatchObject({ kind: 'ASSIGN_FEE' });
+    expect(event.myAccount.transactions.nodes[0]!.amount).toMatch(/^-\d+\.\d{2}$/);
+    await system.settle();
+    const gosha_ = await gosha.client.ok(ops.MyAccountDocument, { first: 200 });
+    const goshaTransactions = new Set(gosha_.myAccount?.transactions.nodes.map((n) => n.id));
+    for (const r of g.pending()) {
+      const nodes = (r.data as unknown as MyAccountEvent).myAccount.transactions.nodes;
+      expect(nodes.every((n) => n.task?.id !== task.id)).toBe(true);
+    }
+    expect(goshaTransactions.size).toBeGreaterThanOrEqual(0);
+    await k.close();
+    await g.close();
+  });
+
+  it('delivers accountingToday to ADMIN and ACCOUNTANT only', async () => {
+    const sub = await connect(admin.token).subscribe(OnAccountingToday);
+    await waitFor('accounting to listen', () => system.accounting.liveStats().listeners === 1);
+    await taskFor(kesha, 'Moves the figures');
+    const event = (await sub.next(3000)).data as { accountingToday: { day: string; feesCharged: string } };
+    expect(event.accountingToday.day).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number(event.accountingToday.feesCharged)).toBeGreaterThan(0);
+    await sub.close();
+    const denied = await connect(kesha.client.token).subscribe(OnAccountingToday);
+    const result = await denied.next(3000);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    await waitFor('nothing left upstream', () => system.gateway.liveStats().upstreams === 0);
   });
 
   // Last: it stops the tasks subgraph.

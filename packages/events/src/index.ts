@@ -56,3 +56,4 @@ export {
 
 // Live updates (GraphQL subscriptions)
 export { LiveFeed, type LiveListener } from './live/live-feed.ts';
+export { liveStream } from './live/live-stream.ts';

@@ -2,8 +2,8 @@ import type http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
-import type { GraphQLSchema } from 'graphql';
-import { DomainError } from './errors.ts';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { DomainError, makeFormatError } from './errors.ts';
 import type { TokenVerifier, Viewer } from './auth.ts';
 import type { Logger } from './logger.ts';
 
@@ -42,6 +42,7 @@ export function authorizationFromParams(
  */
 export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ctx>): GraphQLWsServer {
   const wss = new WebSocketServer({ server: options.server, path: options.path });
+  const formatError = makeFormatError(options.logger);
   const viewers = new WeakMap<object, { viewer: Viewer; authorization: string }>();
   const cleanup = useServer<Record<string, unknown>>(
     {
@@ -70,6 +71,18 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
         const auth = viewers.get(ctx);
         if (!auth) throw new Error('subscription without an authenticated connection');
         return options.context(auth.viewer, auth.authorization);
+      },
+      // Errors over WebSocket get the same treatment as over HTTP: codes kept, internals masked.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.length) return undefined;
+        const errors = result.errors.map((error) => {
+          const formatted = formatError(error.toJSON(), error);
+          return new GraphQLError(formatted.message, {
+            path: formatted.path,
+            extensions: formatted.extensions,
+          });
+        });
+        return { ...result, errors };
       },
       ...options.execution,
       onError: (_ctx, _id, _payload, errors) => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
+import type { LiveFeed } from '@ates/events';
 import type { TokenVerifier, Viewer } from '@ates/service-kit';
 import { findAccountsOfUsers } from './db/account-repository.ts';
 import type { AccountRow, PricedTaskRow } from './db/schema.ts';
@@ -9,6 +10,7 @@ import type { AccountingDeps } from './use-cases/deps.ts';
 export interface Context {
   viewer: Viewer | null;
   deps: AccountingDeps;
+  feed: LiveFeed;
   correlationId: string | undefined;
   /** Batches `User.account` over a list of users: no N+1. */
   accountByUserId: DataLoader<string, AccountRow | null>;
@@ -23,22 +25,33 @@ function loader<T>(fetch: (keys: readonly string[]) => Promise<T[]>, keyOf: (row
   });
 }
 
-export function makeContextFactory(deps: AccountingDeps, verifier: TokenVerifier) {
+/** The context of one operation, over HTTP or over graphql-ws. */
+export function makeContext(
+  deps: AccountingDeps,
+  feed: LiveFeed,
+  viewer: Viewer | null,
+  correlationId?: string,
+): Context {
+  return {
+    viewer,
+    deps,
+    feed,
+    correlationId,
+    accountByUserId: loader(
+      (ids) => findAccountsOfUsers(deps.db, ids),
+      (a) => a.userId,
+    ),
+    pricedTaskById: loader(
+      (ids) => findTasksByIds(deps.db, ids),
+      (t) => t.id,
+    ),
+  };
+}
+
+export function makeContextFactory(deps: AccountingDeps, feed: LiveFeed, verifier: TokenVerifier) {
   return async (req: IncomingMessage): Promise<Context> => {
     const viewer = await verifier.viewerFromHeader(req.headers.authorization);
     const header = req.headers['x-correlation-id'];
-    return {
-      viewer,
-      deps,
-      correlationId: typeof header === 'string' ? header : undefined,
-      accountByUserId: loader(
-        (ids) => findAccountsOfUsers(deps.db, ids),
-        (a) => a.userId,
-      ),
-      pricedTaskById: loader(
-        (ids) => findTasksByIds(deps.db, ids),
-        (t) => t.id,
-      ),
-    };
+    return makeContext(deps, feed, viewer, typeof header === 'string' ? header : undefined);
   };
 }

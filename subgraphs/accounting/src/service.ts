@@ -4,7 +4,7 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, startConsumer, startOutboxRelay } from '@ates/events';
+import { connectNats, ensureStreams, LiveFeed, startConsumer, startOutboxRelay } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
@@ -13,6 +13,8 @@ import {
   healthRoute,
   readinessRoute,
   startHttpServer,
+  attachGraphQLWs,
+  once,
   systemClock,
   TokenVerifier,
   type Clock,
@@ -20,7 +22,7 @@ import {
   type RandomSource,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
-import { makeContextFactory, type Context } from './context.ts';
+import { makeContext, makeContextFactory, type Context } from './context.ts';
 import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
 import { taskReactions } from './events/task-reactions.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -57,6 +59,8 @@ export interface AccountingService {
   caughtUp(): Promise<void>;
   /** Resolves when every event written so far is published (tests). */
   outboxDrained(): Promise<void>;
+  /** Live-feed listeners and open sockets (tests assert that unsubscribing releases them). */
+  liveStats(): { listeners: number; sockets: number };
   stop(): Promise<void>;
 }
 
@@ -98,17 +102,16 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     logger,
   });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
-  const apollo = createApolloServer<Context>(
-    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
-    { logger, introspection: config.introspection },
-  );
+  const feed = new LiveFeed(nats, namespace, logger);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
   await apollo.start();
   const http = await startHttpServer<Context>({
     port: config.port,
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
     routes: {
       '/healthz': healthRoute,
       '/readyz': readinessRoute({
@@ -116,6 +119,14 @@ export async function startAccountingService(config: AccountingServiceConfig): P
         nats: async () => void (await nats.flush()),
       }),
     },
+  });
+  const ws = attachGraphQLWs({
+    server: http.server,
+    path: '/graphql',
+    schema,
+    verifier,
+    logger,
+    context: (viewer) => makeContext(deps, feed, viewer),
   });
   logger.info({ url: http.url, timeZone: config.timeZone }, 'accounting subgraph ready');
   return {
@@ -126,7 +137,10 @@ export async function startAccountingService(config: AccountingServiceConfig): P
       await tasksConsumer.caughtUp();
     },
     outboxDrained: () => relay.drained(),
-    stop: async () => {
+    liveStats: () => ({ listeners: feed.listenerCount(), ...ws.stats() }),
+    stop: once(async () => {
+      await ws.close();
+      feed.close();
       await http.close();
       await apollo.stop();
       await tasksConsumer.stop();
@@ -134,6 +148,6 @@ export async function startAccountingService(config: AccountingServiceConfig): P
       await relay.stop();
       await nats.drain();
       await database.close();
-    },
+    }),
   };
 }

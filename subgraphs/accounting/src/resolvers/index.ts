@@ -11,6 +11,7 @@ import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
 import { accountingDays, accountingToday } from '../use-cases/dashboard.ts';
 import { accountOfUser, auditLog, myAccount } from '../use-cases/read-account.ts';
 import { reconcile } from '../use-cases/reconcile.ts';
+import { accountingTodayStream, myAccountStream } from './live.ts';
 
 const userRef = (id: string) => ({ __typename: 'User' as const, id });
 const taskRef = (id: string) => ({ __typename: 'Task' as const, id });
@@ -33,6 +34,12 @@ export const resolvers: Resolvers = {
     closeBillingDay: (_, __, { viewer }) => {
       requireRole(viewer, ['ADMIN']);
       throw failedPrecondition('billing-day close is not available yet');
+    },
+  },
+  Subscription: {
+    myAccount: { subscribe: (_, __, { viewer, deps, feed }) => myAccountStream(feed, deps, viewer) },
+    accountingToday: {
+      subscribe: (_, __, { viewer, deps, feed }) => accountingTodayStream(feed, deps, viewer),
     },
   },
   AccountingDashboard: {

@@ -1,0 +1,33 @@
+import { liveStream, type LiveFeed } from '@ates/events';
+import { requireRole, requireViewer, type Viewer } from '@ates/service-kit';
+import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
+import type { AccountRow } from '../db/schema.ts';
+import type { AccountingDay } from '../domain/dashboard.ts';
+import { accountingToday } from '../use-cases/dashboard.ts';
+import { myAccount } from '../use-cases/read-account.ts';
+import type { AccountingDeps } from '../use-cases/deps.ts';
+
+/** The caller's account after each transaction of theirs (never another popug's). */
+export function myAccountStream(
+  feed: LiveFeed,
+  deps: AccountingDeps,
+  viewer: Viewer | null,
+): AsyncIterableIterator<{ myAccount: AccountRow }> {
+  const me = requireViewer(viewer);
+  return liveStream(feed, ['transaction.applied'], async (event) => {
+    if (event.type !== 'transaction.applied' || event.data.userId !== me.userId) return null;
+    return { myAccount: await myAccount(deps, me) };
+  });
+}
+
+/** Today's accounting figures after each transaction (ADMIN, ACCOUNTANT). */
+export function accountingTodayStream(
+  feed: LiveFeed,
+  deps: AccountingDeps,
+  viewer: Viewer | null,
+): AsyncIterableIterator<{ accountingToday: AccountingDay }> {
+  requireRole(viewer, ACCOUNTING_STAFF);
+  return liveStream(feed, ['transaction.applied'], async () => ({
+    accountingToday: await accountingToday(deps),
+  }));
+}
