@@ -24,6 +24,9 @@ export interface SystemOptions {
   random?: RandomSource;
   /** Accounting's clock (business days), price source and company time zone (default UTC). */
   accounting?: { clock?: Clock; random?: RandomSource; timeZone?: string };
+  /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
+  explorerDir?: string;
+  uiDir?: string;
 }
 
 export interface TestSystem {
@@ -111,6 +114,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     urlOverrides: { users: users.url, tasks: tasks.url, accounting: accounting.url },
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
     logger: logger('gateway'),
+    explorerDir: options.explorerDir,
+    uiDir: options.uiDir,
   });
   const client = new GraphQLClient(gateway.url);
   const logIn = async (login: string, password: string) => {
