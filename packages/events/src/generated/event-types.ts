@@ -42,6 +42,76 @@ export interface EventEnvelopeFields {
   data: {};
 }
 
+// billing-day.closed v1: schema/events/accounting/billing-day-closed.v1.json
+/**
+ * Accounting closed a business day for every account: positive balances at the end of the day were paid out (each payout also appears as a PAYOUT transaction.applied), negative ones carried over. Published once per day. Money is integer cents.
+ */
+export interface BillingDayClosedV1 {
+  /**
+   * The business day closed, YYYY-MM-DD; transactions applied from now on count on a later day.
+   */
+  day: string;
+  /**
+   * When the close finished.
+   */
+  closedAt: string;
+  /**
+   * Accounts with a positive balance at the end of the day, each given one payout.
+   */
+  accountsPaid: number;
+  /**
+   * The sum of the day's payouts in cents.
+   */
+  totalPaid: number;
+  /**
+   * Accounts with a negative balance at the end of the day, carried over untouched.
+   */
+  accountsInRed: number;
+}
+
+// payout.made v1: schema/events/accounting/payout-made.v1.json
+/**
+ * The payment provider confirmed a payout: the money left for the popug's bank account. Published once per payout, when it becomes PAID. Money is integer cents.
+ */
+export interface PayoutMadeV1 {
+  /**
+   * The payout's id, also its idempotency key at the provider.
+   */
+  payoutId: string;
+  /**
+   * The account paid out.
+   */
+  accountId: string;
+  /**
+   * The account's owner.
+   */
+  userId: string;
+  /**
+   * The closed business day the payout is for, YYYY-MM-DD.
+   */
+  day: string;
+  /**
+   * The amount paid in cents (the PAYOUT transaction's amount is its negative).
+   */
+  amount: number;
+  /**
+   * The PAYOUT ledger transaction that took the amount off the balance.
+   */
+  transactionId: string;
+  /**
+   * The payment provider's id of the payment.
+   */
+  providerPaymentId: string;
+  /**
+   * Calls to the provider it took, the confirming one included.
+   */
+  attempts: number;
+  /**
+   * When the provider made the payment.
+   */
+  paidAt: string;
+}
+
 // task.priced v1: schema/events/accounting/task-priced.v1.json
 /**
  * Accounting fixed a task's prices on first sight; they never change afterwards. Money is integer cents.
@@ -353,7 +423,9 @@ export interface UserUpdatedV1 {
 
 /** Event data by type and version. */
 export interface EventDataMap {
+  'billing-day.closed': { 1: BillingDayClosedV1 };
   'email.requested': { 1: EmailRequestedV1 };
+  'payout.made': { 1: PayoutMadeV1 };
   'task.assigned': { 1: TaskAssignedV1 };
   'task.completed': { 1: TaskCompletedV1 };
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };
@@ -367,7 +439,9 @@ export interface EventDataMap {
 
 /** The domain (stream) of each event type. */
 export const EVENT_DOMAINS = {
+  'billing-day.closed': 'accounting',
   'email.requested': 'jobs',
+  'payout.made': 'accounting',
   'task.assigned': 'tasks',
   'task.completed': 'tasks',
   'task.created': 'tasks',
