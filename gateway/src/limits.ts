@@ -23,11 +23,22 @@ interface Measure {
   aliases: number;
 }
 
+/**
+ * Introspection's `ofType` chain unwraps `[Task!]!` one wrapper at a time: it never fans out and
+ * ends where the schema's wrapping ends, so it costs no depth. Without this, GraphiQL's standard
+ * introspection query (seven nested `ofType`) reads as depth 15 and the explorer gets no schema.
+ * Fan-out fields under `__schema`/`__type` (types, fields, type…) still count.
+ */
+function costsDepth(name: string, inIntrospection: boolean): boolean {
+  return !(inIntrospection && name === 'ofType');
+}
+
 function measure(
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
   visiting: Set<string>,
   budget: number,
+  inIntrospection = false,
 ): Measure {
   let depth = 0;
   let fields = 0;
@@ -39,18 +50,20 @@ function measure(
     if (selection.kind === Kind.FIELD) {
       fields += 1;
       if (selection.alias) aliases += 1;
+      const name = selection.name.value;
+      const introspection = inIntrospection || name === '__schema' || name === '__type';
       if (selection.selectionSet)
-        child = measure(selection.selectionSet, fragments, visiting, budget - fields);
-      depth = Math.max(depth, child.depth + 1);
+        child = measure(selection.selectionSet, fragments, visiting, budget - fields, introspection);
+      depth = Math.max(depth, child.depth + (costsDepth(name, inIntrospection) ? 1 : 0));
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      child = measure(selection.selectionSet, fragments, visiting, budget - fields);
+      child = measure(selection.selectionSet, fragments, visiting, budget - fields, inIntrospection);
       depth = Math.max(depth, child.depth);
     } else {
       const name = selection.name.value;
       const fragment = fragments.get(name);
       if (!fragment || visiting.has(name)) continue;
       visiting.add(name);
-      child = measure(fragment.selectionSet, fragments, visiting, budget - fields);
+      child = measure(fragment.selectionSet, fragments, visiting, budget - fields, inIntrospection);
       visiting.delete(name);
       depth = Math.max(depth, child.depth);
     }
