@@ -7,7 +7,8 @@ const schema = buildSchema(`
   type User { id: ID! login: String! friends: [User!]! }
 `);
 const limits = { maxDepth: 12, maxFields: 1000, maxAliases: 50 };
-const errors = (query: string) => validate(schema, parse(query), [queryLimitsRule(limits)]).map((e) => e.message);
+const errors = (query: string) =>
+  validate(schema, parse(query), [queryLimitsRule(limits)]).map((e) => e.message);
 const nest = (levels: number, open: string, leaf: string) =>
   `${open} {`.repeat(levels) + ` ${leaf} ` + '}'.repeat(levels);
 
