@@ -159,7 +159,11 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       await applyTogether(items);
     } catch (error) {
       if (isTransientDbError(error)) throw error;
-      await applyOneByOne(items);
+      // Alone in its batch, the event would only run its handler a second time (a handler
+      // with an outside effect, like sending an email, would repeat it): it simply failed.
+      const [only, ...others] = items;
+      if (only && others.length === 0) only.failure = error;
+      else await applyOneByOne(items);
     }
   }
 

@@ -1,0 +1,107 @@
+import { eq, sql } from 'drizzle-orm';
+import type { ConsumerTx, EmailRequestedV1, EventEnvelope, EventHandlers } from '@ates/events';
+import type { Clock, Logger } from '@ates/service-kit';
+import type * as tables from '../db/tables.ts';
+import { recipients, sentEmails } from '../db/schema.ts';
+import type { UserDirectory } from '../recipients/user-directory.ts';
+import { renderEmail } from '../templates/render.ts';
+import { messageIdFor, type MailTransport } from '../transport/mail-transport.ts';
+
+export interface SendEmailDeps {
+  transport: MailTransport;
+  /** Asked when the users' events have not told the worker about the recipient (optional). */
+  directory?: UserDirectory;
+  from: string;
+  clock: Clock;
+}
+
+/** Nobody knows where to send the email (yet): retried with backoff, then dead-lettered. */
+export class UnknownRecipientError extends Error {
+  constructor(userId: string) {
+    super(
+      `no email address known for user ${userId} (no "to" in the job, no users' event, no User Service answer)`,
+    );
+    this.name = 'UnknownRecipientError';
+  }
+}
+
+type Tx = ConsumerTx<typeof tables>;
+
+async function resolveRecipient(tx: Tx, job: EmailRequestedV1, deps: SendEmailDeps, logger: Logger) {
+  const [known] = await tx.select().from(recipients).where(eq(recipients.userId, job.userId));
+  if (job.to) return { email: job.to, name: job.data.name ?? known?.name ?? 'popug' };
+  if (known) return { email: known.email, name: job.data.name ?? known.name };
+  const found = await deps.directory?.find(job.userId);
+  if (!found) throw new UnknownRecipientError(job.userId);
+  logger.info({ userId: job.userId }, 'recipient taken from the User Service');
+  // Remembered with the epoch as its time, so the next users' event about them wins.
+  await tx
+    .insert(recipients)
+    .values({ ...found, userId: job.userId, profileChangedAt: new Date(0) })
+    .onConflictDoNothing();
+  return { email: found.email, name: job.data.name ?? found.name };
+}
+
+/**
+ * Sends the email of a job, at most once per idempotency key as far as the database can tell:
+ *
+ * 1. an advisory lock on the key, so two deliveries of it (a redelivery after ack-wait while
+ *    the first is still sending, or two jobs with one key) never send side by side;
+ * 2. a key already in `sent_emails` is skipped;
+ * 3. render, send, then insert into `sent_emails` — in the transaction that also commits the
+ *    job's inbox row, and the message is acked only after that commit.
+ *
+ * The window that remains is a crash (or a lost connection) after the mail server accepted the
+ * message and before the commit: the job is redelivered and sent again. We choose that
+ * (at-least-once) over losing a payout notice; the resend carries the same Message-ID, and the
+ * file transport writes the same file again, so the duplicate is recognisable or invisible.
+ */
+export async function sendRequestedEmail(
+  event: EventEnvelope<'email.requested', 1>,
+  tx: Tx,
+  deps: SendEmailDeps,
+  logger: Logger,
+): Promise<void> {
+  const job = event.data;
+  const key = job.idempotencyKey;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`email:${key}`}, 0))`);
+  const [sent] = await tx.select().from(sentEmails).where(eq(sentEmails.idempotencyKey, key));
+  if (sent) {
+    logger.info({ idempotencyKey: key, jobId: event.id, sentBy: sent.jobId }, 'email already sent; skipped');
+    return;
+  }
+  const recipient = await resolveRecipient(tx, job, deps, logger);
+  const rendered = renderEmail(job.template, job.data, recipient.name);
+  const messageId = messageIdFor(key, deps.from);
+  const now = deps.clock.now();
+  const result = await deps.transport.send({
+    from: deps.from,
+    to: recipient.email,
+    ...rendered,
+    messageId,
+    idempotencyKey: key,
+    date: now,
+  });
+  await tx.insert(sentEmails).values({
+    idempotencyKey: key,
+    jobId: event.id,
+    userId: job.userId,
+    template: job.template,
+    recipient: recipient.email,
+    subject: rendered.subject,
+    messageId,
+    transport: result.transport,
+    detail: result.detail,
+    sentAt: now,
+  });
+  logger.info(
+    { idempotencyKey: key, jobId: event.id, template: job.template, via: result.transport },
+    'email sent',
+  );
+}
+
+export const sendEmailWhenRequested = (deps: SendEmailDeps): EventHandlers<typeof tables> => ({
+  'email.requested': {
+    1: (event, { tx, logger }) => sendRequestedEmail(event, tx, deps, logger),
+  },
+});

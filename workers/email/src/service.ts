@@ -1,0 +1,160 @@
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, startConsumer } from '@ates/events';
+import {
+  applyMigrations,
+  connectDatabase,
+  once,
+  sendJson,
+  startRouteServer,
+  systemClock,
+  type Clock,
+  type Logger,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { keepRecipientsWhenUsersChange } from './events/keep-recipients-when-users-change.ts';
+import { sendEmailWhenRequested } from './events/send-email-when-requested.ts';
+import type { UserDirectory } from './recipients/user-directory.ts';
+import { createFileTransport } from './transport/file-transport.ts';
+import type { MailTransport } from './transport/mail-transport.ts';
+import { createSmtpTransport } from './transport/smtp-transport.ts';
+
+export { createFileTransport } from './transport/file-transport.ts';
+export { createSmtpTransport } from './transport/smtp-transport.ts';
+export {
+  emlFileName,
+  messageIdFor,
+  type MailTransport,
+  type OutgoingEmail,
+} from './transport/mail-transport.ts';
+export { graphqlUserDirectory, type UserDirectory } from './recipients/user-directory.ts';
+export { renderEmail } from './templates/render.ts';
+
+export const migrationsFolder = path.resolve(import.meta.dirname, '../drizzle');
+
+/** The durable consumer of email jobs (work queue: one consumer for `jobs.email.requested`). */
+export const JOBS_CONSUMER = 'email-worker-jobs';
+export const USERS_CONSUMER = 'email-worker-users';
+
+export interface EmailWorkerConfig {
+  host?: string;
+  /** 0 picks a free port (tests); undefined: no HTTP server. */
+  port?: number;
+  databaseUrl: string;
+  natsUrl: string;
+  natsNamespace?: string;
+  /** SMTP server; without it, `.eml` files go to `mailDir`. */
+  smtpUrl?: string;
+  smtpTimeoutMs?: number;
+  mailDir: string;
+  from: string;
+  directory?: UserDirectory;
+  logger: Logger;
+  clock?: Clock;
+  /** Overrides the SMTP/file choice (tests wrap a transport to fail at chosen moments). */
+  transport?: MailTransport;
+  maxDeliver?: number;
+  backoffMs?: number[];
+  ackWaitMs?: number;
+}
+
+export interface EmailWorker {
+  /** `http://host:port` of /healthz and /readyz, when a port was given. */
+  url?: string;
+  transport: 'smtp' | 'file';
+  /** Resolves when every job published so far is sent, skipped or dead-lettered (tests). */
+  jobsCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
+  /** Resolves when the users' events published so far are applied (tests). */
+  usersCaughtUp(options?: { timeoutMs?: number }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires the email worker: migrations, users' events in, email jobs from the work queue, health. */
+export async function startEmailWorker(config: EmailWorkerConfig): Promise<EmailWorker> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-email-worker' });
+  const transport =
+    config.transport ??
+    (config.smtpUrl
+      ? createSmtpTransport({ url: config.smtpUrl, timeoutMs: config.smtpTimeoutMs ?? 10_000 })
+      : createFileTransport(config.mailDir));
+  const nats = await connectNats(config.natsUrl, { name: 'ates-email-worker' });
+  const namespace = config.natsNamespace;
+  await ensureStreams(await jetstreamManager(nats), namespace);
+  const usersConsumer = await startConsumer({
+    nats,
+    namespace,
+    name: USERS_CONSUMER,
+    domain: 'users',
+    db: database.db,
+    handlers: keepRecipientsWhenUsersChange,
+    logger,
+  });
+  const jobsConsumer = await startConsumer({
+    nats,
+    namespace,
+    name: JOBS_CONSUMER,
+    domain: 'jobs',
+    filterSubject: 'jobs.email.requested',
+    db: database.db,
+    handlers: sendEmailWhenRequested({
+      transport,
+      directory: config.directory,
+      from: config.from,
+      clock: config.clock ?? systemClock,
+    }),
+    logger,
+    // One job per transaction: a failing job never makes another job's email go out again.
+    maxBatch: 1,
+    prefetch: 10,
+    maxDeliver: config.maxDeliver ?? 5,
+    ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
+    // Longer than a slow SMTP exchange, so a job is not redelivered while it is being sent.
+    ackWaitMs: config.ackWaitMs ?? 60_000,
+  });
+  const http =
+    config.port === undefined
+      ? undefined
+      : await startRouteServer({
+          port: config.port,
+          host: config.host,
+          logger,
+          handle: async (_req, res, url) => {
+            if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+            if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
+            try {
+              await database.sql`select 1`;
+              await nats.flush();
+              sendJson(res, 200, { status: 'ready', transport: transport.kind });
+            } catch (error) {
+              sendJson(res, 503, {
+                status: 'not ready',
+                error: error instanceof Error ? error.message : String(error),
+              });
+            }
+          },
+        });
+  logger.info(
+    {
+      transport: transport.kind,
+      ...(transport.kind === 'file' ? { mailDir: config.mailDir } : {}),
+      url: http?.url,
+    },
+    'email worker ready',
+  );
+  return {
+    url: http?.url,
+    transport: transport.kind,
+    jobsCaughtUp: (options) => jobsConsumer.caughtUp(options),
+    usersCaughtUp: (options) => usersConsumer.caughtUp(options),
+    stop: once(async () => {
+      await http?.close();
+      await jobsConsumer.stop();
+      await usersConsumer.stop();
+      transport.close();
+      await nats.drain();
+      await database.close();
+    }),
+  };
+}
