@@ -13,6 +13,9 @@ COPY ui/package.json ui/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/events/package.json packages/events/
 COPY packages/testing/package.json packages/testing/
+COPY packages/payments/package.json packages/payments/
+COPY workers/payment-sandbox/package.json workers/payment-sandbox/
+COPY workers/email/package.json workers/email/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 COPY . .

@@ -46,6 +46,26 @@ const ALL: ServiceSpec[] = [
     group: 1,
   },
   {
+    name: 'payment-sandbox',
+    entry: 'workers/payment-sandbox/src/main.ts',
+    port: { env: 'PAYMENT_SANDBOX_PORT', value: 4010 },
+    database: {
+      env: 'PAYMENT_SANDBOX_DATABASE_URL',
+      name: 'ates_payment_sandbox',
+      migrations: 'workers/payment-sandbox/drizzle',
+    },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
+    name: 'email',
+    entry: 'workers/email/src/main.ts',
+    port: { env: 'EMAIL_WORKER_PORT', value: 4011 },
+    database: { env: 'EMAIL_DATABASE_URL', name: 'ates_email', migrations: 'workers/email/drizzle' },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
     name: 'gateway',
     entry: 'gateway/src/main.ts',
     port: { env: 'GATEWAY_PORT', value: 4000 },
