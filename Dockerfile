@@ -9,6 +9,7 @@ COPY gateway/package.json gateway/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/tasks/package.json subgraphs/tasks/
 COPY subgraphs/accounting/package.json subgraphs/accounting/
+COPY subgraphs/analytics/package.json subgraphs/analytics/
 COPY ui/package.json ui/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY packages/events/package.json packages/events/

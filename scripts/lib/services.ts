@@ -46,6 +46,18 @@ const ALL: ServiceSpec[] = [
     group: 1,
   },
   {
+    name: 'analytics',
+    entry: 'subgraphs/analytics/src/main.ts',
+    port: { env: 'ANALYTICS_PORT', value: 4004 },
+    database: {
+      env: 'ANALYTICS_DATABASE_URL',
+      name: 'ates_analytics',
+      migrations: 'subgraphs/analytics/drizzle',
+    },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
     name: 'payment-sandbox',
     entry: 'workers/payment-sandbox/src/main.ts',
     port: { env: 'PAYMENT_SANDBOX_PORT', value: 4010 },
