@@ -23,9 +23,17 @@ const subgraphs: Record<string, SubgraphCodegen> = {
     mappers: {
       Account: '../db/schema.ts#AccountRow',
       Transaction: '../db/schema.ts#TransactionRow',
+      Payout: '../db/schema.ts#PayoutRow',
       TaskMismatch: '../db/task-repository.ts#TaskCount',
       AccountingDashboard: '../resolvers/refs.ts#DashboardRef',
       User: '../resolvers/refs.ts#UserRef',
+      Task: '../resolvers/refs.ts#TaskRef',
+    },
+  },
+  analytics: {
+    mappers: {
+      Analytics: '../resolvers/refs.ts#AnalyticsRef',
+      ExpensiveTask: '../domain/expensive-task.ts#RankedTask',
       Task: '../resolvers/refs.ts#TaskRef',
     },
   },

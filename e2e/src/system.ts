@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createLogger, repoRoot, seededRandom, type Clock, type RandomSource } from '@ates/service-kit';
 import { startAccountingService, type AccountingService } from '@ates/accounting';
+import { startAnalyticsService, type AnalyticsService } from '@ates/analytics';
 import { startGateway, type GatewayService } from '@ates/gateway';
 import { startTasksService, type TasksService } from '@ates/tasks';
 import { startUsersService, type UsersService } from '@ates/users';
@@ -24,6 +25,11 @@ export interface SystemOptions {
   random?: RandomSource;
   /** Accounting's clock (business days), price source and company time zone (default UTC). */
   accounting?: { clock?: Clock; random?: RandomSource; timeZone?: string };
+  /**
+   * The clock of the task tracker (creation and completion times) and of analytics ("today"),
+   * and accounting's unless it has its own. Analytics uses accounting's time zone.
+   */
+  clock?: Clock;
   /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
   explorerDir?: string;
   uiDir?: string;
@@ -41,6 +47,14 @@ export interface TestSystem {
   stopAccounting(): Promise<void>;
   /** Starts accounting again on the same port, database and namespace; it catches up by itself. */
   startAccounting(): Promise<void>;
+  /** The running analytics service; throws while it is stopped. */
+  readonly analytics: AnalyticsService;
+  /** Analytics' database, which outlives a stop (a rebuild works on it). */
+  analyticsDatabaseUrl: string;
+  /** Stops analytics alone: its database, durable consumers and port stay. */
+  stopAnalytics(): Promise<void>;
+  /** Starts analytics again on the same port, database and namespace; it catches up by itself. */
+  startAnalytics(): Promise<void>;
   keys: TestKeys;
   namespace: string;
   /** Anonymous client of the gateway. */
@@ -92,6 +106,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     ...common,
     databaseUrl: await newDb('tasks'),
     logger: logger('tasks'),
+    clock: options.clock,
     random: options.random ?? (options.seed === undefined ? undefined : seededRandom(options.seed)),
   });
   const accountingDatabaseUrl = await newDb('accounting');
@@ -101,17 +116,34 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       port,
       databaseUrl: accountingDatabaseUrl,
       timeZone: options.accounting?.timeZone ?? 'UTC',
-      clock: options.accounting?.clock,
+      clock: options.accounting?.clock ?? options.clock,
       random: options.accounting?.random,
       logger: logger('accounting'),
     });
   let accounting: AccountingService | null = await launchAccounting(0);
   // The gateway keeps the first URL: a restart listens on the same port.
   const accountingPort = Number(new URL(accounting.url).port);
+  const analyticsDatabaseUrl = await newDb('analytics');
+  const launchAnalytics = (port: number) =>
+    startAnalyticsService({
+      ...common,
+      port,
+      databaseUrl: analyticsDatabaseUrl,
+      timeZone: options.accounting?.timeZone ?? 'UTC',
+      clock: options.clock ?? options.accounting?.clock,
+      logger: logger('analytics'),
+    });
+  let analytics: AnalyticsService | null = await launchAnalytics(0);
+  const analyticsPort = Number(new URL(analytics.url).port);
   const gateway = await startGateway({
     ...common,
     supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-    urlOverrides: { users: users.url, tasks: tasks.url, accounting: accounting.url },
+    urlOverrides: {
+      users: users.url,
+      tasks: tasks.url,
+      accounting: accounting.url,
+      analytics: analytics.url,
+    },
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
     logger: logger('gateway'),
     explorerDir: options.explorerDir,
@@ -139,6 +171,19 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       if (accounting) throw new Error('accounting is already running');
       accounting = await launchAccounting(accountingPort);
     },
+    get analytics() {
+      if (!analytics) throw new Error('analytics is stopped');
+      return analytics;
+    },
+    analyticsDatabaseUrl,
+    stopAnalytics: async () => {
+      await analytics?.stop();
+      analytics = null;
+    },
+    startAnalytics: async () => {
+      if (analytics) throw new Error('analytics is already running');
+      analytics = await launchAnalytics(analyticsPort);
+    },
     keys,
     namespace,
     client,
@@ -152,9 +197,11 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
         await accounting.caughtUp();
         await accounting.outboxDrained();
       }
+      if (analytics) await analytics.caughtUp();
     },
     stop: async () => {
       await gateway.stop();
+      await analytics?.stop();
       await accounting?.stop();
       await tasks.stop();
       await users.stop();

@@ -62,6 +62,34 @@ export type AccountingDay = {
   rewardsPaid: Scalars['Money']['output'];
 };
 
+export type Analytics = {
+  __typename?: 'Analytics';
+  days: Array<AnalyticsDay>;
+  /** the period of the given kind that contains `day` (default today) */
+  mostExpensiveTask?: Maybe<ExpensiveTask>;
+  today: AnalyticsDay;
+};
+
+
+export type AnalyticsDaysArgs = {
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
+};
+
+
+export type AnalyticsMostExpensiveTaskArgs = {
+  day?: InputMaybe<Scalars['Date']['input']>;
+  period: Period;
+};
+
+export type AnalyticsDay = {
+  __typename?: 'AnalyticsDay';
+  day: Scalars['Date']['output'];
+  managementEarnings: Scalars['Money']['output'];
+  /** popugs whose balance is negative (now for today, at the day's end for past days) */
+  popugsInRed: Scalars['Int']['output'];
+};
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   token: Scalars['String']['output'];
@@ -89,6 +117,13 @@ export type CreateUserInput = {
   name: Scalars['String']['input'];
   password: Scalars['String']['input'];
   role: Role;
+};
+
+export type ExpensiveTask = {
+  __typename?: 'ExpensiveTask';
+  completedAt: Scalars['DateTime']['output'];
+  reward: Scalars['Money']['output'];
+  task: Task;
 };
 
 export type Mutation = {
@@ -171,10 +206,17 @@ export type PayoutStatus =
   | 'PAID'
   | 'PENDING';
 
+export type Period =
+  | 'DAY'
+  | 'MONTH'
+  | 'WEEK';
+
 export type Query = {
   __typename?: 'Query';
   /** ADMIN, ACCOUNTANT */
   accountingDashboard: AccountingDashboard;
+  /** ADMIN */
+  analytics: Analytics;
   /** null when the request carries no valid token */
   me?: Maybe<User>;
   /** the caller's own account */
@@ -242,6 +284,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** ADMIN, ACCOUNTANT: today's figures after each transaction */
   accountingToday: AccountingDay;
+  /** ADMIN: today's analytics after each change */
+  analyticsToday: AnalyticsDay;
   /** the caller's account after each change of its balance */
   myAccount: Account;
   /** a task assigned to the caller, taken from the caller, or completed */
@@ -386,6 +430,20 @@ export type OnAccountingTodaySubscriptionVariables = Exact<{ [key: string]: neve
 
 export type OnAccountingTodaySubscription = { __typename?: 'Subscription', accountingToday: { __typename?: 'AccountingDay', day: string, managementEarnings: string, feesCharged: string, rewardsPaid: string } };
 
+export type AnalyticsDashboardQueryVariables = Exact<{
+  from: Scalars['Date']['input'];
+  to: Scalars['Date']['input'];
+  day?: InputMaybe<Scalars['Date']['input']>;
+}>;
+
+
+export type AnalyticsDashboardQuery = { __typename?: 'Query', analytics: { __typename?: 'Analytics', today: { __typename?: 'AnalyticsDay', day: string, managementEarnings: string, popugsInRed: number }, days: Array<{ __typename?: 'AnalyticsDay', day: string, managementEarnings: string, popugsInRed: number }>, dayTop?: { __typename?: 'ExpensiveTask', reward: string, completedAt: string, task: { __typename?: 'Task', id: string, title: string, jiraId?: string | null, assignee: { __typename?: 'User', login: string } } } | null, weekTop?: { __typename?: 'ExpensiveTask', reward: string, completedAt: string, task: { __typename?: 'Task', id: string, title: string } } | null, monthTop?: { __typename?: 'ExpensiveTask', reward: string, completedAt: string, task: { __typename?: 'Task', id: string, title: string } } | null } };
+
+export type OnAnalyticsTodaySubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OnAnalyticsTodaySubscription = { __typename?: 'Subscription', analyticsToday: { __typename?: 'AnalyticsDay', day: string, managementEarnings: string, popugsInRed: number } };
+
 export type CreateTaskMutationVariables = Exact<{
   input: CreateTaskInput;
 }>;
@@ -484,6 +542,8 @@ export const ReconciliationDocument = {"kind":"Document","definitions":[{"kind":
 export const CloseBillingDayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CloseBillingDay"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"day"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"closeBillingDay"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"accountsPaid"}},{"kind":"Field","name":{"kind":"Name","value":"totalPaid"}},{"kind":"Field","name":{"kind":"Name","value":"accountsInRed"}}]}}]}}]} as unknown as DocumentNode<CloseBillingDayMutation, CloseBillingDayMutationVariables>;
 export const OnMyAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OnMyAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"myAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"transactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OnMyAccountSubscription, OnMyAccountSubscriptionVariables>;
 export const OnAccountingTodayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OnAccountingToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountingToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"feesCharged"}},{"kind":"Field","name":{"kind":"Name","value":"rewardsPaid"}}]}}]}}]} as unknown as DocumentNode<OnAccountingTodaySubscription, OnAccountingTodaySubscriptionVariables>;
+export const AnalyticsDashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AnalyticsDashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"day"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"analytics"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"today"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"popugsInRed"}}]}},{"kind":"Field","name":{"kind":"Name","value":"days"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"popugsInRed"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"dayTop"},"name":{"kind":"Name","value":"mostExpensiveTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"period"},"value":{"kind":"EnumValue","value":"DAY"}},{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reward"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"jiraId"}},{"kind":"Field","name":{"kind":"Name","value":"assignee"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"login"}}]}}]}}]}},{"kind":"Field","alias":{"kind":"Name","value":"weekTop"},"name":{"kind":"Name","value":"mostExpensiveTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"period"},"value":{"kind":"EnumValue","value":"WEEK"}},{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reward"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}}]}},{"kind":"Field","alias":{"kind":"Name","value":"monthTop"},"name":{"kind":"Name","value":"mostExpensiveTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"period"},"value":{"kind":"EnumValue","value":"MONTH"}},{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reward"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}}]}}]}}]}}]} as unknown as DocumentNode<AnalyticsDashboardQuery, AnalyticsDashboardQueryVariables>;
+export const OnAnalyticsTodayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OnAnalyticsToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"analyticsToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"popugsInRed"}}]}}]}}]} as unknown as DocumentNode<OnAnalyticsTodaySubscription, OnAnalyticsTodaySubscriptionVariables>;
 export const CreateTaskDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateTask"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateTaskInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"jiraId"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"assignee"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"login"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdBy"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"login"}}]}}]}}]}}]} as unknown as DocumentNode<CreateTaskMutation, CreateTaskMutationVariables>;
 export const ShuffleTasksDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ShuffleTasks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"shuffleTasks"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reassigned"}}]}}]}}]} as unknown as DocumentNode<ShuffleTasksMutation, ShuffleTasksMutationVariables>;
 export const CompleteTaskDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CompleteTask"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"completeTask"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"completedAt"}},{"kind":"Field","name":{"kind":"Name","value":"assignee"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]} as unknown as DocumentNode<CompleteTaskMutation, CompleteTaskMutationVariables>;

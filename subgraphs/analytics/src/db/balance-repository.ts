@@ -1,0 +1,109 @@
+import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import type { BalanceRow, RedChange } from '../domain/balances.ts';
+import type { Day } from '../domain/calendar.ts';
+import type { AnalyticsTx } from './db.ts';
+import { accountDays, redCounts } from './schema.ts';
+
+/**
+ * What a transaction on `day` needs of an account: the balance of its latest row before `day`
+ * (0 if none) and its rows from `day` on, ascending. One statement.
+ */
+export async function balancesAround(
+  db: AnalyticsTx,
+  accountId: string,
+  day: Day,
+): Promise<{ before: number; later: BalanceRow[] }> {
+  const previous = db
+    .select({ day: sql`max(${accountDays.day})` })
+    .from(accountDays)
+    .where(and(eq(accountDays.accountId, accountId), lt(accountDays.day, day)));
+  const rows = await db
+    .select({ day: accountDays.day, balance: accountDays.balance })
+    .from(accountDays)
+    .where(
+      and(eq(accountDays.accountId, accountId), gte(accountDays.day, sql`coalesce((${previous}), ${day})`)),
+    )
+    .orderBy(asc(accountDays.day));
+  const first = rows[0];
+  if (first && first.day < day) return { before: first.balance, later: rows.slice(1) };
+  return { before: 0, later: rows };
+}
+
+/** Writes an account's rows from `day` on after a transaction of `amount` (see `applyTransaction`). */
+export async function saveBalances(
+  db: AnalyticsTx,
+  accountId: string,
+  day: Day,
+  amount: number,
+  rows: readonly BalanceRow[],
+): Promise<void> {
+  const [own] = rows;
+  if (!own) return;
+  await db
+    .insert(accountDays)
+    .values({ accountId, day, balance: own.balance })
+    .onConflictDoUpdate({ target: [accountDays.accountId, accountDays.day], set: { balance: own.balance } });
+  if (rows.length > 1) {
+    await db
+      .update(accountDays)
+      .set({ balance: sql`${accountDays.balance} + ${amount}` })
+      .where(and(eq(accountDays.accountId, accountId), gt(accountDays.day, day)));
+  }
+}
+
+/** Makes sure the count in red has a row on `day`, holding the count that applied there. */
+async function ensureRedRow(db: AnalyticsTx, day: Day): Promise<void> {
+  const current = db
+    .select({ popugs: redCounts.popugs })
+    .from(redCounts)
+    .where(lte(redCounts.day, day))
+    .orderBy(desc(redCounts.day))
+    .limit(1);
+  await db.execute(sql`
+    insert into ${redCounts} (day, popugs)
+    values (${day}, coalesce((${current}), 0))
+    on conflict do nothing`);
+}
+
+/** Moves the count in red by `delta` on the days from `from` up to `to` (exclusive; null: all later). */
+export async function applyRedChange(db: AnalyticsTx, change: RedChange): Promise<void> {
+  await ensureRedRow(db, change.from);
+  if (change.to !== null) await ensureRedRow(db, change.to);
+  await db
+    .update(redCounts)
+    .set({ popugs: sql`${redCounts.popugs} + ${change.delta}` })
+    .where(
+      and(gte(redCounts.day, change.from), change.to === null ? undefined : lt(redCounts.day, change.to)),
+    );
+}
+
+/** The count in red now: the last row. */
+export async function redNow(db: AnalyticsTx): Promise<number> {
+  const [row] = await db
+    .select({ popugs: redCounts.popugs })
+    .from(redCounts)
+    .orderBy(desc(redCounts.day))
+    .limit(1);
+  return row?.popugs ?? 0;
+}
+
+/**
+ * What `redOnDays` needs for the days from `from` to `to`: the count before `from` (at the end
+ * of the day before) and the rows in between. Two index probes whatever the history.
+ */
+export async function redBetween(db: AnalyticsTx, from: Day, to: Day) {
+  const [before, changes] = await Promise.all([
+    db
+      .select({ popugs: redCounts.popugs })
+      .from(redCounts)
+      .where(lt(redCounts.day, from))
+      .orderBy(desc(redCounts.day))
+      .limit(1),
+    db
+      .select({ day: redCounts.day, popugs: redCounts.popugs })
+      .from(redCounts)
+      .where(and(gte(redCounts.day, from), lte(redCounts.day, to)))
+      .orderBy(asc(redCounts.day)),
+  ]);
+  return { before: before[0]?.popugs ?? 0, changes };
+}

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, LiveFeed } from '@ates/events';
+import {
+  applyMigrations,
+  attachGraphQLWs,
+  connectDatabase,
+  createApolloServer,
+  healthRoute,
+  once,
+  readinessRoute,
+  startHttpServer,
+  systemClock,
+  TokenVerifier,
+  type Clock,
+  type Logger,
+} from '@ates/service-kit';
+import * as tables from './db/tables.ts';
+import { makeContext, makeContextFactory, type Context } from './context.ts';
+import { startProjection } from './events/start-projection.ts';
+import { resolvers } from './resolvers/index.ts';
+import { TodayBroadcast } from './resolvers/today-broadcast.ts';
+import type { AnalyticsDeps } from './use-cases/deps.ts';
+
+const packageDir = path.resolve(import.meta.dirname, '..');
+export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
+export const migrationsFolder = path.join(packageDir, 'drizzle');
+
+export { CONSUMERS } from './events/projections.ts';
+export { rebuildReadModel, type RebuildOptions, type RebuildProgress } from './rebuild/rebuild.ts';
+
+export interface AnalyticsServiceConfig {
+  host: string;
+  port: number;
+  /** The primary: migrations and the projection. */
+  databaseUrl: string;
+  /** Optional read replica for queries (and for seeing what the projection applied). */
+  readDatabaseUrl?: string;
+  natsUrl: string;
+  natsNamespace?: string;
+  publicKeyPem: string;
+  /** IANA time zone of the company's days, weeks and months. */
+  timeZone: string;
+  introspection: boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+export interface AnalyticsService {
+  url: string;
+  deps: AnalyticsDeps;
+  /** Resolves when the task and accounting events published so far are applied (tests). */
+  caughtUp(): Promise<void>;
+  /** `analyticsToday` subscribers and open sockets (tests assert that unsubscribing releases them). */
+  liveStats(): { listeners: number; subscribers: number; sockets: number };
+  stop(): Promise<void>;
+}
+
+/** Wires analytics: migrations, the projection of task and accounting events, GraphQL over HTTP and graphql-ws. */
+export async function startAnalyticsService(config: AnalyticsServiceConfig): Promise<AnalyticsService> {
+  const { logger } = config;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-analytics' });
+  const replica = config.readDatabaseUrl
+    ? connectDatabase(config.readDatabaseUrl, tables, { applicationName: 'ates-analytics-read' })
+    : null;
+  const nats = await connectNats(config.natsUrl, { name: 'ates-analytics' });
+  const namespace = config.natsNamespace;
+  await ensureStreams(await jetstreamManager(nats), namespace);
+  const deps: AnalyticsDeps = {
+    db: database.db,
+    readDb: replica?.db ?? database.db,
+    clock: config.clock ?? systemClock,
+    timeZone: config.timeZone,
+    logger,
+  };
+  const projection = await startProjection({
+    nats,
+    namespace,
+    db: database.db,
+    timeZone: config.timeZone,
+    logger,
+  });
+  const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const feed = new LiveFeed(nats, namespace, logger);
+  const today = new TodayBroadcast(feed, deps);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
+  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
+  await apollo.start();
+  const http = await startHttpServer<Context>({
+    port: config.port,
+    host: config.host,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, today, verifier) },
+    routes: {
+      '/healthz': healthRoute,
+      '/readyz': readinessRoute({
+        database: async () => void (await database.sql`select 1`),
+        ...(replica ? { replica: async () => void (await replica.sql`select 1`) } : {}),
+        nats: async () => void (await nats.flush()),
+      }),
+    },
+  });
+  const ws = attachGraphQLWs({
+    server: http.server,
+    path: '/graphql',
+    schema,
+    verifier,
+    logger,
+    context: (viewer) => makeContext(deps, today, viewer),
+  });
+  logger.info(
+    { url: http.url, timeZone: config.timeZone, readReplica: Boolean(replica) },
+    'analytics subgraph ready',
+  );
+  return {
+    url: http.url,
+    deps,
+    caughtUp: () => projection.caughtUp(),
+    liveStats: () => ({ listeners: feed.listenerCount(), subscribers: today.size, ...ws.stats() }),
+    stop: once(async () => {
+      await ws.close();
+      today.close();
+      feed.close();
+      await http.close();
+      await apollo.stop();
+      await projection.stop();
+      await nats.drain();
+      await replica?.close();
+      await database.close();
+    }),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Cents } from '@ates/service-kit';
+import { applyRedChange, balancesAround, saveBalances } from '../db/balance-repository.ts';
+import type { AnalyticsTx } from '../db/db.ts';
+import { addToDailyEarnings } from '../db/earnings-repository.ts';
+import { lockProjection } from '../db/projection-lock.ts';
+import { rememberReward } from '../db/task-repository.ts';
+import { applyTransaction } from '../domain/balances.ts';
+import type { Day } from '../domain/calendar.ts';
+
+export interface AppliedTransaction {
+  accountId: string;
+  kind: 'ASSIGN_FEE' | 'TASK_REWARD' | 'PAYOUT';
+  /** Signed cents. */
+  amount: Cents;
+  /** The billing day accounting counted it on. */
+  day: Day;
+  taskId: string | null;
+}
+
+/**
+ * One ledger transaction into the read model: fees and rewards into their billing day's
+ * earnings, the amount into the account's end-of-day balances (and the count in red where a
+ * balance changes sign), and a reward into its task. Every part is a sum or a first-known fact,
+ * so transactions may arrive in any order.
+ */
+export async function projectTransaction(tx: AnalyticsTx, t: AppliedTransaction): Promise<void> {
+  await lockProjection(tx);
+  if (t.kind === 'ASSIGN_FEE') await addToDailyEarnings(tx, t.day, 'feesCharged', -t.amount);
+  if (t.kind === 'TASK_REWARD') await addToDailyEarnings(tx, t.day, 'rewardsPaid', t.amount);
+  if (t.kind === 'TASK_REWARD' && t.taskId) await rememberReward(tx, t.taskId, t.amount);
+  const { before, later } = await balancesAround(tx, t.accountId, t.day);
+  const change = applyTransaction(before, later, t.day, t.amount);
+  await saveBalances(tx, t.accountId, t.day, t.amount, change.rows);
+  for (const red of change.red) await applyRedChange(tx, red);
+}
