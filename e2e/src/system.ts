@@ -30,6 +30,8 @@ export interface SystemOptions {
    * and accounting's unless it has its own. Analytics uses accounting's time zone.
    */
   clock?: Clock;
+  /** Log-in throttling of the users service (default: the production default). */
+  throttle?: { windowMs: number; perLogin: number; perAddress: number };
   /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
   explorerDir?: string;
   uiDir?: string;
@@ -101,6 +103,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     passwordCost: 12,
     adminSeed: { ...ADMIN, email: 'admin@ates.test', name: 'Admin' },
     logger: logger('users'),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
   });
   const tasks = await startTasksService({
     ...common,

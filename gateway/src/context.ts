@@ -7,11 +7,23 @@ export interface GatewayContext {
   /** Forwarded as is to every subgraph, which verifies it again. */
   authorization: string | undefined;
   correlationId: string;
+  /** The caller's address, forwarded to subgraphs (log-in throttling). */
+  clientAddress?: string;
 }
 
 const CORRELATION = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function makeGatewayContext(verifier: TokenVerifier) {
+/**
+ * The client's address: the socket's peer, or with `trustProxy` (behind a load balancer that
+ * sets it) the first address of `X-Forwarded-For`.
+ */
+export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]?.trim() || undefined;
+  return req.socket.remoteAddress ?? undefined;
+}
+
+export function makeGatewayContext(verifier: TokenVerifier, trustProxy = false) {
   return async (req: IncomingMessage): Promise<GatewayContext> => {
     const authorization = req.headers.authorization;
     // Fails the whole request with UNAUTHENTICATED when a token is present but not valid.
@@ -19,6 +31,6 @@ export function makeGatewayContext(verifier: TokenVerifier) {
     const incoming = req.headers['x-correlation-id'];
     const correlationId =
       typeof incoming === 'string' && CORRELATION.test(incoming) ? incoming : randomUUID();
-    return { viewer, authorization, correlationId };
+    return { viewer, authorization, correlationId, clientAddress: clientAddressOf(req, trustProxy) };
   };
 }

@@ -15,6 +15,7 @@ const schema = z
     ATES_ACCOUNTING_URL: z.string().url().optional(),
     ATES_ANALYTICS_URL: z.string().url().optional(),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    ATES_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     ATES_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
     ATES_MAX_QUERY_FIELDS: z.coerce.number().int().min(10).default(1000),

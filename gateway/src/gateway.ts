@@ -12,6 +12,7 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (!headers) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.correlationId) headers.set('x-correlation-id', context.correlationId);
+    if (context.clientAddress) headers.set('x-forwarded-for', context.clientAddress);
   }
 
   /**

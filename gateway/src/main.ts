@@ -23,6 +23,7 @@ try {
     },
     logger,
     uiDir: env.ATES_UI_DIR,
+    trustProxy: env.ATES_TRUST_PROXY === 'true',
     explorerDir: env.ATES_EXPLORER_DIR,
   });
   onShutdown(logger, [service.stop]);

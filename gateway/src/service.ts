@@ -26,6 +26,8 @@ export interface GatewayConfig {
   logger: Logger;
   /** A built web UI (ui/dist) served at `/`, if present. */
   uiDir?: string;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy?: boolean;
   /** The built explorer (gateway/explorer/dist) served at `/explorer` and to browsers at GET /graphql. */
   explorerDir?: string;
 }
@@ -71,7 +73,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     graphql: {
       path: '/graphql',
       apollo,
-      context: makeGatewayContext(verifier),
+      context: makeGatewayContext(verifier, config.trustProxy ?? false),
       ...(explorer ? { landingPage: (req, res) => void explorer.serve(req, res, '/explorer/') } : {}),
     },
     routes: {

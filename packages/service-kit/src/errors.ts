@@ -1,9 +1,15 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.ts';
 
-/** The error codes of the public contract (`extensions.code`). */
+/** The error codes of the public contract (`extensions.code`), plus RATE_LIMITED for log-in throttling. */
 export type ErrorCode =
-  'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'FAILED_PRECONDITION';
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'FAILED_PRECONDITION'
+  | 'RATE_LIMITED';
 
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401 };
 
@@ -16,6 +22,7 @@ export class DomainError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -29,6 +36,8 @@ export const unauthenticated = (message = 'Log in first') => new DomainError('UN
 export const notFound = (message: string) => new DomainError('NOT_FOUND', message);
 export const conflict = (message: string, field?: string) => new DomainError('CONFLICT', message, field);
 export const failedPrecondition = (message: string) => new DomainError('FAILED_PRECONDITION', message);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new DomainError('RATE_LIMITED', message, undefined, { retryAfterSeconds });
 
 export function toGraphQLError(error: DomainError): GraphQLError {
   const status = HTTP_STATUS[error.code];
@@ -58,6 +67,7 @@ const PASS_THROUGH = new Set([
   'QUERY_TOO_COMPLEX',
   'PAYLOAD_TOO_LARGE',
   'SERVICE_UNAVAILABLE',
+  'RATE_LIMITED',
 ]);
 
 /**
@@ -73,7 +83,11 @@ export function makeFormatError(logger: Logger) {
         message: gql.message,
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
+        extensions: {
+          code: original.code,
+          ...(original.field ? { field: original.field } : {}),
+          ...original.extra,
+        },
       };
     }
     const code = formatted.extensions?.code;

@@ -15,6 +15,8 @@ export interface Context {
   deps: UsersDeps;
   /** Batches entity lookups from the gateway (`_entities`) and nested fields: no N+1. */
   userById: DataLoader<string, UserRow | null>;
+  /** The client's address as the gateway forwards it (or this connection's peer). */
+  clientAddress: string | undefined;
 }
 
 export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier) {
@@ -25,6 +27,10 @@ export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    return { viewer, deps, userById };
+    const forwarded = req.headers['x-forwarded-for'];
+    const clientAddress =
+      (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) ||
+      req.socket.remoteAddress;
+    return { viewer, deps, userById, clientAddress };
   };
 }

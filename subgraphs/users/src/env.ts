@@ -21,6 +21,9 @@ const schema = z
     ATES_ADMIN_EMAIL: z.string().default('admin@ates.local'),
     ATES_ADMIN_NAME: z.string().default('Administrator'),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
+    ATES_LOGIN_FAILURES_PER_LOGIN: z.coerce.number().int().min(1).default(10),
+    ATES_LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+    ATES_LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   })
   .superRefine((env, ctx) => {

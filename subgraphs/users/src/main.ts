@@ -41,6 +41,11 @@ try {
         : undefined,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    throttle: {
+      perLogin: env.ATES_LOGIN_FAILURES_PER_LOGIN,
+      perAddress: env.ATES_LOGIN_FAILURES_PER_ADDRESS,
+      windowMs: env.ATES_LOGIN_THROTTLE_WINDOW_SECONDS * 1000,
+    },
     logger,
   });
   onShutdown(logger, [service.stop]);

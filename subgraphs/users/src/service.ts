@@ -24,6 +24,7 @@ import { makeContextFactory, type Context } from './context.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedAdmin, type AdminSeed } from './use-cases/seed-admin.ts';
 import type { UsersDeps } from './use-cases/deps.ts';
+import { DEFAULT_THROTTLE, type ThrottlePolicy } from './domain/login-throttle.ts';
 
 const packageDir = path.resolve(import.meta.dirname, '..');
 export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
@@ -44,6 +45,7 @@ export interface UsersServiceConfig {
   maxBodyBytes: number;
   logger: Logger;
   clock?: Clock;
+  throttle?: ThrottlePolicy;
 }
 
 export interface UsersService {
@@ -69,6 +71,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     logger,
     passwordCost: config.passwordCost,
     newId: randomUUID,
+    throttle: config.throttle ?? DEFAULT_THROTTLE,
   };
   if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
     logger.info({ login: config.adminSeed.login }, 'seeded the first admin');

@@ -27,7 +27,7 @@ export const resolvers: Resolvers = {
       return result;
     },
     logIn: async (_, { login, password }, ctx) => {
-      const result = await logIn(ctx.deps, login, password);
+      const result = await logIn(ctx.deps, login, password, ctx.clientAddress);
       ctx.authenticatedNow = result.user.id;
       return result;
     },
