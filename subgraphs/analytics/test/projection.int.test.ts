@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import {
-  connectNats,
-  ensureStreams,
-  makeEvent,
-  streamName,
-  subjectFor,
-  type AnyEventEnvelope,
-} from '@ates/events';
+import { connectNats, ensureStreams, makeEvent, streamName, subjectFor, type EventType } from '@ates/events';
 import { createLogger, ManualClock, TokenSigner } from '@ates/service-kit';
 import {
   createTestDatabase,
@@ -72,7 +65,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-async function publish(...events: AnyEventEnvelope[]) {
+async function publish(...events: Array<{ id: string; type: EventType }>) {
   for (const event of events)
     await js.publish(subjectFor(namespace, event.type), JSON.stringify(event), { msgID: event.id });
   await service.caughtUp();
