@@ -3,9 +3,10 @@ import DataLoader from 'dataloader';
 import type { LiveFeed } from '@ates/events';
 import type { TokenVerifier, Viewer } from '@ates/service-kit';
 import { findAccountsOfUsers } from './db/account-repository.ts';
-import type { AccountRow, PricedTaskRow } from './db/schema.ts';
+import type { AccountRow, PayoutRow, PricedTaskRow } from './db/schema.ts';
 import { findTasksByIds } from './db/task-repository.ts';
 import type { AccountingDeps } from './use-cases/deps.ts';
+import { payoutsByAccount } from './use-cases/read-payouts.ts';
 
 export interface Context {
   viewer: Viewer | null;
@@ -16,6 +17,8 @@ export interface Context {
   accountByUserId: DataLoader<string, AccountRow | null>;
   /** Batches `Task.price` over a task dashboard: no N+1. */
   pricedTaskById: DataLoader<string, PricedTaskRow | null>;
+  /** Batches `Account.payouts` over a list of accounts. */
+  payoutsByAccountId: DataLoader<string, PayoutRow[]>;
 }
 
 function loader<T>(fetch: (keys: readonly string[]) => Promise<T[]>, keyOf: (row: T) => string) {
@@ -45,6 +48,7 @@ export function makeContext(
       (ids) => findTasksByIds(deps.db, ids),
       (t) => t.id,
     ),
+    payoutsByAccountId: new DataLoader((ids) => payoutsByAccount(deps, ids)),
   };
 }
 

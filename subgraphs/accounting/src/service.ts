@@ -22,6 +22,7 @@ import {
   type RandomSource,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
+import { migrationsFolder } from './migrations.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
 import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
 import { taskReactions } from './events/task-reactions.ts';
@@ -30,7 +31,7 @@ import type { AccountingDeps } from './use-cases/deps.ts';
 
 const packageDir = path.resolve(import.meta.dirname, '..');
 export const typeDefs = parse(fs.readFileSync(path.join(packageDir, 'schema.graphql'), 'utf8'));
-export const migrationsFolder = path.join(packageDir, 'drizzle');
+export { migrationsFolder };
 
 /** Durable consumer names: also the inbox and dead-letter keys. */
 export const CONSUMERS = { tasks: 'accounting-tasks', users: 'accounting-users' } as const;
@@ -74,6 +75,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   await ensureStreams(await jetstreamManager(nats), namespace);
   const deps: AccountingDeps = {
     db: database.db,
+    sql: database.sql,
     clock: config.clock ?? systemClock,
     random: config.random ?? cryptoRandom,
     timeZone: config.timeZone,

@@ -20,6 +20,7 @@ beforeAll(async () => {
   database = connectDatabase(testDb.url, tables, { max: 24 });
   deps = {
     db: database.db,
+    sql: database.sql,
     clock: new ManualClock(new Date('2026-03-01T12:00:00Z')),
     random: seededRandom(1),
     timeZone: 'UTC',

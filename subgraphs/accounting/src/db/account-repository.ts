@@ -34,3 +34,9 @@ export async function findAccountsOfUsers(
   if (valid.length === 0) return [];
   return db.select().from(accounts).where(inArray(accounts.userId, valid));
 }
+
+/** The account, locked until the transaction ends (as `lockAccountOfUser`, by account id). */
+export async function lockAccount(db: AccountingTx, accountId: string): Promise<AccountRow | undefined> {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
+  return row;
+}

@@ -7,8 +7,10 @@ import {
   index,
   integer,
   pgTable,
+  primaryKey,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -110,13 +112,83 @@ export const dailyTotals = pgTable('daily_totals', {
   transactions: integer('transactions').notNull().default(0),
 });
 
-/** Billing days that have been closed (the payouts issue closes them); absent = open. */
+/**
+ * Billing days that have been closed, with the close's figures (absent = open). The row is
+ * written last, in the transaction that ends the close: its presence means every account was
+ * closed through the day, and a repeated close returns these figures.
+ */
 export const billingDays = pgTable('billing_days', {
   day: day('day').primaryKey(),
   closedAt: instant('closed_at').notNull(),
+  accountsPaid: integer('accounts_paid').notNull().default(0),
+  /** Positive cents. */
+  totalPaid: cents('total_paid').notNull().default(0),
+  accountsInRed: integer('accounts_in_red').notNull().default(0),
 });
+
+/**
+ * What a close did to each account whose balance at the end of the day was not zero: paid out
+ * (`payoutId`) or carried over in the red. Written in the account's close transaction, so a
+ * close that resumes after a crash still knows the figures of the accounts it closed before.
+ */
+export const billingDayAccounts = pgTable(
+  'billing_day_accounts',
+  {
+    day: day('day').notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    /** The account's balance at the end of the day, before the payout. */
+    closingBalance: cents('closing_balance').notNull(),
+    payoutId: uuid('payout_id'),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.accountId] })],
+);
+
+export type PayoutStatus = 'PENDING' | 'PAID' | 'FAILED';
+
+/**
+ * One payout per account and closed day with a positive closing balance. Its id is the
+ * idempotency key at the payment provider, so a payout is paid at most once whatever is
+ * retried. PENDING → PAID, or PENDING → FAILED → … → PAID; PAID is final.
+ */
+export const payouts = pgTable(
+  'payouts',
+  {
+    id: uuid('id').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    userId: uuid('user_id').notNull(),
+    day: day('day').notNull(),
+    /** Positive cents. */
+    amount: cents('amount').notNull(),
+    /** The PAYOUT ledger row that took the amount off the balance. */
+    transactionId: uuid('transaction_id').notNull(),
+    status: text('status').$type<PayoutStatus>().notNull(),
+    /** Calls to the provider so far. */
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** When the payer may call the provider next (backoff after a failure). */
+    nextAttemptAt: instant('next_attempt_at').notNull(),
+    paidAt: instant('paid_at'),
+    providerPaymentId: text('provider_payment_id'),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    unique('payouts_one_per_account_day').on(t.accountId, t.day),
+    index('payouts_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} <> 'PAID'`),
+    check('payouts_amount_positive', sql`${t.amount} > 0`),
+    check('payouts_status', sql`${t.status} in ('PENDING', 'PAID', 'FAILED')`),
+    check('payouts_paid_has_time', sql`(${t.status} = 'PAID') = (${t.paidAt} is not null)`),
+  ],
+);
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type PricedTaskRow = typeof pricedTasks.$inferSelect;
 export type TransactionRow = typeof transactions.$inferSelect;
 export type DailyTotalsRow = typeof dailyTotals.$inferSelect;
+export type BillingDayRow = typeof billingDays.$inferSelect;
+export type PayoutRow = typeof payouts.$inferSelect;

@@ -1,5 +1,6 @@
 import { makeEvent } from '@ates/events';
-import type { AccountRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
+import type { AccountRow, PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
+import type { BillingDayFigures } from '../domain/billing-day.ts';
 import { PRODUCER } from '../use-cases/deps.ts';
 
 /** The event that caused a change: its id becomes the causation id of what accounting publishes. */
@@ -13,7 +14,8 @@ export interface Cause {
 export const transactionApplied = (
   row: TransactionRow,
   account: Pick<AccountRow, 'id' | 'userId'>,
-  cause: Cause,
+  /** A payout has no causing event. */
+  cause: Cause | null,
 ) =>
   makeEvent({
     type: 'transaction.applied',
@@ -21,8 +23,8 @@ export const transactionApplied = (
     producer: PRODUCER,
     aggregateId: account.id,
     occurredAt: row.createdAt,
-    correlationId: cause.correlationId,
-    causationId: cause.eventId,
+    correlationId: cause?.correlationId,
+    causationId: cause?.eventId,
     data: {
       transactionId: row.id,
       accountId: account.id,
@@ -51,5 +53,63 @@ export const taskPriced = (task: PricedTaskRow, cause: Cause) =>
       assignFee: task.assignFee,
       reward: task.reward,
       pricedAt: task.pricedAt.toISOString(),
+    },
+  });
+
+export const billingDayClosed = (figures: BillingDayFigures, closedAt: Date) =>
+  makeEvent({
+    type: 'billing-day.closed',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: figures.day,
+    occurredAt: closedAt,
+    data: {
+      day: figures.day,
+      closedAt: closedAt.toISOString(),
+      accountsPaid: figures.accountsPaid,
+      totalPaid: figures.totalPaid,
+      accountsInRed: figures.accountsInRed,
+    },
+  });
+
+/** A paid payout: `paidAt` and `providerPaymentId` are set. */
+export function payoutMade(payout: PayoutRow) {
+  if (!payout.paidAt || !payout.providerPaymentId) throw new Error(`payout ${payout.id} is not paid`);
+  return makeEvent({
+    type: 'payout.made',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: payout.accountId,
+    occurredAt: payout.paidAt,
+    data: {
+      payoutId: payout.id,
+      accountId: payout.accountId,
+      userId: payout.userId,
+      day: payout.day,
+      amount: payout.amount,
+      transactionId: payout.transactionId,
+      providerPaymentId: payout.providerPaymentId,
+      attempts: payout.attempts,
+      paidAt: payout.paidAt.toISOString(),
+    },
+  });
+}
+
+/**
+ * The job that tells the popug about a paid payout (work queue, for the email worker). The
+ * idempotency key names the payout, so the worker sends one email per payout whatever carries it.
+ */
+export const payoutNoticeRequested = (payout: PayoutRow) =>
+  makeEvent({
+    type: 'email.requested',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: payout.userId,
+    occurredAt: payout.paidAt ?? undefined,
+    data: {
+      userId: payout.userId,
+      template: 'payout-notice',
+      data: { day: payout.day, amountCents: payout.amount },
+      idempotencyKey: `payout-notice:${payout.id}`,
     },
   });

@@ -1,13 +1,7 @@
-import {
-  DateScalar,
-  DateTimeScalar,
-  failedPrecondition,
-  MoneyScalar,
-  requireRole,
-  requireViewer,
-} from '@ates/service-kit';
+import { DateScalar, DateTimeScalar, MoneyScalar, requireRole, requireViewer } from '@ates/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
+import { closeBillingDayAsAdmin } from '../use-cases/close-billing-day.ts';
 import { accountingDays, accountingToday } from '../use-cases/dashboard.ts';
 import { accountOfUser, auditLog, myAccount } from '../use-cases/read-account.ts';
 import { reconcile } from '../use-cases/reconcile.ts';
@@ -29,12 +23,7 @@ export const resolvers: Resolvers = {
     reconciliation: (_, __, { viewer, deps }) => reconcile(deps, viewer),
   },
   Mutation: {
-    // Billing days and payouts are the next issue's; the contract field exists so the
-    // supergraph serves the whole contract.
-    closeBillingDay: (_, __, { viewer }) => {
-      requireRole(viewer, ['ADMIN']);
-      throw failedPrecondition('billing-day close is not available yet');
-    },
+    closeBillingDay: (_, { day }, { viewer, deps }) => closeBillingDayAsAdmin(deps, viewer, day),
   },
   Subscription: {
     myAccount: { subscribe: (_, __, { viewer, deps, feed }) => myAccountStream(feed, deps, viewer) },
@@ -49,8 +38,7 @@ export const resolvers: Resolvers = {
   Account: {
     owner: (account) => userRef(account.userId),
     transactions: (account, args, { deps }) => auditLog(deps, account, args),
-    // Payouts come with billing days (the next issue): none yet.
-    payouts: () => [],
+    payouts: (account, _, { payoutsByAccountId }) => payoutsByAccountId.load(account.id),
   },
   Transaction: {
     task: (row) => (row.taskId ? taskRef(row.taskId) : null),

@@ -3,14 +3,16 @@ import { addToBalance, lockAccountOfUser, openAccount } from '../db/account-repo
 import type { AccountingTx } from '../db/db.ts';
 import { addToDailyTotals, appendTransaction } from '../db/ledger-repository.ts';
 import type { TransactionRow } from '../db/schema.ts';
-import { calendarDay, openDay } from '../domain/business-day.ts';
+import { latestClosedDay } from '../db/billing-day-repository.ts';
+import { calendarDay, laterDay, openDay } from '../domain/business-day.ts';
 import type { Entry } from '../domain/ledger.ts';
 import { transactionApplied, type Cause } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /**
  * Applies one ledger entry inside the caller's transaction: the account (opened on first
- * sight) is locked, the row is appended on the account's open billing day with the balance
+ * sight) is locked, the row is appended on the account's open billing day (after the account's
+ * last closed day and after the last day closed for everyone) with the balance
  * after it, the balance and the day's figures move by the amount, and `transaction.applied`
  * goes to the outbox, all in one commit. A business fact the ledger already holds changes
  * nothing and returns null.
@@ -25,6 +27,8 @@ export async function applyEntry(
   await openAccount(tx, entry.userId, now, deps.newId);
   const account = await lockAccountOfUser(tx, entry.userId);
   if (!account) throw new Error(`account of user ${entry.userId} was neither opened nor found`);
+  // Read after the lock: a close that finished meanwhile is seen (see closeBillingDay).
+  const closedThrough = laterDay(account.closedThrough, await latestClosedDay(tx));
   const row = await appendTransaction(tx, {
     id: deps.newId(),
     accountId: account.id,
@@ -35,7 +39,7 @@ export async function applyEntry(
     assignmentNo: entry.assignmentNo,
     eventId: entry.eventId,
     description: entry.description,
-    day: openDay(calendarDay(now, deps.timeZone), account.closedThrough),
+    day: openDay(calendarDay(now, deps.timeZone), closedThrough),
     createdAt: now,
   });
   if (!row) {

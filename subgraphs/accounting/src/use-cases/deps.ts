@@ -1,8 +1,11 @@
+import type { Sql } from 'postgres';
 import type { Clock, Logger, RandomSource } from '@ates/service-kit';
 import type { AccountingDb } from '../db/db.ts';
 
 export interface AccountingDeps {
   db: AccountingDb;
+  /** The same pool as `db`, for session-level locks and LISTEN/NOTIFY. */
+  sql: Sql;
   clock: Clock;
   /** Draws task prices. */
   random: RandomSource;

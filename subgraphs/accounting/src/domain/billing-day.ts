@@ -1,0 +1,58 @@
+import { badInput, type Cents } from '@ates/service-kit';
+import { addDays, daysBetween, type Day } from './business-day.ts';
+
+/** What closing a billing day did, for every account: the figures a repeated close returns. */
+export interface BillingDayFigures {
+  day: Day;
+  /** Accounts with a positive balance at the end of the day: one payout each. */
+  accountsPaid: number;
+  /** The sum of those payouts, positive cents. */
+  totalPaid: Cents;
+  /** Accounts with a negative balance at the end of the day, carried over untouched. */
+  accountsInRed: number;
+}
+
+/** SPEC: today or an earlier day may be closed (today early, by an admin); a later day is refused. */
+export function checkDayToClose(day: Day, today: Day): Day {
+  if (day > today)
+    throw badInput('day', `${day} has not begun yet: only today (${today}) or an earlier day can be closed`);
+  return day;
+}
+
+/** What closing a day does to one account, from its balance at the end of the day. */
+export type AccountClose =
+  | { kind: 'payout'; closingBalance: Cents; amount: Cents }
+  | { kind: 'carried-over'; closingBalance: Cents }
+  | { kind: 'nothing' };
+
+/**
+ * The balance at the end of the day is the account's balance minus what already counts on later
+ * days (a close that runs late, after transactions of the next day arrived). Positive: paid out in
+ * full. Negative: carried over. Zero: nothing to do.
+ */
+export function accountClose(balance: Cents, countedOnLaterDays: Cents): AccountClose {
+  const closingBalance = balance - countedOnLaterDays;
+  if (closingBalance > 0) return { kind: 'payout', closingBalance, amount: closingBalance };
+  if (closingBalance < 0) return { kind: 'carried-over', closingBalance };
+  return { kind: 'nothing' };
+}
+
+export const payoutDescription = (day: Day) => `Payout for ${day}`;
+
+/**
+ * The past days the payout worker still has to close, oldest first: every day after the last
+ * closed one through yesterday. With no closed day yet, from the first day with transactions
+ * (nothing to close before it). `limit` bounds one catch-up run.
+ */
+export function daysToClose(
+  today: Day,
+  lastClosed: Day | null,
+  firstActivity: Day | null,
+  limit = 366,
+): Day[] {
+  const yesterday = addDays(today, -1);
+  const first = lastClosed ? addDays(lastClosed, 1) : firstActivity;
+  if (!first || first > yesterday) return [];
+  const n = Math.min(limit, daysBetween(first, yesterday) + 1);
+  return Array.from({ length: n }, (_, i) => addDays(first, i));
+}

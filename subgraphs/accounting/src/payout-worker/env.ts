@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import { isTimeZone } from '../domain/business-day.ts';
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+const schema = z
+  .object({
+    ...commonEnv,
+    HOST: z.string().default('127.0.0.1'),
+    /** Health endpoints only. */
+    PAYOUT_WORKER_PORT: port(4012),
+    ACCOUNTING_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_accounting'),
+    NATS_URL: z.string().default(DEFAULT_NATS_URL),
+    ATES_NATS_NAMESPACE: optionalString(),
+    ATES_TIMEZONE: z
+      .string()
+      .default('UTC')
+      .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }),
+    PAYMENT_PROVIDER_URL: z.string().url().default('http://127.0.0.1:4010'),
+    PAYMENT_PROVIDER_TIMEOUT_MS: ms(10_000),
+    PAYOUT_RETRY_INITIAL_MS: ms(5_000),
+    PAYOUT_RETRY_MAX_MS: ms(15 * 60_000),
+    PAYOUT_WORKER_MAX_IDLE_MS: ms(60_000),
+  })
+  .refine((env) => env.PAYOUT_RETRY_MAX_MS >= env.PAYOUT_RETRY_INITIAL_MS, {
+    path: ['PAYOUT_RETRY_MAX_MS'],
+    message: 'must not be less than PAYOUT_RETRY_INITIAL_MS',
+  });
+
+export type PayoutWorkerEnv = z.output<typeof schema>;
+
+/** The one place the payout worker reads process.env. */
+export const loadPayoutWorkerEnv = (source: NodeJS.ProcessEnv = process.env): PayoutWorkerEnv =>
+  parseEnv('payout-worker', schema, source);

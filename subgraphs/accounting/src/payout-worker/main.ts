@@ -1,0 +1,23 @@
+import { createLogger, exitOnStartupError, onShutdown } from '@ates/service-kit';
+import { loadPayoutWorkerEnv } from './env.ts';
+import { startPayoutWorkerService } from './service.ts';
+
+const env = loadPayoutWorkerEnv();
+const logger = createLogger({ service: 'payout-worker', level: env.LOG_LEVEL });
+
+try {
+  const service = await startPayoutWorkerService({
+    databaseUrl: env.ACCOUNTING_DATABASE_URL,
+    natsUrl: env.NATS_URL,
+    natsNamespace: env.ATES_NATS_NAMESPACE,
+    timeZone: env.ATES_TIMEZONE,
+    provider: { url: env.PAYMENT_PROVIDER_URL, timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS },
+    retry: { initialDelayMs: env.PAYOUT_RETRY_INITIAL_MS, maxDelayMs: env.PAYOUT_RETRY_MAX_MS, jitter: 0.2 },
+    maxIdleMs: env.PAYOUT_WORKER_MAX_IDLE_MS,
+    http: { host: env.HOST, port: env.PAYOUT_WORKER_PORT },
+    logger,
+  });
+  onShutdown(logger, [service.stop]);
+} catch (error) {
+  exitOnStartupError(logger, error);
+}

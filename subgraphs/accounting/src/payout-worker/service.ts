@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams, startOutboxRelay } from '@ates/events';
+import { HttpPaymentProvider, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
+import {
+  applyMigrations,
+  connectDatabase,
+  cryptoRandom,
+  once,
+  sendJson,
+  startRouteServer,
+  systemClock,
+  type Clock,
+  type Logger,
+} from '@ates/service-kit';
+import * as tables from '../db/tables.ts';
+import { migrationsFolder } from '../migrations.ts';
+import { PAYOUTS_CHANNEL, type CloseHooks } from '../use-cases/close-billing-day.ts';
+import type { AccountingDeps } from '../use-cases/deps.ts';
+import type { PayHooks } from '../use-cases/pay-payouts.ts';
+import { PayoutWorker } from './worker.ts';
+
+export interface PayoutWorkerConfig {
+  databaseUrl: string;
+  natsUrl: string;
+  natsNamespace?: string;
+  /** IANA time zone of the company's business days. */
+  timeZone: string;
+  /** The payment provider: an adapter, or the URL of one that speaks the sandbox's HTTP API. */
+  provider: PaymentProvider | { url: string; timeoutMs: number };
+  retry: BackoffPolicy;
+  maxIdleMs: number;
+  logger: Logger;
+  clock?: Clock;
+  /** Health endpoints (`/healthz`, `/readyz`); none when absent. */
+  http?: { host: string; port: number };
+  /** Fault points for crash tests. */
+  hooks?: CloseHooks & PayHooks;
+  /** Run the loop at once (default); tests drive `worker.runOnce()` themselves. */
+  autoStart?: boolean;
+}
+
+export interface PayoutWorkerService {
+  worker: PayoutWorker;
+  deps: AccountingDeps;
+  url: string | null;
+  /** Resolves when every event written so far is published (tests). */
+  outboxDrained(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The payout worker process: accounting's database (migrated here too, so it can start first)
+ * and its outbox relay (its events go out even while the subgraph is down), the loop, and a
+ * LISTEN on `ates_payouts` so a close by an admin is paid at once.
+ */
+export async function startPayoutWorkerService(config: PayoutWorkerConfig): Promise<PayoutWorkerService> {
+  const logger = config.logger;
+  await applyMigrations(config.databaseUrl, migrationsFolder);
+  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-payout-worker' });
+  const nats = await connectNats(config.natsUrl, { name: 'ates-payout-worker' });
+  await ensureStreams(await jetstreamManager(nats), config.natsNamespace);
+  const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
+  const deps: AccountingDeps = {
+    db: database.db,
+    sql: database.sql,
+    clock: config.clock ?? systemClock,
+    random: cryptoRandom,
+    timeZone: config.timeZone,
+    logger,
+    newId: randomUUID,
+  };
+  const provider =
+    'pay' in config.provider
+      ? config.provider
+      : new HttpPaymentProvider({ baseUrl: config.provider.url, timeoutMs: config.provider.timeoutMs });
+  const worker = new PayoutWorker({
+    deps,
+    provider,
+    retry: config.retry,
+    maxIdleMs: config.maxIdleMs,
+    hooks: config.hooks,
+  });
+  const listener = await database.sql.listen(PAYOUTS_CHANNEL, () => worker.poke());
+  const http = config.http
+    ? await startRouteServer({
+        ...config.http,
+        logger,
+        handle: async (_req, res, url) => {
+          if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+          if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
+          try {
+            await database.sql`select 1`;
+            await nats.flush();
+            sendJson(res, 200, { status: 'ready' });
+          } catch (error) {
+            sendJson(res, 503, { status: 'not ready', error: (error as Error).message });
+          }
+        },
+      })
+    : null;
+  if (config.autoStart ?? true) worker.start();
+  logger.info({ url: http?.url, timeZone: config.timeZone }, 'payout worker ready');
+  return {
+    worker,
+    deps,
+    url: http?.url ?? null,
+    outboxDrained: () => relay.drained(),
+    stop: once(async () => {
+      await http?.close();
+      await worker.stop();
+      await listener.unlisten();
+      await relay.stop();
+      await nats.drain();
+      await database.close();
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+import { sql } from 'drizzle-orm';
+import { enqueueEvents } from '@ates/events';
+import { failedPrecondition, requireRole, type Viewer } from '@ates/service-kit';
+import {
+  accountIdsToClose,
+  figuresOf,
+  figuresOfClose,
+  findBillingDay,
+  insertBillingDay,
+} from '../db/billing-day-repository.ts';
+import { LockBusyError, withSessionLock } from '../db/session-lock.ts';
+import { checkDayToClose, type BillingDayFigures } from '../domain/billing-day.ts';
+import type { Day } from '../domain/business-day.ts';
+import { billingDayClosed } from '../events/accounting-events.ts';
+import { closeAccountDay } from './close-account-day.ts';
+import { today } from './dashboard.ts';
+import type { AccountingDeps } from './deps.ts';
+import { retryOnConflict } from './retry-on-conflict.ts';
+
+/** One close at a time per database, whichever process runs it (payout workers, the subgraph). */
+export const CLOSE_LOCK = 'ates.accounting.billing-day-close';
+/** The payout worker LISTENs here: a close left new PENDING payouts. */
+export const PAYOUTS_CHANNEL = 'ates_payouts';
+
+/** Points where tests stop a close to prove that it resumes (crash windows, docs/payouts.md). */
+export interface CloseHooks {
+  afterAccountClosed?(accountId: string): void | Promise<void>;
+}
+
+export interface CloseOptions {
+  /** How long to wait for a close running elsewhere (0: do not wait, throw LockBusyError). */
+  waitMs: number;
+  hooks?: CloseHooks;
+  /** Accounts per page of the sweep. */
+  pageSize?: number;
+}
+
+/**
+ * Closes business day `day` for every account, exactly once (SPEC → billing days):
+ *
+ * 1. refused (BAD_USER_INPUT) if the day has not begun; a closed day returns its figures;
+ * 2. under the close lock, every account not yet closed through the day is closed in its own
+ *    transaction (closeAccountDay): payout + PAYOUT row, or carried over, and `closed_through`;
+ * 3. one last transaction locks the accounts table against writers, closes any account opened
+ *    meanwhile, computes the figures from what step 2 recorded, writes the `billing_days` row
+ *    and `billing-day.closed`, and wakes the payout worker, which pays the PENDING payouts.
+ *
+ * A crash anywhere leaves either nothing or whole accounts closed; running it again closes the
+ * rest, and every account is closed (so paid) once. Payments are not made here: see payDuePayouts.
+ */
+export async function closeBillingDay(
+  deps: AccountingDeps,
+  day: Day,
+  options: CloseOptions,
+): Promise<BillingDayFigures> {
+  checkDayToClose(day, today(deps));
+  const closed = await findBillingDay(deps.db, day);
+  if (closed) return figuresOf(closed);
+  return withSessionLock(deps.sql, CLOSE_LOCK, { waitMs: options.waitMs }, async () => {
+    const meanwhile = await findBillingDay(deps.db, day);
+    if (meanwhile) return figuresOf(meanwhile);
+    const log = deps.logger.child({ day });
+    log.info('closing billing day');
+    let afterId: string | null = null;
+    for (;;) {
+      const ids = await accountIdsToClose(deps.db, day, afterId, options.pageSize ?? 200);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        await retryOnConflict(() => deps.db.transaction((tx) => closeAccountDay(tx, deps, id, day)));
+        await options.hooks?.afterAccountClosed?.(id);
+      }
+      afterId = ids.at(-1) ?? null;
+    }
+    const figures = await retryOnConflict(() => finishClose(deps, day));
+    log.info({ ...figures }, 'billing day closed');
+    return figures;
+  });
+}
+
+/**
+ * The close's last transaction. While it holds the accounts table (readers go on, writers wait),
+ * no transaction can be applied, so none lands on the day once `billing_days` says it is closed:
+ * applyEntry reads the latest closed day after its account lock.
+ */
+async function finishClose(deps: AccountingDeps, day: Day): Promise<BillingDayFigures> {
+  return deps.db.transaction(async (tx) => {
+    await tx.execute(sql`lock table accounts in exclusive mode`);
+    for (const id of await accountIdsToClose(tx, day, null, 10_000)) await closeAccountDay(tx, deps, id, day);
+    const figures = await figuresOfClose(tx, day);
+    const closedAt = deps.clock.now();
+    const row = await insertBillingDay(tx, figures, closedAt);
+    if (!row) throw new Error(`billing day ${day} was closed by someone else while holding the close lock`);
+    await enqueueEvents(tx, [billingDayClosed(figures, closedAt)]);
+    await tx.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${day})`);
+    return figures;
+  });
+}
+
+/** `closeBillingDay` for an admin: waits for a close running elsewhere, up to a minute. */
+export async function closeBillingDayAsAdmin(
+  deps: AccountingDeps,
+  viewer: Viewer | null,
+  day: Day,
+): Promise<BillingDayFigures> {
+  requireRole(viewer, ['ADMIN']);
+  try {
+    return await closeBillingDay(deps, day, { waitMs: 60_000 });
+  } catch (error) {
+    if (error instanceof LockBusyError)
+      throw failedPrecondition('Another close of a billing day is running; try again in a minute');
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { assignFeeEntry, rewardEntry, type Entry } from '../../src/domain/ledger.ts';
+import { createLogger, ManualClock } from '@ates/service-kit';
+import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
+import { startPaymentSandbox, type PaymentSandbox, type PaymentView } from '@ates/payment-sandbox';
+import { accounts, outbox, payouts, transactions } from '../../src/db/tables.ts';
+import { startPayoutWorkerService, type PayoutWorkerConfig } from '../../src/payout-worker/service.ts';
+import { applyEntry } from '../../src/use-cases/apply-entry.ts';
+
+export const logger = createLogger({ service: 'payouts-test', level: process.env.LOG_LEVEL ?? 'silent' });
+
+/** The fast retry schedule of the tests (the clock is manual: tests move it past each delay). */
+export const RETRY = { initialDelayMs: 1_000, maxDelayMs: 8_000 };
+
+export async function startSandbox(label: string) {
+  const db = await createTestDatabase(`${label}_bank`);
+  const sandbox = await startPaymentSandbox({ port: 0, databaseUrl: db.url, logger });
+  return {
+    sandbox,
+    /** Every payment the bank made for an account (or for one idempotency key). */
+    async payments(filter: { accountId?: string; idempotencyKey?: string }): Promise<PaymentView[]> {
+      const query = new URLSearchParams(filter as Record<string, string>);
+      const body = (await (await fetch(`${sandbox.url}/payments?${query}`)).json()) as {
+        payments: PaymentView[];
+      };
+      return body.payments;
+    },
+    async stop() {
+      await sandbox.stop();
+      await db.drop();
+    },
+  };
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/**
+ * A fresh accounting database with a payout worker on it (its loop off: the test runs it with
+ * `runOnce`), paying through the sandbox over HTTP, on a manual clock in the company time zone.
+ */
+export async function startAccounting(
+  label: string,
+  sandbox: PaymentSandbox,
+  options: { now: string; timeZone?: string } & Partial<PayoutWorkerConfig>,
+) {
+  const testDb: TestDatabase = await createTestDatabase(label);
+  const namespace = createTestNamespace();
+  const clock = new ManualClock(new Date(options.now));
+  const service = await startPayoutWorkerService({
+    databaseUrl: testDb.url,
+    natsUrl: testNatsUrl(),
+    natsNamespace: namespace,
+    timeZone: options.timeZone ?? 'UTC',
+    provider: { url: sandbox.url, timeoutMs: 2_000 },
+    retry: RETRY,
+    maxIdleMs: 60_000,
+    logger,
+    clock,
+    autoStart: false,
+    ...options,
+  });
+  const { deps } = service;
+  const db = deps.db;
+
+  const apply = (entry: Entry) =>
+    db.transaction((tx) => applyEntry(tx, deps, entry, { eventId: entry.eventId }));
+
+  return {
+    testDb,
+    namespace,
+    clock,
+    service,
+    deps,
+    db,
+    worker: service.worker,
+    apply,
+    /** Charges the popug a fee (negative cents) or pays a reward (positive), now. */
+    async move(userId: string, cents: number) {
+      const task = { taskId: randomUUID(), title: 'Feed the parrots', jiraId: null };
+      const price = { assignFee: Math.abs(cents), reward: Math.abs(cents) };
+      const eventId = randomUUID();
+      return apply(
+        cents < 0
+          ? assignFeeEntry(task, price, { assigneeId: userId, assignmentNo: 1, eventId })
+          : rewardEntry(task, price, { assigneeId: userId, eventId }),
+      );
+    },
+    async account(userId: string) {
+      const [row] = await db.select().from(accounts).where(eq(accounts.userId, userId));
+      if (!row) throw new Error(`no account for ${userId}`);
+      return row;
+    },
+    async payoutsOf(userId: string) {
+      return db.select().from(payouts).where(eq(payouts.userId, userId)).orderBy(asc(payouts.day));
+    },
+    async allPayouts() {
+      return db.select().from(payouts).orderBy(asc(payouts.day), asc(payouts.id));
+    },
+    async ledgerOf(userId: string) {
+      const account = await this.account(userId);
+      return db
+        .select()
+        .from(transactions)
+        .where(eq(transactions.accountId, account.id))
+        .orderBy(asc(transactions.seq));
+    },
+    /** The events of one type in the outbox, oldest first. */
+    async events(type: string) {
+      const rows = await db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.type, type)))
+        .orderBy(asc(outbox.seq));
+      return rows.map((r) => r.payload as { id: string; data: Record<string, unknown> });
+    },
+    async countRows(table: 'payouts' | 'billing_days') {
+      const [row] = await db.execute<{ n: number }>(
+        sql`select count(*)::int as n from ${sql.identifier(table)}`,
+      );
+      return row?.n ?? 0;
+    },
+    async stop() {
+      await service.stop();
+      await testDb.drop();
+    },
+  };
+}
+
+export type Accounting = Awaited<ReturnType<typeof startAccounting>>;
