@@ -6,6 +6,7 @@ WORKDIR /app
 # Manifests first, so dependency layers are cached across code changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
 COPY gateway/package.json gateway/
+COPY gateway/explorer/package.json gateway/explorer/
 COPY subgraphs/users/package.json subgraphs/users/
 COPY subgraphs/tasks/package.json subgraphs/tasks/
 COPY subgraphs/accounting/package.json subgraphs/accounting/
@@ -20,6 +21,8 @@ COPY workers/email/package.json workers/email/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 COPY . .
+# The explorer the gateway serves at /explorer (bundled here: nothing loads from a CDN).
+RUN pnpm --filter @ates/explorer build
 RUN mkdir -p /data && chown node:node /data
 USER node
 ENV NODE_ENV=production HOST=0.0.0.0
