@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import type { TransactionKind } from '../domain/ledger.ts';
 import type { AccountingTx } from './db.ts';
-import { billingDays, dailyTotals, transactions, type TransactionRow } from './schema.ts';
+import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
 type NewTransaction = typeof transactions.$inferInsert;
 
@@ -70,12 +70,4 @@ export async function totalsBetween(db: AccountingTx, from: Day, to: Day) {
     })
     .from(dailyTotals)
     .where(and(gte(dailyTotals.day, from), lte(dailyTotals.day, to)));
-}
-
-export async function closedDaysBetween(db: AccountingTx, from: Day, to: Day): Promise<Set<Day>> {
-  const rows = await db
-    .select({ day: billingDays.day })
-    .from(billingDays)
-    .where(and(gte(billingDays.day, from), lte(billingDays.day, to)));
-  return new Set(rows.map((r) => r.day));
 }

@@ -1,4 +1,5 @@
-import { closedDaysBetween, totalsBetween } from '../db/ledger-repository.ts';
+import { latestClosedDay } from '../db/billing-day-repository.ts';
+import { totalsBetween } from '../db/ledger-repository.ts';
 import { calendarDay, checkDayRange, type Day } from '../domain/business-day.ts';
 import { fillDays, type AccountingDay } from '../domain/dashboard.ts';
 import type { AccountingDeps } from './deps.ts';
@@ -12,10 +13,9 @@ export const today = (deps: AccountingDeps): Day => calendarDay(deps.clock.now()
  */
 export async function accountingDays(deps: AccountingDeps, from: Day, to: Day): Promise<AccountingDay[]> {
   const days = checkDayRange(from, to);
-  const [totals, closed] = await Promise.all([
-    totalsBetween(deps.db, from, to),
-    closedDaysBetween(deps.db, from, to),
-  ]);
+  const [totals, latest] = await Promise.all([totalsBetween(deps.db, from, to), latestClosedDay(deps.db)]);
+  // Closing a day closes every account's earlier open days too: all days up to the latest are closed.
+  const closed = new Set(latest ? days.filter((d) => d <= latest) : []);
   return fillDays(days, totals, closed);
 }
 

@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq } from 'drizzle-orm';
+import { startEmailWorker, emlFileName, type EmailWorker } from '@ates/email-worker';
+import {
+  applyMigrations,
+  connectDatabase,
+  createLogger,
+  ManualClock,
+  repoRoot,
+  seededRandom,
+} from '@ates/service-kit';
+import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
+import * as tables from '../src/db/tables.ts';
+import { accounts, billingDays, outbox, payouts, transactions } from '../src/db/tables.ts';
+import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
+import { migrationsFolder } from '../src/migrations.ts';
+import { applyEntry } from '../src/use-cases/apply-entry.ts';
+import type { AccountingDeps } from '../src/use-cases/deps.ts';
+import { startSandbox, type Sandbox } from './support/payouts-harness.ts';
+
+const logger = createLogger({ service: 'payout-crash-test', level: process.env.LOG_LEVEL ?? 'silent' });
+const CHILD = path.join(import.meta.dirname, 'fixtures/crashing-payout-worker.ts');
+
+let bank: Sandbox;
+let testDb: TestDatabase;
+let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let deps: AccountingDeps;
+let email: EmailWorker;
+let emailDb: TestDatabase;
+let mailDir: string;
+const namespace = createTestNamespace();
+
+beforeAll(async () => {
+  bank = await startSandbox('payoutcrash');
+  testDb = await createTestDatabase('payoutcrash');
+  await applyMigrations(testDb.url, migrationsFolder);
+  database = connectDatabase(testDb.url, tables, { max: 4 });
+  deps = {
+    db: database.db,
+    sql: database.sql,
+    clock: new ManualClock(new Date('2026-11-24T10:00:00Z')),
+    random: seededRandom(3),
+    timeZone: 'UTC',
+    logger,
+    newId: randomUUID,
+  };
+  emailDb = await createTestDatabase('payoutcrash_mail');
+  mailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-payout-mail-'));
+  email = await startEmailWorker({
+    databaseUrl: emailDb.url,
+    natsUrl: testNatsUrl(),
+    natsNamespace: namespace,
+    mailDir,
+    from: 'aTES Payroll <payroll@ates.popug>',
+    directory: {
+      find: async (userId) => ({ userId, login: 'popug', name: 'Popug', email: `${userId}@ates.test` }),
+    },
+    logger,
+  });
+});
+afterAll(async () => {
+  await email?.stop();
+  await database?.close();
+  await testDb?.drop();
+  await emailDb?.drop();
+  await bank?.stop();
+  if (mailDir) fs.rmSync(mailDir, { recursive: true, force: true });
+});
+
+/** Runs the payout worker in a child process; resolves with how it ended (no sleeping). */
+function runWorker(crashAt?: string): Promise<{ code: number | null; signal: string | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ACCOUNTING_DATABASE_URL: testDb.url,
+      NATS_URL: testNatsUrl(),
+      ATES_NATS_NAMESPACE: namespace,
+      PAYMENT_PROVIDER_URL: bank.sandbox.url,
+      PAYOUT_NOW: '2026-11-25T00:00:03Z',
+      ...(crashAt ? { PAYOUT_CRASH_AT: crashAt } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+}
+
+const move = (userId: string, cents: number) => {
+  const task = { taskId: randomUUID(), title: 'Polish the perch', jiraId: null };
+  const price = { assignFee: Math.abs(cents), reward: Math.abs(cents) };
+  const eventId = randomUUID();
+  const entry =
+    cents < 0
+      ? assignFeeEntry(task, price, { assigneeId: userId, assignmentNo: 1, eventId })
+      : rewardEntry(task, price, { assigneeId: userId, eventId });
+  return database.db.transaction((tx) => applyEntry(tx, deps, entry, { eventId }));
+};
+
+const allPayouts = () => database.db.select().from(payouts).orderBy(asc(payouts.id));
+
+describe('the payout worker killed mid-close', () => {
+  it('pays every popug in plus exactly once and emails each once, whatever moment it dies at', async () => {
+    const inPlus = new Map(
+      [randomUUID(), randomUUID(), randomUUID(), randomUUID()].map((id, i) => [id, 1_000 * (i + 1) + 1]),
+    );
+    const inRed = randomUUID();
+    const atZero = randomUUID();
+    for (const [userId, cents] of inPlus) await move(userId, cents);
+    await move(inRed, -1_234);
+    await move(atZero, 500);
+    await move(atZero, -500);
+
+    // 1. Killed after closing two accounts, before the day was recorded: nothing was paid.
+    expect(await runWorker('after-account-closed:2')).toMatchObject({ signal: 'SIGKILL' });
+    expect(await database.db.select().from(billingDays)).toEqual([]);
+    expect((await allPayouts()).length).toBeLessThanOrEqual(2);
+
+    // 2. Killed after the bank paid the second payout, before its PAID commit.
+    expect(await runWorker('after-provider-call:2')).toMatchObject({ signal: 'SIGKILL' });
+    const afterSecond = await allPayouts();
+    expect(afterSecond).toHaveLength(4);
+    expect(afterSecond.filter((p) => p.status === 'PAID')).toHaveLength(1);
+    expect(
+      (await bank.payments({})).filter((p) => afterSecond.some((q) => q.id === p.idempotencyKey)),
+    ).toHaveLength(2);
+
+    // 3. Killed right after a PAID commit, before the relay published the email job.
+    expect(await runWorker('after-paid-commit:1')).toMatchObject({ signal: 'SIGKILL' });
+
+    // 4. Left alone, it finishes.
+    const last = await runWorker();
+    expect(last).toMatchObject({ code: 0, signal: null });
+    expect(JSON.parse(last.out)).toMatchObject({
+      closed: [],
+      busy: false,
+      pay: { failed: 0, nextAttemptAt: null },
+    });
+
+    const final = await allPayouts();
+    expect(final).toHaveLength(4);
+    expect(final.every((p) => p.status === 'PAID')).toBe(true);
+    const [closed] = await database.db.select().from(billingDays);
+    expect(closed).toMatchObject({
+      day: '2026-11-24',
+      accountsPaid: 4,
+      totalPaid: [...inPlus.values()].reduce((s, c) => s + c, 0),
+      accountsInRed: 1,
+    });
+    for (const [userId, cents] of inPlus) {
+      const [account] = await database.db.select().from(accounts).where(eq(accounts.userId, userId));
+      const payout = final.find((p) => p.userId === userId);
+      expect(account?.balance).toBe(0);
+      expect(payout?.amount).toBe(cents);
+      // The bank paid each account once, under its payout's id.
+      const paid = await bank.payments({ accountId: account!.id });
+      expect(paid.map((p) => [p.idempotencyKey, p.amountCents])).toEqual([[payout!.id, cents]]);
+      const ledger = await database.db
+        .select()
+        .from(transactions)
+        .where(eq(transactions.accountId, account!.id));
+      expect(ledger.filter((t) => t.kind === 'PAYOUT').map((t) => t.amount)).toEqual([-cents]);
+    }
+    const [red] = await database.db.select().from(accounts).where(eq(accounts.userId, inRed));
+    expect(red?.balance).toBe(-1_234);
+
+    // One email job per payout went out, and the email worker wrote one email each.
+    const jobs = await database.db.select().from(outbox).where(eq(outbox.type, 'email.requested'));
+    expect(jobs).toHaveLength(4);
+    expect(jobs.every((j) => j.publishedAt !== null)).toBe(true);
+    await email.jobsCaughtUp();
+    const expected = final.map((p) => emlFileName(`payout-notice:${p.id}`)).sort();
+    expect(fs.readdirSync(mailDir).sort()).toEqual(expected);
+    const made = await database.db.select().from(outbox).where(eq(outbox.type, 'payout.made'));
+    expect(made).toHaveLength(4);
+  });
+});
