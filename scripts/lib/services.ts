@@ -70,6 +70,15 @@ const ALL: ServiceSpec[] = [
     group: 1,
   },
   {
+    // Closes each business day and pays out through the payment provider; accounting's
+    // database (migrated by whichever of the two starts first), so no database of its own.
+    name: 'payout-worker',
+    entry: 'subgraphs/accounting/src/payout-worker/main.ts',
+    port: { env: 'PAYOUT_WORKER_PORT', value: 4012 },
+    healthPath: '/healthz',
+    group: 1,
+  },
+  {
     name: 'email',
     entry: 'workers/email/src/main.ts',
     port: { env: 'EMAIL_WORKER_PORT', value: 4011 },
