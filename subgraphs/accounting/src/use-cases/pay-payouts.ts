@@ -1,5 +1,5 @@
 import { enqueueEvents } from '@ates/events';
-import { backoffDelay, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
+import { backoffDelay, isPaymentError, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
 import { duePayouts, markPayoutFailed, markPayoutPaid, nextPayoutAttempt } from '../db/payout-repository.ts';
 import type { PayoutRow } from '../db/schema.ts';
 import { withSessionLock } from '../db/session-lock.ts';
@@ -82,7 +82,12 @@ async function payOne(deps: AccountingDeps, options: PayOptions, payout: PayoutR
       deps.clock.now().getTime() + backoffDelay(retry, options.retry, options.random),
     );
     await markPayoutFailed(deps.db, payout.id, { reason, nextAttemptAt });
-    log.warn({ attempt: retry, reason, nextAttemptAt }, 'payout failed; will retry');
+    if (isPaymentError(error) && !error.retryable)
+      log.error(
+        { attempt: retry, reason, nextAttemptAt },
+        'provider refused the payout; an operator should look',
+      );
+    else log.warn({ attempt: retry, reason, nextAttemptAt }, 'payout failed; will retry');
     return false;
   }
   await options.hooks?.afterProviderCall?.(payout);
