@@ -39,16 +39,21 @@ export async function saveBalances(
 ): Promise<void> {
   const [own] = rows;
   if (!own) return;
-  await db
-    .insert(accountDays)
-    .values({ accountId, day, balance: own.balance })
-    .onConflictDoUpdate({ target: [accountDays.accountId, accountDays.day], set: { balance: own.balance } });
-  if (rows.length > 1) {
-    await db
-      .update(accountDays)
-      .set({ balance: sql`${accountDays.balance} + ${amount}` })
-      .where(and(eq(accountDays.accountId, accountId), gt(accountDays.day, day)));
-  }
+  await Promise.all([
+    db
+      .insert(accountDays)
+      .values({ accountId, day, balance: own.balance })
+      .onConflictDoUpdate({
+        target: [accountDays.accountId, accountDays.day],
+        set: { balance: own.balance },
+      }),
+    rows.length > 1
+      ? db
+          .update(accountDays)
+          .set({ balance: sql`${accountDays.balance} + ${amount}` })
+          .where(and(eq(accountDays.accountId, accountId), gt(accountDays.day, day)))
+      : null,
+  ]);
 }
 
 /** Makes sure the count in red has a row on `day`, holding the count that applied there. */
@@ -75,35 +80,4 @@ export async function applyRedChange(db: AnalyticsTx, change: RedChange): Promis
     .where(
       and(gte(redCounts.day, change.from), change.to === null ? undefined : lt(redCounts.day, change.to)),
     );
-}
-
-/** The count in red now: the last row. */
-export async function redNow(db: AnalyticsTx): Promise<number> {
-  const [row] = await db
-    .select({ popugs: redCounts.popugs })
-    .from(redCounts)
-    .orderBy(desc(redCounts.day))
-    .limit(1);
-  return row?.popugs ?? 0;
-}
-
-/**
- * What `redOnDays` needs for the days from `from` to `to`: the count before `from` (at the end
- * of the day before) and the rows in between. Two index probes whatever the history.
- */
-export async function redBetween(db: AnalyticsTx, from: Day, to: Day) {
-  const [before, changes] = await Promise.all([
-    db
-      .select({ popugs: redCounts.popugs })
-      .from(redCounts)
-      .where(lt(redCounts.day, from))
-      .orderBy(desc(redCounts.day))
-      .limit(1),
-    db
-      .select({ day: redCounts.day, popugs: redCounts.popugs })
-      .from(redCounts)
-      .where(and(gte(redCounts.day, from), lte(redCounts.day, to)))
-      .orderBy(asc(redCounts.day)),
-  ]);
-  return { before: before[0]?.popugs ?? 0, changes };
 }

@@ -1,6 +1,5 @@
-import { and, gte, lte, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Day } from '../domain/calendar.ts';
-import type { DayEarnings } from '../domain/figures.ts';
 import type { AnalyticsTx } from './db.ts';
 import { dailyEarnings } from './schema.ts';
 
@@ -21,16 +20,4 @@ export async function addToDailyEarnings(
         transactions: sql`${dailyEarnings.transactions} + 1`,
       },
     });
-}
-
-/** The days from `from` to `to` that had fees or rewards, one row each. */
-export async function earningsBetween(db: AnalyticsTx, from: Day, to: Day): Promise<DayEarnings[]> {
-  return db
-    .select({
-      day: dailyEarnings.day,
-      feesCharged: dailyEarnings.feesCharged,
-      rewardsPaid: dailyEarnings.rewardsPaid,
-    })
-    .from(dailyEarnings)
-    .where(and(gte(dailyEarnings.day, from), lte(dailyEarnings.day, to)));
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Day, Period } from '../domain/calendar.ts';
 import type { RankedTask } from '../domain/expensive-task.ts';
 import type { AnalyticsTx } from './db.ts';
@@ -61,29 +61,49 @@ export async function rememberCompletion(
     });
 }
 
-const PERIOD_COLUMN = {
-  DAY: tasks.completedDay,
-  WEEK: tasks.completedWeek,
-  MONTH: tasks.completedMonth,
-} as const;
+const PERIOD_COLUMN: Record<Period, string> = {
+  DAY: 'completed_day',
+  WEEK: 'completed_week',
+  MONTH: 'completed_month',
+};
+
+export interface PeriodKey {
+  period: Period;
+  /** The first day of the period (`periodStart`). */
+  start: Day;
+}
+
+interface TopRow extends Record<string, unknown> {
+  i: number;
+  id: string;
+  reward: string | number;
+  completed_ms: number;
+}
 
 /**
- * The most expensive task completed in the period starting `start`: highest reward, then
- * earliest completion, then smallest id (`moreExpensiveFirst`). One probe of the period's index.
+ * The most expensive task completed in each period (highest reward, then earliest completion,
+ * then smallest id: `moreExpensiveFirst`), null where none was. One round trip for all of
+ * them; each is one probe of its period's index `(period, reward desc, completed_at, id)`.
  */
-export async function mostExpensiveTask(
+export async function mostExpensiveTasks(
   db: AnalyticsTx,
-  period: Period,
-  start: Day,
-): Promise<RankedTask | null> {
-  const [row] = await db
-    .select({ taskId: tasks.id, reward: tasks.reward, completedAt: tasks.completedAt })
-    .from(tasks)
-    .where(and(eq(PERIOD_COLUMN[period], start), isNotNull(tasks.reward), isNotNull(tasks.completedAt)))
-    .orderBy(desc(tasks.reward), asc(tasks.completedAt), asc(tasks.id))
-    .limit(1);
-  if (!row || row.reward === null || row.completedAt === null) return null;
-  return { taskId: row.taskId, reward: row.reward, completedAt: row.completedAt };
+  keys: readonly PeriodKey[],
+): Promise<Array<RankedTask | null>> {
+  if (keys.length === 0) return [];
+  const probes = keys.map(
+    (key, i) => sql`(select ${i}::int as i, id, reward,
+        (extract(epoch from completed_at) * 1000)::float8 as completed_ms
+      from ${tasks}
+      where ${sql.raw(PERIOD_COLUMN[key.period])} = ${key.start}
+        and reward is not null and completed_at is not null
+      order by reward desc, completed_at asc, id asc
+      limit 1)`,
+  );
+  const rows = await db.execute<TopRow>(sql.join(probes, sql` union all `));
+  const out: Array<RankedTask | null> = keys.map(() => null);
+  for (const row of rows)
+    out[row.i] = { taskId: row.id, reward: Number(row.reward), completedAt: new Date(row.completed_ms) };
+  return out;
 }
 
 export async function findTask(db: AnalyticsTx, id: string) {

@@ -1,7 +1,7 @@
 import { DateScalar, DateTimeScalar, MoneyScalar, requireRole } from '@ates/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { ANALYSTS } from '../domain/permissions.ts';
-import { analyticsDays, analyticsToday, topTask } from '../use-cases/read-analytics.ts';
+import { analyticsDays, analyticsToday, periodOf } from '../use-cases/read-analytics.ts';
 
 const taskRef = (id: string) => ({ __typename: 'Task' as const, id });
 
@@ -18,7 +18,7 @@ export const resolvers: Resolvers = {
   Analytics: {
     today: (_, __, { deps }) => analyticsToday(deps),
     days: (_, { from, to }, { deps }) => analyticsDays(deps, from, to),
-    mostExpensiveTask: (_, { period, day }, { deps }) => topTask(deps, period, day),
+    mostExpensiveTask: (_, { period, day }, { deps, topTasks }) => topTasks.load(periodOf(deps, period, day)),
   },
   ExpensiveTask: {
     task: (ranked) => taskRef(ranked.taskId),

@@ -25,10 +25,14 @@ export interface AppliedTransaction {
  */
 export async function projectTransaction(tx: AnalyticsTx, t: AppliedTransaction): Promise<void> {
   await lockProjection(tx);
-  if (t.kind === 'ASSIGN_FEE') await addToDailyEarnings(tx, t.day, 'feesCharged', -t.amount);
-  if (t.kind === 'TASK_REWARD') await addToDailyEarnings(tx, t.day, 'rewardsPaid', t.amount);
-  if (t.kind === 'TASK_REWARD' && t.taskId) await rememberReward(tx, t.taskId, t.amount);
-  const { before, later } = await balancesAround(tx, t.accountId, t.day);
+  // Independent statements go out together: postgres.js pipelines them on the transaction's
+  // connection, so the common case is two round trips.
+  const [{ before, later }] = await Promise.all([
+    balancesAround(tx, t.accountId, t.day),
+    t.kind === 'ASSIGN_FEE' ? addToDailyEarnings(tx, t.day, 'feesCharged', -t.amount) : null,
+    t.kind === 'TASK_REWARD' ? addToDailyEarnings(tx, t.day, 'rewardsPaid', t.amount) : null,
+    t.kind === 'TASK_REWARD' && t.taskId ? rememberReward(tx, t.taskId, t.amount) : null,
+  ]);
   const change = applyTransaction(before, later, t.day, t.amount);
   await saveBalances(tx, t.accountId, t.day, t.amount, change.rows);
   for (const red of change.red) await applyRedChange(tx, red);

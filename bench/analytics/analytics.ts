@@ -1,0 +1,256 @@
+/**
+ * Analytics benchmark (issues 7 and 11, figure 6): the time of the contract's analytics query
+ * on the analytics subgraph (over HTTP, as the gateway calls it) with 10k, 100k and 1M
+ * transactions of history, against a trivial query on the same server in the same run.
+ * Goal: p99 ≤ 20 ms at every size and ≤ 1.2× from the smallest to the largest.
+ * Run: `pnpm --filter @ates/bench analytics` (SIZES=10000,100000 RUNS=3 REQUESTS=1000 to change).
+ */
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, streamName } from '@ates/events';
+import {
+  applyMigrations,
+  connectDatabase,
+  createLogger,
+  DEFAULT_NATS_URL,
+  DEFAULT_POSTGRES_URL,
+  dropDatabase,
+  ManualClock,
+  TokenSigner,
+  withDatabase,
+} from '@ates/service-kit';
+import { migrationsFolder, startAnalyticsService, type AnalyticsService } from '@ates/analytics';
+import * as tables from '../../subgraphs/analytics/src/db/tables.ts';
+import { addDays, periodStart, type Period } from '../../subgraphs/analytics/src/domain/calendar.ts';
+import { analyticsDays, topTask } from '../../subgraphs/analytics/src/use-cases/read-analytics.ts';
+import type { AnalyticsDeps } from '../../subgraphs/analytics/src/use-cases/deps.ts';
+import { bulkLoadReadModel, FIRST_DAY, projectHistory, stageHistory } from './history.ts';
+
+const SIZES = (process.env.SIZES ?? '10000,100000,1000000').split(',').map(Number);
+const RUNS = Number(process.env.RUNS ?? 3);
+const REQUESTS = Number(process.env.REQUESTS ?? 1000);
+const PER_DAY = 300;
+const ACCOUNTS = 300;
+const TZ = 'UTC';
+const postgresUrl =
+  process.env.ATES_BENCH_POSTGRES_URL ?? process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+const logger = createLogger({ service: 'bench-analytics', level: process.env.LOG_LEVEL ?? 'silent' });
+
+// The contract's AnalyticsDashboard, without the fields the tasks and users subgraphs add.
+const DASHBOARD = `query AnalyticsDashboard($from: Date!, $to: Date!, $day: Date) {
+  analytics {
+    today { day managementEarnings popugsInRed }
+    days(from: $from, to: $to) { day managementEarnings popugsInRed }
+    dayTop: mostExpensiveTask(period: DAY, day: $day) { reward completedAt task { id } }
+    weekTop: mostExpensiveTask(period: WEEK, day: $day) { reward completedAt task { id } }
+    monthTop: mostExpensiveTask(period: MONTH, day: $day) { reward completedAt task { id } }
+  }
+}`;
+const TRIVIAL = `{ __typename }`;
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/** Mulberry32: the same query days in every run and size. */
+function random(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function timeRequests(
+  url: string,
+  token: string,
+  days: number,
+  query: string,
+  count: number,
+  seed: number,
+) {
+  const next = random(seed);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const day = addDays(FIRST_DAY, Math.floor(next() * days));
+    const variables = { from: addDays(day, -30), to: day, day };
+    const started = performance.now();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables: query === TRIVIAL ? {} : variables }),
+    });
+    const body = (await response.json()) as { errors?: unknown };
+    times.push(performance.now() - started);
+    if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+/** Every answer of the read model for every day of the history: to compare two builds. */
+async function allAnswers(deps: AnalyticsDeps, days: number) {
+  const last = addDays(FIRST_DAY, days - 1);
+  const out: unknown[] = [await analyticsDays(deps, FIRST_DAY, last)];
+  for (let i = 0; i < days; i++) {
+    const day = addDays(FIRST_DAY, i);
+    for (const period of ['DAY', 'WEEK', 'MONTH'] as Period[])
+      if (periodStart(period, day) === day || i === 0)
+        out.push([period, day, await topTask(deps, period, day)]);
+  }
+  return out;
+}
+
+interface Built {
+  size: number;
+  days: number;
+  url: string;
+  database: ReturnType<typeof connectDatabase<typeof tables>>;
+  service: AnalyticsService;
+  facts: Record<string, unknown>;
+}
+
+/** One database per size with its read model, and the analytics subgraph serving it. */
+async function build(size: number, id: string, publicKey: string, check: boolean): Promise<Built> {
+  const url = withDatabase(postgresUrl, `ates_bench_analytics_${id}_${size}`);
+  await applyMigrations(url, migrationsFolder);
+  const database = connectDatabase(url, tables, { max: 4, applicationName: 'ates-bench' });
+  const days = Math.ceil(size / PER_DAY);
+  const started = performance.now();
+  await stageHistory(database.sql, { transactions: size, perDay: PER_DAY, accounts: ACCOUNTS });
+  const clock = new ManualClock(new Date(`${addDays(FIRST_DAY, days - 1)}T12:00:00Z`));
+  const deps: AnalyticsDeps = { db: database.db, readDb: database.db, clock, timeZone: TZ, logger };
+  const facts: Record<string, unknown> = {};
+  if (check) {
+    // The bulk load must build what the projection builds: compare every answer.
+    const projectedAt = performance.now();
+    await projectHistory(database.sql, database.db, TZ);
+    const projectedMs = performance.now() - projectedAt;
+    const projected = await allAnswers(deps, days);
+    await bulkLoadReadModel(database.sql);
+    if (JSON.stringify(projected) !== JSON.stringify(await allAnswers(deps, days)))
+      throw new Error('the bulk load differs from the projection; fix bench/analytics/history.ts');
+    facts.checkedAgainstProjection = {
+      answersCompared: projected.length,
+      projectionEventsPerSec: Math.round(((size * 7) / 4 / projectedMs) * 1000),
+    };
+  } else await bulkLoadReadModel(database.sql);
+  await database.sql`drop table bench_tx`;
+  const [counts] = await database.sql<[Record<string, number>]>`
+    select (select count(*)::int from account_days) as "accountDays",
+           (select count(*)::int from red_counts) as "redCountRows",
+           (select count(*)::int from tasks) as tasks,
+           (select count(*)::int from inbox) as "inboxRows",
+           (pg_database_size(current_database()) / 1048576)::int as "databaseMb"`;
+  Object.assign(facts, counts, { loadMs: Math.round(performance.now() - started) });
+  const service = await startAnalyticsService({
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl: url,
+    natsUrl,
+    natsNamespace: `bench${id}${size}`,
+    publicKeyPem: publicKey,
+    timeZone: TZ,
+    introspection: false,
+    maxBodyBytes: 1_000_000,
+    logger,
+    clock,
+  });
+  console.log(`built ${size} transactions`, facts);
+  return { size, days, url, database, service, facts };
+}
+
+async function teardown(built: Built, id: string) {
+  await built.service.stop();
+  await built.database.close();
+  await dropDatabase(built.url);
+  const nats = await connectNats(natsUrl, { name: 'ates-bench' });
+  const jsm = await jetstreamManager(nats);
+  for (const domain of ['users', 'tasks', 'accounting', 'jobs'])
+    await jsm.streams.delete(streamName(`bench${id}${built.size}`, domain)).catch(() => undefined);
+  await nats.close();
+}
+
+async function main() {
+  const id = randomBytes(4).toString('hex');
+  const keys = generateKeyPairSync('ec', {
+    namedCurve: 'P-256',
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const token = await (
+    await TokenSigner.fromPem(keys.privateKey, 3600)
+  ).sign({ userId: randomUUID(), role: 'ADMIN' }, new Date());
+  const built: Built[] = [];
+  const samples = new Map<number, { dashboard: number[][]; trivial: number[][] }>();
+  try {
+    for (const [i, size] of SIZES.entries())
+      built.push(await build(size, id, keys.publicKey, i === 0 && process.env.CHECK !== 'false'));
+    for (const b of built) {
+      await timeRequests(b.service.url, token, b.days, DASHBOARD, 300, 99); // warm-up
+      samples.set(b.size, { dashboard: [], trivial: [] });
+    }
+    // Runs interleave the sizes, so the machine's noise falls on all of them alike.
+    for (let run = 0; run < RUNS; run++) {
+      for (const b of built) {
+        const s = samples.get(b.size)!;
+        s.dashboard.push(await timeRequests(b.service.url, token, b.days, DASHBOARD, REQUESTS, run + 1));
+        s.trivial.push(await timeRequests(b.service.url, token, b.days, TRIVIAL, REQUESTS, run + 1));
+      }
+      console.log(`run ${run + 1}/${RUNS} done`);
+    }
+  } finally {
+    for (const b of built) await teardown(b, id);
+  }
+  const results = built.map((b) => {
+    const s = samples.get(b.size)!;
+    const all = s.dashboard.flat().sort((x, y) => x - y);
+    const trivial = s.trivial.flat().sort((x, y) => x - y);
+    const p99s = s.dashboard.map((t) => quantile(t, 0.99));
+    return {
+      transactions: b.size,
+      days: b.days,
+      ...b.facts,
+      requests: all.length,
+      p50Ms: round2(quantile(all, 0.5)),
+      p95Ms: round2(quantile(all, 0.95)),
+      p99Ms: round2(quantile(all, 0.99)),
+      p99MsMedianOfRuns: round2(median(p99s)),
+      p99MsMinMaxOfRuns: [round2(Math.min(...p99s)), round2(Math.max(...p99s))],
+      maxMs: round2(all.at(-1)!),
+      baselineTrivialQueryP50Ms: round2(quantile(trivial, 0.5)),
+      baselineTrivialQueryP99Ms: round2(quantile(trivial, 0.99)),
+    };
+  });
+  const first = results[0]!;
+  const last = results.at(-1)!;
+  const growth = last.p99Ms / first.p99Ms;
+  const report = {
+    benchmark: 'analytics',
+    date: new Date().toISOString(),
+    machine: `${process.platform} ${process.arch}, ${os.cpus().length} cpus, node ${process.version}`,
+    command: 'pnpm --filter @ates/bench analytics',
+    query:
+      'AnalyticsDashboard (today, 31 days, most expensive of day/week/month) on the analytics subgraph over HTTP, one at a time, random days; baseline `{ __typename }` on the same server in the same runs',
+    history: `${PER_DAY} transactions a day over ${ACCOUNTS} accounts; per task 3 fees and 1 reward`,
+    runs: RUNS,
+    requestsPerRun: REQUESTS,
+    results,
+    p99GrowthLargestVsSmallest: round2(growth),
+    p50GrowthLargestVsSmallest: round2(last.p50Ms / first.p50Ms),
+    goal: 'p99 ≤ 20 ms at every size; ≤ 1.2× growth of p99 from the smallest to the largest history',
+    met: results.every((r) => r.p99Ms <= 20) && growth <= 1.2,
+  };
+  const out = path.resolve(import.meta.dirname, '../results/analytics.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
+  console.log(JSON.stringify(report, null, 2));
+}
+
+await main();
