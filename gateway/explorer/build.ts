@@ -87,6 +87,15 @@ export async function buildExplorer(outDir = path.join(here, 'dist')): Promise<B
   }
 }
 
+/** The built dist/, rebuilt first when it is missing or older than its sources (or this script). */
+export async function ensureExplorerBuilt(outDir = path.join(here, 'dist')): Promise<string> {
+  const index = path.join(outDir, 'index.html');
+  const sources = [path.join(here, 'build.ts'), ...listFiles(path.join(here, 'src'))];
+  const newest = Math.max(...sources.map((file) => fs.statSync(file).mtimeMs));
+  if (!fs.existsSync(index) || fs.statSync(index).mtimeMs < newest) await buildExplorer(outDir);
+  return outDir;
+}
+
 const REMOTE = /^(?:[a-z][a-z0-9+.-]*:)?\/\//i;
 const CDN_HOSTS =
   /\b(?:unpkg\.com|cdn\.jsdelivr\.net|cdnjs\.cloudflare\.com|fonts\.googleapis\.com|fonts\.gstatic\.com|esm\.sh|cdn\.skypack\.dev|ga\.jspm\.io|[a-z0-9-]+\.cdn\.apollographql\.com)\b/i;

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startSystem, type TestSystem } from '@ates/e2e';
 import { repoRoot } from '@ates/service-kit';
 import { contractOperation, ops, waitFor, type GraphQLClient } from '@ates/testing';
-import { buildExplorer } from '../build.ts';
+import { ensureExplorerBuilt } from '../build.ts';
 
 /**
  * The explorer in a real headless Chromium against the real system: Debian's `chromium`
@@ -85,9 +85,9 @@ beforeAll(async () => {
       `Chromium not found at ${CHROMIUM}: the explorer's browser test needs Debian's chromium ` +
         '(`apt-get install -y chromium`, as .ci/run does) or ATES_CHROMIUM pointing at a Chromium binary.',
     );
-  // Build the current sources, so the test never runs a stale dist/.
-  const built = await buildExplorer(path.join(tempDir('ates-explorer-dist-'), 'dist'));
-  system = await startSystem('explorer', { seed: 11, explorerDir: built.outDir });
+  // CI builds dist/ before the tests; locally it is rebuilt here when older than its sources.
+  const explorerDir = await ensureExplorerBuilt();
+  system = await startSystem('explorer', { seed: 11, explorerDir });
   admin = await system.admin();
   base = system.gateway.url.replace(/\/graphql$/, '');
   fs.mkdirSync(SHOTS, { recursive: true });
