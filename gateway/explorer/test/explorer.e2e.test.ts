@@ -129,6 +129,10 @@ describe('the GraphQL explorer in headless Chromium', () => {
     await page.waitForSelector('.graphiql-doc-explorer >> text=Query');
     await shot('1-loaded');
     await page.click('[aria-label="Hide Documentation Explorer"]');
+    // The same page at /explorer, for links and bookmarks.
+    const atMount = await fetch(`${base}/explorer`);
+    expect(atMount.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await atMount.text()).toContain('src="/explorer/assets/main-');
   });
 
   it('logs in with the logIn mutation, uses the token it returned and runs a query with it', async () => {
