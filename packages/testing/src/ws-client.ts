@@ -69,14 +69,17 @@ export function connectWs(httpUrl: string, token?: string): WsConnection {
           const value = queue.shift();
           if (value) return Promise.resolve(value);
           return new Promise<WsResult>((resolve, reject) => {
-            const timer = setTimeout(
-              () => reject(new Error(`no subscription event within ${timeoutMs} ms`)),
-              timeoutMs,
-            );
-            waiters.push((r) => {
+            const waiter = (r: WsResult) => {
               clearTimeout(timer);
               resolve(r);
-            });
+            };
+            // A waiter that timed out must not stay registered: it would swallow a later event.
+            const timer = setTimeout(() => {
+              const at = waiters.indexOf(waiter);
+              if (at >= 0) waiters.splice(at, 1);
+              reject(new Error(`no subscription event within ${timeoutMs} ms`));
+            }, timeoutMs);
+            waiters.push(waiter);
           });
         },
         close: async () => unsubscribe(),
