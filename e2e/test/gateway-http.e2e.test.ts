@@ -91,6 +91,19 @@ describe('the gateway over HTTP', () => {
     expect(res.errors?.[0]?.message).toMatch(/Date/);
   });
 
+  it('answers an unknown or missing operation name with 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    for (const body of [
+      { query: 'query A { me { id } }', operationName: 'B' },
+      { query: 'query A { me { id } } query C { me { id } }' },
+    ]) {
+      const res = await post(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(errorCodes({ status: 400, ...((await res.json()) as object) })).toEqual([
+        'OPERATION_RESOLUTION_FAILURE',
+      ]);
+    }
+  });
+
   it('rejects a document that does not parse with GRAPHQL_PARSE_FAILED', async () => {
     const res = await system.client.request('{ me { id ');
     expect(errorCodes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);

@@ -1,8 +1,10 @@
 import {
   createApolloServer,
+  createMetrics,
   healthRoute,
   once,
   readinessRoute,
+  registerLiveMetrics,
   startHttpServer,
   TokenVerifier,
   type Logger,
@@ -12,6 +14,7 @@ import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from '
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
 import { attachGatewaySubscriptions } from './subscriptions/server.ts';
 import { queryLimitsRule, type QueryLimits } from './limits.ts';
+import { operationResolutionPlugin } from './operation-resolution.ts';
 import { staticSite } from './static-files.ts';
 
 export interface GatewayConfig {
@@ -57,10 +60,16 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
   const { gateway, endpoints } = createGateway(config.supergraphSdl, config.urlOverrides);
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
-    { logger, introspection: config.introspection, validationRules: [queryLimitsRule(config.limits)] },
+    {
+      logger,
+      introspection: config.introspection,
+      validationRules: [queryLimitsRule(config.limits)],
+      plugins: [operationResolutionPlugin],
+    },
   );
   await apollo.start();
   const readiness = Object.fromEntries(endpoints.map((e) => [e.name, () => checkSubgraph(e)]));
+  const metrics = createMetrics('gateway', { logger });
   const ui = config.uiDir ? staticSite(config.uiDir, '/') : undefined;
   const explorer = config.explorerDir ? staticSite(config.explorerDir, '/explorer') : undefined;
   if (config.uiDir && !ui)
@@ -70,6 +79,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     port: config.port,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     graphql: {
       path: '/graphql',
       apollo,
@@ -79,6 +89,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     routes: {
       '/healthz': healthRoute,
       '/readyz': readinessRoute(readiness),
+      '/metrics': metrics.route,
       // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
       '/favicon.ico': (_req, res) => {
         res.writeHead(204);
@@ -98,6 +109,10 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     verifier,
     logger,
   });
+  registerLiveMetrics(metrics, () => ({
+    sockets: subscriptions.stats().sockets,
+    upstreams: subscriptions.upstreamCount(),
+  }));
   logger.info({ url: http.url, subgraphs: endpoints }, 'gateway ready');
   return {
     url: http.url,
