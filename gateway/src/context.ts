@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { TokenVerifier, Viewer } from '@ates/service-kit';
+import { acceptCorrelationId, CORRELATION_HEADER, type TokenVerifier, type Viewer } from '@ates/service-kit';
 
 export interface GatewayContext {
   viewer: Viewer | null;
@@ -10,8 +10,6 @@ export interface GatewayContext {
   /** The caller's address, forwarded to subgraphs (log-in throttling). */
   clientAddress?: string;
 }
-
-const CORRELATION = /^[A-Za-z0-9._-]{1,100}$/;
 
 /**
  * The client's address: the socket's peer, or with `trustProxy` (behind a load balancer that
@@ -28,9 +26,8 @@ export function makeGatewayContext(verifier: TokenVerifier, trustProxy = false) 
     const authorization = req.headers.authorization;
     // Fails the whole request with UNAUTHENTICATED when a token is present but not valid.
     const viewer = await verifier.viewerFromHeader(authorization);
-    const incoming = req.headers['x-correlation-id'];
-    const correlationId =
-      typeof incoming === 'string' && CORRELATION.test(incoming) ? incoming : randomUUID();
+    // The HTTP server has already accepted the caller's id or made one (and echoes it back).
+    const correlationId = acceptCorrelationId(req.headers[CORRELATION_HEADER]) ?? randomUUID();
     return { viewer, authorization, correlationId, clientAddress: clientAddressOf(req, trustProxy) };
   };
 }

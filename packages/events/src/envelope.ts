@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentTrace } from '@ates/service-kit';
 import { EVENT_DOMAINS, type EventDataMap, type EventEnvelopeFields } from './generated/event-types.ts';
 import { subjectForDomain } from './subjects.ts';
 
@@ -31,7 +32,9 @@ export interface MakeEventInput<T extends EventType, V extends EventVersion<T>> 
   data: EventData<T, V>;
   /** The entity the event is about (task id, user id); consumers keep order per aggregate. */
   aggregateId?: string;
+  /** Defaults to the correlation id of the request or event being handled (`withTrace`). */
   correlationId?: string;
+  /** Defaults to the id of the event being handled, if any. */
   causationId?: string;
   /** Defaults to a random UUID; pass one to make the event deterministic (tests, replays). */
   id?: string;
@@ -44,6 +47,9 @@ export function makeEvent<T extends EventType, V extends EventVersion<T>>(
   input: MakeEventInput<T, V>,
 ): EventEnvelope<T, V> {
   const occurredAt = input.occurredAt ?? new Date();
+  const trace = currentTrace();
+  const correlationId = input.correlationId ?? trace?.correlationId;
+  const causationId = input.causationId ?? trace?.causationId;
   return {
     id: input.id ?? randomUUID(),
     type: input.type,
@@ -51,8 +57,8 @@ export function makeEvent<T extends EventType, V extends EventVersion<T>>(
     occurredAt: typeof occurredAt === 'string' ? occurredAt : occurredAt.toISOString(),
     producer: input.producer,
     ...(input.aggregateId === undefined ? {} : { aggregateId: input.aggregateId }),
-    ...(input.correlationId === undefined ? {} : { correlationId: input.correlationId }),
-    ...(input.causationId === undefined ? {} : { causationId: input.causationId }),
+    ...(correlationId === undefined ? {} : { correlationId }),
+    ...(causationId === undefined ? {} : { causationId }),
     data: input.data,
   };
 }

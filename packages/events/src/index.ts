@@ -54,6 +54,9 @@ export {
   type ListDeadLettersOptions,
 } from './dead-letters/operations.ts';
 
+// Metrics (Prometheus, on each service's /metrics)
+export { registerEventMetrics, OUTBOX_BACKLOG_LIMIT, type EventMetricsOptions } from './metrics.ts';
+
 // Live updates (GraphQL subscriptions)
 export { LiveFeed, type LiveListener } from './live/live-feed.ts';
 export { liveStream } from './live/live-stream.ts';

@@ -11,6 +11,7 @@ import {
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { makeFormatError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { currentTrace } from './trace.ts';
 
 export interface ApolloOptions {
   logger: Logger;
@@ -18,6 +19,18 @@ export interface ApolloOptions {
   plugins?: ApolloServerPlugin<BaseContext>[];
   validationRules?: ValidationRule[];
 }
+
+/** Names the request's GraphQL operation type for the request metrics (see `RequestTracker`). */
+const operationTypeForMetrics: ApolloServerPlugin<BaseContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        const scope = currentTrace();
+        if (scope && operation) scope.operation = operation.operation;
+      },
+    };
+  },
+};
 
 /**
  * Apollo Server with our defaults: CSRF prevention on, no CDN-loaded landing page, errors
@@ -35,7 +48,11 @@ export function createApolloServer<Ctx extends BaseContext>(
     formatError: makeFormatError(options.logger),
     validationRules: options.validationRules ?? [],
     logger: options.logger,
+    // Our own shutdown (`onShutdown`) stops Apollo after the HTTP server has drained; Apollo's
+    // handlers would stop it at once and then re-raise the signal, killing the process mid-drain.
+    stopOnTerminationSignals: false,
     plugins: [
+      operationTypeForMetrics as ApolloServerPlugin<Ctx>,
       ApolloServerPluginLandingPageDisabled(),
       // Inline traces are for Apollo's hosted studio, which we do not use.
       ...('schema' in config ? [ApolloServerPluginInlineTraceDisabled()] : []),

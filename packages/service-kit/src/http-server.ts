@@ -2,7 +2,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { DomainError, toGraphQLError } from './errors.ts';
+import { RequestTracker } from './http-drain.ts';
 import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -24,13 +26,21 @@ export interface HttpServerOptions<Ctx extends BaseContext> {
   routes?: Record<string, RouteHandler>;
   /** Tried for any other path (static files); returns false to leave it a 404. */
   fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => boolean;
+  /** Records request latency by route, GraphQL operation type and status. */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningHttpServer {
   server: http.Server;
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Requests being served now. */
+  inFlight(): number;
+  /**
+   * Stops accepting connections and waits for the requests in flight (at most `drainMs`,
+   * default 10 s, then cuts them); keep-alive connections close as they go idle.
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 export class BodyTooLargeError extends Error {}
@@ -139,11 +149,20 @@ export async function startHttpServer<Ctx extends BaseContext>(
       if (options.fallback?.(req, res, pathname)) return;
       sendJson(res, 404, { error: 'not found' });
     };
-    handle().catch((error: unknown) => {
-      logger.error({ err: error, url: req.url }, 'request failed');
-      if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.end();
-    });
+    void tracker.run(req, res, () =>
+      handle().catch((error: unknown) => {
+        logger.error({ err: error, url: req.url }, 'request failed');
+        if (!res.headersSent) sendGraphQLError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      }),
+    );
+  });
+  const tracker = new RequestTracker({
+    server,
+    logger,
+    metrics: options.metrics,
+    routeOf: (pathname) =>
+      pathname === graphql.path ? 'graphql' : Object.hasOwn(routes, pathname) ? pathname : 'other',
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -159,11 +178,8 @@ export async function startHttpServer<Ctx extends BaseContext>(
     server,
     port: address.port,
     url: `http://${host}:${address.port}${graphql.path}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    inFlight: () => tracker.inFlight,
+    close: (drainMs) => tracker.close(drainMs),
   };
 }
 

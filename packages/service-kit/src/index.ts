@@ -13,3 +13,6 @@ export * from './apollo.ts';
 export * from './permissions.ts';
 export * from './push-iterator.ts';
 export * from './graphql-ws-server.ts';
+export * from './trace.ts';
+export * from './metrics.ts';
+export * from './http-drain.ts';

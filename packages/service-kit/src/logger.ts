@@ -1,18 +1,27 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceLogFields } from './trace.ts';
 
 export type { Logger };
 
 export interface LoggerOptions {
   service: string;
   level?: string;
+  /** Where the JSON lines go; stdout by default (tests capture them). */
+  destination?: DestinationStream;
 }
 
-/** Structured JSON logs on stdout; `pnpm start` prefixes and pretty-prints them per service. */
-export function createLogger({ service, level = 'info' }: LoggerOptions): Logger {
-  return pino({
+/**
+ * Structured JSON logs on stdout; `pnpm start` prefixes and pretty-prints them per service.
+ * A line written while handling a request or an event carries its `correlationId` (and the
+ * event being handled as `causationId`), however the logger was obtained.
+ */
+export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-  });
+    mixin: traceLogFields,
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

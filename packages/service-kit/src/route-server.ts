@@ -1,7 +1,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RequestTracker } from './http-drain.ts';
 import { sendJson } from './http-server.ts';
 import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
 
 export interface RouteServerOptions {
   port: number;
@@ -9,6 +11,9 @@ export interface RouteServerOptions {
   logger: Logger;
   /** Answers every request (its own routing); an exception becomes a logged 500. */
   handle: (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+  /** Records request latency; `routes` names the paths worth a label of their own. */
+  metrics?: ServiceMetrics;
+  routes?: readonly string[];
 }
 
 export interface RunningRouteServer {
@@ -16,7 +21,8 @@ export interface RunningRouteServer {
   /** `http://host:port` without a path. */
   url: string;
   port: number;
-  close(): Promise<void>;
+  /** Stops accepting connections and waits for the requests in flight (see `startHttpServer`). */
+  close(drainMs?: number): Promise<void>;
 }
 
 /**
@@ -27,13 +33,22 @@ export async function startRouteServer(options: RouteServerOptions): Promise<Run
   const { logger } = options;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    Promise.resolve()
-      .then(() => options.handle(req, res, url))
-      .catch((error: unknown) => {
-        logger.error({ err: error, url: req.url, method: req.method }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.end();
-      });
+    void tracker.run(req, res, () =>
+      Promise.resolve()
+        .then(() => options.handle(req, res, url))
+        .catch((error: unknown) => {
+          logger.error({ err: error, url: req.url, method: req.method }, 'request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.end();
+        }),
+    );
+  });
+  const known = new Set(options.routes ?? ['/healthz', '/readyz', '/metrics']);
+  const tracker = new RequestTracker({
+    server,
+    logger,
+    metrics: options.metrics,
+    routeOf: (pathname) => (known.has(pathname) ? pathname : 'other'),
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -49,10 +64,6 @@ export async function startRouteServer(options: RouteServerOptions): Promise<Run
     server,
     port: address.port,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close: (drainMs) => tracker.close(drainMs),
   };
 }

@@ -2,11 +2,21 @@ import type { Logger } from './logger.ts';
 
 type Closer = () => Promise<void> | void;
 
+export interface ShutdownOptions {
+  /**
+   * The whole shutdown's deadline: past it the process exits 1 with whatever is left undone
+   * (an orchestrator kills it soon after anyway). Default 25 s, under Kubernetes' 30 s grace.
+   */
+  timeoutMs?: number;
+}
+
 /**
  * Runs closers in reverse order of registration on SIGINT/SIGTERM (stop taking work first,
- * then drain, then close connections). A second signal exits at once.
+ * then drain, then close connections), then exits 0 (1 if a closer failed or the deadline
+ * passed). A second signal exits at once.
  */
-export function onShutdown(logger: Logger, closers: Closer[]): void {
+export function onShutdown(logger: Logger, closers: Closer[], options: ShutdownOptions = {}): void {
+  const timeoutMs = options.timeoutMs ?? 25_000;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -14,7 +24,11 @@ export function onShutdown(logger: Logger, closers: Closer[]): void {
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, timeoutMs }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
     let code = 0;
     for (const close of [...closers].reverse()) {
       try {
@@ -27,8 +41,8 @@ export function onShutdown(logger: Logger, closers: Closer[]): void {
     logger.info('stopped');
     process.exit(code);
   };
-  process.once('SIGINT', (s) => void stop(s));
-  process.once('SIGTERM', (s) => void stop(s));
+  process.on('SIGINT', (s) => void stop(s));
+  process.on('SIGTERM', (s) => void stop(s));
 }
 
 /** Logs a fatal start-up error in one readable line and exits non-zero. */

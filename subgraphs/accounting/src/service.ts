@@ -4,14 +4,23 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, LiveFeed, startConsumer, startOutboxRelay } from '@ates/events';
+import {
+  connectNats,
+  ensureStreams,
+  LiveFeed,
+  registerEventMetrics,
+  startConsumer,
+  startOutboxRelay,
+} from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
   createApolloServer,
+  createMetrics,
   cryptoRandom,
   healthRoute,
   readinessRoute,
+  registerLiveMetrics,
   startHttpServer,
   attachGraphQLWs,
   once,
@@ -26,6 +35,7 @@ import { migrationsFolder } from './migrations.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
 import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
 import { taskReactions } from './events/task-reactions.ts';
+import { registerPayoutMetrics } from './metrics.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { AccountingDeps } from './use-cases/deps.ts';
 
@@ -42,6 +52,8 @@ export interface AccountingServiceConfig {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   publicKeyPem: string;
   /** IANA time zone of the company's business days. */
   timeZone: string;
@@ -72,7 +84,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-accounting' });
   const nats = await connectNats(config.natsUrl, { name: 'ates-accounting' });
   const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace);
+  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
   const deps: AccountingDeps = {
     db: database.db,
     sql: database.sql,
@@ -103,6 +115,13 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     handlers: openAccountsWhenUsersAppear(deps),
     logger,
   });
+  const metrics = createMetrics('accounting', { logger });
+  registerEventMetrics(metrics, {
+    outbox: database.sql,
+    deadLetters: database.sql,
+    consumers: [tasksConsumer, usersConsumer],
+  });
+  registerPayoutMetrics(metrics, database.sql);
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
@@ -113,9 +132,11 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
     routes: {
       '/healthz': healthRoute,
+      '/metrics': metrics.route,
       '/readyz': readinessRoute({
         database: async () => void (await database.sql`select 1`),
         nats: async () => void (await nats.flush()),
@@ -130,6 +151,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     logger,
     context: (viewer) => makeContext(deps, feed, viewer),
   });
+  registerLiveMetrics(metrics, () => ({ listeners: feed.listenerCount(), ...ws.stats() }));
   logger.info({ url: http.url, timeZone: config.timeZone }, 'accounting subgraph ready');
   return {
     url: http.url,

@@ -15,6 +15,7 @@ try {
     readDatabaseUrl: env.ANALYTICS_READ_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     publicKeyPem,
     timeZone: env.ATES_TIMEZONE,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,

@@ -3,15 +3,17 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, LiveFeed } from '@ates/events';
+import { connectNats, ensureStreams, LiveFeed, registerEventMetrics } from '@ates/events';
 import {
   applyMigrations,
   attachGraphQLWs,
   connectDatabase,
   createApolloServer,
+  createMetrics,
   healthRoute,
   once,
   readinessRoute,
+  registerLiveMetrics,
   startHttpServer,
   systemClock,
   TokenVerifier,
@@ -41,6 +43,8 @@ export interface AnalyticsServiceConfig {
   readDatabaseUrl?: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   publicKeyPem: string;
   /** IANA time zone of the company's days, weeks and months. */
   timeZone: string;
@@ -70,7 +74,7 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
     : null;
   const nats = await connectNats(config.natsUrl, { name: 'ates-analytics' });
   const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace);
+  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
   const deps: AnalyticsDeps = {
     db: database.db,
     readDb: replica?.db ?? database.db,
@@ -85,6 +89,8 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
     timeZone: config.timeZone,
     logger,
   });
+  const metrics = createMetrics('analytics', { logger });
+  registerEventMetrics(metrics, { deadLetters: database.sql, consumers: projection.consumers });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const feed = new LiveFeed(nats, namespace, logger);
   const today = new TodayBroadcast(feed, deps);
@@ -96,9 +102,11 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, today, verifier) },
     routes: {
       '/healthz': healthRoute,
+      '/metrics': metrics.route,
       '/readyz': readinessRoute({
         database: async () => void (await database.sql`select 1`),
         ...(replica ? { replica: async () => void (await replica.sql`select 1`) } : {}),
@@ -114,6 +122,11 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
     logger,
     context: (viewer) => makeContext(deps, today, viewer),
   });
+  registerLiveMetrics(metrics, () => ({
+    listeners: feed.listenerCount(),
+    subscribers: today.size,
+    ...ws.stats(),
+  }));
   logger.info(
     { url: http.url, timeZone: config.timeZone, readReplica: Boolean(replica) },
     'analytics subgraph ready',

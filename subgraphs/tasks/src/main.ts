@@ -14,6 +14,7 @@ try {
     databaseUrl: env.TASKS_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     publicKeyPem,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,

@@ -4,16 +4,25 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, LiveFeed, startConsumer, startOutboxRelay } from '@ates/events';
+import {
+  connectNats,
+  ensureStreams,
+  LiveFeed,
+  registerEventMetrics,
+  startConsumer,
+  startOutboxRelay,
+} from '@ates/events';
 import {
   applyMigrations,
   attachGraphQLWs,
   connectDatabase,
   createApolloServer,
+  createMetrics,
   cryptoRandom,
   healthRoute,
   once,
   readinessRoute,
+  registerLiveMetrics,
   startHttpServer,
   systemClock,
   TokenVerifier,
@@ -37,6 +46,8 @@ export interface TasksServiceConfig {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   publicKeyPem: string;
   introspection: boolean;
   maxBodyBytes: number;
@@ -64,7 +75,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-tasks' });
   const nats = await connectNats(config.natsUrl, { name: 'ates-tasks' });
   const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace);
+  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger });
   const usersConsumer = await startConsumer({
     nats,
@@ -83,6 +94,12 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     logger,
     newId: randomUUID,
   };
+  const metrics = createMetrics('tasks', { logger });
+  registerEventMetrics(metrics, {
+    outbox: database.sql,
+    deadLetters: database.sql,
+    consumers: [usersConsumer],
+  });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
@@ -93,9 +110,11 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
     routes: {
       '/healthz': healthRoute,
+      '/metrics': metrics.route,
       '/readyz': readinessRoute({
         database: async () => void (await database.sql`select 1`),
         nats: async () => void (await nats.flush()),
@@ -110,6 +129,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     logger,
     context: (viewer) => makeContext(deps, feed, viewer),
   });
+  registerLiveMetrics(metrics, () => ({ listeners: feed.listenerCount(), ...ws.stats() }));
   logger.info({ url: http.url }, 'tasks subgraph ready');
   return {
     url: http.url,

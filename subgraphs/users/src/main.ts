@@ -26,6 +26,7 @@ try {
     databaseUrl: env.USERS_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     privateKeyPem: keys.privateKeyPem,
     publicKeyPem: keys.publicKeyPem,
     tokenTtlSeconds: env.ATES_JWT_TTL_SECONDS,

@@ -4,11 +4,12 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import fs from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, startOutboxRelay } from '@ates/events';
+import { connectNats, ensureStreams, registerEventMetrics, startOutboxRelay } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
   createApolloServer,
+  createMetrics,
   healthRoute,
   once,
   readinessRoute,
@@ -36,6 +37,8 @@ export interface UsersServiceConfig {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   privateKeyPem: string;
   publicKeyPem: string;
   tokenTtlSeconds: number;
@@ -62,7 +65,9 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
   await applyMigrations(config.databaseUrl, migrationsFolder);
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-users' });
   const nats = await connectNats(config.natsUrl, { name: 'ates-users' });
-  await ensureStreams(await jetstreamManager(nats), config.natsNamespace);
+  await ensureStreams(await jetstreamManager(nats), config.natsNamespace, {
+    replicas: config.streamReplicas,
+  });
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
   const deps: UsersDeps = {
     db: database.db,
@@ -76,6 +81,8 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
   if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
     logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
   }
+  const metrics = createMetrics('users', { logger });
+  registerEventMetrics(metrics, { outbox: database.sql });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const apollo = createApolloServer<Context>(
     { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
@@ -87,9 +94,11 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     host: config.host,
     logger,
     maxBodyBytes: config.maxBodyBytes,
+    metrics,
     graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
     routes: {
       '/healthz': healthRoute,
+      '/metrics': metrics.route,
       '/readyz': readinessRoute({
         database: async () => void (await database.sql`select 1`),
         nats: async () => void (await nats.flush()),

@@ -13,6 +13,7 @@ try {
     databaseUrl: env.EMAIL_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     smtpUrl: env.SMTP_URL,
     smtpTimeoutMs: env.EMAIL_SMTP_TIMEOUT_MS,
     mailDir: env.EMAIL_MAIL_DIR,

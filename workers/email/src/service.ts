@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, startConsumer } from '@ates/events';
+import { connectNats, ensureStreams, registerEventMetrics, startConsumer } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
+  createMetrics,
   once,
   sendJson,
   startRouteServer,
@@ -43,6 +44,8 @@ export interface EmailWorkerConfig {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   /** SMTP server; without it, `.eml` files go to `mailDir`. */
   smtpUrl?: string;
   smtpTimeoutMs?: number;
@@ -59,7 +62,7 @@ export interface EmailWorkerConfig {
 }
 
 export interface EmailWorker {
-  /** `http://host:port` of /healthz and /readyz, when a port was given. */
+  /** `http://host:port` of /healthz, /readyz and /metrics, when a port was given. */
   url?: string;
   transport: 'smtp' | 'file';
   /** Resolves when every job published so far is sent, skipped or dead-lettered (tests). */
@@ -81,7 +84,7 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
       : createFileTransport(config.mailDir));
   const nats = await connectNats(config.natsUrl, { name: 'ates-email-worker' });
   const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace);
+  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
   const usersConsumer = await startConsumer({
     nats,
     namespace,
@@ -113,6 +116,8 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
     // Longer than a slow SMTP exchange, so a job is not redelivered while it is being sent.
     ackWaitMs: config.ackWaitMs ?? 60_000,
   });
+  const metrics = createMetrics('email', { logger });
+  registerEventMetrics(metrics, { deadLetters: database.sql, consumers: [jobsConsumer, usersConsumer] });
   const http =
     config.port === undefined
       ? undefined
@@ -120,8 +125,10 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
           port: config.port,
           host: config.host,
           logger,
-          handle: async (_req, res, url) => {
+          metrics,
+          handle: async (req, res, url) => {
             if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+            if (url.pathname === '/metrics') return metrics.route(req, res);
             if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
             try {
               await database.sql`select 1`;

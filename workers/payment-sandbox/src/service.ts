@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   applyMigrations,
   connectDatabase,
+  createMetrics,
   cryptoRandom,
   once,
   startRouteServer,
@@ -57,19 +58,24 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
       }
       stopping.signal.addEventListener('abort', done, { once: true });
     });
+  const metrics = createMetrics('payment-sandbox', { logger });
+  const router = createRouter({
+    db: database.db,
+    clock: config.clock ?? systemClock,
+    faults,
+    controlEnabled: config.controlEnabled ?? true,
+    logger,
+    delay,
+    ready: async () => void (await database.sql`select 1`),
+  });
   const http = await startRouteServer({
     port: config.port,
     host: config.host,
     logger,
-    handle: createRouter({
-      db: database.db,
-      clock: config.clock ?? systemClock,
-      faults,
-      controlEnabled: config.controlEnabled ?? true,
-      logger,
-      delay,
-      ready: async () => void (await database.sql`select 1`),
-    }),
+    metrics,
+    routes: ['/healthz', '/readyz', '/metrics', '/payments', '/_control'],
+    handle: (req, res, url) =>
+      url.pathname === '/metrics' ? metrics.route(req, res) : router(req, res, url),
   });
   logger.info({ url: http.url, faults: faults.settings() }, 'payment sandbox ready');
   return {

@@ -27,6 +27,7 @@ const { values: flags, positionals } = parseArgs({
     limit: { type: 'string' },
     stream: { type: 'string' },
     since: { type: 'string' },
+    replicas: { type: 'string' },
     check: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -86,8 +87,12 @@ async function main(): Promise<number> {
       return lock();
     case 'streams ensure':
       return withNats(async (nats) => {
-        for (const info of await ensureStreams(await jetstreamManager(nats), flags.namespace)) {
-          console.log(`${info.config.name}: ${info.config.subjects.join(', ')} (${info.config.retention})`);
+        const replicas = flags.replicas === undefined ? undefined : Number(flags.replicas);
+        if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5))
+          throw new UsageError(`--replicas must be 1 to 5, not ${flags.replicas}`);
+        for (const info of await ensureStreams(await jetstreamManager(nats), flags.namespace, { replicas })) {
+          const { name, subjects, retention, num_replicas } = info.config;
+          console.log(`${name}: ${subjects.join(', ')} (${retention}, R${num_replicas})`);
         }
         return 0;
       });

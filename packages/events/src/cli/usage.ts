@@ -2,7 +2,9 @@ export const USAGE = `Usage: pnpm events <command>
 
   lock [--check]                         lock new schema files in schema/events/lock.json
                                          (--check: only report; exits 1 if a locked schema changed)
-  streams ensure [--namespace ns]        create/update the domain streams and JOBS
+  streams ensure [--namespace ns] [--replicas n]
+                                         create/update the domain streams and JOBS
+                                         (--replicas: copies on a cluster; unset keeps theirs)
   dead-letters list --db <url> [--consumer name] [--status dead|replayed] [--limit n]
   dead-letters show <id> --db <url>
   dead-letters replay <id> --db <url>    republish to its subject, mark replayed

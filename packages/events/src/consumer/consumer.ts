@@ -53,6 +53,11 @@ export interface RunningConsumer {
   stop(): Promise<void>;
   /** Resolves when the server has nothing pending for this consumer and nothing is in flight. */
   caughtUp(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * What the server holds for this durable consumer (shared by every replica): messages not yet
+   * delivered (`pending`) and delivered but not acknowledged (`ackPending`).
+   */
+  lag(): Promise<{ pending: number; ackPending: number }>;
 }
 
 /** Starts a durable pull consumer applying each event exactly once (inbox) until `stop()`. */
@@ -141,6 +146,10 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       for (const msg of await lanes.close()) msg.nak();
       await running;
       log.info('consumer stopped');
+    },
+    async lag() {
+      const info = await jsm.consumers.info(stream, options.name);
+      return { pending: info.num_pending, ackPending: info.num_ack_pending };
     },
     async caughtUp({ timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Logger } from '@ates/service-kit';
+import { withTrace, type Logger } from '@ates/service-kit';
 import { recordDeadLetter } from '../dead-letters/record.ts';
 import type { RawEnvelope } from '../registry/registry.ts';
 import { inbox } from '../tables.ts';
@@ -44,6 +44,16 @@ const deliveryOf = (msg: JsMsg, consumer: string, stream: string): Delivery => (
 });
 
 /**
+ * Runs `work` in the trace of handling `event`: its correlation id (an event without one starts
+ * a chain of its own) and the event itself as the cause. Log lines written meanwhile carry both,
+ * and events the handler produces take them as their correlation and causation ids.
+ */
+function traced<T>(event: RawEnvelope | undefined, work: () => T): T {
+  if (!event) return work();
+  return withTrace({ correlationId: event.correlationId ?? event.id, causationId: event.id }, work);
+}
+
+/**
  * Applies a batch of messages: each event's inbox row and effect commit together, the batch
  * commits once (if a handler fails, the batch is redone with a savepoint per event, so the
  * failure does not undo the others), and only then are the messages acked. Handlers may run
@@ -81,11 +91,17 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     }
     // nats-server 2.9 ignores term(reason); the reason lives in the dead-letter row.
     msg.term();
-    logger.error({ streamSeq: delivery.streamSeq, eventId: envelope?.id, reason }, 'event dead-lettered');
+    traced(envelope, () =>
+      logger.error({ streamSeq: delivery.streamSeq, eventId: envelope?.id, reason }, 'event dead-lettered'),
+    );
   }
 
   /** A failed handler: retry with backoff, or dead-letter once out of deliveries. */
-  async function failed(item: Item<TSchema>, error: unknown) {
+  function failed(item: Item<TSchema>, error: unknown) {
+    return traced(item.decision.received, () => retryOrBury(item, error));
+  }
+
+  async function retryOrBury(item: Item<TSchema>, error: unknown) {
     const reason = errorMessage(error);
     const { msg, delivery, decision } = item;
     if (isTransientDbError(error)) {
@@ -101,6 +117,19 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       );
       msg.nak(delayAfter(delivery.attempt));
     }
+  }
+
+  async function apply(
+    handler: Handle<TSchema>['handler'],
+    envelope: Handle<TSchema>['envelope'],
+    tx: Parameters<Handle<TSchema>['handler']>[1]['tx'],
+    item: Item<TSchema>,
+  ) {
+    await handler(envelope, { tx, logger, delivery: item.delivery });
+    logger.debug(
+      { type: envelope.type, version: envelope.version, attempt: item.delivery.attempt },
+      'event handled',
+    );
   }
 
   const inboxRow = (item: Item<TSchema>) => ({
@@ -126,7 +155,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       const fresh = new Set(inserted.map((r) => r.eventId));
       for (const item of items) {
         const { envelope, received, handler } = item.decision;
-        if (fresh.delete(received.id)) await handler(envelope, { tx, logger, delivery: item.delivery });
+        if (fresh.delete(received.id)) await traced(received, () => apply(handler, envelope, tx, item));
       }
     });
   }
@@ -143,7 +172,8 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
               .values(inboxRow(item))
               .onConflictDoNothing()
               .returning({ eventId: inbox.eventId });
-            if (inserted.length > 0) await handler(envelope, { tx: sp, logger, delivery: item.delivery });
+            if (inserted.length > 0)
+              await traced(item.decision.received, () => apply(handler, envelope, sp, item));
           });
         } catch (error) {
           // The connection is gone: the whole batch is retried.

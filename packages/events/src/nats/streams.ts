@@ -14,13 +14,21 @@ import { DOMAINS, streamName, withNamespace } from '../subjects.ts';
 export interface StreamOptions {
   /** The window in which a repeated `Nats-Msg-Id` is dropped by the server. */
   duplicateWindowMs?: number;
+  /**
+   * Copies of each stream on a JetStream cluster (`ATES_NATS_STREAM_REPLICAS`): 3 survives the
+   * loss of one node; a single server refuses more than 1. Durable consumers follow their
+   * stream. Unset: new streams get the server's default (1) and existing ones keep theirs, so
+   * tools that only need the streams to exist never scale them down.
+   */
+  replicas?: number;
 }
 
 /** The part of a stream's config we own and compare with what the server reports. */
 type OwnedConfig = Pick<
   StreamConfig,
   'name' | 'subjects' | 'retention' | 'storage' | 'discard' | 'duplicate_window'
->;
+> &
+  Partial<Pick<StreamConfig, 'num_replicas'>>;
 
 /**
  * One stream per domain with `limits` retention (kept for replays, never workqueue/interest),
@@ -28,7 +36,12 @@ type OwnedConfig = Pick<
  */
 export function desiredStreams(namespace: string | undefined, options: StreamOptions = {}): OwnedConfig[] {
   const duplicateWindow = nanos(options.duplicateWindowMs ?? 2 * 60_000);
-  const base = { storage: StorageType.File, discard: DiscardPolicy.Old, duplicate_window: duplicateWindow };
+  const base = {
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: duplicateWindow,
+    ...(options.replicas === undefined ? {} : { num_replicas: options.replicas }),
+  };
   return DOMAINS.map((domain) => ({
     ...base,
     name: streamName(namespace, domain),

@@ -37,8 +37,12 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Stops after the batch in flight (its acknowledged rows are marked). */
-  stop(): Promise<void>;
+  /**
+   * Stops after the batch in flight (its acknowledged rows are marked), then, if the relay was
+   * healthy, publishes once more what was committed meanwhile (the events of the requests a
+   * shutdown just drained), within `flushMs` (default 5 s). Whatever is left goes at next start.
+   */
+  stop(options?: { flushMs?: number }): Promise<void>;
   /** Resolves when no unpublished row is left. */
   drained(options?: { timeoutMs?: number }): Promise<void>;
   stats(): { published: number; duplicates: number; batches: number };
@@ -78,6 +82,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const backoff = new Backoff(options.minBackoffMs ?? 100, options.maxBackoffMs ?? 10_000);
   const stats = { published: 0, duplicates: 0, batches: 0 };
   let stopping = false;
+  let healthy = false;
   let lastCleanup = 0;
   let unlisten: (() => Promise<void>) | undefined;
 
@@ -120,11 +125,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         }
         progress.fire();
         if (result.status === 'done' && result.error !== undefined) throw result.error;
+        healthy = true;
         backoff.reset();
         // A full window means more rows are probably waiting.
         if (result.status === 'done' && result.selected === batch.batchSize) continue;
         await wake.wait(pollIntervalMs);
       } catch (error) {
+        healthy = false;
         const delay = backoff.next();
         log.warn({ err: errorMessage(error), retryInMs: delay }, 'outbox relay step failed; retrying');
         progress.fire();
@@ -133,15 +140,32 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  /** One last step at stop, bounded: an outage at shutdown must not hold the process. */
+  async function flush(flushMs: number): Promise<void> {
+    if (!healthy) return;
+    try {
+      const result = await withDeadline(relayBatch(batch), flushMs);
+      if (result.status === 'done') {
+        stats.published += result.published;
+        stats.duplicates += result.duplicates;
+        if (result.published > 0)
+          log.info({ published: result.published }, 'published the last events before stopping');
+      }
+    } catch (error) {
+      log.warn({ err: errorMessage(error) }, 'could not publish the last events; they go at next start');
+    }
+  }
+
   void listen();
   const running = loop();
 
   return {
-    async stop() {
+    async stop({ flushMs = 5000 } = {}) {
       stopping = true;
       wake.fire();
       stopped.fire();
       await running;
+      await flush(flushMs);
       await unlisten?.();
     },
     async drained({ timeoutMs = 20_000 } = {}) {

@@ -10,6 +10,7 @@ try {
     databaseUrl: env.ACCOUNTING_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     timeZone: env.ATES_TIMEZONE,
     provider: { url: env.PAYMENT_PROVIDER_URL, timeoutMs: env.PAYMENT_PROVIDER_TIMEOUT_MS },
     retry: { initialDelayMs: env.PAYOUT_RETRY_INITIAL_MS, maxDelayMs: env.PAYOUT_RETRY_MAX_MS, jitter: 0.2 },

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, startOutboxRelay } from '@ates/events';
+import { connectNats, ensureStreams, registerEventMetrics, startOutboxRelay } from '@ates/events';
 import { HttpPaymentProvider, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
 import {
   applyMigrations,
   connectDatabase,
+  createMetrics,
   cryptoRandom,
   once,
   sendJson,
@@ -24,6 +25,8 @@ export interface PayoutWorkerConfig {
   databaseUrl: string;
   natsUrl: string;
   natsNamespace?: string;
+  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
+  streamReplicas?: number;
   /** IANA time zone of the company's business days. */
   timeZone: string;
   /** The payment provider: an adapter, or the URL of one that speaks the sandbox's HTTP API. */
@@ -32,7 +35,7 @@ export interface PayoutWorkerConfig {
   maxIdleMs: number;
   logger: Logger;
   clock?: Clock;
-  /** Health endpoints (`/healthz`, `/readyz`); none when absent. */
+  /** Health and metrics endpoints (`/healthz`, `/readyz`, `/metrics`); none when absent. */
   http?: { host: string; port: number };
   /** Fault points for crash tests. */
   hooks?: CloseHooks & PayHooks;
@@ -59,7 +62,9 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
   await applyMigrations(config.databaseUrl, migrationsFolder);
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-payout-worker' });
   const nats = await connectNats(config.natsUrl, { name: 'ates-payout-worker' });
-  await ensureStreams(await jetstreamManager(nats), config.natsNamespace);
+  await ensureStreams(await jetstreamManager(nats), config.natsNamespace, {
+    replicas: config.streamReplicas,
+  });
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
   const deps: AccountingDeps = {
     db: database.db,
@@ -82,12 +87,16 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
     hooks: config.hooks,
   });
   const listener = await database.sql.listen(PAYOUTS_CHANNEL, () => worker.poke());
+  const metrics = createMetrics('payout-worker', { logger });
+  registerEventMetrics(metrics, { outbox: database.sql });
   const http = config.http
     ? await startRouteServer({
         ...config.http,
         logger,
-        handle: async (_req, res, url) => {
+        metrics,
+        handle: async (req, res, url) => {
           if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+          if (url.pathname === '/metrics') return metrics.route(req, res);
           if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
           try {
             await database.sql`select 1`;

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { BackoffPolicy, PaymentProvider } from '@ates/payments';
+import { withTrace } from '@ates/service-kit';
 import { firstActivityDay, latestClosedDay } from '../db/billing-day-repository.ts';
 import { LockBusyError } from '../db/session-lock.ts';
 import { daysToClose, type BillingDayFigures } from '../domain/billing-day.ts';
@@ -42,9 +44,12 @@ export class PayoutWorker {
 
   constructor(private readonly options: PayoutWorkerOptions) {}
 
-  /** One run now, after the run in flight (tests drive the clock and call this). */
+  /**
+   * One run now, after the run in flight (tests drive the clock and call this). Each run is a
+   * correlation of its own: its log lines and the events it produces carry the same id.
+   */
   runOnce(): Promise<RunReport> {
-    const run = this.chain.then(() => this.run());
+    const run = this.chain.then(() => withTrace({ correlationId: randomUUID() }, () => this.run()));
     this.chain = run.catch(() => undefined);
     return run;
   }
