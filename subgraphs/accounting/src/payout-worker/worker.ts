@@ -38,6 +38,8 @@ export interface RunReport {
 export class PayoutWorker {
   private chain: Promise<unknown> = Promise.resolve();
   private wake: (() => void) | null = null;
+  /** A poke that arrived while a run was in flight: the loop runs again instead of sleeping. */
+  private poked = false;
   private timer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private readonly stopping = new AbortController();
@@ -60,6 +62,7 @@ export class PayoutWorker {
 
   /** Run soon: something changed (a close elsewhere left PENDING payouts). */
   poke(): void {
+    this.poked = true;
     this.wake?.();
   }
 
@@ -74,6 +77,7 @@ export class PayoutWorker {
     const { deps, maxIdleMs } = this.options;
     while (!this.stopping.signal.aborted) {
       let nextRunAt = new Date(deps.clock.now().getTime() + Math.min(maxIdleMs, 5000));
+      this.poked = false;
       try {
         nextRunAt = (await this.runOnce()).nextRunAt;
       } catch (error) {
@@ -81,6 +85,7 @@ export class PayoutWorker {
       }
       if (this.stopping.signal.aborted) break;
       const delay = Math.min(maxIdleMs, Math.max(0, nextRunAt.getTime() - deps.clock.now().getTime()));
+      if (this.poked) continue;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         this.timer = setTimeout(resolve, delay);
