@@ -1,59 +1,44 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, gte, lt, lte, sql } from 'drizzle-orm';
 import type { BalanceRow, RedChange } from '../domain/balances.ts';
 import type { Day } from '../domain/calendar.ts';
 import type { AnalyticsTx } from './db.ts';
 import { accountDays, redCounts } from './schema.ts';
 
-/**
- * What a transaction on `day` needs of an account: the balance of its latest row before `day`
- * (0 if none) and its rows from `day` on, ascending. One statement.
- */
-export async function balancesAround(
-  db: AnalyticsTx,
-  accountId: string,
-  day: Day,
-): Promise<{ before: number; later: BalanceRow[] }> {
-  const previous = db
-    .select({ day: sql`max(${accountDays.day})` })
-    .from(accountDays)
-    .where(and(eq(accountDays.accountId, accountId), lt(accountDays.day, day)));
-  const rows = await db
-    .select({ day: accountDays.day, balance: accountDays.balance })
-    .from(accountDays)
-    .where(
-      and(eq(accountDays.accountId, accountId), gte(accountDays.day, sql`coalesce((${previous}), ${day})`)),
-    )
-    .orderBy(asc(accountDays.day));
-  const first = rows[0];
-  if (first && first.day < day) return { before: first.balance, later: rows.slice(1) };
-  return { before: 0, later: rows };
+interface BalanceRecord extends Record<string, unknown> {
+  day: string;
+  balance: string | number;
 }
 
-/** Writes an account's rows from `day` on after a transaction of `amount` (see `applyTransaction`). */
-export async function saveBalances(
+/**
+ * Moves an account's end-of-day balances by a transaction of `amount` on `day`: the row of
+ * `day` (made from the latest row before it, or 0) and every later row. Returns the rows from
+ * `day` on after the change, ascending; before it, each held `balance − amount`. One statement.
+ */
+export async function addToBalances(
   db: AnalyticsTx,
   accountId: string,
   day: Day,
   amount: number,
-  rows: readonly BalanceRow[],
-): Promise<void> {
-  const [own] = rows;
-  if (!own) return;
-  await Promise.all([
-    db
-      .insert(accountDays)
-      .values({ accountId, day, balance: own.balance })
-      .onConflictDoUpdate({
-        target: [accountDays.accountId, accountDays.day],
-        set: { balance: own.balance },
-      }),
-    rows.length > 1
-      ? db
-          .update(accountDays)
-          .set({ balance: sql`${accountDays.balance} + ${amount}` })
-          .where(and(eq(accountDays.accountId, accountId), gt(accountDays.day, day)))
-      : null,
-  ]);
+): Promise<BalanceRow[]> {
+  const t = accountDays;
+  const rows = await db.execute<BalanceRecord>(sql`
+    with own as (
+      insert into ${t} (account_id, day, balance)
+      values (${accountId}, ${day}, ${amount} + coalesce((
+        select balance from ${t} where account_id = ${accountId} and day < ${day} order by day desc limit 1), 0))
+      on conflict (account_id, day) do update set balance = ${t}.balance + ${amount}
+      returning day, balance
+    ), later as (
+      update ${t} set balance = balance + ${amount}
+      where account_id = ${accountId} and day > ${day}
+      returning day, balance
+    )
+    select day::text as day, balance from own
+    union all
+    select day::text, balance from later`);
+  return rows
+    .map((r) => ({ day: r.day, balance: Number(r.balance) }))
+    .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 }
 
 /** Makes sure the count in red has a row on `day`, holding the count that applied there. */

@@ -29,11 +29,32 @@ export interface BalanceChange {
 }
 
 /**
+ * How the count in red changes when a transaction of `amount` moved an account's rows from its
+ * day on to `rows` (ascending; each held `balance − amount` before, the first one too, made
+ * from the previous row if it is new): each row whose sign changed moves the count on the days
+ * it covers, up to the next row (the last one: from then on, and now).
+ */
+export function redChanges(rows: readonly BalanceRow[], amount: Cents): RedChange[] {
+  const red: RedChange[] = [];
+  rows.forEach((row, i) => {
+    const wasRed = row.balance - amount < 0;
+    const isRed = row.balance < 0;
+    if (wasRed === isRed) return;
+    const change: RedChange = { from: row.day, to: rows[i + 1]?.day ?? null, delta: isRed ? 1 : -1 };
+    // Adjacent rows that flip the same way make one range.
+    const last = red.at(-1);
+    if (last && last.to === change.from && last.delta === change.delta) last.to = change.to;
+    else red.push(change);
+  });
+  return red;
+}
+
+/**
  * A transaction of `amount` counting on `day`, applied to an account whose latest row before
- * `day` ends at `before` (0 for none) and whose rows from `day` on are `later` (ascending).
- * The row of `day` (made from `before` if missing) and every later row move by `amount`; each
- * row whose sign changes moves the count in red on the days it covers. Transactions arrive in
- * any order (a late one for a past day too), and the result does not depend on their order.
+ * `day` ends at `before` (0 for none) and whose rows from `day` on are `later` (ascending):
+ * the row of `day` (made from `before` if missing) and every later row move by `amount`.
+ * Transactions arrive in any order (a late one for a past day too), and the result does not
+ * depend on their order. (The repository does this in one statement and calls `redChanges`.)
  */
 export function applyTransaction(
   before: Cents,
@@ -43,16 +64,5 @@ export function applyTransaction(
 ): BalanceChange {
   const old = later[0]?.day === day ? [...later] : [{ day, balance: before }, ...later];
   const rows = old.map((r) => ({ day: r.day, balance: r.balance + amount }));
-  const red: RedChange[] = [];
-  rows.forEach((row, i) => {
-    const wasRed = old[i]!.balance < 0;
-    const isRed = row.balance < 0;
-    if (wasRed === isRed) return;
-    const change: RedChange = { from: row.day, to: rows[i + 1]?.day ?? null, delta: isRed ? 1 : -1 };
-    // Adjacent rows that flip the same way make one range.
-    const last = red.at(-1);
-    if (last && last.to === change.from && last.delta === change.delta) last.to = change.to;
-    else red.push(change);
-  });
-  return { rows, red };
+  return { rows, red: redChanges(rows, amount) };
 }

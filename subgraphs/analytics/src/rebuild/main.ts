@@ -3,7 +3,7 @@ import { loadAnalyticsEnv } from '../env.ts';
 import { rebuildReadModel } from './rebuild.ts';
 import { renderProgress } from './progress.ts';
 
-// `pnpm --filter @ates/analytics rebuild`: drops analytics' read model and replays every event.
+// `pnpm --filter @ates/analytics run rebuild`: drops analytics' read model and replays every event.
 const env = loadAnalyticsEnv();
 const logger = createLogger({
   service: 'analytics-rebuild',

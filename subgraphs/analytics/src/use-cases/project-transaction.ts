@@ -1,10 +1,10 @@
 import type { Cents } from '@ates/service-kit';
-import { applyRedChange, balancesAround, saveBalances } from '../db/balance-repository.ts';
+import { addToBalances, applyRedChange } from '../db/balance-repository.ts';
 import type { AnalyticsTx } from '../db/db.ts';
 import { addToDailyEarnings } from '../db/earnings-repository.ts';
 import { lockProjection } from '../db/projection-lock.ts';
 import { rememberReward } from '../db/task-repository.ts';
-import { applyTransaction } from '../domain/balances.ts';
+import { redChanges } from '../domain/balances.ts';
 import type { Day } from '../domain/calendar.ts';
 
 export interface AppliedTransaction {
@@ -26,14 +26,12 @@ export interface AppliedTransaction {
 export async function projectTransaction(tx: AnalyticsTx, t: AppliedTransaction): Promise<void> {
   await lockProjection(tx);
   // Independent statements go out together: postgres.js pipelines them on the transaction's
-  // connection, so the common case is two round trips.
-  const [{ before, later }] = await Promise.all([
-    balancesAround(tx, t.accountId, t.day),
+  // connection, so the common case (no balance changes sign) is one round trip.
+  const [rows] = await Promise.all([
+    addToBalances(tx, t.accountId, t.day, t.amount),
     t.kind === 'ASSIGN_FEE' ? addToDailyEarnings(tx, t.day, 'feesCharged', -t.amount) : null,
     t.kind === 'TASK_REWARD' ? addToDailyEarnings(tx, t.day, 'rewardsPaid', t.amount) : null,
     t.kind === 'TASK_REWARD' && t.taskId ? rememberReward(tx, t.taskId, t.amount) : null,
   ]);
-  const change = applyTransaction(before, later, t.day, t.amount);
-  await saveBalances(tx, t.accountId, t.day, t.amount, change.rows);
-  for (const red of change.red) await applyRedChange(tx, red);
+  for (const change of redChanges(rows, t.amount)) await applyRedChange(tx, change);
 }
