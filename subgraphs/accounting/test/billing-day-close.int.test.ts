@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { DomainError } from '@ates/service-kit';
 import { billingDays, dailyTotals } from '../src/db/tables.ts';
@@ -12,8 +12,11 @@ const running: Accounting[] = [];
 beforeAll(async () => {
   bank = await startSandbox('closeday');
 });
+// Each test's accounting stops with it: its connections are not held while the next runs.
+afterEach(async () => {
+  for (const a of running.splice(0)) await a.stop();
+});
 afterAll(async () => {
-  for (const a of running) await a.stop();
   await bank?.stop();
 });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@ates/testing';
 import { closeBillingDay } from '../src/use-cases/close-billing-day.ts';
 import {
@@ -16,9 +16,12 @@ const running: Accounting[] = [];
 beforeAll(async () => {
   bank = await startSandbox('payretry');
 });
+// Each test's accounting stops with it: its connections are not held while the next runs.
+afterEach(async () => {
+  for (const a of running.splice(0)) await a.stop();
+});
 afterAll(async () => {
   bank?.sandbox.setFaults({ reset: true });
-  for (const a of running) await a.stop();
   await bank?.stop();
 });
 

@@ -39,6 +39,8 @@ export interface PayoutWorkerConfig {
   http?: { host: string; port: number };
   /** Fault points for crash tests. */
   hooks?: CloseHooks & PayHooks;
+  /** Connections of its pool (default 10; one more for LISTEN, one per close or payment pass). */
+  poolSize?: number;
   /** Run the loop at once (default); tests drive `worker.runOnce()` themselves. */
   autoStart?: boolean;
 }
@@ -60,7 +62,10 @@ export interface PayoutWorkerService {
 export async function startPayoutWorkerService(config: PayoutWorkerConfig): Promise<PayoutWorkerService> {
   const logger = config.logger;
   await applyMigrations(config.databaseUrl, migrationsFolder);
-  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-payout-worker' });
+  const database = connectDatabase(config.databaseUrl, tables, {
+    applicationName: 'ates-payout-worker',
+    max: config.poolSize,
+  });
   const nats = await connectNats(config.natsUrl, { name: 'ates-payout-worker' });
   await ensureStreams(await jetstreamManager(nats), config.natsNamespace, {
     replicas: config.streamReplicas,

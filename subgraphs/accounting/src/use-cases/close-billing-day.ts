@@ -28,7 +28,7 @@ export interface CloseHooks {
 }
 
 export interface CloseOptions {
-  /** How long to wait for a close running elsewhere (0: do not wait, throw LockBusyError). */
+  /** How long to wait for a close running elsewhere (0: do not wait, throw LockBusyError). Polls. */
   waitMs: number;
   hooks?: CloseHooks;
   /** Accounts per page of the sweep. */
@@ -54,27 +54,40 @@ export async function closeBillingDay(
   options: CloseOptions,
 ): Promise<BillingDayFigures> {
   checkDayToClose(day, today(deps));
-  const closed = await findBillingDay(deps.db, day);
-  if (closed) return figuresOf(closed);
-  return withSessionLock(deps.sql, CLOSE_LOCK, { waitMs: options.waitMs }, async () => {
-    const meanwhile = await findBillingDay(deps.db, day);
-    if (meanwhile) return figuresOf(meanwhile);
-    const log = deps.logger.child({ day });
-    log.info('closing billing day');
-    let afterId: string | null = null;
-    for (;;) {
-      const ids = await accountIdsToClose(deps.db, day, afterId, options.pageSize ?? 200);
-      if (ids.length === 0) break;
-      for (const id of ids) {
-        await retryOnConflict(() => deps.db.transaction((tx) => closeAccountDay(tx, deps, id, day)));
-        await options.hooks?.afterAccountClosed?.(id);
-      }
-      afterId = ids.at(-1) ?? null;
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const closed = await findBillingDay(deps.db, day);
+    if (closed) return figuresOf(closed);
+    try {
+      return await withSessionLock(deps.sql, CLOSE_LOCK, () => closeUnderLock(deps, day, options));
+    } catch (error) {
+      if (!(error instanceof LockBusyError) || Date.now() >= deadline) throw error;
     }
-    const figures = await retryOnConflict(() => finishClose(deps, day));
-    log.info({ ...figures }, 'billing day closed');
-    return figures;
-  });
+    // Another process is closing: poll for its result without holding a connection.
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+const LOCK_POLL_MS = 100;
+
+async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOptions) {
+  const meanwhile = await findBillingDay(deps.db, day);
+  if (meanwhile) return figuresOf(meanwhile);
+  const log = deps.logger.child({ day });
+  log.info('closing billing day');
+  let afterId: string | null = null;
+  for (;;) {
+    const ids = await accountIdsToClose(deps.db, day, afterId, options.pageSize ?? 200);
+    if (ids.length === 0) break;
+    for (const id of ids) {
+      await retryOnConflict(() => deps.db.transaction((tx) => closeAccountDay(tx, deps, id, day)));
+      await options.hooks?.afterAccountClosed?.(id);
+    }
+    afterId = ids.at(-1) ?? null;
+  }
+  const figures = await retryOnConflict(() => finishClose(deps, day));
+  log.info({ ...figures }, 'billing day closed');
+  return figures;
 }
 
 /**

@@ -44,7 +44,7 @@ export interface PayReport {
  * attempt after an exponential backoff.
  */
 export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): Promise<PayReport> {
-  return withSessionLock(deps.sql, PAY_LOCK, { waitMs: 0 }, async () => {
+  return withSessionLock(deps.sql, PAY_LOCK, async () => {
     const report: PayReport = { paid: 0, failed: 0, nextAttemptAt: null };
     const tried = new Set<string>();
     for (;;) {

@@ -58,6 +58,7 @@ export async function startAccounting(
     logger,
     clock,
     autoStart: false,
+    poolSize: 4,
     ...options,
   });
   const { deps } = service;
