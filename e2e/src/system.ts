@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createLogger, repoRoot, seededRandom, type Clock, type RandomSource } from '@ates/service-kit';
+import {
+  createLogger,
+  repoRoot,
+  setDefaultPoolMax,
+  seededRandom,
+  type Clock,
+  type Logger,
+  type RandomSource,
+} from '@ates/service-kit';
 import { startAccountingService, type AccountingService } from '@ates/accounting';
 import { startAnalyticsService, type AnalyticsService } from '@ates/analytics';
 import { startGateway, type GatewayService } from '@ates/gateway';
@@ -16,6 +24,10 @@ import {
   type TestDatabase,
   type TestKeys,
 } from '@ates/testing';
+
+// Several systems run at once (one per test file, files in parallel): small pools keep them
+// all within Postgres' max_connections.
+setDefaultPoolMax(3);
 
 export const ADMIN = { login: 'admin', password: 'admin-password-1' };
 
@@ -35,6 +47,8 @@ export interface SystemOptions {
   /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
   explorerDir?: string;
   uiDir?: string;
+  /** Each service's logger (tests that read the logs); default silent, or `ATES_TEST_LOG_LEVEL`. */
+  logger?: (service: string) => Logger;
 }
 
 export interface TestSystem {
@@ -69,7 +83,7 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-const logger = (service: string) =>
+const defaultLogger = (service: string) =>
   createLogger({ service, level: process.env.ATES_TEST_LOG_LEVEL ?? 'silent' });
 
 /**
@@ -78,6 +92,7 @@ const logger = (service: string) =>
  * JetStream between them exactly as in production.
  */
 export async function startSystem(label: string, options: SystemOptions = {}): Promise<TestSystem> {
+  const logger = options.logger ?? defaultLogger;
   const keys = generateTestKeys();
   const namespace = createTestNamespace();
   const databases: TestDatabase[] = [];

@@ -41,8 +41,8 @@ export interface ServiceMetrics {
   requestEnded(): void;
   /**
    * A gauge whose values are read when Prometheus scrapes. A failing read is logged and counted
-   * (`ates_metrics_collect_errors_total`) and leaves the gauge empty for that scrape, instead of
-   * failing the whole scrape.
+   * (`ates_metrics_collect_errors_total`) and leaves the gauge empty (NaN without labels) for
+   * that scrape, instead of failing the whole scrape.
    */
   scrapedGauge(options: ScrapedGaugeOptions): void;
 }
@@ -129,6 +129,8 @@ export function createMetrics(service: string, options: MetricsOptions = {}): Se
               else this.set(value);
             }
           } catch (error) {
+            // A gauge without labels cannot be absent: NaN says "unknown" rather than 0.
+            if (labelNames.length === 0) this.set(Number.NaN);
             collectErrors.inc({ metric: name });
             log?.warn({ err: error, metric: name }, 'could not read a metric');
           }

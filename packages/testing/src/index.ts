@@ -7,3 +7,4 @@ export * as ops from './generated/operations.ts';
 export * from './contract-operations.ts';
 export * from './ws-client.ts';
 export * from './wait-for.ts';
+export * from './metrics.ts';
