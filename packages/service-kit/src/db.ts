@@ -56,13 +56,24 @@ export interface Database<Schema extends Record<string, unknown>> {
   close(): Promise<void>;
 }
 
+let defaultPoolMax = 10;
+
+/**
+ * The pool size of connections opened without an explicit `max`. A process running many
+ * services at once (the in-process test system) lowers it to stay within the server's
+ * `max_connections`.
+ */
+export function setDefaultPoolMax(max: number): void {
+  defaultPoolMax = max;
+}
+
 export function connectDatabase<Schema extends Record<string, unknown>>(
   url: string,
   schema: Schema,
   options: { max?: number; applicationName?: string } = {},
 ): Database<Schema> {
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max: options.max ?? defaultPoolMax,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'ates' },
   });
