@@ -8,11 +8,17 @@ export interface ConnectNatsOptions {
 
 /**
  * A connection that never gives up reconnecting: a NATS restart must not take a service down;
- * the relay and consumers retry their work until the server is back.
+ * the relay and consumers retry their work until the server is back. `url` may list several
+ * servers of a cluster, comma-separated (`nats://nats-1:4222,nats://nats-2:4222`): the client
+ * starts with any that answers and learns the rest of the cluster from it.
  */
 export function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
+  const servers = url
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return connect({
-    servers: url,
+    servers,
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
