@@ -1,5 +1,5 @@
 import type { PayoutStatus, TransactionKind } from '../generated/operations.ts';
-import { formatDateTime, formatDay, isDay } from '../lib/dates.ts';
+import { formatDateTime, formatDay, formatShortDay, isDay } from '../lib/dates.ts';
 import { moneyTone } from '../lib/money.ts';
 import { KindBadge, PayoutBadge } from './badges.tsx';
 import { TextField } from './field.tsx';
@@ -126,9 +126,9 @@ export function AuditLog(props: AuditLogProps) {
                   <td data-label="When" className="nowrap">
                     {formatDateTime(t.createdAt)}
                     {t.day !== t.createdAt.slice(0, 10) && (
-                      <span className="muted small" title="Counted on this business day">
+                      <span className="muted small" title={`Counted on the business day ${formatDay(t.day)}`}>
                         {' '}
-                        · day {t.day}
+                        · counts on {formatShortDay(t.day)}
                       </span>
                     )}
                   </td>

@@ -18,6 +18,8 @@ interface BarChartProps {
   /** Name of the value column in the data table. */
   valueName: string;
   height?: number;
+  /** "alert" for counts of something bad (popugs in the red): bars in the warning colour. */
+  tone?: 'normal' | 'alert';
 }
 
 const PAD = { top: 14, right: 12, bottom: 30, left: 68 };
@@ -29,6 +31,16 @@ export function niceStep(span: number, intervals = 4): number {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   return Math.max(1, Math.round(step));
+}
+
+/**
+ * Which bars get an axis label when not all fit: every `every`-th one counted back from the
+ * last, so the latest day (usually today) is always labelled.
+ */
+export function labelledBars(count: number, every: number): Set<number> {
+  const out = new Set<number>();
+  for (let i = count - 1; i >= 0; i -= Math.max(1, every)) out.add(i);
+  return out;
 }
 
 export function axisTicks(values: number[]): number[] {
@@ -61,7 +73,14 @@ function useWidth(fallback: number) {
  * A dependency-free SVG bar chart with a zero line, for values that may be negative. Every bar
  * has a tooltip, and the same figures are available as a table for keyboard and screen readers.
  */
-export function BarChart({ title, data, formatTick, valueName, height = 240 }: BarChartProps) {
+export function BarChart({
+  title,
+  data,
+  formatTick,
+  valueName,
+  height = 240,
+  tone = 'normal',
+}: BarChartProps) {
   const { ref, width } = useWidth(720);
   const titleId = useId();
   const descId = useId();
@@ -74,6 +93,7 @@ export function BarChart({ title, data, formatTick, valueName, height = 240 }: B
   const band = data.length > 0 ? plotW / data.length : plotW;
   const barW = Math.max(2, Math.min(44, band * 0.68));
   const labelEvery = Math.max(1, Math.ceil(data.length / Math.max(2, Math.floor(plotW / 64))));
+  const labelled = labelledBars(data.length, labelEvery);
   const best = data.reduce<BarDatum | null>((acc, d) => (!acc || d.value > acc.value ? d : acc), null);
   const worst = data.reduce<BarDatum | null>((acc, d) => (!acc || d.value < acc.value ? d : acc), null);
   const summary =
@@ -128,11 +148,13 @@ export function BarChart({ title, data, formatTick, valueName, height = 240 }: B
                   width={barW}
                   height={h}
                   rx={Math.min(3, barW / 4)}
-                  className={d.value < 0 ? 'chart__bar chart__bar--negative' : 'chart__bar'}
+                  className={
+                    d.value < 0 || tone === 'alert' ? 'chart__bar chart__bar--negative' : 'chart__bar'
+                  }
                 >
                   <title>{`${d.label}: ${d.valueLabel}`}</title>
                 </rect>
-                {i % labelEvery === 0 && (
+                {labelled.has(i) && (
                   <text x={x + barW / 2} y={height - 10} className="chart__tick" textAnchor="middle">
                     {d.label}
                   </text>

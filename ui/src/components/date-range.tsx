@@ -11,11 +11,16 @@ export interface DayRange {
   problem: string | null;
 }
 
-/** A from/to range kept in the URL (`?from=&to=`), by default the last 14 days. */
-export function useDayRange(): DayRange & { setFrom: (v: string) => void; setTo: (v: string) => void } {
+/**
+ * A from/to range kept in the URL (`?from=&to=`), by default the 14 days up to `defaultTo`
+ * (today unless given).
+ */
+export function useDayRange(
+  defaultTo?: string,
+): DayRange & { setFrom: (v: string) => void; setTo: (v: string) => void } {
   const [fromParam, setFrom] = useSearchParam('from');
   const [toParam, setTo] = useSearchParam('to');
-  const to = isDay(toParam) ? toParam : today();
+  const to = isDay(toParam) ? toParam : (defaultTo ?? today());
   const from = isDay(fromParam) ? fromParam : addDays(to, -13);
   let problem: string | null = null;
   if (daysBetween(from, to) < 0) problem = '"From" must not be after "to".';

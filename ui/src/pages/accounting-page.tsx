@@ -12,13 +12,16 @@ import { LiveBadge, PageHeader } from '../components/page-header.tsx';
 import { MoneyStat } from '../components/stat.tsx';
 import { ErrorNotice, Loading } from '../components/status.tsx';
 import { moneyBars, moneyTick, sumMoney, withLiveDay } from '../lib/chart-data.ts';
-import { formatDay } from '../lib/dates.ts';
+import { addDays, formatDay } from '../lib/dates.ts';
 import { PopugAccountPanel } from './popug-account-panel.tsx';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 
 /** Management earnings (ADMIN, ACCOUNTANT): today live, per day for a range, and any account. */
 export function AccountingPage() {
-  const range = useDayRange();
+  // Once today is closed (early, by an admin), new transactions count on the next day: the
+  // default range then runs through it, so the work after the close is not out of sight.
+  const [closedToday, setClosedToday] = useState<string | null>(null);
+  const range = useDayRange(closedToday ? addDays(closedToday, 1) : undefined);
   const [{ data, fetching, error }, refetch] = useQuery({
     query: AccountingDashboardDocument,
     variables: { from: range.from, to: range.to },
@@ -33,6 +36,10 @@ export function AccountingPage() {
       ? { ...dashboard.today, ...liveToday }
       : dashboard?.today;
   const days = dashboard ? withLiveDay(dashboard.days, liveToday) : [];
+  const closedDay = dashboard?.today.closed ? dashboard.today.day : null;
+  useEffect(() => {
+    if (closedDay) setClosedToday(closedDay);
+  }, [closedDay]);
 
   return (
     <section aria-labelledby="page-title">
@@ -59,6 +66,12 @@ export function AccountingPage() {
           <MoneyStat label="Fees charged today" value={today.feesCharged} />
           <MoneyStat label="Rewards paid today" value={today.rewardsPaid} />
         </div>
+      )}
+      {today?.closed && (
+        <p className="notice notice--info" role="status">
+          Today&apos;s billing day was closed early: transactions from now on count on{' '}
+          {formatDay(addDays(today.day, 1))}, the next business day.
+        </p>
       )}
       <div className="card">
         <div className="card__head">

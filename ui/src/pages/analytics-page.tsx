@@ -79,6 +79,7 @@ export function AnalyticsPage() {
               data={countBars(days, (d) => d.popugsInRed)}
               formatTick={countTick}
               valueName="Popugs in the red"
+              tone="alert"
             />
           </div>
         )}
