@@ -10,7 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'ui/**', 'bench/**', '.data/**'],
+    exclude: ['**/node_modules/**', 'ui/**', 'bench/**', '.data/**', 'chaos/**'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

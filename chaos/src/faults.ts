@@ -1,0 +1,276 @@
+import { ops } from '@ates/testing';
+import postgres from 'postgres';
+import type { ChaosCluster } from './cluster.ts';
+import { processOwningLocalPort } from './owner.ts';
+import type { ServiceProcess } from './processes.ts';
+import type { FaultName } from './settings.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What one fault did, for the report. */
+export interface FaultRecord {
+  name: FaultName;
+  /** Operations the driver had started when the fault began. */
+  atOperation: number;
+  detail: string;
+  ms: number;
+}
+
+/** What the billing-day close went through, for the checks and the report. */
+export interface CloseRecord {
+  day: string;
+  /** Accounting was killed after some accounts were closed and before the day was finished. */
+  killedMidSweep: boolean;
+  /** A payout worker was killed while it was paying (some payouts PAID, some not). */
+  killedMidPay: boolean;
+  payoutsAtKill: { paid: number; total: number };
+  figures?: { accountsPaid: number; totalPaid: string; accountsInRed: number };
+}
+
+const utcToday = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Runs the faults in order while the load driver works: fault k starts once the driver has
+ * started `thresholds[k]` operations, and operations from `thresholds[k + 1]` on wait until
+ * fault k is over (the killed process is back), so every fault happens under load and the
+ * load never runs out before the faults do.
+ */
+export class FaultSchedule {
+  readonly records: FaultRecord[] = [];
+  close: CloseRecord | undefined;
+  private readonly thresholds: number[];
+  private readonly done: Array<{ promise: Promise<void>; resolve: () => void }>;
+  private readonly rotation = new Map<string, number>();
+
+  constructor(
+    private readonly cluster: ChaosCluster,
+    private readonly faults: FaultName[],
+    operations: number,
+    private readonly adminToken: () => string,
+    private readonly log: (line: string) => void,
+  ) {
+    this.thresholds = faults.map((_, k) => Math.round(((k + 1) * operations) / (faults.length + 1)));
+    this.done = faults.map(() => {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+  }
+
+  /** Awaited by the driver before operation `i`. */
+  async gate(i: number): Promise<void> {
+    for (let k = 0; k < this.faults.length; k++) {
+      const next = this.thresholds[k + 1] ?? Number.POSITIVE_INFINITY;
+      if (i >= next) await this.done[k]!.promise;
+    }
+  }
+
+  /** Runs every fault; `started()` is how many operations the driver has started. */
+  async run(started: () => number): Promise<void> {
+    const settings = this.cluster.settings;
+    for (let k = 0; k < this.faults.length; k++) {
+      const name = this.faults[k]!;
+      while (started() < this.thresholds[k]!) await sleep(50);
+      const t0 = Date.now();
+      const atOperation = started();
+      const crashesBefore = this.cluster.unexpectedExits().length;
+      this.log(`fault ${k + 1}/${this.faults.length} at operation ${atOperation}: ${name}`);
+      let detail: string;
+      try {
+        detail = await this.inject(name, settings.downtimeMs);
+      } finally {
+        this.done[k]!.resolve();
+      }
+      const crashed = this.cluster.unexpectedExits().length - crashesBefore;
+      if (crashed > 0) detail += `; ${crashed} process crash(es) meanwhile, restarted by the restart policy`;
+      const ms = Date.now() - t0;
+      this.records.push({ name, atOperation, detail, ms });
+      this.log(`  ${detail} (${(ms / 1000).toFixed(1)} s)`);
+    }
+  }
+
+  /** The next instance of a service, in turn. */
+  private nextOf(service: string): ServiceProcess {
+    const instances = this.cluster.instances(service);
+    const n = this.rotation.get(service) ?? 0;
+    this.rotation.set(service, n + 1);
+    return instances[n % instances.length]!;
+  }
+
+  private async killAndRestart(targets: ServiceProcess[], downtimeMs: number): Promise<string> {
+    await Promise.all(targets.map((p) => p.kill9()));
+    await sleep(downtimeMs);
+    await Promise.all(targets.map((p) => p.ensureStarted()));
+    return `kill -9 ${targets.map((p) => p.name).join(' + ')}, down ${downtimeMs / 1000} s, restarted`;
+  }
+
+  private async inject(name: FaultName, downtimeMs: number): Promise<string> {
+    switch (name) {
+      case 'kill-accounting':
+        return this.killAndRestart([this.nextOf('accounting')], downtimeMs);
+      case 'kill-analytics':
+        return this.killAndRestart([this.nextOf('analytics')], downtimeMs);
+      case 'kill-tasks':
+        return this.killAndRestart([this.nextOf('tasks')], downtimeMs);
+      case 'kill-gateway':
+        return this.killAndRestart([this.nextOf('gateway')], downtimeMs);
+      case 'kill-email':
+        return this.killAndRestart([this.nextOf('email')], downtimeMs);
+      case 'kill-accounting-all':
+        return this.killAndRestart(this.cluster.instances('accounting'), downtimeMs);
+      case 'kill-analytics-all':
+        return this.killAndRestart(this.cluster.instances('analytics'), downtimeMs);
+      case 'kill-tasks-all':
+        return this.killAndRestart(this.cluster.instances('tasks'), downtimeMs);
+      case 'restart-nats':
+        await this.cluster.nats.restart(downtimeMs);
+        this.cluster.serverRestarts.nats += 1;
+        return `nats-server kill -9, down ${downtimeMs / 1000} s, restarted on the same port and store`;
+      case 'restart-postgres':
+        await this.cluster.pg.restart(downtimeMs);
+        this.cluster.serverRestarts.postgres += 1;
+        return `postgres immediate shutdown (SIGQUIT: backends killed, crash recovery), down ${downtimeMs / 1000} s, restarted`;
+      case 'drop-connections':
+        return `pg_terminate_backend on ${await this.dropConnections()} connections of the chaos databases`;
+      case 'close-day':
+        return this.closeDay(downtimeMs);
+    }
+  }
+
+  private async dropConnections(): Promise<number> {
+    const sql = postgres(`${this.cluster.pg.url}/postgres`, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await sql<{ pid: number }[]>`
+        select pg_terminate_backend(pid), pid from pg_stat_activity
+        where datname like 'ates_t_chaos_%' and pid <> pg_backend_pid()`;
+      return rows.length;
+    } finally {
+      await sql.end();
+    }
+  }
+
+  /**
+   * The billing-day close under faults. An admin closes today (early) on accounting-1 directly;
+   * accounting-1 is killed once some accounts are closed and before the day is finished; the
+   * admin repeats the close through a gateway (it resumes). The payment sandbox answers slowly,
+   * so the payout worker paying the day is killed between payments (bank paid, some payouts
+   * not PAID yet); it is restarted and pays the rest, each once.
+   */
+  private async closeDay(downtimeMs: number): Promise<string> {
+    const day = utcToday();
+    const accounting = this.cluster.sql('accounting');
+    const record: CloseRecord = {
+      day,
+      killedMidSweep: false,
+      killedMidPay: false,
+      payoutsAtKill: { paid: 0, total: 0 },
+    };
+    this.close = record;
+    await this.setBankFaults({ latencyMs: this.cluster.settings.paymentLatencyMs });
+
+    // 1. Close on accounting-1, kill it mid-sweep.
+    const target = this.cluster.process('accounting-1');
+    const direct = target.spec.healthUrl.replace(/\/healthz$/, '/graphql');
+    const closing = fetch(direct, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.adminToken()}` },
+      body: JSON.stringify({
+        query: 'mutation($day: Date!) { closeBillingDay(day: $day) { day } }',
+        variables: { day },
+      }),
+    }).catch(() => undefined);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const [state] = await accounting<{ closed: number; finished: boolean }[]>`
+        select (select count(*)::int from billing_day_accounts where day = ${day}) as closed,
+               exists (select 1 from billing_days where day = ${day}) as finished`;
+      if (state && state.closed > 0 && !state.finished) {
+        record.killedMidSweep = true;
+        break;
+      }
+      if (state?.finished || Date.now() > deadline) break;
+      await sleep(5);
+    }
+    await target.kill9();
+    await closing;
+    await sleep(downtimeMs);
+    await target.ensureStarted();
+
+    // 2. The admin closes again through a gateway: the close resumes (or returns its figures).
+    const closeDeadline = Date.now() + 60_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const { closeBillingDay } = await this.cluster
+          .client(attempt, this.adminToken())
+          .ok(ops.CloseBillingDayDocument, { day });
+        record.figures = closeBillingDay;
+        break;
+      } catch (error) {
+        if (Date.now() > closeDeadline)
+          throw new Error(`closeBillingDay(${day}) kept failing: ${String(error)}`);
+        await sleep(500);
+      }
+    }
+
+    // 3. Kill the payout worker that holds the pay lock while it pays.
+    const payDeadline = Date.now() + 30_000;
+    let victim: ServiceProcess | undefined;
+    for (;;) {
+      const [counts] = await accounting<{ paid: number; total: number }[]>`
+        select count(*) filter (where status = 'PAID')::int as paid, count(*)::int as total
+        from payouts where day = ${day}`;
+      const paid = counts?.paid ?? 0;
+      const total = counts?.total ?? 0;
+      record.payoutsAtKill = { paid, total };
+      if (total === 0 || paid === total || Date.now() > payDeadline) break;
+      if (paid > 0) {
+        victim = await this.payLockHolder();
+        if (victim) {
+          record.killedMidPay = true;
+          break;
+        }
+      }
+      await sleep(20);
+    }
+    const victims = victim ? [victim] : this.cluster.instances('payout-worker');
+    await Promise.all(victims.map((p) => p.kill9()));
+    await sleep(downtimeMs);
+    await this.setBankFaults({ reset: true });
+    await Promise.all(victims.map((p) => p.ensureStarted()));
+    const { paid, total } = record.payoutsAtKill;
+    return [
+      `closeBillingDay(${day}) on accounting-1, kill -9 accounting-1 ${record.killedMidSweep ? 'mid-sweep' : 'after the close had finished'}`,
+      `closed again through a gateway (${record.figures?.accountsPaid ?? '?'} accounts paid, ${record.figures?.totalPaid ?? '?'} total)`,
+      `kill -9 ${victims.map((p) => p.name).join(' + ')} ${record.killedMidPay ? `mid-payment (${paid}/${total} payouts PAID)` : `(${paid}/${total} PAID: not mid-payment)`}`,
+      'restarted',
+    ].join('; ');
+  }
+
+  /** The payout worker whose database session holds the pay lock (an advisory lock). */
+  private async payLockHolder(): Promise<ServiceProcess | undefined> {
+    const rows = await this.cluster.sql('accounting')<{ port: number | null }[]>`
+      select a.client_port as port
+      from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted
+        and l.objid::bigint = (hashtext('ates.accounting.payouts-pay')::bigint & 4294967295)
+        and a.application_name = 'ates-payout-worker'`;
+    const port = rows[0]?.port;
+    if (!port) return undefined;
+    const workers = this.cluster.instances('payout-worker');
+    const pid = processOwningLocalPort(
+      port,
+      workers.flatMap((p) => (p.pid ? [p.pid] : [])),
+    );
+    return workers.find((p) => p.pid === pid);
+  }
+
+  private async setBankFaults(body: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${this.cluster.bankUrl}/_control`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!response.ok) throw new Error(`payment sandbox /_control answered ${response.status}`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * How big a chaos run is. `CHAOS_SHORT=1` is the CI variant (a few minutes on two cores shared
+ * with other work); the default is the full run, started by hand. Everything is bounded: a
+ * fixed number of operations, a fixed list of faults, and a deadline for every wait.
+ */
+export interface ChaosSettings {
+  name: 'short' | 'full';
+  /** Operations the load driver sends through the gateways. */
+  operations: number;
+  /** Operations in flight at once (virtual users). */
+  concurrency: number;
+  /** How long a killed process or a stopped server stays down before it is restarted. */
+  downtimeMs: number;
+  /** Faults, in order, spread evenly over the operations (see faults.ts). */
+  faults: FaultName[];
+  /** Popugs signed up before the load starts (more sign up during it). */
+  initialWorkers: number;
+  /** Latency of the payment sandbox during the close, so the payout worker is killed mid-payment. */
+  paymentLatencyMs: number;
+  /** Upper bound of the catch-up after the load (outboxes drained, consumers at 0, payouts paid). */
+  catchUpTimeoutMs: number;
+  /** Service log level (logs go to files under the run directory). */
+  logLevel: string;
+}
+
+export type FaultName =
+  | 'kill-accounting'
+  | 'kill-analytics'
+  | 'kill-tasks'
+  | 'kill-gateway'
+  | 'kill-email'
+  | 'kill-accounting-all'
+  | 'kill-analytics-all'
+  | 'kill-tasks-all'
+  | 'close-day'
+  | 'restart-nats'
+  | 'restart-postgres'
+  | 'drop-connections';
+
+const SHORT: ChaosSettings = {
+  name: 'short',
+  operations: 360,
+  concurrency: 3,
+  downtimeMs: 1_000,
+  faults: [
+    'kill-accounting',
+    'kill-tasks',
+    'restart-nats',
+    'close-day',
+    'kill-analytics',
+    'restart-postgres',
+  ],
+  initialWorkers: 6,
+  paymentLatencyMs: 250,
+  catchUpTimeoutMs: 60_000,
+  logLevel: 'info',
+};
+
+const FULL: ChaosSettings = {
+  name: 'full',
+  operations: 3_000,
+  concurrency: 4,
+  downtimeMs: 3_000,
+  faults: [
+    'kill-accounting',
+    'kill-analytics',
+    'kill-tasks',
+    'restart-nats',
+    'kill-gateway',
+    'kill-accounting-all',
+    'drop-connections',
+    'kill-email',
+    'close-day',
+    'kill-tasks-all',
+    'restart-postgres',
+    'kill-analytics-all',
+    'restart-nats',
+    'kill-accounting',
+    'restart-postgres',
+  ],
+  initialWorkers: 10,
+  paymentLatencyMs: 300,
+  catchUpTimeoutMs: 180_000,
+  logLevel: 'info',
+};
+
+export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettings {
+  const base = env.CHAOS_SHORT === '1' || env.CHAOS_SHORT === 'true' ? SHORT : FULL;
+  const operations = env.CHAOS_OPERATIONS ? Number(env.CHAOS_OPERATIONS) : base.operations;
+  if (!Number.isInteger(operations) || operations < 50)
+    throw new Error(`CHAOS_OPERATIONS must be an integer ≥ 50, got ${env.CHAOS_OPERATIONS}`);
+  return { ...base, operations, logLevel: env.CHAOS_LOG_LEVEL ?? base.logLevel };
+}
