@@ -48,4 +48,16 @@ describe('streams', () => {
     const again = await ensureStreams(jsm, namespace, { duplicateWindowMs: 60_000 });
     expect(again.map((i) => i.config.duplicate_window)).toEqual([60e9, 60e9, 60e9, 60e9]);
   });
+
+  it('sets the replica count when asked (ATES_NATS_STREAM_REPLICAS), and a single server refuses more than 1', async () => {
+    const infos = await ensureStreams(jsm, namespace, { replicas: 1 });
+    expect(infos.map((i) => i.config.num_replicas)).toEqual([1, 1, 1, 1]);
+    // R3 needs a JetStream cluster: on one server the start fails loudly instead of running
+    // unreplicated, whether the streams are new or already there.
+    await expect(ensureStreams(jsm, namespace, { replicas: 3 })).rejects.toThrow(/need a JetStream cluster/);
+    const fresh = createTestNamespace();
+    await expect(ensureStreams(jsm, fresh, { replicas: 3 })).rejects.toThrow(/non-clustered/);
+    // Left unset, the count is not touched (tools never scale a cluster's streams down).
+    expect((await ensureStreams(jsm, namespace)).map((i) => i.config.num_replicas)).toEqual([1, 1, 1, 1]);
+  });
 });

@@ -83,6 +83,12 @@ export async function ensureStreams(
   const result: StreamInfo[] = [];
   for (const want of desiredStreams(namespace, options)) {
     const current = await streamInfo(jsm, want.name);
+    // A single server refuses to create a replicated stream, but (2.9) accepts raising an
+    // existing stream's count and keeps one copy: without cluster info there is no cluster.
+    if (current && !current.cluster && (want.num_replicas ?? 1) > 1)
+      throw new Error(
+        `Stream ${want.name}: ${want.num_replicas} replicas need a JetStream cluster, and this server is not clustered (ATES_NATS_STREAM_REPLICAS)`,
+      );
     let info: StreamInfo;
     if (!current) info = await jsm.streams.add(want);
     else if (differences(want, current.config).length > 0) info = await jsm.streams.update(want.name, want);
