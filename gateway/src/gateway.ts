@@ -46,6 +46,9 @@ export interface SubgraphEndpoint {
  * introspecting subgraphs at run time. URLs recorded in the supergraph can be overridden.
  */
 export function createGateway(supergraphSdl: string, urlOverrides: Record<string, string>) {
+  // @apollo/gateway otherwise exports usage metrics to Apollo and probes cloud metadata
+  // endpoints (169.254.169.254 …) at construction: aTES calls no outside service, ever.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const endpoints: SubgraphEndpoint[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
