@@ -196,7 +196,7 @@ describe('myTasks over graphql-ws through the gateway', () => {
       'nothing left open',
       () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
     );
-    expect(system.tasks.liveStats().sockets).toBe(0);
+    await waitFor('the upstream sockets to close', () => system.tasks.liveStats().sockets === 0);
   });
 
   it("delivers myAccount after each of the caller's transactions, and nothing of another popug's", async () => {
