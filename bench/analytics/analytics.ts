@@ -25,7 +25,13 @@ import {
 import { migrationsFolder, startAnalyticsService, type AnalyticsService } from '@ates/analytics';
 import * as tables from '../../subgraphs/analytics/src/db/tables.ts';
 import { addDays, periodStart, type Period } from '../../subgraphs/analytics/src/domain/calendar.ts';
-import { analyticsDays, topTask } from '../../subgraphs/analytics/src/use-cases/read-analytics.ts';
+import {
+  analyticsDays,
+  analyticsToday,
+  periodOf,
+  topTask,
+  topTaskLoader,
+} from '../../subgraphs/analytics/src/use-cases/read-analytics.ts';
 import type { AnalyticsDeps } from '../../subgraphs/analytics/src/use-cases/deps.ts';
 import { bulkLoadReadModel, FIRST_DAY, projectHistory, stageHistory } from './history.ts';
 
@@ -68,30 +74,30 @@ function random(seed: number) {
   };
 }
 
-async function timeRequests(
-  url: string,
-  token: string,
-  days: number,
-  query: string,
-  count: number,
-  seed: number,
-) {
-  const next = random(seed);
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const day = addDays(FIRST_DAY, Math.floor(next() * days));
-    const variables = { from: addDays(day, -30), to: day, day };
-    const started = performance.now();
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query, variables: query === TRIVIAL ? {} : variables }),
-    });
-    const body = (await response.json()) as { errors?: unknown };
-    times.push(performance.now() - started);
-    if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
-  }
-  return times.sort((a, b) => a - b);
+/** One request to the subgraph, in milliseconds. */
+async function timeOne(url: string, token: string, query: string, variables: Record<string, unknown>) {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { errors?: unknown };
+  const ms = performance.now() - started;
+  if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
+  return ms;
+}
+
+/** The dashboard's reads without GraphQL or HTTP (the read model's own cost), in milliseconds. */
+async function timeReadModel(deps: AnalyticsDeps, day: string) {
+  const started = performance.now();
+  const tops = topTaskLoader(deps);
+  await Promise.all([
+    analyticsToday(deps),
+    analyticsDays(deps, addDays(day, -30), day),
+    ...(['DAY', 'WEEK', 'MONTH'] as const).map((p) => tops.load(periodOf(deps, p, day))),
+  ]);
+  return performance.now() - started;
 }
 
 /** Every answer of the read model for every day of the history: to compare two builds. */
@@ -113,6 +119,7 @@ interface Built {
   url: string;
   database: ReturnType<typeof connectDatabase<typeof tables>>;
   service: AnalyticsService;
+  deps: AnalyticsDeps;
   facts: Record<string, unknown>;
 }
 
@@ -163,7 +170,7 @@ async function build(size: number, id: string, publicKey: string, check: boolean
     clock,
   });
   console.log(`built ${size} transactions`, facts);
-  return { size, days, url, database, service, facts };
+  return { size, days, url, database, service, deps, facts };
 }
 
 async function teardown(built: Built, id: string) {
@@ -188,31 +195,57 @@ async function main() {
     await TokenSigner.fromPem(keys.privateKey, 3600)
   ).sign({ userId: randomUUID(), role: 'ADMIN' }, new Date());
   const built: Built[] = [];
-  const samples = new Map<number, { dashboard: number[][]; trivial: number[][] }>();
+  const samples = new Map<
+    number,
+    { dashboard: number[]; trivial: number[]; readModel: number[]; runP99: number[] }
+  >();
   try {
     for (const [i, size] of SIZES.entries())
       built.push(await build(size, id, keys.publicKey, i === 0 && process.env.CHECK !== 'false'));
-    for (const b of built) {
-      await timeRequests(b.service.url, token, b.days, DASHBOARD, 300, 99); // warm-up
-      samples.set(b.size, { dashboard: [], trivial: [] });
-    }
-    // Runs interleave the sizes, so the machine's noise falls on all of them alike.
-    for (let run = 0; run < RUNS; run++) {
-      for (const b of built) {
-        const s = samples.get(b.size)!;
-        s.dashboard.push(await timeRequests(b.service.url, token, b.days, DASHBOARD, REQUESTS, run + 1));
-        s.trivial.push(await timeRequests(b.service.url, token, b.days, TRIVIAL, REQUESTS, run + 1));
+    for (const b of built) samples.set(b.size, { dashboard: [], trivial: [], readModel: [], runP99: [] });
+    // Requests interleave the sizes one by one, so the machine's noise falls on all of them alike.
+    const next = random(7);
+    for (let run = -1; run < RUNS; run++) {
+      const runTimes = new Map(built.map((b) => [b.size, [] as number[]]));
+      for (let i = 0; i < (run < 0 ? 300 : REQUESTS); i++) {
+        for (let k = 0; k < built.length; k++) {
+          const b = built[(i + k) % built.length]!;
+          const day = addDays(FIRST_DAY, Math.floor(next() * b.days));
+          const dashboard = await timeOne(b.service.url, token, DASHBOARD, {
+            from: addDays(day, -30),
+            to: day,
+            day,
+          });
+          const trivial = await timeOne(b.service.url, token, TRIVIAL, {});
+          const readModel = await timeReadModel(b.deps, day);
+          if (run < 0) continue; // warm-up
+          const s = samples.get(b.size)!;
+          s.dashboard.push(dashboard);
+          s.trivial.push(trivial);
+          s.readModel.push(readModel);
+          runTimes.get(b.size)!.push(dashboard);
+        }
       }
-      console.log(`run ${run + 1}/${RUNS} done`);
+      for (const b of built) {
+        if (run >= 0)
+          samples.get(b.size)!.runP99.push(
+            quantile(
+              runTimes.get(b.size)!.sort((x, y) => x - y),
+              0.99,
+            ),
+          );
+      }
+      console.log(run < 0 ? 'warmed up' : `run ${run + 1}/${RUNS} done`);
     }
   } finally {
     for (const b of built) await teardown(b, id);
   }
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   const results = built.map((b) => {
     const s = samples.get(b.size)!;
-    const all = s.dashboard.flat().sort((x, y) => x - y);
-    const trivial = s.trivial.flat().sort((x, y) => x - y);
-    const p99s = s.dashboard.map((t) => quantile(t, 0.99));
+    const all = sorted(s.dashboard);
+    const trivial = sorted(s.trivial);
+    const readModel = sorted(s.readModel);
     return {
       transactions: b.size,
       days: b.days,
@@ -221,9 +254,11 @@ async function main() {
       p50Ms: round2(quantile(all, 0.5)),
       p95Ms: round2(quantile(all, 0.95)),
       p99Ms: round2(quantile(all, 0.99)),
-      p99MsMedianOfRuns: round2(median(p99s)),
-      p99MsMinMaxOfRuns: [round2(Math.min(...p99s)), round2(Math.max(...p99s))],
+      p99MsMedianOfRuns: round2(median(s.runP99)),
+      p99MsMinMaxOfRuns: [round2(Math.min(...s.runP99)), round2(Math.max(...s.runP99))],
       maxMs: round2(all.at(-1)!),
+      readModelP50Ms: round2(quantile(readModel, 0.5)),
+      readModelP99Ms: round2(quantile(readModel, 0.99)),
       baselineTrivialQueryP50Ms: round2(quantile(trivial, 0.5)),
       baselineTrivialQueryP99Ms: round2(quantile(trivial, 0.99)),
     };
@@ -237,13 +272,14 @@ async function main() {
     machine: `${process.platform} ${process.arch}, ${os.cpus().length} cpus, node ${process.version}`,
     command: 'pnpm --filter @ates/bench analytics',
     query:
-      'AnalyticsDashboard (today, 31 days, most expensive of day/week/month) on the analytics subgraph over HTTP, one at a time, random days; baseline `{ __typename }` on the same server in the same runs',
+      'AnalyticsDashboard (today, 31 days, most expensive of day/week/month) on the analytics subgraph over HTTP, one at a time, random days, the sizes interleaved request by request; readModel* = the same reads without GraphQL/HTTP; baseline `{ __typename }` on the same server in the same runs',
     history: `${PER_DAY} transactions a day over ${ACCOUNTS} accounts; per task 3 fees and 1 reward`,
     runs: RUNS,
     requestsPerRun: REQUESTS,
     results,
     p99GrowthLargestVsSmallest: round2(growth),
     p50GrowthLargestVsSmallest: round2(last.p50Ms / first.p50Ms),
+    readModelP99GrowthLargestVsSmallest: round2(last.readModelP99Ms / first.readModelP99Ms),
     goal: 'p99 ≤ 20 ms at every size; ≤ 1.2× growth of p99 from the smallest to the largest history',
     met: results.every((r) => r.p99Ms <= 20) && growth <= 1.2,
   };
