@@ -104,7 +104,8 @@ describe('/metrics', () => {
     for (const [name, samples] of Object.entries(scrapes)) {
       expect(metricValue(samples, 'process_cpu_seconds_total', { service: name }), name).toBeGreaterThan(0);
     }
-  });
+    // About 6 s alone; the whole suite in parallel on a small machine can take three times that.
+  }, 60_000);
 
   it('the workers serve it too: payout worker, email worker, payment sandbox', async () => {
     const logger = createLogger({ service: 'metrics-e2e', level: 'silent' });
