@@ -37,7 +37,9 @@ export function BalanceCard({ balance, owner }: { balance: string; owner?: strin
       <p className="stat__note">
         {tone === 'negative'
           ? 'A negative balance is carried over to the next day.'
-          : 'A positive balance is paid out when the day is closed.'}
+          : tone === 'zero'
+            ? 'Nothing to pay out or carry over.'
+            : 'A positive balance is paid out when the day is closed.'}
       </p>
     </div>
   );
@@ -80,6 +82,14 @@ interface AuditLogProps {
   day: string;
   onDay: (day: string | null) => void;
   busy: boolean;
+}
+
+const PAYOUT_DESCRIPTION = /^Payout for (\d{4}-\d{2}-\d{2})$/;
+
+/** A transaction without a task: the API's description, with a payout's day written out. */
+export function describeTransaction(t: Pick<TransactionRow, 'kind' | 'description'>): string {
+  const day = t.kind === 'PAYOUT' ? PAYOUT_DESCRIPTION.exec(t.description)?.[1] : undefined;
+  return day && isDay(day) ? `Payout for ${formatDay(day)}` : t.description;
 }
 
 /** Every transaction of an account, newest first, with its task; filterable by business day. */
@@ -139,7 +149,7 @@ export function AuditLog(props: AuditLogProps) {
                     {t.task ? (
                       <TaskTitle id={t.task.id} title={t.task.title} jiraId={t.task.jiraId} />
                     ) : (
-                      t.description
+                      describeTransaction(t)
                     )}
                   </td>
                   <td data-label="Amount" className="num">

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { useMutation } from 'urql';
-import { ShuffleTasksDocument } from '../generated/operations.ts';
+import { useMutation, useQuery } from 'urql';
+import { ShuffleTasksDocument, TaskDashboardDocument } from '../generated/operations.ts';
 import { describeError } from '../lib/errors.ts';
 import { ConfirmDialog } from './confirm-dialog.tsx';
 import { useNotify } from './toasts.tsx';
@@ -10,6 +10,14 @@ export function ShuffleButton({ onDone }: { onDone: () => void }) {
   const [open, setOpen] = useState(false);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const [{ fetching }, shuffle] = useMutation(ShuffleTasksDocument);
+  // How many would move, asked afresh each time the dialog opens.
+  const [openTasks] = useQuery({
+    query: TaskDashboardDocument,
+    variables: { status: 'OPEN', first: 1 },
+    pause: !open,
+    requestPolicy: 'network-only',
+  });
+  const count = open ? openTasks.data?.tasks.totalCount : undefined;
   const notify = useNotify();
 
   async function confirm() {
@@ -45,6 +53,11 @@ export function ShuffleButton({ onDone }: { onDone: () => void }) {
         <p>
           Every open task is reassigned to a random popug (it may stay with the same one). Each new assignment
           charges the assignee the task&apos;s fee again.
+        </p>
+        <p className="dialog__count">
+          {count === undefined
+            ? 'Counting the open tasks…'
+            : `${count} open ${count === 1 ? 'task' : 'tasks'} will be reassigned.`}
         </p>
       </ConfirmDialog>
     </>
