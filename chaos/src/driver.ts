@@ -4,17 +4,23 @@ import { ADMIN, type ChaosCluster } from './cluster.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export type OpKind = 'signUp' | 'createTask' | 'completeTask' | 'shuffleTasks' | 'readAccount';
-export const OP_KINDS: OpKind[] = ['signUp', 'createTask', 'completeTask', 'shuffleTasks', 'readAccount'];
+export type OpKind = 'signUp' | 'createTask' | 'completeTask' | 'shuffleTasks' | 'read';
+export const OP_KINDS: OpKind[] = ['signUp', 'createTask', 'completeTask', 'shuffleTasks', 'read'];
 
-/** The mix, in per-mille: mostly creations and completions, now and then a shuffle. */
+/**
+ * The mix, in per-mille: mostly creations and completions (as many completions as creations, so
+ * the open tasks stay few and popugs end the day in plus as well as in red), now and then a
+ * shuffle (it charges every open task's new assignee), and reads of accounts and analytics.
+ */
 const MIX: Array<[OpKind, number]> = [
-  ['signUp', 60],
-  ['createTask', 420],
-  ['completeTask', 380],
-  ['shuffleTasks', 25],
-  ['readAccount', 115],
+  ['signUp', 50],
+  ['createTask', 390],
+  ['completeTask', 420],
+  ['shuffleTasks', 12],
+  ['read', 128],
 ];
+
+const ANALYTICS_TODAY = `query ChaosAnalyticsToday { analytics { today { day managementEarnings popugsInRed } } }`;
 
 /**
  * Errors the API gives by design when the driver's view is stale (a task moved to someone
@@ -38,13 +44,15 @@ export interface DriverStats {
 }
 
 interface Popug {
+  id: string;
   login: string;
   token: string;
 }
 
-const OPEN_TASK_IDS = `query ChaosOpenTasks { me { id tasks(status: OPEN) { id } } }`;
-interface OpenTaskIds {
-  me: { id: string; tasks: Array<{ id: string }> } | null;
+/** Open tasks and their assignees, without prices (so it works while accounting is down). */
+const OPEN_TASKS = `query ChaosOpenTasks { tasks(status: OPEN, first: 50) { nodes { id assignee { id } } } }`;
+interface OpenTasks {
+  tasks: { nodes: Array<{ id: string; assignee: { id: string } }> };
 }
 
 /** A small seeded PRNG (mulberry32), so a run's operation mix can be repeated with CHAOS_SEED. */
@@ -69,6 +77,7 @@ export function seeded(seed: number): () => number {
 export class LoadDriver {
   readonly stats: DriverStats;
   private readonly workers: Popug[] = [];
+  private readonly byId = new Map<string, Popug>();
   private admin!: Popug;
   private manager!: Popug;
   private nextUser = 0;
@@ -114,7 +123,7 @@ export class LoadDriver {
     const adminLogin = await retry('admin log-in', () =>
       this.client(0).ok(ops.LogInDocument, { login: ADMIN.login, password: ADMIN.password }),
     );
-    this.admin = { login: ADMIN.login, token: adminLogin.logIn.token };
+    this.admin = { id: adminLogin.logIn.user.id, login: ADMIN.login, token: adminLogin.logIn.token };
     const managerLogin = `chaosmanager${this.cluster.runId}`;
     await retry('manager', () =>
       this.client(0, this.admin).ok(ops.CreateUserDocument, {
@@ -130,7 +139,7 @@ export class LoadDriver {
     const manager = await retry('manager log-in', () =>
       this.client(1).ok(ops.LogInDocument, { login: managerLogin, password: 'chaos-password-1' }),
     );
-    this.manager = { login: managerLogin, token: manager.logIn.token };
+    this.manager = { id: manager.logIn.user.id, login: managerLogin, token: manager.logIn.token };
     for (let i = 0; i < initialWorkers; i++) await retry('sign-up', () => this.signUp(i % 2));
   }
 
@@ -140,7 +149,12 @@ export class LoadDriver {
     const data = await this.client(gateway).ok(ops.SignUpDocument, {
       input: { login, password: 'chaos-password-1', name: `Popug ${n}`, email: `${login}@chaos.ates` },
     });
-    this.workers.push({ login, token: data.signUp.token });
+    this.addWorker({ id: data.signUp.user.id, login, token: data.signUp.token });
+  }
+
+  private addWorker(popug: Popug): void {
+    this.workers.push(popug);
+    this.byId.set(popug.id, popug);
   }
 
   private chooseKind(): OpKind {
@@ -180,7 +194,7 @@ export class LoadDriver {
           });
           const outcome = this.classify(kind, response);
           if (outcome === 'ok' && response.data)
-            this.workers.push({ login, token: response.data.signUp.token });
+            this.addWorker({ id: response.data.signUp.user.id, login, token: response.data.signUp.token });
           return outcome;
         }
         case 'createTask': {
@@ -196,26 +210,27 @@ export class LoadDriver {
           return this.classify(kind, response);
         }
         case 'completeTask': {
-          // Completions by the assignees: ask a few popugs for their open tasks.
-          for (let attempt = 0; attempt < 3; attempt++) {
-            const worker = this.pick(this.workers);
-            const mine = await this.client(gateway, worker).request<OpenTaskIds>(OPEN_TASK_IDS);
-            const outcome = this.classify(kind, mine);
-            if (outcome !== 'ok') return outcome;
-            const open = mine.data?.me?.tasks ?? [];
-            if (open.length === 0) continue;
-            const response = await this.client(gateway, worker).request(ops.CompleteTaskDocument, {
-              id: this.pick(open).id,
-            });
-            return this.classify(kind, response);
-          }
-          return 'noop';
+          // Completed by its assignee, with the assignee's own token.
+          const open = await this.client(gateway, this.manager).request<OpenTasks>(OPEN_TASKS);
+          const outcome = this.classify(kind, open);
+          if (outcome !== 'ok') return outcome;
+          const mine = (open.data?.tasks.nodes ?? []).filter((t) => this.byId.has(t.assignee.id));
+          if (mine.length === 0) return 'noop';
+          const task = this.pick(mine);
+          const response = await this.client(gateway, this.byId.get(task.assignee.id)).request(
+            ops.CompleteTaskDocument,
+            { id: task.id },
+          );
+          return this.classify(kind, response);
         }
         case 'shuffleTasks': {
           const who = this.random() < 0.5 ? this.manager : this.admin;
           return this.classify(kind, await this.client(gateway, who).request(ops.ShuffleTasksDocument));
         }
-        case 'readAccount': {
+        case 'read': {
+          // A popug's own account (accounting), or the admin's analytics (analytics).
+          if (this.random() < 0.25)
+            return this.classify(kind, await this.client(gateway, this.admin).request(ANALYTICS_TODAY));
           const worker = this.pick(this.workers);
           return this.classify(
             kind,

@@ -21,6 +21,8 @@ export interface ChaosSettings {
   catchUpTimeoutMs: number;
   /** Service log level (logs go to files under the run directory). */
   logLevel: string;
+  /** `CHAOS_SABOTAGE=1`: the negative control (see sabotage.ts). */
+  sabotage: boolean;
 }
 
 export type FaultName =
@@ -54,6 +56,7 @@ const SHORT: ChaosSettings = {
   paymentLatencyMs: 250,
   catchUpTimeoutMs: 60_000,
   logLevel: 'info',
+  sabotage: false,
 };
 
 const FULL: ChaosSettings = {
@@ -82,6 +85,7 @@ const FULL: ChaosSettings = {
   paymentLatencyMs: 300,
   catchUpTimeoutMs: 180_000,
   logLevel: 'info',
+  sabotage: false,
 };
 
 export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettings {
@@ -89,5 +93,10 @@ export function chaosSettings(env: NodeJS.ProcessEnv = process.env): ChaosSettin
   const operations = env.CHAOS_OPERATIONS ? Number(env.CHAOS_OPERATIONS) : base.operations;
   if (!Number.isInteger(operations) || operations < 50)
     throw new Error(`CHAOS_OPERATIONS must be an integer ≥ 50, got ${env.CHAOS_OPERATIONS}`);
-  return { ...base, operations, logLevel: env.CHAOS_LOG_LEVEL ?? base.logLevel };
+  return {
+    ...base,
+    operations,
+    logLevel: env.CHAOS_LOG_LEVEL ?? base.logLevel,
+    sabotage: env.CHAOS_SABOTAGE === '1',
+  };
 }

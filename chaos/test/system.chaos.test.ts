@@ -12,6 +12,7 @@ import { ChaosCluster } from '../src/cluster.ts';
 import { classify, describeExit } from '../src/crashes.ts';
 import { LoadDriver, OP_KINDS } from '../src/driver.ts';
 import { FaultSchedule } from '../src/faults.ts';
+import { sabotage } from '../src/sabotage.ts';
 import { seconds, table } from '../src/report.ts';
 import { chaosSettings } from '../src/settings.ts';
 
@@ -63,6 +64,9 @@ it(`keeps SPEC's promises while processes are killed and servers restarted (${se
       await cluster.allRunning();
       const catchUp = await pipeline.waitQuiet(settings.catchUpTimeoutMs, log);
       log(`caught up in ${seconds(catchUp.ms)}; checking`);
+      const mustCatch = settings.sabotage ? await sabotage(cluster) : [];
+      if (settings.sabotage)
+        log(`CHAOS_SABOTAGE: broke the data behind the services' backs; the checks must report it`);
 
       const adminToken = driver.adminToken();
       const results: Array<[string, CheckResult]> = [
@@ -132,7 +136,12 @@ it(`keeps SPEC's promises while processes are killed and servers restarted (${se
       );
 
       expect(driver.completed).toBe(settings.operations);
-      expect(problems).toEqual([]);
+      if (settings.sabotage) {
+        // The negative control passes when every piece of sabotage was reported.
+        expect(mustCatch.filter((m) => !problems.some((p) => p.startsWith(m)))).toEqual([]);
+      } else {
+        expect(problems).toEqual([]);
+      }
       passed = true;
     } finally {
       await pipeline.close();
