@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     printSummary(summary, url, password);
     process.stdout.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
   } catch (error) {
-    progress.log('');
+    progress.abort();
     if (error instanceof UnreachableError)
       throw new Error(`${error.message}\nIs aTES running? Start it with "pnpm start", or set ATES_DEMO_URL.`);
     throw error;

@@ -87,6 +87,12 @@ export class ProgressBar {
     if (this.out.isTTY) this.draw(true);
   }
 
+  /** Leaves the bar where it is (a failure): the next output starts on a new line. */
+  abort(): void {
+    if (this.out.isTTY && this.drawn) this.out.write('\n');
+    this.planned = false;
+  }
+
   finish(): void {
     this.done = Math.max(this.done, this.total);
     this.total = this.done;
