@@ -146,10 +146,19 @@ export class ChaosCluster {
     log(`run directory ${runDir} (logs/ has every process's output)`);
     const pg = await PrivatePostgres.start(runDir);
     log(`private PostgreSQL on 127.0.0.1:${pg.port}`);
-    const nats = await PrivateNats.start(runDir);
+    const nats = await PrivateNats.start(runDir).catch(async (error: unknown) => {
+      await pg.stop();
+      throw error;
+    });
     log(`private nats-server -js on 127.0.0.1:${nats.port}`);
     const cluster = new ChaosCluster(settings, runDir, runId, `tchaos${runId}`, nats, pg);
-    await cluster.boot(log);
+    try {
+      await cluster.boot(log);
+    } catch (error) {
+      log(`start-up failed; kept ${runDir} for a look`);
+      await cluster.stop({ keepRunDir: true });
+      throw error;
+    }
     return cluster;
   }
 

@@ -67,26 +67,32 @@ export class FaultSchedule {
 
   /** Runs every fault; `started()` is how many operations the driver has started. */
   async run(started: () => number): Promise<void> {
-    const settings = this.cluster.settings;
-    for (let k = 0; k < this.faults.length; k++) {
-      const name = this.faults[k]!;
-      while (started() < this.thresholds[k]!) await sleep(50);
-      const t0 = Date.now();
-      const atOperation = started();
-      const crashesBefore = this.cluster.unexpectedExits().length;
-      this.log(`fault ${k + 1}/${this.faults.length} at operation ${atOperation}: ${name}`);
-      let detail: string;
-      try {
-        detail = await this.inject(name, settings.downtimeMs);
-      } finally {
-        this.done[k]!.resolve();
-      }
-      const crashed = this.cluster.unexpectedExits().length - crashesBefore;
-      if (crashed > 0) detail += `; ${crashed} process crash(es) meanwhile, restarted by the restart policy`;
-      const ms = Date.now() - t0;
-      this.records.push({ name, atOperation, detail, ms });
-      this.log(`  ${detail} (${(ms / 1000).toFixed(1)} s)`);
+    try {
+      for (let k = 0; k < this.faults.length; k++) await this.runOne(k, started);
+    } finally {
+      // A failed fault must not leave the load waiting at a gate for ever.
+      for (const d of this.done) d.resolve();
     }
+  }
+
+  private async runOne(k: number, started: () => number): Promise<void> {
+    const name = this.faults[k]!;
+    while (started() < this.thresholds[k]!) await sleep(50);
+    const t0 = Date.now();
+    const atOperation = started();
+    const crashesBefore = this.cluster.unexpectedExits().length;
+    this.log(`fault ${k + 1}/${this.faults.length} at operation ${atOperation}: ${name}`);
+    let detail: string;
+    try {
+      detail = await this.inject(name, this.cluster.settings.downtimeMs);
+    } finally {
+      this.done[k]!.resolve();
+    }
+    const crashed = this.cluster.unexpectedExits().length - crashesBefore;
+    if (crashed > 0) detail += `; ${crashed} process crash(es) meanwhile, restarted by the restart policy`;
+    const ms = Date.now() - t0;
+    this.records.push({ name, atOperation, detail, ms });
+    this.log(`  ${detail} (${(ms / 1000).toFixed(1)} s)`);
   }
 
   /** The next instance of a service, in turn. */
