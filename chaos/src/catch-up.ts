@@ -161,10 +161,13 @@ export class Pipeline {
       }
       if (state && Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
-        const pending = state.consumers.reduce((n, c) => n + c.pending + c.ackPending, 0);
+        const pending = state.consumers
+          .filter((c) => c.pending + c.ackPending > 0)
+          .map((c) => `${c.consumer} ${c.pending}+${c.ackPending}`)
+          .join(', ');
         const outbox = Object.values(state.outbox).reduce((n, v) => n + (v ?? 0), 0);
         log(
-          `catch-up: outbox ${outbox}, consumers pending ${pending}, unpaid payouts ${state.unpaidPayouts}, unsent emails ${state.unsentEmails}, metrics lag ${state.metrics.consumerLag}/backlog ${state.metrics.outboxBacklog}`,
+          `catch-up: outbox ${outbox}, consumers pending+unacked [${pending}], unpaid payouts ${state.unpaidPayouts}, unsent emails ${state.unsentEmails}, metrics lag ${state.metrics.consumerLag}/backlog ${state.metrics.outboxBacklog}`,
         );
       }
       await sleep(1_000);

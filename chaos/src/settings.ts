@@ -54,7 +54,10 @@ const SHORT: ChaosSettings = {
   ],
   initialWorkers: 6,
   paymentLatencyMs: 250,
-  catchUpTimeoutMs: 60_000,
+  // A message in flight at a process that was killed waits out its ack wait (30 s) before it
+  // is delivered again, and a nak after an outage may wait 30 s: the catch-up takes a minute or
+  // more after the last fault (30 s steps when redeliveries chain).
+  catchUpTimeoutMs: 180_000,
   logLevel: 'info',
   sabotage: false,
 };
@@ -83,7 +86,7 @@ const FULL: ChaosSettings = {
   ],
   initialWorkers: 10,
   paymentLatencyMs: 300,
-  catchUpTimeoutMs: 180_000,
+  catchUpTimeoutMs: 300_000,
   logLevel: 'info',
   sabotage: false,
 };
