@@ -1,6 +1,6 @@
 /**
  * The producing domains; each owns one JetStream stream and the subjects `<domain>.>`.
- * `jobs` is the work queue (e.g. `jobs.email.send`): each message is taken by one consumer.
+ * `jobs` is the work queue (e.g. `jobs.email.requested`): each message is taken by one consumer.
  */
 export const DOMAINS = ['users', 'tasks', 'accounting', 'jobs'] as const;
 export type Domain = (typeof DOMAINS)[number];

@@ -32,7 +32,7 @@ type OwnedConfig = Pick<
 
 /**
  * One stream per domain with `limits` retention (kept for replays, never workqueue/interest),
- * and one `workqueue` stream for jobs (each job taken once, e.g. `jobs.email.send`).
+ * and one `workqueue` stream for jobs (each job taken once, e.g. `jobs.email.requested`).
  */
 export function desiredStreams(namespace: string | undefined, options: StreamOptions = {}): OwnedConfig[] {
   const duplicateWindow = nanos(options.duplicateWindowMs ?? 2 * 60_000);
