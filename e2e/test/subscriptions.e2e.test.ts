@@ -57,13 +57,14 @@ function connect(token: string | undefined, url = system.gateway.url) {
 /** Creates tasks until one lands on `popug` (assignment is random). */
 async function taskFor(popug: Popug, title: string) {
   for (let i = 0; i < 40; i++) {
+    const sentAt = Date.now();
     const { createTask } = await admin.ok<{ createTask: { id: string; assignee: { id: string } } }>(
       CreateTask,
       {
         input: { title: `${title} ${i}`, description: '' },
       },
     );
-    if (createTask.assignee.id === popug.id) return createTask;
+    if (createTask.assignee.id === popug.id) return { ...createTask, sentAt };
   }
   throw new Error('no task landed on the popug');
 }
@@ -84,12 +85,12 @@ describe('myTasks over graphql-ws through the gateway', () => {
   it('delivers an assignment within a second, with the assignee resolved by the users subgraph', async () => {
     const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
     await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
-    const started = Date.now();
     const task = await taskFor(kesha, 'Live one');
     let event: MyTaskEvent | undefined;
     while (!event || event.myTasks.task.id !== task.id)
       event = (await sub.next(1000)).data as unknown as MyTaskEvent;
-    expect(Date.now() - started).toBeLessThan(1000 + 40 * 200);
+    // Within a second of the mutation that caused it (sent → event received).
+    expect(Date.now() - task.sentAt).toBeLessThan(1000);
     expect(event.myTasks).toMatchObject({
       kind: 'ASSIGNED',
       task: { id: task.id, status: 'OPEN', assignee: { id: kesha.id, login: kesha.login } },
@@ -207,16 +208,15 @@ describe('myTasks over graphql-ws through the gateway', () => {
     let event: MyAccountEvent;
     do event = (await k.next(3000)).data as unknown as MyAccountEvent;
     while (event.myAccount.transactions.nodes[0]?.task?.id !== task.id);
+    // Task tracker → accounting → live feed → gateway, within a second of the mutation.
+    expect(Date.now() - task.sentAt).toBeLessThan(1000);
     expect(event.myAccount.transactions.nodes[0]).toMatchObject({ kind: 'ASSIGN_FEE' });
     expect(event.myAccount.transactions.nodes[0]!.amount).toMatch(/^-\d+\.\d{2}$/);
     await system.settle();
-    const gosha_ = await gosha.client.ok(ops.MyAccountDocument, { first: 200 });
-    const goshaTransactions = new Set(gosha_.myAccount?.transactions.nodes.map((n) => n.id));
     for (const r of g.pending()) {
       const nodes = (r.data as unknown as MyAccountEvent).myAccount.transactions.nodes;
       expect(nodes.every((n) => n.task?.id !== task.id)).toBe(true);
     }
-    expect(goshaTransactions.size).toBeGreaterThanOrEqual(0);
     await k.close();
     await g.close();
   });
