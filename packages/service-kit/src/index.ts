@@ -16,3 +16,4 @@ export * from './graphql-ws-server.ts';
 export * from './trace.ts';
 export * from './metrics.ts';
 export * from './http-drain.ts';
+export * from './calendar.ts';
