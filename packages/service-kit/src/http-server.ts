@@ -1,8 +1,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { DomainError, toGraphQLError } from './errors.ts';
 import { RequestTracker } from './http-drain.ts';
+import { listen } from './listen.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
@@ -165,19 +165,11 @@ export async function startHttpServer<Ctx extends BaseContext>(
       pathname === graphql.path ? 'graphql' : Object.hasOwn(routes, pathname) ? pathname : 'other',
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { port, origin } = await listen(server, options.port, options.host);
   return {
     server,
-    port: address.port,
-    url: `http://${host}:${address.port}${graphql.path}`,
+    port,
+    url: `${origin}${graphql.path}`,
     inFlight: () => tracker.inFlight,
     close: (drainMs) => tracker.close(drainMs),
   };

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RequestTracker } from './http-drain.ts';
+import { listen } from './listen.ts';
 import { sendJson } from './http-server.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -51,19 +51,11 @@ export async function startRouteServer(options: RouteServerOptions): Promise<Run
     routeOf: (pathname) => (known.has(pathname) ? pathname : 'other'),
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const { port, origin } = await listen(server, options.port, options.host);
   return {
     server,
-    port: address.port,
-    url: `http://${host}:${address.port}`,
+    port,
+    url: origin,
     close: (drainMs) => tracker.close(drainMs),
   };
 }
