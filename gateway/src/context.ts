@@ -1,6 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { acceptCorrelationId, CORRELATION_HEADER, type TokenVerifier, type Viewer } from '@ates/service-kit';
+import {
+  acceptCorrelationId,
+  clientAddressOf,
+  CORRELATION_HEADER,
+  type TokenVerifier,
+  type Viewer,
+} from '@ates/service-kit';
 
 export interface GatewayContext {
   viewer: Viewer | null;
@@ -9,16 +15,6 @@ export interface GatewayContext {
   correlationId: string;
   /** The caller's address, forwarded to subgraphs (log-in throttling). */
   clientAddress?: string;
-}
-
-/**
- * The client's address: the socket's peer, or with `trustProxy` (behind a load balancer that
- * sets it) the first address of `X-Forwarded-For`.
- */
-export function clientAddressOf(req: IncomingMessage, trustProxy: boolean): string | undefined {
-  const forwarded = req.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]?.trim() || undefined;
-  return req.socket.remoteAddress ?? undefined;
 }
 
 export function makeGatewayContext(verifier: TokenVerifier, trustProxy = false) {

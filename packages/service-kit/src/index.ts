@@ -17,3 +17,4 @@ export * from './trace.ts';
 export * from './metrics.ts';
 export * from './http-drain.ts';
 export * from './calendar.ts';
+export * from './client-address.ts';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import DataLoader from 'dataloader';
-import type { TokenVerifier, Viewer } from '@ates/service-kit';
+import { clientAddressOf, type TokenVerifier, type Viewer } from '@ates/service-kit';
 import { findUsersByIds } from './db/user-repository.ts';
 import type { UserRow } from './db/schema.ts';
 import type { UsersDeps } from './use-cases/deps.ts';
@@ -27,10 +27,7 @@ export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    const forwarded = req.headers['x-forwarded-for'];
-    const clientAddress =
-      (typeof forwarded === 'string' ? forwarded.split(',')[0]?.trim() : undefined) ||
-      req.socket.remoteAddress;
-    return { viewer, deps, userById, clientAddress };
+    // The gateway sets X-Forwarded-For to its caller's address.
+    return { viewer, deps, userById, clientAddress: clientAddressOf(req, true) };
   };
 }
