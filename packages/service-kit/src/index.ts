@@ -18,3 +18,4 @@ export * from './metrics.ts';
 export * from './http-drain.ts';
 export * from './calendar.ts';
 export * from './client-address.ts';
+export * from './progress.ts';

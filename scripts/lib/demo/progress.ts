@@ -4,6 +4,8 @@
  * and at each new phase, so logs stay readable.
  */
 
+import { formatDuration, progressBar } from '@ates/service-kit';
+
 export interface ProgressState {
   done: number;
   total: number;
@@ -11,25 +13,13 @@ export interface ProgressState {
   phase: string;
 }
 
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '--';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
 export function renderProgress(p: ProgressState, width = 24): string {
-  const ratio = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
-  const filled = Math.round(ratio * width);
-  const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
   const rate = p.elapsedMs > 0 ? (p.done * 1000) / p.elapsedMs : 0;
   const left = Math.max(0, p.total - p.done);
   const eta = left === 0 ? 0 : rate > 0 ? (left / rate) * 1000 : null;
   const rateText = rate >= 10 ? Math.round(rate).toString() : rate.toFixed(1);
   return (
-    `[${bar}] ${String(Math.floor(ratio * 100)).padStart(3)}% ${p.done}/${p.total} · ${p.phase} · ` +
+    `${progressBar(p.done, p.total, width)} ${p.done}/${p.total} · ${p.phase} · ` +
     `${rateText}/s · ETA ${formatDuration(eta)}`
   );
 }

@@ -1,3 +1,5 @@
+import { formatDuration, progressBar } from '@ates/service-kit';
+
 /** How far a replay has come. */
 export interface RebuildProgress {
   /** Events applied (or skipped as not analytics' business) so far. */
@@ -19,23 +21,12 @@ export function progressOf(done: number, total: number, elapsedMs: number): Rebu
 
 const grouped = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export function formatDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '--';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
+export { formatDuration };
 
 /** `[██████░░░░░░] 45% 12,345/27,000 events · 1,234/s · ETA 12s` */
 export function renderProgress(p: RebuildProgress, width = 30): string {
-  const ratio = p.total > 0 ? Math.min(1, p.done / p.total) : 1;
-  const filled = Math.round(ratio * width);
-  const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-  const percent = String(Math.floor(ratio * 100)).padStart(3);
   return (
-    `[${bar}] ${percent}% ${grouped(p.done)}/${grouped(p.total)} events · ` +
+    `${progressBar(p.done, p.total, width)} ${grouped(p.done)}/${grouped(p.total)} events · ` +
     `${grouped(p.rate)}/s · ETA ${formatDuration(p.etaMs)}`
   );
 }
