@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+
+/**
+ * CPU time (user + system, in ms) a process has used so far, read from /proc/<pid>/stat
+ * (Linux). For "gateway CPU per request": sample before and after a load run, divide by requests.
+ */
+export function processCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces), starting at field 3 (state).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / CLOCK_TICKS;
+}
+
+/** Resident set size of a process in MiB, from /proc/<pid>/status. */
+export function processRssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Math.round((Number(match[1]) / 1024) * 10) / 10;
+}
+
+/** USER_HZ; 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** CPU used by the current process, in ms (user + system). */
+export function selfCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}

@@ -1,0 +1,20 @@
+/**
+ * Every benchmark `pnpm bench` runs, in this order (each in a process of its own, one at a
+ * time, so they do not compete for the machine's two cores). Each writes
+ * bench/results/<name>.json; `pnpm bench` then rewrites docs/performance.md from them.
+ */
+export interface Suite {
+  name: string;
+  /** Entry point, relative to bench/. */
+  script: string;
+  description: string;
+}
+
+export const SUITES: Suite[] = [
+  { name: 'shuffle', script: 'shuffle/shuffle.ts', description: 'shuffle 1k / 10k / 100k open tasks' },
+  {
+    name: 'analytics',
+    script: 'analytics/analytics.ts',
+    description: 'analytics queries at 10k / 100k / 1M transactions',
+  },
+];
