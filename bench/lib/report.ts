@@ -66,7 +66,7 @@ const fmtNumber = (x: number) =>
   Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toFixed(2)));
 
 export function formatMeasured(value: Measured, unit = ''): string {
-  const suffix = unit ? ` ${unit}` : '';
+  const suffix = unit === '×' || unit === '%' ? unit : unit ? ` ${unit}` : '';
   if (typeof value === 'number') return `${fmtNumber(value)}${suffix}`;
   if (value.runs <= 1) return `${fmtNumber(value.median)}${suffix}`;
   return `${fmtNumber(value.median)}${suffix} (${fmtNumber(value.min)}–${fmtNumber(value.max)})`;
