@@ -36,12 +36,21 @@ export const outbox = pgTable(
     /** Null until JetStream acknowledged it; published rows are kept for the retention period. */
     publishedAt: timestamp('published_at', { withTimezone: true }),
   },
+  // An insert touches only the primary key, the id and the relay's queue of unpublished rows:
+  // the indexes for retention (delete where published_at < …) and republish (created_at >= …
+  // and published_at is not null) cover published rows only, so the relay's update fills them
+  // (it rewrites every index entry of the row anyway, published_at being indexed). Writing
+  // both on insert cost a 100k-task shuffle ~0.5 s.
   (t) => [
     index('outbox_unpublished_idx')
       .on(t.seq)
       .where(sql`${t.publishedAt} is null`),
-    index('outbox_published_at_idx').on(t.publishedAt),
-    index('outbox_created_at_idx').on(t.createdAt),
+    index('outbox_published_at_idx')
+      .on(t.publishedAt)
+      .where(sql`${t.publishedAt} is not null`),
+    index('outbox_created_at_idx')
+      .on(t.createdAt)
+      .where(sql`${t.publishedAt} is not null`),
   ],
 );
 

@@ -19,6 +19,9 @@ export interface EnqueueOptions {
 
 type OutboxInsert = typeof outbox.$inferInsert;
 
+/** Events per INSERT on the postgres.js path: a few MB of JSON per statement at most. */
+const ROWS_PER_STATEMENT = 5000;
+
 function toRow(event: AnyEventEnvelope, registry: EventRegistry): OutboxInsert {
   const headers: Record<string, string> = {
     [HEADER_TYPE]: event.type,
@@ -52,19 +55,20 @@ export async function enqueueEvents(
   for (const event of events) registry.assertValid(event);
   const rows = events.map((event) => toRow(event, registry));
   if (typeof tx === 'function') {
-    // postgres.js: one statement for all rows (the hot path of batch producers). Values go as
-    // text arrays cast in SQL, because drizzle turns off postgres.js's json/date serializers on
-    // clients it shares.
-    const column = <K extends keyof OutboxInsert>(
-      k: K,
-      f: (v: OutboxInsert[K]) => string | null = (v) => v as string,
-    ) => rows.map((r) => f(r[k]));
-    await tx`
-      insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
-      select * from unnest(
-        ${column('id')}::uuid[], ${column('subject')}::text[], ${column('type')}::text[],
-        ${column('version', String)}::int[], ${column('aggregateId', (v) => v ?? null)}::text[],
-        ${column('payload', (v) => JSON.stringify(v))}::jsonb[], ${column('headers', (v) => JSON.stringify(v))}::jsonb[])`;
+    // postgres.js: the hot path of batch producers (a shuffle writes 100k events). Each chunk of
+    // rows goes as ONE JSON document, expanded in SQL: a text[] of JSON strings made postgres.js
+    // escape every quote in Node (~45 µs of Node CPU per event, 8× what this costs). JSON text
+    // rather than a json parameter, because drizzle turns off postgres.js's json serializer on
+    // clients it shares. `with ordinality … order by` keeps `seq` in the events' order.
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      await tx`
+        insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
+        select (r->>'id')::uuid, r->>'subject', r->>'type', (r->>'version')::int, r->>'aggregateId',
+               r->'payload', r->'headers'
+        from jsonb_array_elements(${JSON.stringify(chunk)}::jsonb) with ordinality as e(r, n)
+        order by n`;
+    }
     await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     return;
   }
