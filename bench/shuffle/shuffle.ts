@@ -1,11 +1,12 @@
 /**
- * Shuffle benchmark (issue 4/11): how long `shuffleTasks` takes for 1k / 10k / 100k open
- * tasks on the real tasks schema, against a raw multi-row insert of as many rows measured in
- * the same run (B_pg), so the figure holds on a noisy machine. Run: `pnpm --filter @ates/bench shuffle`.
+ * Shuffle benchmark (issue 11, figure 4): how long `shuffleTasks` takes for 1k / 10k / 100k
+ * open tasks on the real tasks schema (one transaction: lock the open tasks, reassign them,
+ * write one `task.assigned` per task to the outbox). Anchored by B_pg, a raw multi-row insert
+ * of as many task rows measured in the same run, so the ratio holds on a noisy machine.
+ * Goal: 100k ≤ 5 s, time growing linearly or better (growth per task from the smallest size ≤ 1).
+ * Run: `pnpm bench shuffle` (SIZES=1000,10000,100000 RUNS=3 by default).
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import {
   applyMigrations,
   connectDatabase,
@@ -17,30 +18,57 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/tasks';
+import { createReport, writeReport } from '../lib/report.ts';
+import { ratio, summarize } from '../lib/stats.ts';
 import * as tables from '../../subgraphs/tasks/src/db/tables.ts';
 import { shuffleTasks } from '../../subgraphs/tasks/src/use-cases/shuffle-tasks.ts';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
 const POPUGS = 30;
+/** Rows per statement of the B_pg insert (as the shuffle's chunks). */
+const INSERT_CHUNK = 5000;
+const GOAL_MS_100K = 5000;
 const base = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+interface SizeResult {
+  openTasks: number;
+  shuffleMs: number[];
+  insertMs: number[];
+  /** shuffle / insert, per run. */
+  ratios: number[];
+}
 
 async function main() {
+  const report = createReport(
+    'shuffle',
+    'Shuffle of open tasks',
+    process.env.BENCH_COMMAND ?? 'pnpm bench shuffle',
+  );
   const url = withDatabase(base, `ates_bench_shuffle_${process.pid}`);
   await applyMigrations(url, migrationsFolder);
   const database = connectDatabase(url, tables, { max: 4 });
   const { sql } = database;
   const logger = createLogger({ service: 'bench', level: process.env.LOG_LEVEL ?? 'silent' });
-  const results: Array<Record<string, number>> = [];
+  const results: SizeResult[] = [];
   try {
     const popugIds = Array.from({ length: POPUGS }, () => randomUUID());
-    await sql`insert into popugs ${sql(popugIds.map((id) => ({ id, login: id, name: id, role: 'WORKER', role_changed_at: new Date().toISOString(), profile_changed_at: new Date().toISOString() })))}`;
+    const at = new Date().toISOString();
+    await sql`insert into popugs ${sql(
+      popugIds.map((id) => ({
+        id,
+        login: id,
+        name: id,
+        role: 'WORKER',
+        role_changed_at: at,
+        profile_changed_at: at,
+      })),
+    )}`;
     for (const n of SIZES) {
-      const shuffleMs: number[] = [];
-      const insertMs: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
+      const result: SizeResult = { openTasks: n, shuffleMs: [], insertMs: [], ratios: [] };
+      // One unmeasured run first at the smallest size, so JIT warm-up does not flatter the growth.
+      const first = n === SIZES[0] ? -1 : 0;
+      for (let run = first; run < RUNS; run++) {
         await sql`truncate tasks, outbox`;
         const rows = Array.from({ length: n }, (_, i) => ({
           id: randomUUID(),
@@ -49,14 +77,14 @@ async function main() {
           status: 'OPEN',
           assignee_id: popugIds[i % POPUGS]!,
           created_by: popugIds[0]!,
-          created_at: new Date().toISOString(),
+          created_at: at,
           assignment_count: 1,
         }));
-        // B_pg: a raw multi-row insert of as many rows, in the same run.
+        // B_pg: a raw multi-row insert of as many rows, in the same run (it also seeds the tasks).
         const t0 = performance.now();
-        for (let i = 0; i < rows.length; i += 5000)
-          await sql`insert into tasks ${sql(rows.slice(i, i + 5000))}`;
-        insertMs.push(performance.now() - t0);
+        for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+          await sql`insert into tasks ${sql(rows.slice(i, i + INSERT_CHUNK))}`;
+        const insertMs = performance.now() - t0;
         await sql`vacuum analyze tasks`;
         const t1 = performance.now();
         const { reassigned } = await shuffleTasks(
@@ -64,52 +92,109 @@ async function main() {
             db: database.db,
             sql,
             clock: systemClock,
-            random: seededRandom(run + 1),
+            random: seededRandom(run + 2),
             logger,
             newId: randomUUID,
           },
           { userId: popugIds[0]!, role: 'MANAGER' },
         );
-        shuffleMs.push(performance.now() - t1);
+        const shuffleMs = performance.now() - t1;
         if (reassigned !== n) throw new Error(`reassigned ${reassigned} of ${n}`);
-        const [{ events }] = await sql<[{ events: number }]>`select count(*)::int as events from outbox`;
-        if (events !== n) throw new Error(`expected ${n} outbox events, found ${events}`);
+        const [counts] = await sql<[{ events: number; moved: number }]>`
+          select (select count(*)::int from outbox where type = 'task.assigned') as events,
+                 (select count(*)::int from tasks where assignment_count = 2) as moved`;
+        if (counts.events !== n || counts.moved !== n)
+          throw new Error(`expected ${n} events and moved tasks, found ${counts.events} and ${counts.moved}`);
+        if (run < 0) continue;
+        result.shuffleMs.push(shuffleMs);
+        result.insertMs.push(insertMs);
+        result.ratios.push(shuffleMs / insertMs);
+        console.log(
+          `${n} open tasks, run ${run + 1}/${RUNS}: shuffle ${Math.round(shuffleMs)} ms, B_pg insert ${Math.round(insertMs)} ms`,
+        );
       }
-      const s = median(shuffleMs);
-      const ins = median(insertMs);
-      results.push({
-        openTasks: n,
-        shuffleMsMedian: Math.round(s),
-        shuffleMsMin: Math.round(Math.min(...shuffleMs)),
-        shuffleMsMax: Math.round(Math.max(...shuffleMs)),
-        tasksPerSecond: Math.round((n / s) * 1000),
-        baselineInsertMsMedian: Math.round(ins),
-        ratioToInsert: Number((s / ins).toFixed(2)),
-      });
-      console.log(results.at(-1));
+      results.push(result);
     }
   } finally {
     await database.close();
     await dropDatabase(url);
   }
-  const largest = results.at(-1)!;
-  const smallest = results[0]!;
-  const growth =
-    largest.shuffleMsMedian! / smallest.shuffleMsMedian! / (largest.openTasks! / smallest.openTasks!);
-  const report = {
-    benchmark: 'shuffle',
-    date: new Date().toISOString(),
-    machine: `${process.platform} ${process.arch}, node ${process.version}`,
+
+  for (const r of results) {
+    const label = r.openTasks >= 1000 ? `${r.openTasks / 1000}k` : String(r.openTasks);
+    const shuffle = summarize(r.shuffleMs, 0);
+    const is100k = r.openTasks === 100_000;
+    report.figures.push({
+      id: `shuffle.${label}.ms`,
+      title: `Shuffle ${label} open tasks`,
+      value: shuffle,
+      unit: 'ms',
+      baseline: { name: `B_pg insert of ${label} rows`, value: summarize(r.insertMs, 0), unit: 'ms' },
+      ratio: summarize(r.ratios),
+      ...(is100k
+        ? {
+            goal: '≤ 5 s',
+            met: shuffle.median <= GOAL_MS_100K,
+            ...(shuffle.median > GOAL_MS_100K
+              ? {
+                  note: `median ${(shuffle.median / 1000).toFixed(1)} s; ${summarize(r.ratios).median}× the same-run B_pg insert of as many rows (the machine's Postgres write speed bounds it: the shuffle rewrites every task row with its five indexes and inserts as many outbox rows)`,
+                }
+              : {}),
+          }
+        : {}),
+    });
+  }
+  const smallest = results[0];
+  const largest = results.at(-1);
+  if (smallest && largest && largest !== smallest) {
+    const perTask = (r: SizeResult) => summarize(r.shuffleMs).median / r.openTasks;
+    const growth = ratio(perTask(largest), perTask(smallest));
+    report.figures.push({
+      id: 'shuffle.growth',
+      title: `Shuffle time per task, ${largest.openTasks} vs ${smallest.openTasks} open tasks`,
+      value: growth,
+      unit: '×',
+      goal: '≤ 1 (linear or better)',
+      met: growth <= 1,
+      ...(growth > 1
+        ? { note: `time per task grows ${growth}× from ${smallest.openTasks} to ${largest.openTasks}` }
+        : {}),
+    });
+  }
+  report.details = {
     runs: RUNS,
-    results,
-    growthPerTaskLargestVsSmallest: Number(growth.toFixed(2)),
-    goal: '100k open tasks ≤ 5 s; time grows linearly or better (growth per task ≤ 1)',
-    met: largest.openTasks === 100000 ? largest.shuffleMsMedian! <= 5000 && growth <= 1.0 : undefined,
+    popugs: POPUGS,
+    results: results.map((r) => ({
+      openTasks: r.openTasks,
+      shuffleMs: r.shuffleMs.map(Math.round),
+      baselineInsertMs: r.insertMs.map(Math.round),
+      tasksPerSecond: Math.round((r.openTasks / summarize(r.shuffleMs).median) * 1000),
+    })),
+    bottlenecks: BOTTLENECKS,
   };
-  const out = path.resolve(import.meta.dirname, '../results/shuffle.json');
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
-  console.log(report);
+  writeReport(report);
 }
+
+/** Before/after of the fixes this benchmark drove (100k open tasks). */
+const BOTTLENECKS = [
+  {
+    fix: 'enqueueEvents (postgres.js path) sends each 5k-event chunk as one JSON document expanded with jsonb_array_elements, instead of seven text[] columns',
+    before:
+      '100k outbox rows: 6.1–8.4 s, of which 4.4–5.9 s Node CPU (postgres.js escaping every quote of every JSON string in the array literal)',
+    after: '100k outbox rows: 3.0–3.5 s, ~0.5 s Node CPU',
+  },
+  {
+    fix: 'outbox retention and republish indexes (published_at, created_at) made partial on published_at is not null: inserts no longer write them',
+    before: '100k outbox inserts with all five indexes 6.75–7.2 s (same-run experiment)',
+    after:
+      '~0.5 s less for 100k inserts; the relay update and retention delete use the partial indexes (EXPLAIN checked)',
+  },
+  {
+    fix: 'shuffle sends each chunk’s UPDATE before building and validating its events, the outbox INSERT pipelined behind it',
+    before:
+      'shuffle 100k: 8.8–9.3 s, 4.4× the same-run B_pg insert (same noisy machine, before all three fixes)',
+    after: 'see the figures above (ratio to the same-run B_pg insert)',
+  },
+];
 
 await main();
