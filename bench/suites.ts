@@ -17,4 +17,5 @@ export const SUITES: Suite[] = [
     script: 'analytics/analytics.ts',
     description: 'analytics queries at 10k / 100k / 1M transactions',
   },
+  { name: 'ledger', script: 'ledger/main.ts', description: 'ledger postings: batches, one hot account' },
 ];

@@ -35,6 +35,7 @@ export { ensureStreams, desiredStreams, type StreamOptions } from './nats/stream
 // Consuming
 export { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';
 export type {
+  BatchHandler,
   ConsumerTx,
   Delivery,
   EventHandler,

@@ -34,7 +34,7 @@ import * as tables from './db/tables.ts';
 import { migrationsFolder } from './migrations.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
 import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
-import { taskReactions } from './events/task-reactions.ts';
+import { tasksConsumerSettings } from './events/task-reactions.ts';
 import { registerPayoutMetrics } from './metrics.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { AccountingDeps } from './use-cases/deps.ts';
@@ -95,15 +95,15 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     newId: randomUUID,
   };
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger });
-  // One lane: a batch's events lock accounts and day totals in arrival order, so parallel lanes
-  // could deadlock each other; batching keeps throughput (see docs/reconciliation.md).
+  // One lane: a batch's events lock accounts and day totals, so parallel lanes could deadlock
+  // each other; batches applied with set-based SQL keep throughput (see docs/reconciliation.md).
   const tasksConsumer = await startConsumer({
     nats,
     namespace,
     name: CONSUMERS.tasks,
     domain: 'tasks',
     db: database.db,
-    handlers: taskReactions(deps),
+    ...tasksConsumerSettings(deps),
     logger,
   });
   const usersConsumer = await startConsumer({

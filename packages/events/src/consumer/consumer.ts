@@ -9,7 +9,7 @@ import { standardUpcasters } from '../upcasters/tasks.ts';
 import { Backoff, errorMessage } from '../util/backoff.ts';
 import { Pulse } from '../util/pulse.ts';
 import { ensureDurable } from './ensure-consumer.ts';
-import type { EventHandlers, Upcasters } from './handlers.ts';
+import type { BatchHandler, EventHandlers, Upcasters } from './handlers.ts';
 import { Lanes } from './lanes.ts';
 import { createBatchProcessor } from './process-batch.ts';
 
@@ -24,6 +24,8 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   filterSubject?: string;
   db: PostgresJsDatabase<TSchema>;
   handlers: EventHandlers<TSchema>;
+  /** Applies a batch's fresh events in one call (set-based writes); `handlers` alone when absent. */
+  batchHandler?: BatchHandler<TSchema>;
   /** Default: the package's standard upcasters (task.created v1 → v2). */
   upcasters?: Upcasters;
   logger: Logger;
@@ -85,6 +87,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       handlers: options.handlers,
       upcasters: options.upcasters ?? standardUpcasters,
     },
+    ...(options.batchHandler ? { batchHandler: options.batchHandler } : {}),
     maxDeliver: options.maxDeliver ?? 5,
     backoffMs: options.backoffMs ?? [1000, 5000, 30_000],
     unknownVersionDelayMs: options.unknownVersionDelayMs ?? 60_000,

@@ -1,6 +1,6 @@
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Logger } from '@ates/service-kit';
-import type { EnvelopeOf, EventEnvelope, EventType, EventVersion } from '../envelope.ts';
+import type { AnyEventEnvelope, EnvelopeOf, EventEnvelope, EventType, EventVersion } from '../envelope.ts';
 
 /** The drizzle transaction a handler's effect (and the inbox row) commits in. */
 export type ConsumerTx<TSchema extends Record<string, unknown>> = Parameters<
@@ -32,6 +32,17 @@ export type EventHandler<
   V extends EventVersion<T>,
   TSchema extends Record<string, unknown> = Record<string, never>,
 > = (event: EventEnvelope<T, V>, ctx: HandlerContext<TSchema>) => Promise<void> | void;
+
+/**
+ * Optional: applies the fresh events of a batch together (set-based writes instead of one
+ * handler call per event), in arrival order and already upcast, in the transaction that records
+ * them in the inbox. The per-event handlers still choose which events are handled, and apply
+ * them one by one when a failed batch is redone event by event.
+ */
+export type BatchHandler<TSchema extends Record<string, unknown> = Record<string, never>> = (
+  events: AnyEventEnvelope[],
+  ctx: { tx: ConsumerTx<TSchema>; logger: Logger },
+) => Promise<void>;
 
 /** Handlers by type and version: `{ 'task.created': { 2: onTaskCreated } }`. */
 export type EventHandlers<TSchema extends Record<string, unknown> = Record<string, never>> = {

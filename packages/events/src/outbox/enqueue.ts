@@ -5,7 +5,7 @@ import type { AnyEventEnvelope } from '../envelope.ts';
 import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
 import { getRegistry, type EventRegistry } from '../registry/registry.ts';
 import { subjectForDomain } from '../subjects.ts';
-import { outbox } from '../tables.ts';
+import type { outbox } from '../tables.ts';
 
 /** The relay LISTENs on this channel; every enqueue NOTIFYs it (delivered only on commit). */
 export const OUTBOX_CHANNEL = 'ates_outbox';
@@ -72,6 +72,16 @@ export async function enqueueEvents(
     await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     return;
   }
-  await tx.insert(outbox).values(rows);
+  // Drizzle: the same one-JSON-document statement (its multi-row VALUES costs Node several µs
+  // per parameter, seven per event; consumers enqueue hundreds of events per batch).
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+    await tx.execute(drizzleSql`
+      insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
+      select (r->>'id')::uuid, r->>'subject', r->>'type', (r->>'version')::int, r->>'aggregateId',
+             r->'payload', r->'headers'
+      from jsonb_array_elements(${JSON.stringify(chunk)}::jsonb) with ordinality as e(r, n)
+      order by n`);
+  }
   await tx.execute(drizzleSql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
 }

@@ -1,5 +1,6 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { isUuid, type AccountingTx } from './db.ts';
+import { jsonParam } from './json-rows.ts';
 import { accounts, type AccountRow } from './schema.ts';
 
 /** Opens the user's account unless it exists (users' events and first sight race harmlessly). */
@@ -39,4 +40,48 @@ export async function findAccountsOfUsers(
 export async function lockAccount(db: AccountingTx, accountId: string): Promise<AccountRow | undefined> {
   const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
   return row;
+}
+
+/** `openAccount` for several users in one statement. */
+export async function openAccounts(
+  db: AccountingTx,
+  userIds: readonly string[],
+  at: Date,
+  newId: () => string,
+): Promise<void> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return;
+  const rows = unique.map((userId) => ({ id: newId(), user_id: userId }));
+  await db.execute(sql`
+    insert into accounts (id, user_id, created_at)
+    select r.id, r.user_id, ${at.toISOString()}::timestamptz
+    from jsonb_to_recordset(${jsonParam(rows)}) as r(id uuid, user_id uuid)
+    on conflict (user_id) do nothing`);
+}
+
+/**
+ * The users' accounts, locked until the transaction ends, taken in id order (every batch locks
+ * in the same order, so two batches never deadlock on each other's accounts).
+ */
+export async function lockAccountsOfUsers(
+  db: AccountingTx,
+  userIds: readonly string[],
+): Promise<AccountRow[]> {
+  const unique = [...new Set(userIds)];
+  if (unique.length === 0) return [];
+  return db
+    .select()
+    .from(accounts)
+    .where(inArray(accounts.userId, unique))
+    .orderBy(asc(accounts.id))
+    .for('update');
+}
+
+/** Moves each account's balance by its delta: one statement for the whole batch. */
+export async function addToBalances(db: AccountingTx, deltas: ReadonlyMap<string, number>): Promise<void> {
+  if (deltas.size === 0) return;
+  const rows = [...deltas].map(([id, delta]) => ({ id, delta }));
+  await db.execute(sql`
+    update accounts a set balance = a.balance + v.delta
+    from jsonb_to_recordset(${jsonParam(rows)}) as v(id uuid, delta bigint) where a.id = v.id`);
 }

@@ -1,7 +1,8 @@
-import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
-import type { TransactionKind } from '../domain/ledger.ts';
+import { factKeys, type TransactionKind } from '../domain/ledger.ts';
 import type { AccountingTx } from './db.ts';
+import { jsonParam } from './json-rows.ts';
 import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
 type NewTransaction = typeof transactions.$inferInsert;
@@ -16,6 +17,66 @@ export async function appendTransaction(
 ): Promise<TransactionRow | undefined> {
   const [inserted] = await db.insert(transactions).values(row).onConflictDoNothing().returning();
   return inserted;
+}
+
+/**
+ * Appends ledger rows in one statement, in the given order (their `seq` follows it), and returns
+ * them; unlike `appendTransaction` a row whose business fact is already there is an error (the
+ * caller checked them under its locks: a conflict means a concurrent writer, and a retry).
+ */
+export async function appendTransactions(
+  db: AccountingTx,
+  rows: readonly Omit<TransactionRow, 'seq'>[],
+): Promise<TransactionRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await db.execute<{ id: string; seq: string | number }>(sql`
+    insert into transactions
+      (id, account_id, kind, amount, balance_after, task_id, assignment_no, event_id, description, day, created_at)
+    select (r->>'id')::uuid, (r->>'accountId')::uuid, r->>'kind', (r->>'amount')::bigint,
+           (r->>'balanceAfter')::bigint, (r->>'taskId')::uuid, (r->>'assignmentNo')::int,
+           (r->>'eventId')::uuid, r->>'description', (r->>'day')::date, (r->>'createdAt')::timestamptz
+    from jsonb_array_elements(${jsonParam(rows)}) with ordinality as e(r, n)
+    order by n
+    returning id, seq`);
+  const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
+  return rows.map((row) => {
+    const seq = seqOf.get(row.id);
+    if (seq === undefined) throw new Error(`ledger row ${row.id} was not appended`);
+    return { ...row, seq };
+  });
+}
+
+/**
+ * The business facts (see factKeys) the ledger already holds among those of these events and
+ * tasks: one indexed read for a whole batch.
+ */
+export async function recordedFacts(
+  db: AccountingTx,
+  eventIds: readonly string[],
+  taskIds: readonly string[],
+): Promise<Set<string>> {
+  const events = [...new Set(eventIds)];
+  const tasks = [...new Set(taskIds)];
+  if (events.length === 0 && tasks.length === 0) return new Set();
+  const rows = await db
+    .select({
+      kind: transactions.kind,
+      eventId: transactions.eventId,
+      taskId: transactions.taskId,
+      assignmentNo: transactions.assignmentNo,
+    })
+    .from(transactions)
+    .where(
+      or(
+        events.length > 0 ? inArray(transactions.eventId, events) : undefined,
+        tasks.length > 0
+          ? and(isNotNull(transactions.taskId), inArray(transactions.taskId, tasks))
+          : undefined,
+      ),
+    );
+  return new Set(
+    rows.flatMap((r) => factKeys({ ...r, eventId: r.eventId ?? '' }).filter((k) => k !== 'event:')),
+  );
 }
 
 const TOTAL_COLUMN: Record<TransactionKind, 'feesCharged' | 'rewardsPaid' | 'payoutsMade'> = {
@@ -38,6 +99,40 @@ export async function addToDailyTotals(db: AccountingTx, day: Day, kind: Transac
         transactions: sql`${dailyTotals.transactions} + 1`,
       },
     });
+}
+
+/** `addToDailyTotals` for a batch of rows: one upsert, one row per day. */
+export async function addRowsToDailyTotals(
+  db: AccountingTx,
+  rows: readonly Pick<TransactionRow, 'day' | 'kind' | 'amount'>[],
+): Promise<void> {
+  const byDay = new Map<
+    Day,
+    { feesCharged: number; rewardsPaid: number; payoutsMade: number; transactions: number }
+  >();
+  for (const row of rows) {
+    const totals = byDay.get(row.day) ?? { feesCharged: 0, rewardsPaid: 0, payoutsMade: 0, transactions: 0 };
+    totals[TOTAL_COLUMN[row.kind]] += Math.abs(row.amount);
+    totals.transactions += 1;
+    byDay.set(row.day, totals);
+  }
+  if (byDay.size === 0) return;
+  const values = [...byDay].map(([day, t]) => ({
+    day,
+    fees: t.feesCharged,
+    rewards: t.rewardsPaid,
+    payouts: t.payoutsMade,
+    n: t.transactions,
+  }));
+  await db.execute(sql`
+    insert into daily_totals (day, fees_charged, rewards_paid, payouts_made, transactions)
+    select day, fees, rewards, payouts, n
+    from jsonb_to_recordset(${jsonParam(values)}) as v(day date, fees bigint, rewards bigint, payouts bigint, n int)
+    on conflict (day) do update set
+      fees_charged = daily_totals.fees_charged + excluded.fees_charged,
+      rewards_paid = daily_totals.rewards_paid + excluded.rewards_paid,
+      payouts_made = daily_totals.payouts_made + excluded.payouts_made,
+      transactions = daily_totals.transactions + excluded.transactions`);
 }
 
 /** One page of an account's audit log, newest first, after the cursor; one extra row tells if more follow. */

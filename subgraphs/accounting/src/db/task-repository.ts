@@ -1,5 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { isUuid, type AccountingDb, type AccountingTx } from './db.ts';
+import { jsonParam } from './json-rows.ts';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 
 type NewPricedTask = typeof pricedTasks.$inferInsert;
@@ -16,6 +17,52 @@ export async function insertPricedTask(
 ): Promise<PricedTaskRow | undefined> {
   const [inserted] = await db.insert(pricedTasks).values(row).onConflictDoNothing().returning();
   return inserted;
+}
+
+/** Inserts newly priced tasks in one statement; those another transaction priced first are left out. */
+export async function insertPricedTasks(
+  db: AccountingTx,
+  rows: readonly (NewPricedTask & { pricedAt: Date })[],
+): Promise<PricedTaskRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await db.execute<{ id: string }>(sql`
+    insert into tasks (id, title, jira_id, assign_fee, reward, priced_at)
+    select id, title, jira_id, assign_fee, reward, priced_at
+    from jsonb_to_recordset(${jsonParam(rows.map((r) => ({ id: r.id, title: r.title, jira_id: r.jiraId ?? null, assign_fee: r.assignFee, reward: r.reward, priced_at: r.pricedAt.toISOString() })))})
+      as r(id uuid, title text, jira_id text, assign_fee bigint, reward bigint, priced_at timestamptz)
+    on conflict do nothing
+    returning id`);
+  const fresh = new Set(inserted.map((r) => r.id));
+  return rows
+    .filter((r) => fresh.has(r.id))
+    .map((r) => ({
+      id: r.id,
+      title: r.title,
+      jiraId: r.jiraId ?? null,
+      assignFee: r.assignFee,
+      reward: r.reward,
+      pricedAt: r.pricedAt,
+      assignmentsReported: 0,
+      completionsReported: 0,
+    }));
+}
+
+/** `recordAssignmentReported` for a batch: the highest number per task, one statement. */
+export async function recordAssignmentsReported(db: AccountingTx, highest: ReadonlyMap<string, number>) {
+  if (highest.size === 0) return;
+  const rows = [...highest].map(([id, n]) => ({ id, n }));
+  await db.execute(sql`
+    update tasks t set assignments_reported = greatest(t.assignments_reported, v.n)
+    from jsonb_to_recordset(${jsonParam(rows)}) as v(id uuid, n int) where t.id = v.id`);
+}
+
+/** `recordCompletionReported` for a batch of tasks. */
+export async function recordCompletionsReported(db: AccountingTx, taskIds: readonly string[]) {
+  if (taskIds.length === 0) return;
+  await db
+    .update(pricedTasks)
+    .set({ completionsReported: 1 })
+    .where(inArray(pricedTasks.id, [...new Set(taskIds)]));
 }
 
 /** The task tracker reported assignment number `n`: remember the highest one seen. */

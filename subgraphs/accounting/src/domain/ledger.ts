@@ -60,3 +60,55 @@ export function rewardEntry(
     description: describeTask(task),
   };
 }
+
+/**
+ * The business facts an entry records, as the ledger's unique indexes see them: its event, and
+ * its task's fee for that assignment or its task's reward. Two entries sharing a key are one fact.
+ */
+export function factKeys(entry: Pick<Entry, 'kind' | 'eventId' | 'taskId' | 'assignmentNo'>): string[] {
+  const keys = [`event:${entry.eventId}`];
+  if (entry.kind === 'ASSIGN_FEE' && entry.taskId) keys.push(`fee:${entry.taskId}:${entry.assignmentNo}`);
+  if (entry.kind === 'TASK_REWARD' && entry.taskId) keys.push(`reward:${entry.taskId}`);
+  return keys;
+}
+
+/** An entry of a batch, ready to append: its account and the balance after it. */
+export interface Posting<T extends { entry: Entry }> {
+  item: T;
+  accountId: string;
+  balanceAfter: Cents;
+}
+
+/**
+ * Plans a batch of entries in order (pure): an entry whose fact the ledger already holds, or
+ * that an earlier entry of the batch records, is skipped; every other one moves its account's
+ * running balance, so each posting carries the balance after it, as if applied one at a time.
+ * Returns the postings, the skipped items, and each account's total change.
+ */
+export function planPostings<T extends { entry: Entry }>(
+  items: readonly T[],
+  accounts: ReadonlyMap<string, { id: string; balance: Cents }>,
+  recordedFacts: ReadonlySet<string>,
+): { postings: Posting<T>[]; skipped: T[]; deltas: Map<string, Cents> } {
+  const seen = new Set(recordedFacts);
+  const balances = new Map<string, Cents>();
+  const deltas = new Map<string, Cents>();
+  const postings: Posting<T>[] = [];
+  const skipped: T[] = [];
+  for (const item of items) {
+    const { entry } = item;
+    const keys = factKeys(entry);
+    if (keys.some((k) => seen.has(k))) {
+      skipped.push(item);
+      continue;
+    }
+    for (const k of keys) seen.add(k);
+    const account = accounts.get(entry.userId);
+    if (!account) throw new Error(`no account for user ${entry.userId}`);
+    const balanceAfter = (balances.get(account.id) ?? account.balance) + entry.amount;
+    balances.set(account.id, balanceAfter);
+    deltas.set(account.id, (deltas.get(account.id) ?? 0) + entry.amount);
+    postings.push({ item, accountId: account.id, balanceAfter });
+  }
+  return { postings, skipped, deltas };
+}

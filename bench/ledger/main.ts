@@ -1,0 +1,303 @@
+/**
+ * Ledger postings (issue 11, figure 3): task.assigned / task.completed events applied by
+ * accounting's own consumer code — the batch processor of @ates/events (decide, inbox, one
+ * transaction per batch, ack after commit) with accounting's task reactions and batch size —
+ * fed in-process messages, so the figure is the ledger's and not the network's (figure 2 covers
+ * the pipeline). Many accounts (spread over 1,000 popugs) and a single hot account, each against
+ * B_pg measured in the same run. Every run checks the invariants afterwards: one row per
+ * posting, balances equal the sums of their entries, daily totals equal the ledger, one
+ * `transaction.applied` per row, every message acked, and a redelivery of the whole batch
+ * changes nothing. Run: `pnpm bench ledger` (RUNS, POSTINGS, HOT_POSTINGS).
+ */
+import { randomUUID } from 'node:crypto';
+import type { JsMsg } from '@nats-io/jetstream';
+import { getRegistry, makeEvent, standardUpcasters, type AnyEventEnvelope } from '@ates/events';
+import {
+  applyMigrations,
+  connectDatabase,
+  createLogger,
+  DEFAULT_POSTGRES_URL,
+  dropDatabase,
+  systemClock,
+  seededRandom,
+  withDatabase,
+} from '@ates/service-kit';
+import { migrationsFolder } from '@ates/accounting';
+import { createBatchProcessor } from '../../packages/events/src/consumer/process-batch.ts';
+import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
+import { tasksConsumerSettings } from '../../subgraphs/accounting/src/events/task-reactions.ts';
+import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
+import { createReport, writeReport } from '../lib/report.ts';
+import { summarize } from '../lib/stats.ts';
+import { measurePgBaseline, type PgBaseline } from './pg-baseline.ts';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const POSTINGS = Number(process.env.POSTINGS ?? 30_000);
+const HOT_POSTINGS = Number(process.env.HOT_POSTINGS ?? 10_000);
+const POPUGS = 1_000;
+const CONSUMER = 'accounting-tasks';
+
+const logger = createLogger({ service: 'bench-ledger', level: process.env.LOG_LEVEL ?? 'silent' });
+const url = withDatabase(
+  process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+  `ates_bench_ledger_${process.pid}`,
+);
+
+/** Per task: the first assignment, a reassignment (shuffle) and the completion: three postings. */
+function taskEvents(assignees: () => string): AnyEventEnvelope[] {
+  const taskId = randomUUID();
+  const title = 'Feed the parrots';
+  const now = new Date().toISOString();
+  const first = assignees();
+  const second = assignees();
+  const common = { producer: 'tasks', aggregateId: taskId } as const;
+  return [
+    makeEvent({
+      ...common,
+      type: 'task.assigned',
+      version: 1,
+      data: {
+        taskId,
+        assigneeId: first,
+        previousAssigneeId: null,
+        assignmentNo: 1,
+        assignedAt: now,
+        title,
+        jiraId: null,
+      },
+    }),
+    makeEvent({
+      ...common,
+      type: 'task.assigned',
+      version: 1,
+      data: {
+        taskId,
+        assigneeId: second,
+        previousAssigneeId: first,
+        assignmentNo: 2,
+        assignedAt: now,
+        title,
+        jiraId: null,
+      },
+    }),
+    makeEvent({
+      ...common,
+      type: 'task.completed',
+      version: 1,
+      data: { taskId, assigneeId: second, completedAt: now, title, jiraId: null },
+    }),
+  ];
+}
+
+/** In arrival order as the task tracker would publish them: tasks interleaved. */
+function makeStream(postings: number, assignees: () => string): AnyEventEnvelope[] {
+  const tasks = Array.from({ length: Math.ceil(postings / 3) }, () => taskEvents(assignees));
+  const out: AnyEventEnvelope[] = [];
+  for (let step = 0; step < 3; step++) for (const t of tasks) out.push(t[step]!);
+  // A task's events stay in order; steps of different tasks interleave as the lane would see them.
+  return out.slice(0, postings);
+}
+
+interface FakeMsgStats {
+  acked: number;
+  other: number;
+}
+
+/** The parts of a JetStream message the batch processor reads (no network). */
+function fakeMessages(events: AnyEventEnvelope[], firstSeq: number, stats: FakeMsgStats): JsMsg[] {
+  return events.map(
+    (event, i) =>
+      ({
+        subject: `tasks.${event.type}`,
+        seq: firstSeq + i,
+        info: { deliveryCount: 1 },
+        headers: undefined,
+        string: () => JSON.stringify(event),
+        ack: () => void (stats.acked += 1),
+        nak: () => void (stats.other += 1),
+        term: () => void (stats.other += 1),
+      }) as unknown as JsMsg,
+  );
+}
+
+async function postAll(deps: AccountingDeps, events: AnyEventEnvelope[]): Promise<number> {
+  const settings = tasksConsumerSettings(deps);
+  const processBatch = createBatchProcessor({
+    consumer: CONSUMER,
+    stream: 'tasks',
+    db: deps.db,
+    logger,
+    decide: { registry: getRegistry(), handlers: settings.handlers, upcasters: standardUpcasters },
+    ...(settings.batchHandler ? { batchHandler: settings.batchHandler } : {}),
+    maxDeliver: 5,
+    backoffMs: [1000],
+    unknownVersionDelayMs: 60_000,
+    unknownVersionMaxDeliver: 5,
+  });
+  const stats: FakeMsgStats = { acked: 0, other: 0 };
+  const msgs = fakeMessages(events, 1, stats);
+  const t0 = performance.now();
+  for (let i = 0; i < msgs.length; i += settings.maxBatch)
+    await processBatch(msgs.slice(i, i + settings.maxBatch));
+  const ms = performance.now() - t0;
+  if (stats.acked !== events.length || stats.other !== 0)
+    throw new Error(`acked ${stats.acked} of ${events.length}, ${stats.other} nakked or terminated`);
+  // A redelivery of everything (a crashed consumer's batch) must change nothing.
+  const again: FakeMsgStats = { acked: 0, other: 0 };
+  const replay = fakeMessages(events.slice(0, settings.maxBatch * 2), 1, again);
+  for (let i = 0; i < replay.length; i += settings.maxBatch)
+    await processBatch(replay.slice(i, i + settings.maxBatch));
+  if (again.acked !== replay.length) throw new Error('a redelivered batch was not acked');
+  return ms;
+}
+
+/** The ledger's invariants after a run of `postings` events. */
+async function check(deps: AccountingDeps, postings: number) {
+  const [row] = await deps.sql<
+    { rows: number; applied: number; inbox: number; bad_balances: number; totals_ok: boolean }[]
+  >`
+    select
+      (select count(*)::int from transactions) as rows,
+      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
+      (select count(*)::int from inbox) as inbox,
+      (select count(*)::int from accounts a
+         where a.balance <> coalesce((select sum(amount) from transactions t where t.account_id = a.id), 0)) as bad_balances,
+      (select coalesce(sum(fees_charged), 0) = (select coalesce(-sum(amount), 0) from transactions where kind = 'ASSIGN_FEE')
+          and coalesce(sum(rewards_paid), 0) = (select coalesce(sum(amount), 0) from transactions where kind = 'TASK_REWARD')
+          and coalesce(sum(transactions), 0) = (select count(*) from transactions)
+         from daily_totals) as totals_ok`;
+  if (!row) throw new Error('no check row');
+  const problems: string[] = [];
+  if (row.rows !== postings) problems.push(`${row.rows} ledger rows for ${postings} postings`);
+  if (row.applied !== postings) problems.push(`${row.applied} transaction.applied for ${postings} postings`);
+  if (row.inbox !== postings) problems.push(`${row.inbox} inbox rows for ${postings} events`);
+  if (row.bad_balances !== 0) problems.push(`${row.bad_balances} balances differ from their entries`);
+  if (!row.totals_ok) problems.push('daily totals differ from the ledger');
+  // Every row's balance_after is its account's running sum in ledger order.
+  const [badRows] = await deps.sql<{ bad: number }[]>`
+    select count(*)::int as bad from (
+      select balance_after, sum(amount) over (partition by account_id order by seq) as running from transactions
+    ) x where balance_after <> running`;
+  const bad = badRows?.bad ?? -1;
+  if (bad !== 0) problems.push(`${bad} rows whose balance_after is not the running sum`);
+  if (problems.length > 0) throw new Error(`ledger invariants broken: ${problems.join('; ')}`);
+}
+
+async function reset(deps: AccountingDeps) {
+  await deps.sql`truncate transactions, accounts, tasks, daily_totals, outbox, inbox, billing_day_accounts, payouts, billing_days cascade`;
+}
+
+async function main() {
+  const report = createReport(
+    'ledger',
+    'Ledger postings (figure 3)',
+    process.env.BENCH_COMMAND ?? 'pnpm bench ledger',
+  );
+  await applyMigrations(url, migrationsFolder);
+  const database = connectDatabase(url, tables, { max: 4 });
+  const deps: AccountingDeps = {
+    db: database.db,
+    sql: database.sql,
+    clock: systemClock,
+    random: seededRandom(11),
+    timeZone: 'UTC',
+    logger,
+    newId: randomUUID,
+  };
+  const popugs = Array.from({ length: POPUGS }, () => randomUUID());
+  let next = 0;
+  const spread = () => popugs[next++ % POPUGS]!;
+  const hot = randomUUID();
+  const baselines: PgBaseline[] = [];
+  const many: number[] = [];
+  const single: number[] = [];
+  try {
+    // Warm-up: JIT, the schema registry's compiled validators, Postgres' caches.
+    await postAll(deps, makeStream(3_000, spread));
+    await reset(deps);
+    for (let run = 0; run < RUNS; run++) {
+      baselines.push(await measurePgBaseline(url));
+      const events = makeStream(POSTINGS, spread);
+      const ms = await postAll(deps, events);
+      await check(deps, POSTINGS);
+      many.push((POSTINGS / ms) * 1000);
+      await reset(deps);
+      const hotEvents = makeStream(HOT_POSTINGS, () => hot);
+      const hotMs = await postAll(deps, hotEvents);
+      await check(deps, HOT_POSTINGS);
+      single.push((HOT_POSTINGS / hotMs) * 1000);
+      await reset(deps);
+      console.log(
+        `run ${run + 1}/${RUNS}: ${Math.round(many.at(-1)!)} postings/s over ${POPUGS} accounts, ` +
+          `${Math.round(single.at(-1)!)}/s on one account; B_pg ${baselines.at(-1)!.multiRowInsertRowsPerSecond} rows/s, ` +
+          `${baselines.at(-1)!.singleRowTxPerSecond} tx/s`,
+      );
+    }
+  } finally {
+    await database.close();
+    await dropDatabase(url);
+  }
+  const bRows = baselines.map((b) => b.multiRowInsertRowsPerSecond);
+  const bTx = baselines.map((b) => b.singleRowTxPerSecond);
+  const settings = tasksConsumerSettings(deps);
+  const manyS = summarize(many, 0);
+  const singleS = summarize(single, 0);
+  report.figures.push(
+    {
+      id: 'bpg.multi-row-insert',
+      title: 'B_pg: multi-row insert of small rows',
+      value: summarize(bRows, 0),
+      unit: 'rows/s',
+    },
+    {
+      id: 'bpg.single-row-tx',
+      title: 'B_pg: single-row transactions, 16 connections',
+      value: summarize(bTx, 0),
+      unit: 'tx/s',
+    },
+    {
+      id: 'ledger.postings',
+      title: `Micro-batched postings, ${POPUGS} accounts`,
+      value: manyS,
+      unit: 'postings/s',
+      baseline: { name: 'B_pg multi-row insert', value: summarize(bRows, 0), unit: 'rows/s' },
+      ratio: summarize(
+        many.map((m, i) => m / bRows[i]!),
+        3,
+      ),
+      goal: '≥ 15,000 postings/s',
+      met: manyS.median >= 15_000,
+      ...(manyS.median >= 15_000
+        ? {}
+        : {
+            note: 'below 15k/s: see bench/results/ledger.json details for the batch size and what a batch costs',
+          }),
+    },
+    {
+      id: 'ledger.hot-account',
+      title: 'Postings to a single hot account',
+      value: singleS,
+      unit: 'postings/s',
+      baseline: { name: 'B_pg single-row tx', value: summarize(bTx, 0), unit: 'tx/s' },
+      ratio: summarize(
+        single.map((m, i) => m / bTx[i]!),
+        3,
+      ),
+      goal: '≥ 500 postings/s',
+      met: singleS.median >= 500,
+      ...(singleS.median >= 500 ? {} : { note: 'every posting waits for the one balance row' }),
+    },
+  );
+  report.details = {
+    runs: RUNS,
+    postings: POSTINGS,
+    hotPostings: HOT_POSTINGS,
+    popugs: POPUGS,
+    maxBatch: settings.maxBatch,
+    batchHandler: settings.batchHandler !== undefined,
+    raw: { manyAccounts: many.map(Math.round), hotAccount: single.map(Math.round), baselines },
+  };
+  writeReport(report);
+}
+
+await main();

@@ -1,0 +1,64 @@
+/**
+ * B_pg, the Postgres baseline the ledger and end-of-day figures are read against, measured in
+ * the same run on the same server: a raw multi-row insert of small rows (rows/s), and
+ * single-row transactions from 16 connections at once (tx/s). Works in a scratch table of the
+ * suite's own database, dropped afterwards.
+ */
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+import { perSecond } from '../lib/stats.ts';
+
+const CHUNK = 5_000;
+
+export interface PgBaseline {
+  multiRowInsertRowsPerSecond: number;
+  singleRowTxPerSecond: number;
+}
+
+/** One measurement of both halves of B_pg (`rows` inserted; `txMs` of single-row transactions). */
+export async function measurePgBaseline(
+  url: string,
+  options: { rows?: number; txMs?: number; connections?: number } = {},
+): Promise<PgBaseline> {
+  const rows = options.rows ?? 100_000;
+  const connections = options.connections ?? 16;
+  const sql = postgres(url, { max: connections, onnotice: () => {} });
+  try {
+    await sql`drop table if exists bench_pg_rows`;
+    await sql`create table bench_pg_rows (
+      id uuid primary key, account_id uuid not null, amount bigint not null, created_at timestamptz not null)`;
+    const account = randomUUID();
+    const now = new Date();
+    const data = Array.from({ length: rows }, (_, i) => ({
+      id: randomUUID(),
+      account_id: account,
+      amount: i,
+      created_at: now,
+    }));
+    const t0 = performance.now();
+    for (let i = 0; i < data.length; i += CHUNK)
+      await sql`insert into bench_pg_rows ${sql(data.slice(i, i + CHUNK))}`;
+    const multiRowInsertRowsPerSecond = perSecond(rows, performance.now() - t0);
+
+    await sql`truncate bench_pg_rows`;
+    const txMs = options.txMs ?? 3_000;
+    let done = 0;
+    const t1 = performance.now();
+    const deadline = t1 + txMs;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < deadline) {
+          await sql.begin(
+            (tx) => tx`insert into bench_pg_rows values (${randomUUID()}, ${account}, 1, ${now})`,
+          );
+          done += 1;
+        }
+      }),
+    );
+    const singleRowTxPerSecond = perSecond(done, performance.now() - t1);
+    return { multiRowInsertRowsPerSecond, singleRowTxPerSecond };
+  } finally {
+    await sql`drop table if exists bench_pg_rows`;
+    await sql.end();
+  }
+}

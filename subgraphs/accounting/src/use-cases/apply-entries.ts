@@ -1,0 +1,74 @@
+import { enqueueEvents } from '@ates/events';
+import { addToBalances, lockAccountsOfUsers, openAccounts } from '../db/account-repository.ts';
+import { latestClosedDay } from '../db/billing-day-repository.ts';
+import type { AccountingTx } from '../db/db.ts';
+import { addRowsToDailyTotals, appendTransactions, recordedFacts } from '../db/ledger-repository.ts';
+import type { TransactionRow } from '../db/schema.ts';
+import { calendarDay, laterDay, openDay } from '../domain/business-day.ts';
+import { planPostings, type Entry } from '../domain/ledger.ts';
+import { transactionApplied, type Cause } from '../events/accounting-events.ts';
+import type { AccountingDeps } from './deps.ts';
+
+/**
+ * `applyEntry` for a batch of entries, with set-based SQL and the same outcome as applying them
+ * one at a time in order: the accounts (opened on first sight) are locked once, in id order; facts
+ * the ledger already holds, or that an earlier entry of the batch records, are skipped; the rows
+ * go in with one multi-row insert (each with its running balance after it), each account's
+ * balance moves once, the day's figures once per day, and every `transaction.applied` goes to the
+ * outbox, all in the caller's transaction. A fact appended by a concurrent transaction between
+ * the check and the insert violates a unique index: the batch fails and is redone event by event.
+ */
+export async function applyEntries(
+  tx: AccountingTx,
+  deps: AccountingDeps,
+  items: readonly { entry: Entry; cause: Cause }[],
+): Promise<TransactionRow[]> {
+  if (items.length === 0) return [];
+  const now = deps.clock.now();
+  const userIds = items.map((i) => i.entry.userId);
+  await openAccounts(tx, userIds, now, deps.newId);
+  const locked = await lockAccountsOfUsers(tx, userIds);
+  const accounts = new Map(locked.map((a) => [a.userId, a]));
+  // Read after the locks: a close that finished meanwhile is seen (see closeBillingDay).
+  const lastClosed = await latestClosedDay(tx);
+  const facts = await recordedFacts(
+    tx,
+    items.map((i) => i.entry.eventId),
+    items.flatMap((i) => (i.entry.taskId ? [i.entry.taskId] : [])),
+  );
+  const { postings, skipped, deltas } = planPostings(items, accounts, facts);
+  for (const { entry } of skipped) {
+    deps.logger.info(
+      { eventId: entry.eventId, kind: entry.kind, taskId: entry.taskId, assignmentNo: entry.assignmentNo },
+      'ledger already holds this fact; nothing applied',
+    );
+  }
+  const today = calendarDay(now, deps.timeZone);
+  const byAccount = new Map(locked.map((a) => [a.id, a]));
+  const rows = await appendTransactions(
+    tx,
+    postings.map(({ item: { entry }, accountId, balanceAfter }) => ({
+      id: deps.newId(),
+      accountId,
+      kind: entry.kind,
+      amount: entry.amount,
+      balanceAfter,
+      taskId: entry.taskId,
+      assignmentNo: entry.assignmentNo,
+      eventId: entry.eventId,
+      description: entry.description,
+      day: openDay(today, laterDay(byAccount.get(accountId)?.closedThrough ?? null, lastClosed)),
+      createdAt: now,
+    })),
+  );
+  await addToBalances(tx, deltas);
+  await addRowsToDailyTotals(tx, rows);
+  const causeOf = new Map(postings.map((p) => [p.item.entry.eventId, p.item.cause]));
+  await enqueueEvents(
+    tx,
+    rows.map((row) =>
+      transactionApplied(row, byAccount.get(row.accountId)!, causeOf.get(row.eventId ?? '') ?? null),
+    ),
+  );
+  return rows;
+}

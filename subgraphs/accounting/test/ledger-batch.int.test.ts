@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asc, eq } from 'drizzle-orm';
+import { makeEvent, type AnyEventEnvelope } from '@ates/events';
+import { applyMigrations, connectDatabase, createLogger, ManualClock, seededRandom } from '@ates/service-kit';
+import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import * as tables from '../src/db/tables.ts';
+import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
+import { applyTaskEventsTogether } from '../src/events/apply-task-events-together.ts';
+import { taskReactions } from '../src/events/task-reactions.ts';
+import { migrationsFolder } from '../src/service.ts';
+import type { AccountingDeps } from '../src/use-cases/deps.ts';
+
+let testDb: TestDatabase;
+let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let deps: AccountingDeps;
+const logger = createLogger({ service: 'accounting-test', level: 'silent' });
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('accounting_ledger_batch');
+  await applyMigrations(testDb.url, migrationsFolder);
+  database = connectDatabase(testDb.url, tables, { max: 4 });
+  deps = {
+    db: database.db,
+    sql: database.sql,
+    clock: new ManualClock(new Date('2026-03-01T12:00:00Z')),
+    random: seededRandom(7),
+    timeZone: 'UTC',
+    logger,
+    newId: randomUUID,
+  };
+});
+afterAll(async () => {
+  await database?.close();
+  await testDb?.drop();
+});
+
+const title = 'Feed the parrots';
+const at = '2026-03-01T12:00:00.000Z';
+const created = (taskId: string, createdBy: string) =>
+  makeEvent({
+    type: 'task.created',
+    version: 2,
+    producer: 'tasks',
+    aggregateId: taskId,
+    data: { taskId, title, jiraId: null, description: '', createdBy, createdAt: at },
+  });
+const assigned = (taskId: string, assigneeId: string, assignmentNo: number) =>
+  makeEvent({
+    type: 'task.assigned',
+    version: 1,
+    producer: 'tasks',
+    aggregateId: taskId,
+    data: { taskId, assigneeId, previousAssigneeId: null, assignmentNo, assignedAt: at, title, jiraId: null },
+  });
+const completed = (taskId: string, assigneeId: string) =>
+  makeEvent({
+    type: 'task.completed',
+    version: 1,
+    producer: 'tasks',
+    aggregateId: taskId,
+    data: { taskId, assigneeId, completedAt: at, title, jiraId: null },
+  });
+
+const handleTogether = (events: AnyEventEnvelope[]) =>
+  database.db.transaction((tx) => applyTaskEventsTogether(deps)(events, { tx, logger }));
+
+async function accountOf(userId: string) {
+  const [account] = await database.db.select().from(accounts).where(eq(accounts.userId, userId));
+  if (!account) throw new Error(`no account of ${userId}`);
+  const rows = await database.db
+    .select()
+    .from(transactions)
+    .where(eq(transactions.accountId, account.id))
+    .orderBy(asc(transactions.seq));
+  return { account, rows };
+}
+
+describe('a batch of task events applied together', () => {
+  it('posts every fee and reward in order, each row with its running balance, and moves each balance once', async () => {
+    const ann: string = randomUUID();
+    const bob: string = randomUUID();
+    const t1: string = randomUUID();
+    const t2: string = randomUUID();
+    await handleTogether([
+      created(t1, ann),
+      assigned(t1, ann, 1),
+      assigned(t2, ann, 1),
+      assigned(t1, bob, 2),
+      completed(t1, bob),
+    ]);
+    const [p1] = await database.db.select().from(pricedTasks).where(eq(pricedTasks.id, t1));
+    const [p2] = await database.db.select().from(pricedTasks).where(eq(pricedTasks.id, t2));
+    if (!p1 || !p2) throw new Error('tasks not priced');
+    expect(p1.assignmentsReported).toBe(2);
+    expect(p1.completionsReported).toBe(1);
+    const a = await accountOf(ann);
+    expect(a.rows.map((r) => [r.kind, r.amount, r.balanceAfter])).toEqual([
+      ['ASSIGN_FEE', -p1.assignFee, -p1.assignFee],
+      ['ASSIGN_FEE', -p2.assignFee, -p1.assignFee - p2.assignFee],
+    ]);
+    expect(a.account.balance).toBe(-p1.assignFee - p2.assignFee);
+    const b = await accountOf(bob);
+    expect(b.rows.map((r) => [r.kind, r.balanceAfter])).toEqual([
+      ['ASSIGN_FEE', -p1.assignFee],
+      ['TASK_REWARD', p1.reward - p1.assignFee],
+    ]);
+    expect(b.account.balance).toBe(p1.reward - p1.assignFee);
+    const [totals] = await database.db.select().from(dailyTotals).where(eq(dailyTotals.day, '2026-03-01'));
+    expect(totals).toMatchObject({
+      feesCharged: 2 * p1.assignFee + p2.assignFee,
+      rewardsPaid: p1.reward,
+      transactions: 4,
+    });
+    const applied = await database.db.select().from(outbox).where(eq(outbox.type, 'transaction.applied'));
+    const mine = applied.filter((e) => [a.account.id, b.account.id].includes(e.aggregateId ?? ''));
+    expect(mine).toHaveLength(4);
+    const priced = await database.db.select().from(outbox).where(eq(outbox.type, 'task.priced'));
+    expect(priced.filter((e) => [t1, t2].includes(e.aggregateId ?? ''))).toHaveLength(2);
+  });
+
+  it('skips facts the ledger already holds and facts repeated within the batch, whatever event carries them', async () => {
+    const ann = randomUUID();
+    const t = randomUUID();
+    const first = assigned(t, ann, 1);
+    await database.db.transaction(async (tx) => {
+      await taskReactions(deps)['task.assigned']![1]!(first, {
+        tx,
+        logger,
+        delivery: { consumer: 'test', stream: 'tasks', subject: 'x', streamSeq: 1, attempt: 1 },
+      });
+    });
+    // The same assignment again under another event id, twice, and the completion twice.
+    await handleTogether([assigned(t, ann, 1), assigned(t, ann, 1), completed(t, ann), completed(t, ann)]);
+    const { account, rows } = await accountOf(ann);
+    expect(rows.map((r) => r.kind)).toEqual(['ASSIGN_FEE', 'TASK_REWARD']);
+    expect(account.balance).toBe(rows.reduce((sum, r) => sum + r.amount, 0));
+    expect(rows.at(-1)?.balanceAfter).toBe(account.balance);
+  });
+});
