@@ -18,5 +18,5 @@ export const SUITES: Suite[] = [
     description: 'analytics queries at 10k / 100k / 1M transactions',
   },
   { name: 'ledger', script: 'ledger/main.ts', description: 'ledger postings: batches, one hot account' },
-  { name: 'footprint', script: 'footprint/main.ts', description: 'RSS per process idle and under load; cold start' },
+  { name: 'footprint', script: 'footprint/main.ts', description: 'RSS idle and under load; cold start' },
 ];
