@@ -1,0 +1,381 @@
+/**
+ * Worker dashboard (issue 11, figure 1): the contract's `MyTasks` and `MyAccount` (users,
+ * tasks, accounting) through the aTES gateway on real data, a different worker's token on
+ * every request, CONNECTIONS connections — read against two baselines measured in the same
+ * run, run for run:
+ * - B_node: bare `node:http` answering a fixed 1 KB JSON (what this machine can do at all);
+ * - B_fed: two trivial `@apollo/subgraph` servers behind `@apollo/gateway`, one query crossing
+ *   both, unique variables per request.
+ * And the same load through Hive Gateway (`@graphql-hive/gateway`, bench/hive-gateway) in
+ * front of the same subgraphs with our composed supergraph.
+ * Every server is a process of its own; autocannon runs here. CPU per request is read from
+ * /proc for each server process before and after a run. Goals: RPS ≥ 0.5× B_fed, gateway
+ * CPU ≤ 2.5 ms per request, p99 ≤ 150 ms at half the saturated rate, ours ≥ 1.0× Hive.
+ * Run: `pnpm bench dashboard` (RUNS=3 DURATION=8 CONNECTIONS=50 WORKERS=200 TASKS=2000).
+ * GATEWAY_CPU_PROF=<dir> writes a `--cpu-prof` profile of our gateway there.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '@ates/service-kit';
+import { contractOperation } from '@ates/testing';
+import { createReport, writeReport, type Figure } from '../lib/report.ts';
+import { median, summarize, type Summary } from '../lib/stats.ts';
+import { load, type LoadRequest, type LoadResult } from './load.ts';
+import { freePort, startChild, startNodeServer, stopChild, waitForHttp, type Child } from './processes.ts';
+import { startRealSystem, type RealSystem } from './system.ts';
+
+const RUNS = Number(process.env.RUNS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 8);
+const WARMUP = Number(process.env.WARMUP ?? 3);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const WORKERS = Number(process.env.WORKERS ?? 200);
+const TASKS = Number(process.env.TASKS ?? 2000);
+const DONE_SHARE = 0.4;
+const HIVE = process.env.HIVE !== '0';
+const say = (line: string) => console.log(`dashboard │ ${line}`);
+
+const SERVERS = path.join(import.meta.dirname, 'baseline-servers.ts');
+const HIVE_BIN = path.join(repoRoot, 'bench/hive-gateway/node_modules/.bin/hive-gateway');
+
+const children: Child[] = [];
+let system: RealSystem | undefined;
+let hiveDir: string | undefined;
+
+async function cleanUp(): Promise<void> {
+  for (const child of children.reverse()) await stopChild(child);
+  await system?.stop();
+  if (hiveDir) fs.rmSync(hiveDir, { recursive: true, force: true });
+}
+
+/** Hive Gateway on our subgraphs: our supergraph with their URLs, the caller's token forwarded. */
+async function startHive(sys: RealSystem): Promise<Child & { url: string }> {
+  hiveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-bench-hive-'));
+  let supergraph = fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8');
+  for (const [name, url] of Object.entries(sys.subgraphUrls)) {
+    supergraph = supergraph.replace(
+      new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`),
+      (_, head: string, tail: string) => `${head}${url}${tail}`,
+    );
+  }
+  const supergraphFile = path.join(hiveDir, 'supergraph.graphql');
+  fs.writeFileSync(supergraphFile, supergraph);
+  // The same headers our gateway sends each subgraph (gateway/src/gateway.ts).
+  const config = path.join(hiveDir, 'gateway.config.mjs');
+  fs.writeFileSync(
+    config,
+    `export const gatewayConfig = {
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => {
+      const headers = {};
+      for (const name of ['authorization', 'x-correlation-id']) {
+        const value = request.headers.get(name);
+        if (value) headers[name] = value;
+      }
+      return headers;
+    },
+  },
+};
+`,
+  );
+  const port = await freePort();
+  const child = startChild(
+    'hive-gateway',
+    HIVE_BIN,
+    [
+      'supergraph',
+      supergraphFile,
+      '--config-path',
+      config,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--fork',
+      '1',
+      '--polling',
+      '1h',
+    ],
+    { env: { ...process.env, NODE_ENV: 'production' }, cwd: hiveDir },
+  );
+  children.push(child);
+  await waitForHttp(child, `http://127.0.0.1:${port}/healthcheck`);
+  return { ...child, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+function dashboardRequests(sys: RealSystem): LoadRequest[] {
+  const myTasks = contractOperation('tasks.graphql', 'MyTasks');
+  const myAccount = contractOperation('accounting.graphql', 'MyAccount');
+  let next = 0;
+  const nextWorker = () => sys.workers[next++ % sys.workers.length]!;
+  const request = (
+    query: string,
+    operationName: string,
+    variables: Record<string, unknown>,
+  ): LoadRequest => ({
+    next: () => ({
+      body: JSON.stringify({ query, operationName, variables }),
+      headers: { authorization: `Bearer ${nextWorker().token}` },
+    }),
+  });
+  return [request(myTasks, 'MyTasks', {}), request(myAccount, 'MyAccount', { first: 20 })];
+}
+
+function fedRequests(): LoadRequest[] {
+  const query = 'query Q($id: ID!) { user(id: $id) { id name score } }';
+  let n = 0;
+  return [{ next: () => ({ body: JSON.stringify({ query, variables: { id: `u${++n}` } }) }) }];
+}
+
+function nodeRequests(): LoadRequest[] {
+  return [{ next: () => ({ body: '{}' }) }];
+}
+
+const invalid = (results: LoadResult[]) => results.reduce((n, r) => n + r.failed + r.graphqlErrors, 0);
+
+async function main(): Promise<void> {
+  const report = createReport(
+    'dashboard',
+    'Worker dashboard (MyTasks + MyAccount) through the gateway',
+    process.env.BENCH_COMMAND ?? 'pnpm bench dashboard',
+  );
+  say('starting the baselines’ servers…');
+  const node = await startNodeServer('B_node', SERVERS, ['node']);
+  children.push(node);
+  const fedA = await startNodeServer('B_fed a', SERVERS, ['fed-a']);
+  children.push(fedA);
+  const fedB = await startNodeServer('B_fed b', SERVERS, ['fed-b']);
+  children.push(fedB);
+  const fedGateway = await startNodeServer('B_fed gateway', SERVERS, ['fed-gateway'], {
+    ...process.env,
+    FED_A_URL: fedA.url,
+    FED_B_URL: fedB.url,
+  });
+  children.push(fedGateway);
+
+  const profDir = process.env.GATEWAY_CPU_PROF;
+  say('starting and seeding the real system…');
+  system = await startRealSystem({
+    workers: WORKERS,
+    tasks: TASKS,
+    doneShare: DONE_SHARE,
+    say,
+    ...(profDir ? { gatewayNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] } : {}),
+  });
+  const sys = system;
+  const hive = HIVE ? await startHive(sys) : undefined;
+
+  const p = sys.processes;
+  const ours = {
+    url: sys.gatewayUrl,
+    measure: { gateway: p.gateway.pid, users: p.users.pid, tasks: p.tasks.pid, accounting: p.accounting.pid },
+  };
+  const targets = {
+    node: { url: node.url, requests: nodeRequests(), measure: { server: node.pid }, graphql: false },
+    fed: {
+      url: fedGateway.url,
+      requests: fedRequests(),
+      measure: { gateway: fedGateway.pid, a: fedA.pid, b: fedB.pid },
+      graphql: true,
+    },
+    ours: { url: ours.url, requests: dashboardRequests(sys), measure: ours.measure, graphql: true },
+    ...(hive
+      ? {
+          hive: {
+            url: hive.url,
+            requests: dashboardRequests(sys),
+            measure: {
+              gateway: hive.pid,
+              users: p.users.pid,
+              tasks: p.tasks.pid,
+              accounting: p.accounting.pid,
+            },
+            graphql: true,
+          },
+        }
+      : {}),
+  };
+  const run = (name: keyof typeof targets, durationSeconds: number, overallRate?: number) => {
+    const target = targets[name];
+    if (!target) throw new Error(`no target ${name}`);
+    return load({
+      ...target,
+      connections: CONNECTIONS,
+      durationSeconds,
+      ...(overallRate ? { overallRate } : {}),
+    });
+  };
+
+  say(`warming up (${WARMUP} s each)…`);
+  for (const name of Object.keys(targets) as Array<keyof typeof targets>) await run(name, WARMUP);
+
+  const results: Record<'node' | 'fed' | 'ours' | 'hive' | 'half', LoadResult[]> = {
+    node: [],
+    fed: [],
+    ours: [],
+    hive: [],
+    half: [],
+  };
+  for (let i = 0; i < RUNS; i++) {
+    // Run for run, so each figure meets its baseline under the same machine conditions.
+    results.node.push(await run('node', DURATION));
+    results.fed.push(await run('fed', DURATION));
+    const saturated = await run('ours', DURATION);
+    results.ours.push(saturated);
+    if (hive) results.hive.push(await run('hive', DURATION));
+    results.half.push(await run('ours', DURATION, Math.max(1, Math.round(saturated.rps / 2))));
+    const line = (name: string, r: LoadResult | undefined) =>
+      r
+        ? `${name} ${r.rps} rps p99 ${r.p99} ms cpu/req ${JSON.stringify(r.cpuMsPerRequest)}${invalid([r]) ? ` ERRORS ${invalid([r])}` : ''}`
+        : '';
+    say(`run ${i + 1}/${RUNS}:`);
+    for (const [name, r] of [
+      ['  B_node', results.node.at(-1)],
+      ['  B_fed ', results.fed.at(-1)],
+      ['  ours  ', results.ours.at(-1)],
+      ['  hive  ', hive ? results.hive.at(-1) : undefined],
+      ['  half  ', results.half.at(-1)],
+    ] as const)
+      if (r) say(line(name, r));
+  }
+
+  const s = (xs: number[]) => summarize(xs, 2);
+  const per = (rs: LoadResult[], f: (r: LoadResult) => number) => s(rs.map(f));
+  const ratios = (a: LoadResult[], b: LoadResult[], f: (r: LoadResult) => number) =>
+    s(a.map((r, i) => f(r) / f(b[i]!)));
+  const cpu = (name: string) => (r: LoadResult) => r.cpuMsPerRequest[name] ?? NaN;
+  const totalCpu = (r: LoadResult) => Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
+  const rps = (r: LoadResult) => r.rps;
+  const validity = (rs: LoadResult[]): Pick<Figure, 'met' | 'note'> | undefined => {
+    const bad = invalid(rs);
+    return bad > 0
+      ? { met: false, note: `invalid: ${bad} failed requests or GraphQL errors over ${rs.length} runs` }
+      : undefined;
+  };
+  const goal = (value: Summary, ok: (x: number) => boolean, missedNote: string, rs: LoadResult[]) =>
+    validity(rs) ?? (ok(value.median) ? { met: true } : { met: false, note: missedNote });
+
+  const nodeRps = per(results.node, rps);
+  const fedRps = per(results.fed, rps);
+  const oursRps = per(results.ours, rps);
+  const figures: Figure[] = [
+    {
+      id: 'dashboard.b_node',
+      title: 'B_node: bare node:http, fixed 1 KB JSON (the machine’s limit)',
+      value: nodeRps,
+      unit: 'req/s',
+    },
+    {
+      id: 'dashboard.b_fed',
+      title: 'B_fed: 2 trivial subgraphs + @apollo/gateway, one query crossing both',
+      value: fedRps,
+      unit: 'req/s',
+      baseline: { name: 'B_node', value: nodeRps, unit: 'req/s' },
+      ratio: ratios(results.fed, results.node, rps),
+    },
+    {
+      id: 'dashboard.b_fed_cpu',
+      title: 'B_fed: gateway CPU per request (all three processes in brackets in details)',
+      value: per(results.fed, cpu('gateway')),
+      unit: 'ms',
+    },
+  ];
+  const oursVsFed = ratios(results.ours, results.fed, rps);
+  figures.push({
+    id: 'dashboard.rps',
+    title: `Worker dashboard, saturated (${CONNECTIONS} connections, ${WORKERS} workers)`,
+    value: oursRps,
+    unit: 'req/s',
+    baseline: { name: 'B_fed', value: fedRps, unit: 'req/s' },
+    ratio: oursVsFed,
+    goal: '≥ 0.5× B_fed',
+    ...goal(
+      oursVsFed,
+      (x) => x >= 0.5,
+      'below half of B_fed: see the CPU per request by process in details',
+      results.ours,
+    ),
+  });
+  const gatewayCpu = per(results.ours, cpu('gateway'));
+  figures.push({
+    id: 'dashboard.gateway_cpu',
+    title: 'Worker dashboard: gateway CPU per request',
+    value: gatewayCpu,
+    unit: 'ms',
+    baseline: { name: 'B_fed gateway', value: per(results.fed, cpu('gateway')), unit: 'ms' },
+    ratio: ratios(results.ours, results.fed, cpu('gateway')),
+    goal: '≤ 2.5 ms',
+    ...goal(
+      gatewayCpu,
+      (x) => x <= 2.5,
+      'the gateway spends more than 2.5 ms of CPU per request',
+      results.ours,
+    ),
+  });
+  figures.push({
+    id: 'dashboard.cpu_total',
+    title: 'Worker dashboard: CPU per request, gateway + users + tasks + accounting (Postgres not counted)',
+    value: per(results.ours, totalCpu),
+    unit: 'ms',
+    baseline: { name: 'B_fed, 3 processes', value: per(results.fed, totalCpu), unit: 'ms' },
+    ratio: ratios(results.ours, results.fed, totalCpu),
+  });
+  const halfP99 = per(results.half, (r) => r.p99);
+  figures.push({
+    id: 'dashboard.p99_half',
+    title: 'Worker dashboard: p99 latency at half the saturated rate',
+    value: halfP99,
+    unit: 'ms',
+    baseline: { name: 'rate', value: per(results.half, rps), unit: 'req/s' },
+    goal: '≤ 150 ms',
+    ...goal(halfP99, (x) => x <= 150, 'p99 above 150 ms at half of saturation', results.half),
+  });
+  if (hive) {
+    const hiveRps = per(results.hive, rps);
+    const oursVsHive = ratios(results.ours, results.hive, rps);
+    figures.push({
+      id: 'dashboard.vs_hive',
+      title: 'Worker dashboard: ours vs Hive Gateway on the same subgraphs',
+      value: oursRps,
+      unit: 'req/s',
+      baseline: { name: 'Hive Gateway', value: hiveRps, unit: 'req/s' },
+      ratio: oursVsHive,
+      goal: '≥ 1.0× Hive',
+      ...goal(
+        oursVsHive,
+        (x) => x >= 1.0,
+        'Hive Gateway serves more requests per second on the same subgraphs',
+        [...results.ours, ...results.hive],
+      ),
+    });
+    figures.push({
+      id: 'dashboard.hive_cpu',
+      title: 'Hive Gateway: gateway CPU per request',
+      value: per(results.hive, cpu('gateway')),
+      unit: 'ms',
+      baseline: { name: 'our gateway', value: gatewayCpu, unit: 'ms' },
+      ratio: ratios(results.hive, results.ours, cpu('gateway')),
+    });
+  }
+  report.figures.push(...figures);
+  report.details = {
+    parameters: { RUNS, DURATION, WARMUP, CONNECTIONS, WORKERS, TASKS, doneShare: DONE_SHARE },
+    seeded: sys.seeded,
+    medianCpuMsPerRequest: Object.fromEntries(
+      Object.entries(results).map(([name, rs]) => [
+        name,
+        rs.length === 0
+          ? {}
+          : Object.fromEntries(Object.keys(rs[0]!.cpuMsPerRequest).map((k) => [k, median(rs.map(cpu(k)))])),
+      ]),
+    ),
+    runs: results,
+  };
+  writeReport(report);
+}
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}

@@ -1,0 +1,135 @@
+/** Child processes of the dashboard bench: started, waited for, measured, stopped. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { processCpuMs } from '../lib/cpu.ts';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  pid: number;
+  /** The last lines it printed, for a failure's message. */
+  tail: string[];
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function startChild(
+  name: string,
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; ipc?: boolean } = {},
+): Child {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`${name} did not start`);
+  const tail: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) tail.push(line);
+    if (tail.length > 100) tail.splice(0, tail.length - 100);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return { name, process: child, pid: child.pid, tail };
+}
+
+const failure = (child: Child, why: string) =>
+  new Error(`${child.name} ${why}:\n${child.tail.slice(-25).join('\n')}`);
+
+/** A node script that reports `{ type: 'ready', url }` over IPC (baseline-servers.ts). */
+export async function startNodeServer(
+  name: string,
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Child & { url: string }> {
+  const child = startChild(name, process.execPath, ['--import', 'tsx', script, ...args], { env, ipc: true });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(failure(child, 'not ready after 60 s')), 60_000);
+    child.process.on('message', (message: { type?: string; url?: string }) => {
+      if (message.type === 'ready' && message.url) {
+        clearTimeout(timer);
+        resolve(message.url);
+      }
+    });
+    child.process.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(failure(child, `exited with ${code}`));
+    });
+  });
+  return { ...child, url };
+}
+
+/** Waits until `url` answers 2xx to a GET (a service's /healthz), or the child dies. */
+export async function waitForHttp(child: Child, url: string, timeoutMs = 120_000): Promise<void> {
+  const started = performance.now();
+  for (;;) {
+    if (child.process.exitCode !== null) throw failure(child, `exited with ${child.process.exitCode}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > timeoutMs) throw failure(child, `did not answer ${url}`);
+    await sleep(100);
+  }
+}
+
+/** The pid and every descendant of it (a CLI that forks workers). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while /proc was read
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+/** CPU ms used so far by a process and its descendants. */
+export function treeCpuMs(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      total += processCpuMs(p);
+    } catch {
+      // ended between listing and reading
+    }
+  }
+  return total;
+}
+
+export async function stopChild(child: Child): Promise<void> {
+  const proc = child.process;
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (!stopped) {
+    proc.kill('SIGKILL');
+    await exited;
+  }
+}
