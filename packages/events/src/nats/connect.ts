@@ -10,7 +10,8 @@ export interface ConnectNatsOptions {
  * A connection that never gives up reconnecting: a NATS restart must not take a service down;
  * the relay and consumers retry their work until the server is back. `url` may list several
  * servers of a cluster, comma-separated (`nats://nats-1:4222,nats://nats-2:4222`): the client
- * starts with any that answers and learns the rest of the cluster from it.
+ * starts with any that answers and learns the rest of the cluster from it. A timeout's error
+ * says what timed out, without the stack of the call that started it.
  */
 export function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
   const servers = url
@@ -23,5 +24,8 @@ export function connectNats(url: string, options: ConnectNatsOptions = {}): Prom
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
     waitOnFirstConnect: true,
+    // Otherwise every request (each JetStream publish, each pull) builds an Error up front for
+    // the stack of a timeout that almost never happens: a quarter of the relay's CPU.
+    noAsyncTraces: true,
   });
 }

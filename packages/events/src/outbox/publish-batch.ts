@@ -15,7 +15,10 @@ export interface BatchOptions {
   sql: Sql;
   js: JetStreamClient;
   namespace: string | undefined;
+  /** Rows one step selects, publishes and marks. */
   batchSize: number;
+  /** Publishes in flight at once within a step (a sliding window). */
+  window: number;
   lockKey: string;
   publishTimeoutMs: number;
   /** Called after publishing, before marking rows published (tests simulate a crash here). */
@@ -29,31 +32,42 @@ export type BatchResult =
 const encoder = new TextEncoder();
 
 /**
- * Publishes the rows as one pipelined window (all in flight at once, in `seq` order on one
- * connection) and reports how many leading rows JetStream acknowledged.
+ * Publishes the rows in `seq` order on one connection with up to `window` in flight: each ack
+ * lets the next row go, so JetStream is never left waiting for a whole window to come back.
+ * After a failure nothing new is sent; reports how many leading rows JetStream acknowledged.
  */
-async function publishWindow(
+async function publishRows(
   options: BatchOptions,
   rows: PendingRow[],
 ): Promise<{ acked: number; duplicates: number; error?: unknown }> {
-  const acks = await Promise.allSettled(
-    rows.map((row) => {
-      const headers = natsHeaders();
-      for (const [name, value] of Object.entries(row.headers)) headers.set(name, value);
-      return options.js.publish(withNamespace(options.namespace, row.subject), encoder.encode(row.body), {
-        msgID: row.id,
-        headers,
-        timeout: options.publishTimeoutMs,
-      });
-    }),
-  );
-  const failed = acks.findIndex((a) => a.status === 'rejected');
-  const acked = failed === -1 ? acks.length : failed;
-  const duplicates = acks
-    .slice(0, acked)
-    .filter((a): a is PromiseFulfilledResult<PubAck> => a.status === 'fulfilled' && a.value.duplicate).length;
-  const rejection = acks[failed];
-  return { acked, duplicates, ...(rejection?.status === 'rejected' ? { error: rejection.reason } : {}) };
+  const acks: (PubAck | undefined)[] = new Array<PubAck | undefined>(rows.length);
+  let next = 0;
+  const failures: { index: number; error: unknown }[] = [];
+  const publishOne = (row: PendingRow) => {
+    const headers = natsHeaders();
+    for (const [name, value] of Object.entries(row.headers)) headers.set(name, value);
+    return options.js.publish(withNamespace(options.namespace, row.subject), encoder.encode(row.body), {
+      msgID: row.id,
+      headers,
+      timeout: options.publishTimeoutMs,
+    });
+  };
+  const lane = async () => {
+    while (next < rows.length && failures.length === 0) {
+      const index = next++;
+      try {
+        acks[index] = await publishOne(rows[index]!);
+      } catch (error) {
+        failures.push({ index, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.window, rows.length) }, lane));
+  let acked = 0;
+  while (acked < rows.length && acks[acked] !== undefined) acked += 1;
+  const duplicates = acks.slice(0, acked).filter((a) => a?.duplicate).length;
+  const first = failures.sort((a, b) => a.index - b.index)[0];
+  return { acked, duplicates, ...(first ? { error: first.error } : {}) };
 }
 
 /**
@@ -73,7 +87,7 @@ export async function relayBatch(options: BatchOptions): Promise<BatchResult> {
       select seq, id, subject, headers, payload::text as body
       from outbox where published_at is null order by seq limit ${options.batchSize}`;
     if (rows.length === 0) return { status: 'done', selected: 0, published: 0, duplicates: 0 };
-    const { acked, duplicates, error } = await publishWindow(options, rows);
+    const { acked, duplicates, error } = await publishRows(options, rows);
     const published = rows.slice(0, acked);
     await options.afterPublish?.(published.map((r) => r.id));
     if (published.length > 0) {

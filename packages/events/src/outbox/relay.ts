@@ -15,8 +15,13 @@ export interface OutboxRelayOptions {
   /** Prefix of every published subject (tests, side-by-side environments). */
   namespace?: string;
   logger: Logger;
-  /** Rows per pipelined publish window. */
+  /**
+   * Rows per step: selected, published and marked in one transaction. A larger step spreads
+   * its select, update and commit over more events. Default 2000.
+   */
   batchSize?: number;
+  /** Publishes in flight at once (a sliding window within each step). Default 500. */
+  publishWindow?: number;
   /** Polling fallback when no NOTIFY arrives (e.g. the LISTEN connection is down). */
   pollIntervalMs?: number;
   publishTimeoutMs?: number;
@@ -70,7 +75,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     sql,
     js: jetstream(options.nats),
     namespace: options.namespace,
-    batchSize: options.batchSize ?? 500,
+    batchSize: options.batchSize ?? 2000,
+    window: options.publishWindow ?? 500,
     lockKey: options.lockKey ?? 'ates.outbox.relay',
     publishTimeoutMs: options.publishTimeoutMs ?? 5000,
     afterPublish: options.afterPublish,

@@ -66,3 +66,76 @@ export async function applyRedChange(db: AnalyticsTx, change: RedChange): Promis
       and(gte(redCounts.day, change.from), change.to === null ? undefined : lt(redCounts.day, change.to)),
     );
 }
+
+interface MovedRecord extends Record<string, unknown> {
+  accountId: string;
+  day: string;
+  balance: string | number;
+}
+
+/**
+ * `addToBalances` for many accounts in one statement (each account at most once): every
+ * account's row of its day (made from its latest row before, or 0) and every later row move by
+ * its amount. Returns each account's rows from its day on after the change, ascending.
+ */
+export async function moveBalances(
+  db: AnalyticsTx,
+  moves: readonly { accountId: string; day: Day; amount: number }[],
+): Promise<Map<string, BalanceRow[]>> {
+  const out = new Map<string, BalanceRow[]>();
+  if (moves.length === 0) return out;
+  const t = accountDays;
+  const rows = await db.execute<MovedRecord>(sql`
+    with input as (
+      select * from json_to_recordset(${JSON.stringify(moves)}::json) as i("accountId" uuid, day date, amount bigint)
+    ), moved as (
+      update ${t} d set balance = d.balance + i.amount
+      from input i
+      where d.account_id = i."accountId" and d.day >= i.day
+      returning d.account_id, d.day, d.balance
+    ), added as (
+      insert into ${t} (account_id, day, balance)
+      select i."accountId", i.day, i.amount + coalesce((
+        select p.balance from ${t} p where p.account_id = i."accountId" and p.day < i.day
+        order by p.day desc limit 1), 0)
+      from input i
+      where not exists (select 1 from ${t} e where e.account_id = i."accountId" and e.day = i.day)
+      returning account_id, day, balance
+    )
+    select account_id::text as "accountId", day::text as day, balance from moved
+    union all
+    select account_id::text, day::text, balance from added`);
+  for (const r of rows) {
+    const list = out.get(r.accountId) ?? [];
+    list.push({ day: r.day, balance: Number(r.balance) });
+    out.set(r.accountId, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
+  return out;
+}
+
+/**
+ * `applyRedChange` for many changes in two statements: a row on every day a change starts or
+ * ends (holding the count that applied there), then each row moved by the changes covering it.
+ */
+export async function moveRedCounts(db: AnalyticsTx, changes: readonly RedChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const boundaries = [...new Set(changes.flatMap((c) => (c.to === null ? [c.from] : [c.from, c.to])))];
+  await db.execute(sql`
+    insert into ${redCounts} (day, popugs)
+    select b.day, coalesce((
+      select c.popugs from ${redCounts} c where c.day <= b.day order by c.day desc limit 1), 0)
+    from json_to_recordset(${JSON.stringify(boundaries.map((day) => ({ day })))}::json) as b(day date)
+    on conflict do nothing`);
+  await db.execute(sql`
+    update ${redCounts} r set popugs = r.popugs + s.delta
+    from (
+      select d.day, sum(c.delta)::int as delta
+      from ${redCounts} d
+      join json_to_recordset(${JSON.stringify(changes)}::json) as c("from" date, "to" date, delta int)
+        on c."from" <= d.day and (c."to" is null or d.day < c."to")
+      group by d.day
+      having sum(c.delta) <> 0
+    ) s
+    where r.day = s.day`);
+}

@@ -21,3 +21,26 @@ export async function addToDailyEarnings(
       },
     });
 }
+
+export interface DayEarnings {
+  day: Day;
+  /** Positive cents. */
+  feesCharged: number;
+  rewardsPaid: number;
+  transactions: number;
+}
+
+/** `addToDailyEarnings` for many days (each at most once) in one statement. */
+export async function addEarnings(db: AnalyticsTx, days: readonly DayEarnings[]): Promise<void> {
+  if (days.length === 0) return;
+  const t = dailyEarnings;
+  await db.execute(sql`
+    insert into ${t} (day, fees_charged, rewards_paid, transactions)
+    select e.day, e."feesCharged", e."rewardsPaid", e.transactions
+    from json_to_recordset(${JSON.stringify(days)}::json)
+      as e(day date, "feesCharged" bigint, "rewardsPaid" bigint, transactions int)
+    on conflict (day) do update set
+      fees_charged = ${t}.fees_charged + excluded.fees_charged,
+      rewards_paid = ${t}.rewards_paid + excluded.rewards_paid,
+      transactions = ${t}.transactions + excluded.transactions`);
+}

@@ -61,6 +61,58 @@ export async function rememberCompletion(
     });
 }
 
+/** Facts of one task from one or more events; absent fields are not known from them. */
+export interface TaskFactsRow {
+  id: string;
+  title?: string;
+  jiraId?: string | null;
+  reward?: number;
+  completedAt?: Date;
+  completedDay?: Day;
+  completedWeek?: Day;
+  completedMonth?: Day;
+}
+
+/** `known` completed by `later` (facts of the same task arriving after): what is known stays. */
+export function mergeTaskFacts(known: TaskFactsRow, later: TaskFactsRow): TaskFactsRow {
+  const out = { ...known };
+  if (out.title === undefined && later.title !== undefined) {
+    out.title = later.title;
+    out.jiraId = later.jiraId ?? null;
+  }
+  out.reward ??= later.reward;
+  if (out.completedAt === undefined && later.completedAt !== undefined) {
+    out.completedAt = later.completedAt;
+    out.completedDay = later.completedDay;
+    out.completedWeek = later.completedWeek;
+    out.completedMonth = later.completedMonth;
+  }
+  return out;
+}
+
+/**
+ * The upserts above for many tasks (each at most once) in one statement, with the same rule:
+ * each field is filled if still unknown and kept otherwise.
+ */
+export async function upsertTaskFacts(db: AnalyticsTx, rows: readonly TaskFactsRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const t = tasks;
+  await db.execute(sql`
+    insert into ${t} (id, title, jira_id, reward, completed_at, completed_day, completed_week, completed_month)
+    select r.id, r.title, r."jiraId", r.reward, r."completedAt", r."completedDay", r."completedWeek", r."completedMonth"
+    from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+      id uuid, title text, "jiraId" text, reward bigint, "completedAt" timestamptz,
+      "completedDay" date, "completedWeek" date, "completedMonth" date)
+    on conflict (id) do update set
+      title = coalesce(${t}.title, excluded.title),
+      jira_id = case when ${t}.title is null then excluded.jira_id else ${t}.jira_id end,
+      reward = coalesce(${t}.reward, excluded.reward),
+      completed_at = coalesce(${t}.completed_at, excluded.completed_at),
+      completed_day = coalesce(${t}.completed_day, excluded.completed_day),
+      completed_week = coalesce(${t}.completed_week, excluded.completed_week),
+      completed_month = coalesce(${t}.completed_month, excluded.completed_month)`);
+}
+
 const PERIOD_COLUMN: Record<Period, string> = {
   DAY: 'completed_day',
   WEEK: 'completed_week',

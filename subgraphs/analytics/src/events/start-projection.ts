@@ -1,9 +1,17 @@
 import { startConsumer, type connectNats, type RunningConsumer } from '@ates/events';
 import type { Logger } from '@ates/service-kit';
 import type { AnalyticsDb } from '../db/db.ts';
+import { applyBatch } from './apply-batch.ts';
 import { CONSUMERS, projections } from './projections.ts';
 
 export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
+
+/**
+ * A batch costs a few statements whatever its size, so a backlog is applied in large batches
+ * (at 50 events a batch the projection did ~1.8k events/s, at 500 ~6k/s); under light traffic
+ * a batch is whatever arrived meanwhile, so nothing waits for a batch to fill.
+ */
+const BATCH = { maxBatch: 500, prefetch: 1000 };
 
 export interface ProjectionOptions {
   nats: NatsConnection;
@@ -12,7 +20,7 @@ export interface ProjectionOptions {
   db: AnalyticsDb;
   timeZone: string;
   logger: Logger;
-  /** Larger batches for a replay (the rebuild); the defaults suit live traffic. */
+  /** Events per transaction at most, and pulled ahead. Default 500 and 1000. */
   batch?: { maxBatch: number; prefetch: number };
 }
 
@@ -26,7 +34,7 @@ export interface Projection {
 /**
  * The read model's writers: one durable consumer on the tasks stream and one on the accounting
  * stream, one lane each. Their transactions take the projection lock, so they (and any other
- * replica) apply one batch at a time.
+ * replica) apply one batch at a time; a batch's events are written together (apply-batch.ts).
  */
 export async function startProjection(options: ProjectionOptions): Promise<Projection> {
   const handlers = projections(options.timeZone);
@@ -35,7 +43,8 @@ export async function startProjection(options: ProjectionOptions): Promise<Proje
     namespace: options.namespace,
     db: options.db,
     logger: options.logger,
-    ...options.batch,
+    ...(options.batch ?? BATCH),
+    batchHandler: applyBatch(options.timeZone),
   };
   const consumers = [
     await startConsumer({

@@ -1,7 +1,7 @@
 import type { AnalyticsTx } from '../db/db.ts';
-import { lockProjection } from '../db/projection-lock.ts';
-import { rememberCompletion, rememberReward, rememberTask } from '../db/task-repository.ts';
+import type { TaskFactsRow } from '../db/task-repository.ts';
 import { periodsOf } from '../domain/calendar.ts';
+import { collectTaskFacts, flushProjection } from './project-batch.ts';
 
 export interface TaskFacts {
   taskId: string;
@@ -9,30 +9,55 @@ export interface TaskFacts {
   jiraId: string | null;
 }
 
+// Each fact is collected into the transaction's batch (written by flushProjection, which the
+// projection's consumers call once per batch); the project* functions write it at once.
+
 /** A task the tracker created (v1 events arrive upcast, with the Jira id split from the title). */
-export async function projectTaskCreated(tx: AnalyticsTx, task: TaskFacts): Promise<void> {
-  await lockProjection(tx);
-  await rememberTask(tx, { id: task.taskId, title: task.title, jiraId: task.jiraId });
+export function collectTaskCreated(tx: AnalyticsTx, task: TaskFacts): void {
+  collectTaskFacts(tx, { id: task.taskId, title: task.title, jiraId: task.jiraId });
 }
 
 /** A task's reward as accounting fixed it. */
-export async function projectTaskPriced(tx: AnalyticsTx, taskId: string, reward: number): Promise<void> {
-  await lockProjection(tx);
-  await rememberReward(tx, taskId, reward);
+export function collectTaskPriced(tx: AnalyticsTx, taskId: string, reward: number): void {
+  collectTaskFacts(tx, { id: taskId, reward });
 }
 
 /** A completion: ranked under its day, ISO week and month in the company time zone. */
+export function collectTaskCompleted(
+  tx: AnalyticsTx,
+  task: TaskFacts,
+  completedAt: Date,
+  timeZone: string,
+): void {
+  const periods = periodsOf(completedAt, timeZone);
+  const facts: TaskFactsRow = {
+    id: task.taskId,
+    title: task.title,
+    jiraId: task.jiraId,
+    completedAt,
+    completedDay: periods.day,
+    completedWeek: periods.week,
+    completedMonth: periods.month,
+  };
+  collectTaskFacts(tx, facts);
+}
+
+export async function projectTaskCreated(tx: AnalyticsTx, task: TaskFacts): Promise<void> {
+  collectTaskCreated(tx, task);
+  await flushProjection(tx);
+}
+
+export async function projectTaskPriced(tx: AnalyticsTx, taskId: string, reward: number): Promise<void> {
+  collectTaskPriced(tx, taskId, reward);
+  await flushProjection(tx);
+}
+
 export async function projectTaskCompleted(
   tx: AnalyticsTx,
   task: TaskFacts,
   completedAt: Date,
   timeZone: string,
 ): Promise<void> {
-  await lockProjection(tx);
-  await rememberCompletion(
-    tx,
-    { id: task.taskId, title: task.title, jiraId: task.jiraId },
-    completedAt,
-    periodsOf(completedAt, timeZone),
-  );
+  collectTaskCompleted(tx, task, completedAt, timeZone);
+  await flushProjection(tx);
 }
