@@ -1,19 +1,28 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { buildOperationContext, type ServiceMap } from '@apollo/gateway';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
 import {
   attachGraphQLWs,
   createPushIterator,
   makeFormatError,
+  type PushIterator,
   type GraphQLWsServer,
   type Logger,
   type TokenVerifier,
 } from '@ates/service-kit';
 import type { GatewayContext } from '../context.ts';
-import { executeEvent } from './execute-event.ts';
+import { executeEvent, type EventExecution } from './execute-event.ts';
 import type { SubscriptionPlanner } from './planner.ts';
-import { subscribeUpstream } from './upstream.ts';
+import { isForbiddenClose, UpstreamConnections, type UpstreamSubscription } from './upstream.ts';
 
 export interface GatewaySubscriptionsOptions {
   server: http.Server;
@@ -28,6 +37,40 @@ export interface GatewaySubscriptionsOptions {
 export interface GatewaySubscriptions extends GraphQLWsServer {
   /** Upstream subscriptions open right now (tests assert that unsubscribing releases them). */
   upstreamCount(): number;
+  /** Upstream sockets open right now (one per subgraph and token). */
+  upstreamSocketCount(): number;
+}
+
+/**
+ * Subscription fields whose every event is the same for all the subscribers allowed to see
+ * it, and whose permission depends on the subscriber's role alone (the subgraph checks it).
+ * Subscribers of the same operation and variables with the same role share one upstream
+ * subscription and one execution of the plan per event; the result is fanned out to each.
+ */
+export const BROADCAST_FIELDS: ReadonlySet<string> = new Set(['accountingToday', 'analyticsToday']);
+
+/** The root field of the operation (a subscription has exactly one). */
+function rootFieldOf(document: DocumentNode, operationName: string | undefined): string | undefined {
+  const operation = document.definitions.find(
+    (d) =>
+      d.kind === Kind.OPERATION_DEFINITION &&
+      (operationName === undefined || d.name?.value === operationName),
+  );
+  if (operation?.kind !== Kind.OPERATION_DEFINITION) return undefined;
+  const [first] = operation.selectionSet.selections;
+  return first?.kind === Kind.FIELD ? first.name.value : undefined;
+}
+
+type Out = PushIterator<ExecutionResult<Record<string, unknown>>>;
+
+/** One upstream subscription and the client subscriptions it serves (one, unless broadcast). */
+interface Stream {
+  /** Set for a broadcast stream that later subscribers may join. */
+  key: string | undefined;
+  members: Map<Out, GatewayContext>;
+  upstream: UpstreamSubscription;
+  run: EventExecution;
+  closed: boolean;
 }
 
 const unavailable = (service: string) =>
@@ -42,12 +85,85 @@ const asGraphQLError = (e: GraphQLFormattedError) =>
 /**
  * Federated subscriptions on the gateway's own `/graphql` (graphql-ws). Each subscription is
  * planned by the query planner; its primary part is forwarded to the owning subgraph with the
- * caller's token, and each event is completed across subgraphs by the rest of the plan.
+ * caller's token (over one upstream socket per subgraph and token), and each event is
+ * completed across subgraphs by the rest of the plan. Broadcast fields (BROADCAST_FIELDS) are
+ * subscribed upstream once per role and operation, and each event is executed once for all.
  */
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { planner, logger } = options;
   const formatError = makeFormatError(logger);
+  const connections = new UpstreamConnections();
+  const broadcasts = new Map<string, Stream>();
   let upstreams = 0;
+
+  const openUpstream = (run: EventExecution, upstreamVariables: Record<string, unknown>) => {
+    const url = options.urls[run.primary.serviceName];
+    if (!url) throw new Error(`no URL for subgraph ${run.primary.serviceName}`);
+    return connections.subscribe(url, run.context.authorization ?? '', {
+      query: run.primary.operation,
+      variables: upstreamVariables,
+      operationName: run.primary.operationName,
+    });
+  };
+
+  const closeStream = (stream: Stream) => {
+    if (stream.closed) return;
+    stream.closed = true;
+    upstreams -= 1;
+    if (stream.key && broadcasts.get(stream.key) === stream) broadcasts.delete(stream.key);
+    stream.upstream
+      .dispose()
+      .catch((error: unknown) => logger.warn({ err: error }, 'closing an upstream subscription failed'));
+  };
+
+  /** Another member's token, when the one the stream was opened with has expired. */
+  const freshestOther = (stream: Stream): GatewayContext | undefined => {
+    let best: GatewayContext | undefined;
+    for (const context of stream.members.values()) {
+      const expires = context.viewer?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+      if (context.authorization === stream.run.context.authorization || expires <= Date.now() + 1000)
+        continue;
+      const bestExpires = best?.viewer?.expiresAt?.getTime() ?? Number.NEGATIVE_INFINITY;
+      if (!best || expires > bestExpires) best = context;
+    }
+    return best;
+  };
+
+  const pump = async (stream: Stream, upstreamVariables: Record<string, unknown>): Promise<void> => {
+    const service = stream.run.primary.serviceName;
+    try {
+      for await (const event of stream.upstream.iterator) {
+        if (stream.closed) return;
+        const result = await executeEvent(stream.run, event);
+        const errors = result.errors?.map((e) => asGraphQLError(formatError(e.toJSON(), e)));
+        const data = (result.data ?? null) as Record<string, unknown> | null;
+        const payload = errors?.length ? { data, errors } : { data };
+        for (const out of stream.members.keys()) out.push(payload);
+        // A refusal (e.g. FORBIDDEN for this role) ends the stream: nobody joins it any more.
+        if (!data && stream.key && broadcasts.get(stream.key) === stream) broadcasts.delete(stream.key);
+      }
+      for (const out of stream.members.keys()) out.end();
+      closeStream(stream);
+    } catch (error) {
+      if (stream.closed) return;
+      // A shared stream outlives the token it was opened with: carry on with a member's.
+      const next = stream.key && isForbiddenClose(error) ? freshestOther(stream) : undefined;
+      if (next) {
+        stream.upstream
+          .dispose()
+          .catch((e: unknown) => logger.warn({ err: e }, 'closing an upstream subscription failed'));
+        stream.run = { ...stream.run, context: next };
+        stream.upstream = openUpstream(stream.run, upstreamVariables);
+        return pump(stream, upstreamVariables);
+      }
+      logger.warn({ err: error, service }, 'upstream subscription failed');
+      for (const out of stream.members.keys()) {
+        out.push({ errors: [unavailable(service)] });
+        out.end();
+      }
+      closeStream(stream);
+    }
+  };
 
   const subscribe = async (args: ExecutionArgs) => {
     const context = args.contextValue as GatewayContext;
@@ -67,31 +183,32 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       } satisfies ExecutionResult;
     }
     const { primary, rest } = node;
-    const url = options.urls[primary.serviceName];
-    if (!url) throw new Error(`no URL for subgraph ${primary.serviceName}`);
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     const upstreamVariables = Object.fromEntries(
       (primary.variableUsages ?? [])
         .filter((name) => name in variables)
         .map((name) => [name, variables[name]]),
     );
-    const upstream = subscribeUpstream(url, context.authorization ?? '', {
-      query: primary.operation,
-      variables: upstreamVariables,
-      operationName: primary.operationName,
+    const query = args.document.loc?.source.body ?? print(args.document);
+    const field = rootFieldOf(args.document, operationName);
+    const key =
+      field && BROADCAST_FIELDS.has(field)
+        ? JSON.stringify([context.viewer?.role ?? null, operationName ?? null, query, variables])
+        : undefined;
+
+    let stream: Stream | undefined;
+    const out: Out = createPushIterator(() => {
+      if (!stream) return;
+      stream.members.delete(out);
+      if (stream.members.size === 0) closeStream(stream);
     });
-    upstreams += 1;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      upstreams -= 1;
-      upstream
-        .dispose()
-        .catch((error: unknown) => logger.warn({ err: error }, 'closing an upstream subscription failed'));
-    };
-    const out = createPushIterator<ExecutionResult<Record<string, unknown>>>(release);
-    const run = {
+    const joined = key ? broadcasts.get(key) : undefined;
+    if (joined) {
+      stream = joined;
+      stream.members.set(out, context);
+      return out;
+    }
+    const run: EventExecution = {
       planner,
       serviceMap: options.serviceMap,
       primary,
@@ -101,29 +218,20 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         operationDocument: args.document,
         operationName,
       }),
-      request: { query: args.document.loc?.source.body ?? '', variables, operationName },
+      request: { query, variables, operationName },
       context,
       logger,
     };
-    void (async () => {
-      try {
-        for await (const event of upstream.iterator) {
-          if (out.closed) return;
-          const result = await executeEvent(run, event);
-          const errors = result.errors?.map((e) => asGraphQLError(formatError(e.toJSON(), e)));
-          const data = (result.data ?? null) as Record<string, unknown> | null;
-          out.push(errors?.length ? { data, errors } : { data });
-        }
-        out.end();
-      } catch (error) {
-        if (out.closed) return;
-        logger.warn({ err: error, service: primary.serviceName }, 'upstream subscription failed');
-        out.push({ errors: [unavailable(primary.serviceName)] });
-        out.end();
-      } finally {
-        release();
-      }
-    })();
+    stream = {
+      key,
+      members: new Map([[out, context]]),
+      upstream: openUpstream(run, upstreamVariables),
+      run,
+      closed: false,
+    };
+    upstreams += 1;
+    if (key) broadcasts.set(key, stream);
+    void pump(stream, upstreamVariables);
     return out;
   };
 
@@ -136,5 +244,5 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     context: (viewer, authorization) => ({ viewer, authorization, correlationId: randomUUID() }),
     execution: { subscribe, execute: subscribe },
   });
-  return { ...ws, upstreamCount: () => upstreams };
+  return { ...ws, upstreamCount: () => upstreams, upstreamSocketCount: () => connections.count() };
 }

@@ -61,3 +61,4 @@ export { registerEventMetrics, OUTBOX_BACKLOG_LIMIT, type EventMetricsOptions } 
 // Live updates (GraphQL subscriptions)
 export { LiveFeed, type LiveListener } from './live/live-feed.ts';
 export { liveStream } from './live/live-stream.ts';
+export { oncePerEvent } from './live/per-event.ts';

@@ -1,4 +1,4 @@
-import { liveStream, type LiveFeed } from '@ates/events';
+import { liveStream, oncePerEvent, type AnyEventEnvelope, type LiveFeed } from '@ates/events';
 import { requireRole, requireViewer, type Viewer } from '@ates/service-kit';
 import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
 import type { AccountRow } from '../db/schema.ts';
@@ -27,7 +27,19 @@ export function accountingTodayStream(
   viewer: Viewer | null,
 ): AsyncIterableIterator<{ accountingToday: AccountingDay }> {
   requireRole(viewer, ACCOUNTING_STAFF);
-  return liveStream(feed, ['transaction.applied'], async () => ({
-    accountingToday: await accountingToday(deps),
+  const today = todayOf(deps);
+  return liveStream(feed, ['transaction.applied'], async (event) => ({
+    accountingToday: await today(event),
   }));
+}
+
+/** Today's figures are the same for every subscriber: read once per event, not once per subscriber. */
+const todayPerEvent = new WeakMap<AccountingDeps, (event: AnyEventEnvelope) => Promise<AccountingDay>>();
+function todayOf(deps: AccountingDeps) {
+  let today = todayPerEvent.get(deps);
+  if (!today) {
+    today = oncePerEvent(() => accountingToday(deps));
+    todayPerEvent.set(deps, today);
+  }
+  return today;
 }
