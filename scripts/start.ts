@@ -78,6 +78,9 @@ async function main(): Promise<void> {
     if (spec.database && !env[spec.database.env])
       env[spec.database.env] = withDatabase(postgresUrl, spec.database.name);
     if (spec.port && !env[spec.port.env]) env[spec.port.env] = String(spec.port.value);
+    // The gateway and the payout worker find a service on whatever port it was given.
+    if (spec.port && spec.address && !env[spec.address.env])
+      env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
   }
 
   const width = Math.max(10, ...specs.map((s) => s.name.length));

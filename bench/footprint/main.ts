@@ -99,14 +99,6 @@ async function spawnSystem(run: number): Promise<{ system: RunningSystem; coldSt
   }
   const gatewayPort = ports.get('gateway');
   if (gatewayPort === undefined) throw new Error('no gateway in scripts/lib/services.ts');
-  // The gateway and the payout worker find their peers at the default ports unless told
-  // otherwise; on ports of its own, this system must not talk to someone else's.
-  for (const name of ['users', 'tasks', 'accounting', 'analytics']) {
-    const port = ports.get(name);
-    if (port !== undefined) env[`ATES_${name.toUpperCase()}_URL`] = `http://127.0.0.1:${port}/graphql`;
-  }
-  const provider = ports.get('payment-sandbox');
-  if (provider !== undefined) env.PAYMENT_PROVIDER_URL = `http://127.0.0.1:${provider}`;
   const tail: string[] = [];
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {

@@ -13,6 +13,8 @@ export interface ServiceSpec {
   database?: { env: string; name: string; migrations: string };
   /** Waited for before the next group starts. */
   healthPath?: string;
+  /** Where its clients find it, set from its port unless given (`path` after the origin). */
+  address?: { env: string; path: string };
   group: number;
 }
 
@@ -21,6 +23,7 @@ const ALL: ServiceSpec[] = [
     name: 'users',
     entry: 'subgraphs/users/src/main.ts',
     port: { env: 'USERS_PORT', value: 4001 },
+    address: { env: 'ATES_USERS_URL', path: '/graphql' },
     database: { env: 'USERS_DATABASE_URL', name: 'ates_users', migrations: 'subgraphs/users/drizzle' },
     healthPath: '/healthz',
     group: 1,
@@ -29,6 +32,7 @@ const ALL: ServiceSpec[] = [
     name: 'tasks',
     entry: 'subgraphs/tasks/src/main.ts',
     port: { env: 'TASKS_PORT', value: 4002 },
+    address: { env: 'ATES_TASKS_URL', path: '/graphql' },
     database: { env: 'TASKS_DATABASE_URL', name: 'ates_tasks', migrations: 'subgraphs/tasks/drizzle' },
     healthPath: '/healthz',
     group: 1,
@@ -37,6 +41,7 @@ const ALL: ServiceSpec[] = [
     name: 'accounting',
     entry: 'subgraphs/accounting/src/main.ts',
     port: { env: 'ACCOUNTING_PORT', value: 4003 },
+    address: { env: 'ATES_ACCOUNTING_URL', path: '/graphql' },
     database: {
       env: 'ACCOUNTING_DATABASE_URL',
       name: 'ates_accounting',
@@ -49,6 +54,7 @@ const ALL: ServiceSpec[] = [
     name: 'analytics',
     entry: 'subgraphs/analytics/src/main.ts',
     port: { env: 'ANALYTICS_PORT', value: 4004 },
+    address: { env: 'ATES_ANALYTICS_URL', path: '/graphql' },
     database: {
       env: 'ANALYTICS_DATABASE_URL',
       name: 'ates_analytics',
@@ -61,6 +67,7 @@ const ALL: ServiceSpec[] = [
     name: 'payment-sandbox',
     entry: 'workers/payment-sandbox/src/main.ts',
     port: { env: 'PAYMENT_SANDBOX_PORT', value: 4010 },
+    address: { env: 'PAYMENT_PROVIDER_URL', path: '' },
     database: {
       env: 'PAYMENT_SANDBOX_DATABASE_URL',
       name: 'ates_payment_sandbox',
