@@ -1,6 +1,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.ts';
+import { createSubgraphFetcher } from './subgraph-fetcher.ts';
 
 /** Sends each subgraph the caller's token and the request's correlation id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -44,20 +45,23 @@ export interface SubgraphEndpoint {
 /**
  * The gateway serves the supergraph composed at build time (`pnpm compose`), never
  * introspecting subgraphs at run time. URLs recorded in the supergraph can be overridden.
+ * Every subgraph request goes through `fetcher` (see subgraph-fetcher.ts); `closeFetcher`
+ * drops its idle keep-alive sockets at shutdown.
  */
 export function createGateway(supergraphSdl: string, urlOverrides: Record<string, string>) {
   // @apollo/gateway otherwise exports usage metrics to Apollo and probes cloud metadata
   // endpoints (169.254.169.254 …) at construction: aTES calls no outside service, ever.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const endpoints: SubgraphEndpoint[] = [];
+  const { fetcher, close: closeFetcher } = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
       const finalUrl = urlOverrides[name] ?? url;
       if (!finalUrl) throw new Error(`No URL for subgraph ${name}`);
       endpoints.push({ name, url: finalUrl });
-      return new AuthForwardingDataSource({ url: finalUrl });
+      return new AuthForwardingDataSource({ url: finalUrl, fetcher });
     },
   });
-  return { gateway, endpoints };
+  return { gateway, endpoints, fetcher, closeFetcher };
 }

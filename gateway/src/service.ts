@@ -57,7 +57,10 @@ async function checkSubgraph(endpoint: SubgraphEndpoint): Promise<void> {
 export async function startGateway(config: GatewayConfig): Promise<GatewayService> {
   const { logger } = config;
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
-  const { gateway, endpoints } = createGateway(config.supergraphSdl, config.urlOverrides);
+  const { gateway, endpoints, fetcher, closeFetcher } = createGateway(
+    config.supergraphSdl,
+    config.urlOverrides,
+  );
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
     {
@@ -104,7 +107,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     planner: createSubscriptionPlanner(config.supergraphSdl),
     urls: Object.fromEntries(endpoints.map((e) => [e.name, e.url])),
     serviceMap: Object.fromEntries(
-      endpoints.map((e) => [e.name, new AuthForwardingDataSource({ url: e.url })]),
+      endpoints.map((e) => [e.name, new AuthForwardingDataSource({ url: e.url, fetcher })]),
     ),
     verifier,
     logger,
@@ -123,6 +126,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       await subscriptions.close();
       await http.close();
       await apollo.stop();
+      closeFetcher();
     }),
   };
 }
