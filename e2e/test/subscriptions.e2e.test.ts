@@ -235,6 +235,42 @@ describe('myTasks over graphql-ws through the gateway', () => {
     await waitFor('nothing left upstream', () => system.gateway.liveStats().upstreams === 0);
   });
 
+  it('serves accountingToday to all subscribers of a role from one upstream subscription, and still refuses a worker', async () => {
+    const [accountant] = (await hire(system, ['ACCOUNTANT'])) as [Popug];
+    // Two sockets of the admin and one of an accountant: one upstream stream per role.
+    const subs = [
+      await connect(admin.token).subscribe(OnAccountingToday),
+      await connect(admin.token).subscribe(OnAccountingToday),
+      await connect(accountant.client.token).subscribe(OnAccountingToday),
+    ];
+    await waitFor(
+      'one upstream subscription per role',
+      () => system.gateway.liveStats().upstreams === 2 && system.accounting.liveStats().listeners === 2,
+    );
+    // A worker asking while the staff streams run is refused by the subgraph, as ever.
+    const denied = await connect(kesha.client.token).subscribe(OnAccountingToday);
+    expect((await denied.next(3000)).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(denied.pending()).toEqual([]);
+
+    await taskFor(kesha, 'Seen by every accountant');
+    const first = await Promise.all(subs.map((sub) => sub.next(3000)));
+    expect(first[0]?.data).toMatchObject({ accountingToday: { day: expect.stringMatching(/^\d{4}-/) } });
+    for (const result of first) expect(result).toEqual(first[0]);
+
+    // The stream outlives the subscriber it was opened for.
+    await subs[0]!.close();
+    await system.settle();
+    const before = subs[1]!.pending().length;
+    await taskFor(kesha, 'Still seen');
+    await waitFor('the remaining admin to receive', () => subs[1]!.pending().length > before);
+    await subs[1]!.close();
+    await subs[2]!.close();
+    await waitFor(
+      'nothing left upstream',
+      () => system.gateway.liveStats().upstreams === 0 && system.accounting.liveStats().listeners === 0,
+    );
+  });
+
   // Last: it stops the tasks subgraph.
   it('reports an error to the client, not a silent hang, when the owning subgraph dies', async () => {
     const sub = await connect(kesha.client.token).subscribe(OnMyTasks);

@@ -1,0 +1,150 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
+
+/** One subscribed graphql-ws client: its own socket, one subscription, each delivery time-stamped. */
+export interface Subscriber {
+  client: Client;
+  /** Receipt times (performance.now()) and payloads since the last reset. */
+  received: Array<{ at: number; result: Result }>;
+  errors: number;
+}
+
+export interface SubscriberPool {
+  subscribers: Subscriber[];
+  /** Deliveries across all subscribers since the last reset. */
+  count(): number;
+  /** performance.now() of the latest delivery. */
+  lastAt(): number;
+  reset(): void;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Opens one socket per spec (connections are opened 50 at a time, as a crowd of browsers
+ * would, rather than 1,000 handshakes in one burst) and subscribes each to its operation.
+ */
+export async function subscribeAll(
+  httpUrl: string,
+  specs: Array<{ token?: string; query: string; keep?: boolean }>,
+): Promise<SubscriberPool> {
+  let total = 0;
+  let last = 0;
+  const subscribers: Subscriber[] = [];
+  for (let i = 0; i < specs.length; i += 50) {
+    const batch = specs.slice(i, i + 50);
+    await Promise.all(
+      batch.map(async (spec) => {
+        let connected: () => void = () => {};
+        const ready = new Promise<void>((resolve) => (connected = resolve));
+        const client = createClient({
+          url: httpUrl.replace(/^http/, 'ws'),
+          webSocketImpl: WebSocket,
+          connectionParams: spec.token ? { authorization: `Bearer ${spec.token}` } : {},
+          lazy: false,
+          retryAttempts: 0,
+          onNonLazyError: (error) => console.error('subscriber connection failed', error),
+          on: { connected: () => connected() },
+        });
+        const subscriber: Subscriber = { client, received: [], errors: 0 };
+        client.subscribe<Record<string, unknown>, unknown>(
+          { query: spec.query },
+          {
+            next: (result) => {
+              const at = performance.now();
+              total += 1;
+              last = at;
+              if (result.errors?.length) subscriber.errors += 1;
+              subscriber.received.push({ at, result: spec.keep ? result : { data: null } });
+            },
+            error: (error) => {
+              subscriber.errors += 1;
+              console.error('subscription ended with an error', error);
+            },
+            complete: () => undefined,
+          },
+        );
+        subscribers.push(subscriber);
+        await ready;
+      }),
+    );
+  }
+  return {
+    subscribers,
+    count: () => total,
+    lastAt: () => last,
+    reset: () => {
+      total = 0;
+      for (const s of subscribers) s.received = [];
+    },
+    dispose: async () => {
+      await Promise.all(subscribers.map((s) => s.client.dispose()));
+    },
+  };
+}
+
+/** Resolves when `count()` reaches `target`, or when nothing new arrived for `idleMs`. */
+export async function waitForCount(count: () => number, target: number, idleMs = 5000): Promise<void> {
+  let seen = count();
+  let since = performance.now();
+  while (count() < target) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = count();
+    if (now !== seen) {
+      seen = now;
+      since = performance.now();
+    } else if (performance.now() - since > idleMs) return;
+  }
+}
+
+/** A child process speaking `{ type }` messages over IPC. */
+export interface Child {
+  process: ChildProcess;
+  ask<T>(type: string, reply: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function forkChild<Ready>(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ child: Child; ready: Ready }> {
+  const proc = fork(path.join(import.meta.dirname, script), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const ask = <T>(type: string, reply: string) =>
+    new Promise<T>((resolve, reject) => {
+      const onMessage = (message: { type: string }) => {
+        if (message.type !== reply) return;
+        proc.off('message', onMessage);
+        proc.off('exit', onExit);
+        resolve(message as T);
+      };
+      const onExit = (code: number | null) => {
+        proc.off('message', onMessage);
+        reject(new Error(`${script} exited (${code}) before answering ${type}`));
+      };
+      proc.on('message', onMessage);
+      proc.once('exit', onExit);
+      if (type) proc.send({ type });
+    });
+  const ready = await ask<Ready>('', 'ready');
+  return {
+    ready,
+    child: {
+      process: proc,
+      ask,
+      stop: async () => {
+        if (proc.exitCode === null) proc.send({ type: 'stop' });
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+      },
+    },
+  };
+}
