@@ -1,57 +1,72 @@
-import { randomUUID } from 'node:crypto';
+/**
+ * B_js, measured in the same run as the pipeline it anchors: what the nats client and Postgres
+ * do alone, without our relay, consumer or handlers.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
-import { AckPolicy, jetstream } from '@nats-io/jetstream';
-import { withNamespace } from '@ates/events';
-import { benchEvent, rate, rawStream, type BenchEnv } from './setup.ts';
+import { connectNats, streamName, withNamespace } from '@ates/events';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import { natsUrl, postgresBase } from './system.ts';
+import { perSecond } from '../lib/stats.ts';
 
-/** Raw Postgres: multi-row inserts of the same envelopes, `txSize` rows per statement. */
-export async function rawPostgresInsert(env: BenchEnv, count: number, txSize: number): Promise<number> {
-  // A client of its own: drizzle-shared clients have postgres.js's json serializer turned off.
-  const sql = postgres(env.url, { max: 1, onnotice: () => {} });
+/** A 200-byte body, as the issue states the baseline. */
+const BODY = new TextEncoder().encode(JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(146) }));
+
+export interface JetStreamBaselines {
+  /** Async publishes with message ids, `window` in flight at a time, per second. */
+  publishPerSec: number;
+  /** Pull consume → multi-row insert of each fetched batch → ack, per second. */
+  consumeInsertAckPerSec: number;
+}
+
+/** One run of both B_js figures on a stream of its own (deleted at the end). */
+export async function measureJetStream(
+  count: number,
+  window: number,
+  batch: number,
+): Promise<JetStreamBaselines> {
+  if (BODY.length !== 200) throw new Error(`baseline body is ${BODY.length} bytes, not 200`);
+  const id = `${process.pid}_${randomBytes(2).toString('hex')}`;
+  const namespace = `benchraw${id.replace('_', '')}`;
+  const stream = streamName(namespace, 'raw');
+  const subject = withNamespace(namespace, 'raw.event');
+  const url = withDatabase(postgresBase, `ates_bench_events_${id}_raw`);
+  const nats = await connectNats(natsUrl, { name: 'ates-bench-raw' });
+  const jsm = await jetstreamManager(nats);
+  await ensureDatabase(url);
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    const started = performance.now();
-    for (let i = 0; i < count; i += txSize) {
-      const rows = Array.from({ length: Math.min(txSize, count - i) }, () => {
-        const event = benchEvent();
-        return { id: event.id, payload: sql.json(event as unknown as Parameters<typeof sql.json>[0]) };
-      });
-      await sql`insert into raw_rows ${sql(rows)}`;
+    await sql`create table raw_rows (id uuid primary key, stream_seq bigint not null, payload text not null)`;
+    await jsm.streams.add({ name: stream, subjects: [subject] });
+    const js = jetstream(nats);
+    let started = performance.now();
+    for (let i = 0; i < count; i += window) {
+      const n = Math.min(window, count - i);
+      await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
     }
-    return rate(count, performance.now() - started);
+    const publishPerSec = perSecond(count, performance.now() - started);
+
+    await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
+    const consumer = await js.consumers.get(stream, 'raw');
+    started = performance.now();
+    let seen = 0;
+    while (seen < count) {
+      const messages = await consumer.fetch({ max_messages: batch, expires: 5000 });
+      const got = [];
+      for await (const msg of messages) got.push(msg);
+      if (got.length === 0) continue;
+      const rows = got.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
+      await sql`insert into raw_rows ${sql(rows)}`;
+      for (const msg of got) msg.ack();
+      seen += got.length;
+    }
+    const consumeInsertAckPerSec = perSecond(count, performance.now() - started);
+    return { publishPerSec, consumeInsertAckPerSec };
   } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nats.close();
     await sql.end();
+    await dropDatabase(url);
   }
-}
-
-/** Raw JetStream: pipelined publishes with message ids, `window` in flight at a time. */
-export async function rawJetStreamPublish(env: BenchEnv, count: number, window: number): Promise<number> {
-  await env.jsm.streams.add({
-    name: rawStream(env.namespace),
-    subjects: [withNamespace(env.namespace, 'raw.>')],
-  });
-  const js = jetstream(env.nats);
-  const subject = withNamespace(env.namespace, 'raw.user.created');
-  const body = new TextEncoder().encode(JSON.stringify(benchEvent()));
-  const started = performance.now();
-  for (let i = 0; i < count; i += window) {
-    const n = Math.min(window, count - i);
-    await Promise.all(Array.from({ length: n }, () => js.publish(subject, body, { msgID: randomUUID() })));
-  }
-  return rate(count, performance.now() - started);
-}
-
-/** Raw JetStream: a durable pull consumer acking every message of the raw stream. */
-export async function rawJetStreamConsume(env: BenchEnv, count: number): Promise<number> {
-  const stream = rawStream(env.namespace);
-  await env.jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
-  const consumer = await jetstream(env.nats).consumers.get(stream, 'raw');
-  const started = performance.now();
-  let seen = 0;
-  const messages = await consumer.consume({ max_messages: 1000 });
-  for await (const msg of messages) {
-    msg.ack();
-    seen += 1;
-    if (seen === count) break;
-  }
-  return rate(count, performance.now() - started);
 }
