@@ -12,7 +12,7 @@
  * /proc for each server process before and after a run. Goals: RPS ≥ 0.5× B_fed, gateway
  * CPU ≤ 2.5 ms per request, p99 ≤ 150 ms at half the saturated rate, ours ≥ 1.0× Hive.
  * Run: `pnpm bench dashboard` (RUNS=3 DURATION=8 CONNECTIONS=50 WORKERS=200 TASKS=2000).
- * GATEWAY_CPU_PROF=<dir> writes a `--cpu-prof` profile of our gateway there.
+ * CPU_PROF=<dir> writes a `--cpu-prof` profile of each service process there.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +21,7 @@ import { repoRoot } from '@ates/service-kit';
 import { contractOperation } from '@ates/testing';
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
-import { load, type LoadRequest, type LoadResult } from './load.ts';
+import { load, pacedLoad, type LoadRequest, type LoadResult } from './load.ts';
 import { freePort, startChild, startNodeServer, stopChild, waitForHttp, type Child } from './processes.ts';
 import { startRealSystem, type RealSystem } from './system.ts';
 
@@ -153,14 +153,14 @@ async function main(): Promise<void> {
   });
   children.push(fedGateway);
 
-  const profDir = process.env.GATEWAY_CPU_PROF;
+  const profDir = process.env.CPU_PROF;
   say('starting and seeding the real system…');
   system = await startRealSystem({
     workers: WORKERS,
     tasks: TASKS,
     doneShare: DONE_SHARE,
     say,
-    ...(profDir ? { gatewayNodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] } : {}),
+    ...(profDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] } : {}),
   });
   const sys = system;
   const hive = HIVE ? await startHive(sys) : undefined;
@@ -195,15 +195,13 @@ async function main(): Promise<void> {
         }
       : {}),
   };
-  const run = (name: keyof typeof targets, durationSeconds: number, overallRate?: number) => {
+  /** Saturating (autocannon, CONNECTIONS connections), or at a steady `rate` (open loop). */
+  const run = (name: keyof typeof targets, durationSeconds: number, rate?: number) => {
     const target = targets[name];
     if (!target) throw new Error(`no target ${name}`);
-    return load({
-      ...target,
-      connections: CONNECTIONS,
-      durationSeconds,
-      ...(overallRate ? { overallRate } : {}),
-    });
+    return rate
+      ? pacedLoad({ ...target, connections: CONNECTIONS, durationSeconds, rate })
+      : load({ ...target, connections: CONNECTIONS, durationSeconds });
   };
 
   say(`warming up (${WARMUP} s each)…`);

@@ -94,8 +94,8 @@ export async function startRealSystem(options: {
   workers: number;
   tasks: number;
   doneShare: number;
-  /** Extra node flags for the gateway process (e.g. --cpu-prof). */
-  gatewayNodeFlags?: string[];
+  /** Extra node flags for every service process (e.g. --cpu-prof). */
+  nodeFlags?: string[];
   say: (line: string) => void;
 }): Promise<RealSystem> {
   const { say } = options;
@@ -160,7 +160,7 @@ export async function startRealSystem(options: {
       SPECS.filter((s) => s.name === 'gateway'),
     ]) {
       const started = group.map((spec) => {
-        const flags = spec.name === 'gateway' ? (options.gatewayNodeFlags ?? []) : [];
+        const flags = options.nodeFlags ?? [];
         const child = startChild(
           spec.name,
           process.execPath,

@@ -68,7 +68,17 @@ export function readPem(value: string): string {
   return value.includes('-----BEGIN') ? value : fs.readFileSync(value, 'utf8');
 }
 
+/** How many verified tokens a verifier remembers (the oldest is forgotten first). */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 export class TokenVerifier {
+  /**
+   * Tokens that passed verification, by their exact text. A client sends the same token with
+   * every request, and the gateway and each subgraph it reaches verify it: an ECDSA check
+   * per process per request otherwise. A remembered token is still refused once it expires.
+   */
+  private readonly verified = new Map<string, Viewer>();
+
   private constructor(private readonly key: CryptoKey) {}
 
   static async fromPem(publicKeyPem: string): Promise<TokenVerifier> {
@@ -77,6 +87,21 @@ export class TokenVerifier {
 
   /** Verifies signature, algorithm, issuer, audience and expiry; anything wrong is UNAUTHENTICATED. */
   async verify(token: string): Promise<Viewer> {
+    const known = this.verified.get(token);
+    // Same rule as the full check: valid while now < exp (the expired case goes through it).
+    if (known && (known.expiresAt === undefined || Date.now() < known.expiresAt.getTime()))
+      return { ...known };
+    if (known) this.verified.delete(token);
+    const viewer = await this.verifySignedToken(token);
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, viewer);
+    return { ...viewer };
+  }
+
+  private async verifySignedToken(token: string): Promise<Viewer> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALG],
