@@ -2,6 +2,7 @@ export {
   PaymentError,
   isPaymentError,
   validatePaymentRequest,
+  type PaymentOutcome,
   type PaymentProvider,
   type PaymentReceipt,
   type PaymentRequest,

@@ -23,9 +23,18 @@ export interface PaymentReceipt {
   paidAt: Date;
 }
 
+/** The outcome of one payment of a batch. */
+export type PaymentOutcome = { ok: true; receipt: PaymentReceipt } | { ok: false; error: PaymentError };
+
 export interface PaymentProvider {
   /** Resolves when the provider confirms the payment; throws a PaymentError otherwise. */
   pay(request: PaymentRequest): Promise<PaymentReceipt>;
+  /**
+   * Optional: many payments in one call, each under its own idempotency key, with one outcome
+   * per request in order (each as `pay` would end). Throws a PaymentError when the call as a
+   * whole fails: then any of them may or may not be paid, and retrying each with its key tells.
+   */
+  payMany?(requests: readonly PaymentRequest[]): Promise<PaymentOutcome[]>;
 }
 
 /**

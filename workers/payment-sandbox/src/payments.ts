@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { z } from 'zod';
 import type { Clock } from '@ates/service-kit';
@@ -82,6 +82,70 @@ export async function pay(db: SandboxDb, clock: Clock, key: string, body: Paymen
   const [existing] = await db.select().from(payments).where(eq(payments.idempotencyKey, key));
   if (!existing) throw new Error(`payment for idempotency key ${key} vanished`);
   return { kind: existing.requestHash === hash ? 'replayed' : 'key-reused', payment: toView(existing) };
+}
+
+/** The most payments one `POST /payments/batch` may carry. */
+export const MAX_BATCH = 1000;
+
+/** The body of `POST /payments/batch`: payments, each with its own idempotency key. */
+export const batchBody = z
+  .object({
+    payments: z
+      .array(z.object({ idempotencyKey: z.string().regex(IDEMPOTENCY_KEY) }).catchall(z.unknown()))
+      .min(1)
+      .max(MAX_BATCH),
+  })
+  .strict();
+
+/**
+ * `pay` for many payments at once, each under its own idempotency key, with the same outcome
+ * per key as one request each: new keys are paid in one multi-row insert, known keys answered
+ * with their stored payment (replayed, or refused if the body differs). A key twice in one
+ * batch pays once.
+ */
+export async function payMany(
+  db: SandboxDb,
+  clock: Clock,
+  requests: readonly { key: string; body: PaymentBody }[],
+): Promise<PayOutcome[]> {
+  if (requests.length === 0) return [];
+  const now = clock.now();
+  const hashes = requests.map((r) => requestHash(r.body));
+  const firstOfKey = new Map<string, number>();
+  requests.forEach((r, i) => {
+    if (!firstOfKey.has(r.key)) firstOfKey.set(r.key, i);
+  });
+  const inserted = await db
+    .insert(payments)
+    .values(
+      [...firstOfKey.values()].map((i) => ({
+        id: randomUUID(),
+        idempotencyKey: requests[i]!.key,
+        requestHash: hashes[i]!,
+        ...requests[i]!.body,
+        status: 'PAID' as const,
+        paidAt: now,
+      })),
+    )
+    .onConflictDoNothing({ target: payments.idempotencyKey })
+    .returning();
+  const fresh = new Map(inserted.map((row) => [row.idempotencyKey, row]));
+  const missing = [...firstOfKey.keys()].filter((key) => !fresh.has(key));
+  const existing = new Map(
+    missing.length === 0
+      ? []
+      : (await db.select().from(payments).where(inArray(payments.idempotencyKey, missing))).map((row) => [
+          row.idempotencyKey,
+          row,
+        ]),
+  );
+  return requests.map((r, i) => {
+    const row = fresh.get(r.key);
+    if (row && firstOfKey.get(r.key) === i) return { kind: 'paid', payment: toView(row) };
+    const stored = row ?? existing.get(r.key);
+    if (!stored) throw new Error(`payment for idempotency key ${r.key} vanished`);
+    return { kind: stored.requestHash === hashes[i] ? 'replayed' : 'key-reused', payment: toView(stored) };
+  });
 }
 
 export interface PaymentFilter {

@@ -1,9 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson, type Clock, type Logger } from '@ates/service-kit';
 import { faultPatch, type Faults } from './faults.ts';
-import { getPayment, IDEMPOTENCY_KEY, listPayments, pay, paymentBody, type SandboxDb } from './payments.ts';
+import {
+  batchBody,
+  getPayment,
+  IDEMPOTENCY_KEY,
+  listPayments,
+  MAX_BATCH,
+  pay,
+  payMany,
+  paymentBody,
+  type PaymentBody,
+  type SandboxDb,
+} from './payments.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** A batch of MAX_BATCH payments fits (~300 bytes each). */
+const MAX_BATCH_BODY_BYTES = 1024 * 1024;
 
 export interface RouteDeps {
   db: SandboxDb;
@@ -19,13 +32,13 @@ export interface RouteDeps {
 async function readJson(
   req: IncomingMessage,
   res: ServerResponse,
+  maxBytes = MAX_BODY_BYTES,
 ): Promise<{ ok: true; value: unknown } | { ok: false }> {
   try {
-    const text = await readBody(req, MAX_BODY_BYTES);
+    const text = await readBody(req, maxBytes);
     return { ok: true, value: text === '' ? {} : JSON.parse(text) };
   } catch (error) {
-    if (error instanceof BodyTooLargeError)
-      sendJson(res, 413, { error: `body exceeds ${MAX_BODY_BYTES} bytes` });
+    if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: `body exceeds ${maxBytes} bytes` });
     else sendJson(res, 400, { error: 'body is not valid JSON' });
     return { ok: false };
   }
@@ -72,6 +85,71 @@ async function postPayment(deps: RouteDeps, req: IncomingMessage, res: ServerRes
   sendJson(res, 201, outcome.payment);
 }
 
+/** One answer per payment of a batch, in its order: `status` is what `POST /payments` would answer. */
+type BatchAnswer =
+  | { idempotencyKey: string; status: 201; replayed: boolean; payment: object }
+  | { idempotencyKey: string; status: 409 | 422; error: string; payment?: object };
+
+/**
+ * `POST /payments/batch` `{ payments: [{ idempotencyKey, accountId, userId, amountCents,
+ * currency, description }] }` (at most MAX_BATCH): 200 with `{ results }`, one per payment in
+ * order, each as `POST /payments` would answer it. An injected failure fails the whole batch.
+ */
+async function postPaymentBatch(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const json = await readJson(req, res, MAX_BATCH_BODY_BYTES);
+  if (!json.ok) return;
+  const batch = batchBody.safeParse(json.value);
+  if (!batch.success) {
+    sendJson(res, 422, {
+      error: `a batch is { payments: [1–${MAX_BATCH} payments, each with an idempotencyKey] }: ${batch.error.issues
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    });
+    return;
+  }
+  const failure = deps.faults.nextFailure();
+  if (failure !== undefined) {
+    deps.logger.info({ payments: batch.data.payments.length, status: failure }, 'injected failure (batch)');
+    sendJson(res, failure, { error: `injected failure (${failure})` });
+    return;
+  }
+  const results: (BatchAnswer | undefined)[] = [];
+  const valid: { index: number; key: string; body: PaymentBody }[] = [];
+  batch.data.payments.forEach(({ idempotencyKey, ...rest }, index) => {
+    const body = paymentBody.safeParse(rest);
+    if (body.success) valid.push({ index, key: idempotencyKey, body: body.data });
+    else
+      results[index] = {
+        idempotencyKey,
+        status: 422,
+        error: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      };
+  });
+  const outcomes = await payMany(deps.db, deps.clock, valid);
+  outcomes.forEach((outcome, i) => {
+    const { index, key } = valid[i]!;
+    results[index] =
+      outcome.kind === 'key-reused'
+        ? {
+            idempotencyKey: key,
+            status: 409,
+            error: 'Idempotency-Key was already used for a different payment',
+            payment: outcome.payment,
+          }
+        : {
+            idempotencyKey: key,
+            status: 201,
+            replayed: outcome.kind === 'replayed',
+            payment: outcome.payment,
+          };
+  });
+  const paid = outcomes.filter((o) => o.kind === 'paid').length;
+  if (paid > 0) deps.logger.info({ payments: paid }, 'payments made (batch)');
+  const { latencyMs } = deps.faults.settings();
+  if (latencyMs > 0) await deps.delay(latencyMs);
+  sendJson(res, 200, { results });
+}
+
 async function control(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (!deps.controlEnabled) return sendJson(res, 404, { error: 'not found' });
   if (req.method === 'GET') return sendJson(res, 200, deps.faults.settings());
@@ -91,7 +169,7 @@ async function control(deps: RouteDeps, req: IncomingMessage, res: ServerRespons
 }
 
 /**
- * `POST /payments` (Idempotency-Key header), `GET /payments?accountId=&userId=&idempotencyKey=`,
+ * `POST /payments` (Idempotency-Key header), `POST /payments/batch`, `GET /payments?accountId=&userId=&idempotencyKey=`,
  * `GET /payments/:id`, `GET|POST /_control`, `/healthz`, `/readyz`.
  */
 export function createRouter(deps: RouteDeps) {
@@ -111,6 +189,10 @@ export function createRouter(deps: RouteDeps) {
       }
     }
     if (path === '/_control') return control(deps, req, res);
+    if (path === '/payments/batch') {
+      if (method !== 'POST') return sendJson(res, 405, { error: 'POST' });
+      return postPaymentBatch(deps, req, res);
+    }
     if (path === '/payments') {
       if (method === 'POST') return postPayment(deps, req, res);
       if (method !== 'GET') return sendJson(res, 405, { error: 'GET or POST' });

@@ -73,7 +73,7 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
     host: config.host,
     logger,
     metrics,
-    routes: ['/healthz', '/readyz', '/metrics', '/payments', '/_control'],
+    routes: ['/healthz', '/readyz', '/metrics', '/payments', '/payments/batch', '/_control'],
     handle: (req, res, url) =>
       url.pathname === '/metrics' ? metrics.route(req, res) : router(req, res, url),
   });

@@ -36,12 +36,6 @@ export async function findAccountsOfUsers(
   return db.select().from(accounts).where(inArray(accounts.userId, valid));
 }
 
-/** The account, locked until the transaction ends (as `lockAccountOfUser`, by account id). */
-export async function lockAccount(db: AccountingTx, accountId: string): Promise<AccountRow | undefined> {
-  const [row] = await db.select().from(accounts).where(eq(accounts.id, accountId)).for('update');
-  return row;
-}
-
 /** `openAccount` for several users in one statement. */
 export async function openAccounts(
   db: AccountingTx,

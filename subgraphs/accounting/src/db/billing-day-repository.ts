@@ -1,16 +1,9 @@
-import { and, asc, eq, gt, isNull, lt, max, min, or, sql } from 'drizzle-orm';
+import { eq, max, min, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import type { AccountingTx } from './db.ts';
-import {
-  accounts,
-  billingDayAccounts,
-  billingDays,
-  dailyTotals,
-  payouts,
-  transactions,
-  type BillingDayRow,
-} from './schema.ts';
+import { jsonParam } from './json-rows.ts';
+import { billingDayAccounts, billingDays, dailyTotals, payouts, type BillingDayRow } from './schema.ts';
 
 export async function findBillingDay(db: AccountingTx, day: Day): Promise<BillingDayRow | undefined> {
   const [row] = await db.select().from(billingDays).where(eq(billingDays.day, day));
@@ -29,42 +22,75 @@ export async function firstActivityDay(db: AccountingTx): Promise<Day | null> {
   return row?.day ?? null;
 }
 
-/** Accounts not yet closed through `day`, in id order after `afterId` (keyset pages). */
-export async function accountIdsToClose(
+/** An account to close, locked, with what already counts on days after the day being closed. */
+export interface AccountToClose {
+  id: string;
+  userId: string;
+  balance: number;
+  countedAfter: number;
+}
+
+/**
+ * The next accounts not yet closed through `day` (id order after `afterId`), locked until the
+ * transaction ends (in id order, as ledger batches lock them), each with the sum of its
+ * transactions on later days: one statement for a page of the close.
+ */
+export async function lockAccountsToClose(
   db: AccountingTx,
   day: Day,
   afterId: string | null,
   limit: number,
-): Promise<string[]> {
-  const rows = await db
-    .select({ id: accounts.id })
-    .from(accounts)
-    .where(
-      and(
-        or(isNull(accounts.closedThrough), lt(accounts.closedThrough, day)),
-        afterId ? gt(accounts.id, afterId) : undefined,
-      ),
+): Promise<AccountToClose[]> {
+  const rows = await db.execute<{
+    id: string;
+    user_id: string;
+    balance: string | number;
+    counted_after: string | number;
+  }>(sql`
+    with locked as (
+      select id, user_id, balance from accounts
+      where (closed_through is null or closed_through < ${day}::date)
+        and id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+      order by id
+      limit ${limit}
+      for update
     )
-    .orderBy(asc(accounts.id))
-    .limit(limit);
-  return rows.map((r) => r.id);
+    select l.id, l.user_id, l.balance,
+           coalesce((select sum(t.amount) from transactions t
+                     where t.account_id = l.id and t.day > ${day}::date), 0) as counted_after
+    from locked l
+    order by l.id`);
+  return rows.map((r) => ({
+    id: r.id,
+    userId: r.user_id,
+    balance: Number(r.balance),
+    countedAfter: Number(r.counted_after),
+  }));
 }
 
-/** What already counts on days after `day` for the account (a close that runs late). */
-export async function sumCountedAfter(db: AccountingTx, accountId: string, day: Day): Promise<number> {
-  const [row] = await db
-    .select({ sum: sql<string | null>`sum(${transactions.amount})` })
-    .from(transactions)
-    .where(and(eq(transactions.accountId, accountId), gt(transactions.day, day)));
-  return Number(row?.sum ?? 0);
+/** Moves closed accounts' balances by their payouts and their `closed_through` to `day`, in one statement. */
+export async function markAccountsClosed(
+  db: AccountingTx,
+  day: Day,
+  accounts: readonly { id: string; delta: number }[],
+): Promise<void> {
+  if (accounts.length === 0) return;
+  await db.execute(sql`
+    update accounts a set balance = a.balance + v.delta, closed_through = ${day}::date
+    from jsonb_to_recordset(${jsonParam(accounts)}) as v(id uuid, delta bigint) where a.id = v.id`);
 }
 
-export async function markClosedThrough(db: AccountingTx, accountId: string, day: Day): Promise<void> {
-  await db.update(accounts).set({ closedThrough: day }).where(eq(accounts.id, accountId));
-}
-
-export async function recordAccountClose(db: AccountingTx, row: typeof billingDayAccounts.$inferInsert) {
-  await db.insert(billingDayAccounts).values(row);
+/** What the close did to each account of a page (for its figures), in one statement. */
+export async function recordAccountCloses(
+  db: AccountingTx,
+  rows: readonly { day: Day; accountId: string; closingBalance: number; payoutId: string | null }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    insert into billing_day_accounts (day, account_id, closing_balance, payout_id)
+    select day, account_id, closing_balance, payout_id
+    from jsonb_to_recordset(${jsonParam(rows.map((r) => ({ day: r.day, account_id: r.accountId, closing_balance: r.closingBalance, payout_id: r.payoutId })))})
+      as r(day date, account_id uuid, closing_balance bigint, payout_id uuid)`);
 }
 
 /** The figures of a close, from what it recorded per account (so a resumed close counts everyone). */

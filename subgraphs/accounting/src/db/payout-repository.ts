@@ -1,22 +1,97 @@
 import { and, asc, desc, eq, inArray, lte, min, ne, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
 import { isUuid } from './db.ts';
+import { jsonParam } from './json-rows.ts';
 import { payouts, type PayoutRow } from './schema.ts';
 
-export async function insertPayout(db: AccountingTx, row: typeof payouts.$inferInsert): Promise<PayoutRow> {
-  const [inserted] = await db.insert(payouts).values(row).returning();
-  if (!inserted) throw new Error(`payout ${row.id} was not inserted`);
-  return inserted;
+/** The PENDING payouts of a page of a close, in one statement. */
+export async function insertPayouts(
+  db: AccountingTx,
+  rows: readonly (typeof payouts.$inferInsert)[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const json = rows.map((r) => ({
+    id: r.id,
+    account_id: r.accountId,
+    user_id: r.userId,
+    day: r.day,
+    amount: r.amount,
+    transaction_id: r.transactionId,
+    status: r.status,
+    next_attempt_at: r.nextAttemptAt.toISOString(),
+    created_at: r.createdAt.toISOString(),
+  }));
+  await db.execute(sql`
+    insert into payouts (id, account_id, user_id, day, amount, transaction_id, status, next_attempt_at, created_at)
+    select * from jsonb_to_recordset(${jsonParam(json)}) as r(
+      id uuid, account_id uuid, user_id uuid, day date, amount bigint, transaction_id uuid, status text,
+      next_attempt_at timestamptz, created_at timestamptz)`);
+}
+
+/**
+ * PENDING/FAILED → PAID for a batch of confirmed payments, in one statement; as markPayoutPaid,
+ * only the rows this call moved come back.
+ */
+export async function markPayoutsPaid(
+  db: AccountingTx,
+  receipts: readonly { id: string; providerPaymentId: string; paidAt: Date }[],
+): Promise<PayoutRow[]> {
+  if (receipts.length === 0) return [];
+  const json = receipts.map((r) => ({
+    id: r.id,
+    provider_payment_id: r.providerPaymentId,
+    paid_at: r.paidAt.toISOString(),
+  }));
+  const rows = await db.execute<{
+    id: string;
+    account_id: string;
+    user_id: string;
+    day: string;
+    amount: string | number;
+    transaction_id: string;
+    attempts: number;
+    next_attempt_at: number;
+    created_at: number;
+  }>(sql`
+    update payouts p set status = 'PAID', attempts = p.attempts + 1, last_error = null,
+      paid_at = r.paid_at, provider_payment_id = r.provider_payment_id
+    from jsonb_to_recordset(${jsonParam(json)}) as r(id uuid, provider_payment_id text, paid_at timestamptz)
+    where p.id = r.id and p.status <> 'PAID'
+    returning p.id, p.account_id, p.user_id, p.day::text as day, p.amount, p.transaction_id, p.attempts,
+      (extract(epoch from p.next_attempt_at) * 1000)::float8 as next_attempt_at,
+      (extract(epoch from p.created_at) * 1000)::float8 as created_at`);
+  const byId = new Map(receipts.map((r) => [r.id, r]));
+  return rows.map((r) => {
+    const receipt = byId.get(r.id)!;
+    return {
+      id: r.id,
+      accountId: r.account_id,
+      userId: r.user_id,
+      day: r.day,
+      amount: Number(r.amount),
+      transactionId: r.transaction_id,
+      status: 'PAID',
+      attempts: r.attempts,
+      lastError: null,
+      nextAttemptAt: new Date(Number(r.next_attempt_at)),
+      paidAt: receipt.paidAt,
+      providerPaymentId: receipt.providerPaymentId,
+      createdAt: new Date(Number(r.created_at)),
+    };
+  });
 }
 
 /** Unpaid payouts whose next attempt is due, oldest schedule first. */
 export async function duePayouts(db: AccountingTx, now: Date, limit: number): Promise<PayoutRow[]> {
-  return db
-    .select()
-    .from(payouts)
-    .where(and(ne(payouts.status, 'PAID'), lte(payouts.nextAttemptAt, now)))
-    .orderBy(asc(payouts.nextAttemptAt), asc(payouts.id))
-    .limit(limit);
+  return (
+    db
+      .select()
+      .from(payouts)
+      .where(and(ne(payouts.status, 'PAID'), lte(payouts.nextAttemptAt, now)))
+      // Ties (a whole close is due at once) in any order: an id tie-break would sort them all.
+      .orderBy(asc(payouts.nextAttemptAt))
+      .limit(limit)
+  );
 }
 
 /** When the earliest unpaid payout is due, or null when every payout is paid. */

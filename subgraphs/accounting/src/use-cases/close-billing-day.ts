@@ -1,18 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { enqueueEvents } from '@ates/events';
 import { failedPrecondition, requireRole, type Viewer } from '@ates/service-kit';
-import {
-  accountIdsToClose,
-  figuresOf,
-  figuresOfClose,
-  findBillingDay,
-  insertBillingDay,
-} from '../db/billing-day-repository.ts';
+import { figuresOf, figuresOfClose, findBillingDay, insertBillingDay } from '../db/billing-day-repository.ts';
 import { LockBusyError, withSessionLock } from '../db/session-lock.ts';
 import { checkDayToClose, type BillingDayFigures } from '../domain/billing-day.ts';
 import type { Day } from '../domain/business-day.ts';
 import { billingDayClosed } from '../events/accounting-events.ts';
-import { closeAccountDay } from './close-account-day.ts';
+import { closeAccountsDay } from './close-accounts-day.ts';
 import { today } from './dashboard.ts';
 import type { AccountingDeps } from './deps.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
@@ -31,7 +25,7 @@ export interface CloseOptions {
   /** How long to wait for a close running elsewhere (0: do not wait, throw LockBusyError). Polls. */
   waitMs: number;
   hooks?: CloseHooks;
-  /** Accounts per page of the sweep. */
+  /** Accounts closed per transaction of the sweep (default 5,000). */
   pageSize?: number;
 }
 
@@ -39,13 +33,14 @@ export interface CloseOptions {
  * Closes business day `day` for every account, exactly once (SPEC → billing days):
  *
  * 1. refused (BAD_USER_INPUT) if the day has not begun; a closed day returns its figures;
- * 2. under the close lock, every account not yet closed through the day is closed in its own
- *    transaction (closeAccountDay): payout + PAYOUT row, or carried over, and `closed_through`;
+ * 2. under the close lock, every account not yet closed through the day is closed, a page of
+ *    accounts per transaction with set-based SQL (closeAccountsDay): payout + PAYOUT row, or
+ *    carried over, and `closed_through`;
  * 3. one last transaction locks the accounts table against writers, closes any account opened
  *    meanwhile, computes the figures from what step 2 recorded, writes the `billing_days` row
  *    and `billing-day.closed`, and wakes the payout worker, which pays the PENDING payouts.
  *
- * A crash anywhere leaves either nothing or whole accounts closed; running it again closes the
+ * A crash anywhere leaves either nothing or whole pages of accounts closed; running it again closes the
  * rest, and every account is closed (so paid) once. Payments are not made here: see payDuePayouts.
  */
 export async function closeBillingDay(
@@ -69,6 +64,8 @@ export async function closeBillingDay(
 }
 
 const LOCK_POLL_MS = 100;
+/** Accounts per transaction of the close: a few statements each, whatever the size. */
+const DEFAULT_PAGE_SIZE = 5_000;
 
 async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOptions) {
   const meanwhile = await findBillingDay(deps.db, day);
@@ -76,13 +73,14 @@ async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOpti
   const log = deps.logger.child({ day });
   log.info('closing billing day');
   let afterId: string | null = null;
+  const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
   for (;;) {
-    const ids = await accountIdsToClose(deps.db, day, afterId, options.pageSize ?? 200);
+    const after: string | null = afterId;
+    const ids: string[] = await retryOnConflict(() =>
+      deps.db.transaction((tx) => closeAccountsDay(tx, deps, day, { afterId: after, limit })),
+    );
     if (ids.length === 0) break;
-    for (const id of ids) {
-      await retryOnConflict(() => deps.db.transaction((tx) => closeAccountDay(tx, deps, id, day)));
-      await options.hooks?.afterAccountClosed?.(id);
-    }
+    for (const id of ids) await options.hooks?.afterAccountClosed?.(id);
     afterId = ids.at(-1) ?? null;
   }
   const figures = await retryOnConflict(() => finishClose(deps, day));
@@ -98,7 +96,12 @@ async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOpti
 async function finishClose(deps: AccountingDeps, day: Day): Promise<BillingDayFigures> {
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql`lock table accounts in exclusive mode`);
-    for (const id of await accountIdsToClose(tx, day, null, 10_000)) await closeAccountDay(tx, deps, id, day);
+    let afterId: string | null = null;
+    for (;;) {
+      const ids: string[] = await closeAccountsDay(tx, deps, day, { afterId, limit: DEFAULT_PAGE_SIZE });
+      if (ids.length === 0) break;
+      afterId = ids.at(-1) ?? null;
+    }
     const figures = await figuresOfClose(tx, day);
     const closedAt = deps.clock.now();
     const row = await insertBillingDay(tx, figures, closedAt);

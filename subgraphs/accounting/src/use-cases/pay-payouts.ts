@@ -1,6 +1,13 @@
 import { enqueueEvents } from '@ates/events';
-import { backoffDelay, isPaymentError, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
-import { duePayouts, markPayoutFailed, markPayoutPaid, nextPayoutAttempt } from '../db/payout-repository.ts';
+import {
+  backoffDelay,
+  isPaymentError,
+  type BackoffPolicy,
+  type PaymentOutcome,
+  type PaymentProvider,
+  type PaymentRequest,
+} from '@ates/payments';
+import { duePayouts, markPayoutFailed, markPayoutsPaid, nextPayoutAttempt } from '../db/payout-repository.ts';
 import type { PayoutRow } from '../db/schema.ts';
 import { withSessionLock } from '../db/session-lock.ts';
 import { payoutDescription } from '../domain/billing-day.ts';
@@ -35,70 +42,151 @@ export interface PayReport {
   nextAttemptAt: Date | null;
 }
 
+/** Payouts read per page; each page is paid in batches, several in flight. */
+const PAGE = 2_000;
+/** Payouts per call to a provider that pays many at once (and per PAID transaction). */
+const BATCH = 500;
+/** Calls in flight to the provider: batches of `BATCH`, or single payments without `payMany`. */
+const WINDOW = { batches: 4, singles: 16 };
+
 /**
- * Pays every unpaid payout that is due, one after the other, through the provider with the
- * payout id as idempotency key. The provider pays at most once per key, and PAID is written once
- * (only from PENDING or FAILED), so a payout retried after any failure or crash, even one after
- * the provider had paid, is paid once and announced once: `payout.made` and the popug's email
- * job commit with the PAID status. A failure leaves it FAILED with the reason and a next
- * attempt after an exponential backoff.
+ * Pays every unpaid payout that is due through the provider, with the payout id as idempotency
+ * key: in batches when the provider pays many at once (`payMany`), else one call per payout,
+ * several calls in flight either way. The provider pays at most once per key, and PAID is
+ * written once (only from PENDING or FAILED), so a payout retried after any failure or crash,
+ * even one after the provider had paid, is paid once and announced once: `payout.made` and the
+ * popug's email job commit with the PAID status (one transaction per batch). A failure leaves it
+ * FAILED with the reason and a next attempt after an exponential backoff.
  */
 export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): Promise<PayReport> {
   return withSessionLock(deps.sql, PAY_LOCK, async () => {
     const report: PayReport = { paid: 0, failed: 0, nextAttemptAt: null };
     const tried = new Set<string>();
+    const { provider } = options;
     for (;;) {
       if (options.signal?.aborted) break;
-      const due = (await duePayouts(deps.db, deps.clock.now(), 50)).filter((p) => !tried.has(p.id));
+      const due = (await duePayouts(deps.db, deps.clock.now(), PAGE)).filter((p) => !tried.has(p.id));
       if (due.length === 0) break;
-      for (const payout of due) {
-        if (options.signal?.aborted) break;
-        tried.add(payout.id);
-        if (await payOne(deps, options, payout)) report.paid += 1;
-        else report.failed += 1;
-      }
+      for (const p of due) tried.add(p.id);
+      const batches = provider.payMany ? chunk(due, BATCH) : due.map((p) => [p]);
+      const window = provider.payMany ? WINDOW.batches : WINDOW.singles;
+      await inWindow(batches, window, async (batch) => {
+        if (options.signal?.aborted) return;
+        const outcomes = await payBatch(provider, batch);
+        const result = await settle(deps, options, batch, outcomes);
+        report.paid += result.paid;
+        report.failed += result.failed;
+      });
     }
     report.nextAttemptAt = await nextPayoutAttempt(deps.db);
     return report;
   });
 }
 
-async function payOne(deps: AccountingDeps, options: PayOptions, payout: PayoutRow): Promise<boolean> {
-  const log = deps.logger.child({ payoutId: payout.id, accountId: payout.accountId, day: payout.day });
-  let receipt;
-  try {
-    receipt = await options.provider.pay({
-      idempotencyKey: payout.id,
-      accountId: payout.accountId,
-      userId: payout.userId,
-      amountCents: payout.amount,
-      currency: 'USD',
-      description: `aTES ${payoutDescription(payout.day).toLowerCase()}`,
-    });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const retry = payout.attempts + 1;
-    const nextAttemptAt = new Date(
-      deps.clock.now().getTime() + backoffDelay(retry, options.retry, options.random),
-    );
-    await markPayoutFailed(deps.db, payout.id, { reason, nextAttemptAt });
-    if (isPaymentError(error) && !error.retryable)
-      log.error(
-        { attempt: retry, reason, nextAttemptAt },
-        'provider refused the payout; an operator should look',
-      );
-    else log.warn({ attempt: retry, reason, nextAttemptAt }, 'payout failed; will retry');
-    return false;
+const requestOf = (payout: PayoutRow): PaymentRequest => ({
+  idempotencyKey: payout.id,
+  accountId: payout.accountId,
+  userId: payout.userId,
+  amountCents: payout.amount,
+  currency: 'USD',
+  description: `aTES ${payoutDescription(payout.day).toLowerCase()}`,
+});
+
+/** How one payment of a batch ended: confirmed, or why not (a PaymentError, or a bug). */
+type Outcome = PaymentOutcome | { ok: false; error: unknown };
+
+/** One call to the provider for the batch (one per payout without `payMany`); a failed call is each payout's failure. */
+async function payBatch(provider: PaymentProvider, batch: PayoutRow[]): Promise<Outcome[]> {
+  if (provider.payMany) {
+    try {
+      return await provider.payMany(batch.map(requestOf));
+    } catch (error) {
+      return batch.map(() => ({ ok: false, error }));
+    }
   }
-  await options.hooks?.afterProviderCall?.(payout);
+  return Promise.all(
+    batch.map(async (payout): Promise<Outcome> => {
+      try {
+        return { ok: true, receipt: await provider.pay(requestOf(payout)) };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+}
+
+/** Records what the provider said: the confirmed ones PAID (with their events) in one commit, the rest FAILED. */
+async function settle(
+  deps: AccountingDeps,
+  options: PayOptions,
+  batch: PayoutRow[],
+  outcomes: Outcome[],
+): Promise<{ paid: number; failed: number }> {
+  const confirmed: { payout: PayoutRow; providerPaymentId: string; paidAt: Date }[] = [];
+  let failed = 0;
+  for (const [i, payout] of batch.entries()) {
+    const outcome = outcomes[i];
+    if (outcome?.ok) {
+      confirmed.push({ payout, ...outcome.receipt });
+      await options.hooks?.afterProviderCall?.(payout);
+    } else {
+      await recordFailure(deps, options, payout, outcome?.error ?? new Error('no outcome'));
+      failed += 1;
+    }
+  }
   const paid = await deps.db.transaction(async (tx) => {
-    const row = await markPayoutPaid(tx, payout.id, receipt);
-    if (row) await enqueueEvents(tx, [payoutMade(row), payoutNoticeRequested(row)]);
-    return row;
+    const rows = await markPayoutsPaid(
+      tx,
+      confirmed.map((c) => ({ id: c.payout.id, providerPaymentId: c.providerPaymentId, paidAt: c.paidAt })),
+    );
+    await enqueueEvents(
+      tx,
+      rows.flatMap((row) => [payoutMade(row), payoutNoticeRequested(row)]),
+    );
+    return rows;
   });
-  if (paid) {
-    log.info({ amount: paid.amount, providerPaymentId: paid.providerPaymentId }, 'payout paid');
-    await options.hooks?.afterPaidCommit?.(paid);
+  for (const row of paid) {
+    deps.logger.debug(
+      { payoutId: row.id, amount: row.amount, providerPaymentId: row.providerPaymentId },
+      'payout paid',
+    );
+    await options.hooks?.afterPaidCommit?.(row);
   }
-  return true;
+  if (paid.length > 0) deps.logger.info({ payouts: paid.length }, 'payouts paid');
+  return { paid: confirmed.length, failed };
+}
+
+async function recordFailure(deps: AccountingDeps, options: PayOptions, payout: PayoutRow, error: unknown) {
+  const log = deps.logger.child({ payoutId: payout.id, accountId: payout.accountId, day: payout.day });
+  const reason = error instanceof Error ? error.message : String(error);
+  const retry = payout.attempts + 1;
+  const nextAttemptAt = new Date(
+    deps.clock.now().getTime() + backoffDelay(retry, options.retry, options.random),
+  );
+  await markPayoutFailed(deps.db, payout.id, { reason, nextAttemptAt });
+  if (isPaymentError(error) && !error.retryable)
+    log.error(
+      { attempt: retry, reason, nextAttemptAt },
+      'provider refused the payout; an operator should look',
+    );
+  else log.warn({ attempt: retry, reason, nextAttemptAt }, 'payout failed; will retry');
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Runs `work` on every item, at most `size` at a time. */
+async function inWindow<T>(
+  items: readonly T[],
+  size: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
 }

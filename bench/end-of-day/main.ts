@@ -1,0 +1,288 @@
+/**
+ * End of day (issue 11, figure 5): 1k / 10k / 100k accounts in plus at the end of a business
+ * day; the payout worker's run (the real close and payment code, subgraphs/accounting
+ * use-cases) closes the day and pays every payout through the payment sandbox, a process of its
+ * own reached over HTTP with the idempotency keys of packages/payments. Timed from the start of
+ * the close until every payout is PAID with its `payout.made` and email job in the outbox.
+ * Every run checks: one PAID payout and one bank payment per account, every balance 0, the
+ * ledger sums, the events. B_pg is measured in the same run. Run: `pnpm bench end-of-day`
+ * (SIZES, RUNS; RUNS_100K for the largest size).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import path from 'node:path';
+import { HttpPaymentProvider } from '../../packages/payments/src/index.ts';
+import {
+  applyMigrations,
+  connectDatabase,
+  createLogger,
+  DEFAULT_POSTGRES_URL,
+  dropDatabase,
+  ManualClock,
+  seededRandom,
+  withDatabase,
+} from '@ates/service-kit';
+import { migrationsFolder } from '@ates/accounting';
+import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
+import { closeBillingDay } from '../../subgraphs/accounting/src/use-cases/close-billing-day.ts';
+import { payDuePayouts } from '../../subgraphs/accounting/src/use-cases/pay-payouts.ts';
+import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
+import { createReport, writeReport, type Figure } from '../lib/report.ts';
+import { summarize } from '../lib/stats.ts';
+import { measurePgBaseline, type PgBaseline } from '../ledger/pg-baseline.ts';
+
+const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
+const RUNS = Number(process.env.RUNS ?? 3);
+const RUNS_LARGEST = Number(process.env.RUNS_100K ?? RUNS);
+const DAY = '2026-03-01';
+const GOAL_100K_MS = 10_000;
+
+const logger = createLogger({ service: 'bench-end-of-day', level: process.env.LOG_LEVEL ?? 'silent' });
+const server = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+const accountingUrl = withDatabase(server, `ates_bench_end_of_day_${process.pid}`);
+const bankUrl = withDatabase(server, `ates_bench_end_of_day_bank_${process.pid}`);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** The payment sandbox as the deployment runs it: a process of its own. */
+async function startSandbox(): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.resolve(import.meta.dirname, '../../workers/payment-sandbox/src/main.ts')],
+    {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        PAYMENT_SANDBOX_PORT: String(port),
+        PAYMENT_SANDBOX_DATABASE_URL: bankUrl,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { url, child };
+    } catch {
+      // Not listening yet.
+    }
+    if (child.exitCode !== null) throw new Error(`payment sandbox exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error('payment sandbox did not become ready in 30 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** `n` accounts, each in plus by one TASK_REWARD on DAY (balance = the sum of its entries). */
+async function seed(sql: AccountingDeps['sql'], n: number) {
+  await sql`
+    insert into accounts (id, user_id, balance, created_at)
+    select gen_random_uuid(), gen_random_uuid(), 100 + (i * 7919) % 5000, ${`${DAY}T08:00:00Z`}::timestamptz
+    from generate_series(1, ${n}) as i`;
+  await sql`
+    insert into transactions (id, account_id, kind, amount, balance_after, task_id, event_id, description, day, created_at)
+    select gen_random_uuid(), id, 'TASK_REWARD', balance, balance, gen_random_uuid(), gen_random_uuid(),
+           'Feed the parrots', ${DAY}::date, created_at
+    from accounts`;
+  await sql`
+    insert into daily_totals (day, rewards_paid, transactions)
+    select ${DAY}::date, sum(balance), count(*) from accounts`;
+  await sql`vacuum analyze accounts, transactions`;
+}
+
+async function reset(sql: AccountingDeps['sql'], bank: AccountingDeps['sql']) {
+  await sql`truncate transactions, accounts, tasks, daily_totals, outbox, inbox, billing_day_accounts, payouts, billing_days cascade`;
+  await bank`truncate payments`;
+}
+
+async function check(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n: number) {
+  const [row] = await sql<
+    {
+      paid: number;
+      unpaid: number;
+      non_zero: number;
+      bad_sums: number;
+      made: number;
+      emails: number;
+      applied: number;
+      closed: number;
+    }[]
+  >`
+    select
+      (select count(*)::int from payouts where status = 'PAID') as paid,
+      (select count(*)::int from payouts where status <> 'PAID') as unpaid,
+      (select count(*)::int from accounts where balance <> 0) as non_zero,
+      (select count(*)::int from accounts a
+         where a.balance <> (select sum(amount) from transactions t where t.account_id = a.id)) as bad_sums,
+      (select count(*)::int from outbox where type = 'payout.made') as made,
+      (select count(*)::int from outbox where type = 'email.requested') as emails,
+      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
+      (select count(*)::int from billing_days where day = ${DAY}::date and accounts_paid = ${n}) as closed`;
+  const [bankRow] = await bank<{ payments: number; keys: number }[]>`
+    select count(*)::int as payments, count(distinct idempotency_key)::int as keys from payments`;
+  const problems: string[] = [];
+  if (!row || !bankRow) throw new Error('no check rows');
+  if (row.paid !== n || row.unpaid !== 0) problems.push(`${row.paid} PAID, ${row.unpaid} unpaid of ${n}`);
+  if (row.non_zero !== 0) problems.push(`${row.non_zero} balances not 0`);
+  if (row.bad_sums !== 0) problems.push(`${row.bad_sums} balances differ from their entries`);
+  if (row.made !== n || row.emails !== n || row.applied !== n)
+    problems.push(
+      `outbox: ${row.made} payout.made, ${row.emails} email jobs, ${row.applied} PAYOUT rows for ${n}`,
+    );
+  if (row.closed !== 1) problems.push('the day is not recorded as closed with every account paid');
+  if (bankRow.payments !== n || bankRow.keys !== n)
+    problems.push(`${bankRow.payments} bank payments for ${n}`);
+  if (problems.length > 0) throw new Error(`end of day broke: ${problems.join('; ')}`);
+}
+
+async function main() {
+  const report = createReport(
+    'end-of-day',
+    'End of day (figure 5)',
+    process.env.BENCH_COMMAND ?? 'pnpm bench end-of-day',
+  );
+  await applyMigrations(accountingUrl, migrationsFolder);
+  const sandbox = await startSandbox();
+  const database = connectDatabase(accountingUrl, tables, { max: 10 });
+  const bank = connectDatabase(bankUrl, {}, { max: 2 }).sql;
+  const clock = new ManualClock(new Date(`${DAY}T23:59:00Z`));
+  const deps: AccountingDeps = {
+    db: database.db,
+    sql: database.sql,
+    clock,
+    random: seededRandom(5),
+    timeZone: 'UTC',
+    logger,
+    newId: randomUUID,
+  };
+  const provider = new HttpPaymentProvider({ baseUrl: sandbox.url, timeoutMs: 10_000 });
+  const retry = { initialDelayMs: 5_000, maxDelayMs: 60_000, jitter: 0.2 };
+  const timings = new Map<number, { totalMs: number[]; closeMs: number[]; payMs: number[] }>();
+  const baselines: PgBaseline[] = [];
+  try {
+    for (const n of SIZES) {
+      const runs = n === Math.max(...SIZES) ? RUNS_LARGEST : RUNS;
+      const t = { totalMs: [] as number[], closeMs: [] as number[], payMs: [] as number[] };
+      timings.set(n, t);
+      for (let run = 0; run < runs; run++) {
+        await reset(database.sql, bank);
+        await seed(database.sql, n);
+        // The next day has begun: what the payout worker's run does then, close the day that ended and pay.
+        clock.set(new Date(`2026-03-02T00:00:05Z`));
+        const t0 = performance.now();
+        const figures = await closeBillingDay(deps, DAY, { waitMs: 0 });
+        const t1 = performance.now();
+        const pay = await payDuePayouts(deps, { provider, retry });
+        const t2 = performance.now();
+        const totalMs = t2 - t0;
+        clock.set(new Date(`${DAY}T23:59:00Z`));
+        if (figures.accountsPaid !== n || pay.paid !== n || pay.failed !== 0)
+          throw new Error(
+            `closed ${figures.accountsPaid} and paid ${pay.paid} (${pay.failed} failed) of ${n}`,
+          );
+        t.closeMs.push(t1 - t0);
+        t.payMs.push(t2 - t1);
+        await check(database.sql, bank, n);
+        t.totalMs.push(totalMs);
+        console.log(
+          `${n} accounts, run ${run + 1}/${runs}: ${(totalMs / 1000).toFixed(2)} s ` +
+            `(close ${((t1 - t0) / 1000).toFixed(2)} s, payments ${((t2 - t1) / 1000).toFixed(2)} s)`,
+        );
+      }
+      baselines.push(await measurePgBaseline(accountingUrl, { txMs: 2_000 }));
+    }
+  } finally {
+    await database.close();
+    await bank.end();
+    sandbox.child.kill('SIGTERM');
+    await new Promise((resolve) => sandbox.child.once('exit', resolve));
+    await dropDatabase(accountingUrl);
+    await dropDatabase(bankUrl);
+  }
+  const bRows = baselines.map((b) => b.multiRowInsertRowsPerSecond);
+  const bTx = baselines.map((b) => b.singleRowTxPerSecond);
+  report.figures.push(
+    {
+      id: 'bpg.multi-row-insert',
+      title: 'B_pg: multi-row insert of small rows',
+      value: summarize(bRows, 0),
+      unit: 'rows/s',
+    },
+    {
+      id: 'bpg.single-row-tx',
+      title: 'B_pg: single-row transactions, 16 connections',
+      value: summarize(bTx, 0),
+      unit: 'tx/s',
+    },
+  );
+  const largest = Math.max(...SIZES);
+  for (const [n, t] of timings) {
+    const seconds = summarize(
+      t.totalMs.map((ms) => ms / 1000),
+      2,
+    );
+    const perSecond = t.totalMs.map((ms) => (n / ms) * 1000);
+    const figure: Figure = {
+      id: `end-of-day.${n}`,
+      title: `Close and pay ${n.toLocaleString('en-US')} accounts`,
+      value: seconds,
+      unit: 's',
+      baseline: { name: 'B_pg single-row tx', value: summarize(bTx, 0), unit: 'tx/s' },
+      // Accounts closed and paid per second, against single-row transactions per second.
+      ratio: summarize(
+        perSecond.map((p) => p / summarize(bTx, 0).median),
+        3,
+      ),
+    };
+    if (n === 100_000) {
+      figure.goal = '≤ 10 s';
+      figure.met = seconds.median * 1000 <= GOAL_100K_MS;
+      if (!figure.met) figure.note = 'see bench/results/end-of-day.json details for where the time goes';
+    }
+    report.figures.push(figure);
+  }
+  const first = timings.get(Math.min(...SIZES));
+  const last = timings.get(largest);
+  if (first && last && largest > Math.min(...SIZES)) {
+    const growth =
+      summarize(last.totalMs).median / largest / (summarize(first.totalMs).median / Math.min(...SIZES));
+    report.figures.push({
+      id: 'end-of-day.growth',
+      title: `Time per account at ${largest.toLocaleString('en-US')} vs ${Math.min(...SIZES).toLocaleString('en-US')}`,
+      value: Number(growth.toFixed(2)),
+      unit: '×',
+    });
+  }
+  report.details = {
+    sizes: SIZES,
+    runs: RUNS,
+    runsLargest: RUNS_LARGEST,
+    /** Per size: each run's total, close and payment milliseconds. */
+    raw: Object.fromEntries(
+      [...timings].map(([n, t]) => [
+        n,
+        {
+          totalMs: t.totalMs.map(Math.round),
+          closeMs: t.closeMs.map(Math.round),
+          payMs: t.payMs.map(Math.round),
+        },
+      ]),
+    ),
+    baselines,
+  };
+  writeReport(report);
+}
+
+await main();
