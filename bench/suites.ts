@@ -18,6 +18,7 @@ export const SUITES: Suite[] = [
     description: 'analytics queries at 10k / 100k / 1M transactions',
   },
   { name: 'ledger', script: 'ledger/main.ts', description: 'ledger postings: batches, one hot account' },
+  { name: 'end-of-day', script: 'end-of-day/main.ts', description: 'close and pay 1k / 10k / 100k accounts' },
   { name: 'footprint', script: 'footprint/main.ts', description: 'RSS idle and under load; cold start' },
   { name: 'dashboard', script: 'dashboard/main.ts', description: 'worker dashboard vs B_node, B_fed, Hive' },
   { name: 'events', script: 'events/main.ts', description: 'event pipeline: relay, consumers, lag vs B_js' },
