@@ -11,7 +11,7 @@
  * Every server is a process of its own; autocannon runs here. CPU per request is read from
  * /proc for each server process before and after a run. Goals: RPS ≥ 0.5× B_fed, gateway
  * CPU ≤ 2.5 ms per request, p99 ≤ 150 ms at half the saturated rate, ours ≥ 1.0× Hive.
- * Run: `pnpm bench dashboard` (RUNS=3 DURATION=8 CONNECTIONS=50 WORKERS=200 TASKS=2000).
+ * Run: `pnpm bench dashboard` (RUNS=3 DURATION=8 CONNECTIONS=50 WORKERS=200 TASKS=1000).
  * CPU_PROF=<dir> writes a `--cpu-prof` profile of each service process there.
  */
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ const DURATION = Number(process.env.DURATION ?? 8);
 const WARMUP = Number(process.env.WARMUP ?? 3);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const WORKERS = Number(process.env.WORKERS ?? 200);
-const TASKS = Number(process.env.TASKS ?? 2000);
+const TASKS = Number(process.env.TASKS ?? 1000);
 const DONE_SHARE = 0.4;
 const HIVE = process.env.HIVE !== '0';
 const say = (line: string) => console.log(`dashboard │ ${line}`);

@@ -218,7 +218,7 @@ export async function startRealSystem(options: {
         return (row?.n ?? 0) >= workers.length;
       });
       say(`seeding ${options.tasks} tasks…`);
-      const created = await inBatches(Array.from({ length: options.tasks }), 8, async (_, i) => {
+      const created = await inBatches(Array.from({ length: options.tasks }), 16, async (_, i) => {
         const result = await adminClient.ok(ops.CreateTaskDocument, {
           input: {
             title: `Bench task ${i}`,
@@ -231,7 +231,7 @@ export async function startRealSystem(options: {
       const tokenOf = new Map(workers.map((w) => [w.id, w.token]));
       const toComplete = created.filter((_, i) => i % Math.round(1 / options.doneShare) === 0);
       say(`completing ${toComplete.length} of them…`);
-      await inBatches(toComplete, 8, async (task) => {
+      await inBatches(toComplete, 16, async (task) => {
         const token = tokenOf.get(task.assigneeId);
         if (!token) throw new Error(`task ${task.id} went to ${task.assigneeId}, not a seeded worker`);
         await anonymous.withToken(token).ok(ops.CompleteTaskDocument, { id: task.id });
