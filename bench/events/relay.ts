@@ -23,6 +23,7 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { deadLetters, inbox, outbox } from '@ates/events/tables';
+import { selfCpuMs } from '../lib/cpu.ts';
 import { perSecond } from '../lib/stats.ts';
 import { natsUrl, postgresBase } from './system.ts';
 
@@ -48,7 +49,7 @@ function assigned(): AnyEventEnvelope {
 export async function measureRelay(
   count: number,
   step?: { batchSize: number; publishWindow: number },
-): Promise<{ perSec: number; ms: number }> {
+): Promise<{ perSec: number; ms: number; cpuMsPerEvent: number }> {
   const id = `${process.pid}_${randomBytes(2).toString('hex')}`;
   const namespace = `benchrelay${id.replace('_', '')}`;
   const url = withDatabase(postgresBase, `ates_bench_events_${id}_relay`);
@@ -69,15 +70,17 @@ export async function measureRelay(
     }
     await database.sql`vacuum analyze outbox`;
     const started = performance.now();
+    const cpu = selfCpuMs();
     const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger, ...step });
     await relay.drained({ timeoutMs: 300_000 });
     const ms = performance.now() - started;
+    const cpuMsPerEvent = Number(((selfCpuMs() - cpu) / count).toFixed(4));
     const { published } = relay.stats();
     await relay.stop();
     const info = await jsm.streams.info(streamName(namespace, 'tasks'));
     if (published !== count || info.state.messages !== count)
       throw new Error(`relay published ${published}, the stream holds ${info.state.messages}, not ${count}`);
-    return { perSec: perSecond(count, ms), ms: Math.round(ms) };
+    return { perSec: perSecond(count, ms), ms: Math.round(ms), cpuMsPerEvent };
   } finally {
     for (const domain of ['users', 'tasks', 'accounting', 'jobs'] as const)
       await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);

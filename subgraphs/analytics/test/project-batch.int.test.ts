@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEvent, type AnyEventEnvelope } from '@ates/events';
+import { applyMigrations, connectDatabase, createLogger } from '@ates/service-kit';
+import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import * as tables from '../src/db/tables.ts';
+import { applyBatch } from '../src/events/apply-batch.ts';
+import { migrationsFolder } from '../src/service.ts';
+import {
+  projectTaskCompleted,
+  projectTaskCreated,
+  projectTaskPriced,
+} from '../src/use-cases/project-task.ts';
+import { projectTransaction } from '../src/use-cases/project-transaction.ts';
+
+// A batch written set-based must leave the read model exactly as its events one by one do:
+// the same account on several days in one batch, balances crossing zero both ways, a late
+// transaction for a past day, and facts of one task arriving in every order.
+const TZ = 'Europe/Berlin';
+const logger = createLogger({ service: 'analytics-batch', level: 'silent' });
+type Db = ReturnType<typeof connectDatabase<typeof tables>>;
+const dbs: { test: TestDatabase; db: Db }[] = [];
+
+async function freshDb(): Promise<Db> {
+  const test = await createTestDatabase('analytics_batch');
+  await applyMigrations(test.url, migrationsFolder);
+  const db = connectDatabase(test.url, tables, { max: 2 });
+  dbs.push({ test, db });
+  return db;
+}
+
+afterAll(async () => {
+  for (const { test, db } of dbs) {
+    await db.close();
+    await test.drop();
+  }
+});
+
+const tx = (
+  accountId: string,
+  kind: 'ASSIGN_FEE' | 'TASK_REWARD' | 'PAYOUT',
+  amount: number,
+  day: string,
+  taskId: string | null = null,
+) =>
+  makeEvent({
+    type: 'transaction.applied',
+    version: 1,
+    producer: 'accounting',
+    aggregateId: accountId,
+    data: {
+      transactionId: randomUUID(),
+      accountId,
+      userId: accountId,
+      kind,
+      amount,
+      taskId,
+      day,
+      balanceAfter: 0,
+      description: 'crafted',
+      appliedAt: `${day}T12:00:00.000Z`,
+    },
+  });
+const created = (taskId: string, title: string) =>
+  makeEvent({
+    type: 'task.created',
+    version: 2,
+    producer: 'tasks',
+    aggregateId: taskId,
+    data: {
+      taskId,
+      jiraId: 'POPUG-1',
+      title,
+      description: '',
+      createdBy: randomUUID(),
+      createdAt: '2026-03-02T10:00:00.000Z',
+    },
+  });
+const priced = (taskId: string, reward: number) =>
+  makeEvent({
+    type: 'task.priced',
+    version: 1,
+    producer: 'accounting',
+    aggregateId: taskId,
+    data: { taskId, assignFee: 1000, reward, pricedAt: '2026-03-02T10:00:00.000Z' },
+  });
+const completed = (taskId: string, completedAt: string) =>
+  makeEvent({
+    type: 'task.completed',
+    version: 1,
+    producer: 'tasks',
+    aggregateId: taskId,
+    data: { taskId, assigneeId: randomUUID(), completedAt, title: 'From completion', jiraId: null },
+  });
+
+async function oneByOne(db: Db, events: AnyEventEnvelope[]) {
+  for (const event of events)
+    await db.db.transaction(async (t) => {
+      if (event.type === 'transaction.applied') {
+        const { accountId, kind, amount, day, taskId } = event.data;
+        await projectTransaction(t, { accountId, kind, amount, day, taskId });
+      } else if (event.type === 'task.priced')
+        await projectTaskPriced(t, event.data.taskId, event.data.reward);
+      else if (event.type === 'task.created' && event.version === 2) await projectTaskCreated(t, event.data);
+      else if (event.type === 'task.completed')
+        await projectTaskCompleted(t, event.data, new Date(event.data.completedAt), TZ);
+    });
+}
+
+async function together(db: Db, events: AnyEventEnvelope[]) {
+  await db.db.transaction((t) => applyBatch(TZ)(events, { tx: t, logger }));
+}
+
+async function readModel(db: Db) {
+  const { sql } = db;
+  return {
+    earnings: await sql`select * from daily_earnings order by day`,
+    balances: await sql`select * from account_days order by account_id, day`,
+    tasks: await sql`select * from tasks order by id`,
+    // The count in red at the end of each day (rows may differ where the count does not).
+    red: await sql`
+      select d::date::text as day, coalesce((select popugs from red_counts r where r.day <= d order by r.day desc limit 1), 0) as popugs
+      from generate_series('2026-02-25'::date, '2026-03-10'::date, '1 day') as d`,
+  };
+}
+
+describe('a batch written set-based', () => {
+  let history: AnyEventEnvelope[][];
+
+  beforeAll(() => {
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()];
+    history = [
+      [
+        tx(a, 'ASSIGN_FEE', -15_00, '2026-03-02', t1),
+        tx(a, 'TASK_REWARD', 30_00, '2026-03-02', t1),
+        tx(a, 'ASSIGN_FEE', -20_00, '2026-03-03', t2),
+        tx(b, 'ASSIGN_FEE', -10_00, '2026-03-03', t3),
+        completed(t1, '2026-03-02T22:30:00.000Z'),
+        priced(t1, 25_00),
+        created(t1, 'First'),
+        tx(c, 'ASSIGN_FEE', -5_00, '2026-03-04'),
+        tx(c, 'TASK_REWARD', 5_00, '2026-03-04'),
+      ],
+      [
+        // Late: a past day for an account with later rows; b back in the black, a into the red.
+        tx(b, 'TASK_REWARD', 12_00, '2026-03-01', t3),
+        tx(a, 'ASSIGN_FEE', -30_00, '2026-02-28', t2),
+        tx(a, 'PAYOUT', -5_00, '2026-03-04'),
+        created(t2, 'Second'),
+        completed(t2, '2026-03-03T09:00:00.000Z'),
+        priced(t2, 40_00),
+        created(t1, 'First again'),
+        priced(t3, 33_00),
+        tx(b, 'ASSIGN_FEE', -12_00, '2026-03-01'),
+      ],
+    ];
+  });
+
+  it('leaves the read model exactly as the events one by one do', async () => {
+    const [single, batched] = [await freshDb(), await freshDb()];
+    for (const events of history) {
+      await oneByOne(single, events);
+      await together(batched, events);
+    }
+    const expected = await readModel(single);
+    expect(expected.balances.length).toBeGreaterThan(5);
+    expect(expected.red.some((r) => Number(r.popugs) > 0)).toBe(true);
+    expect(await readModel(batched)).toEqual(expected);
+  });
+});
