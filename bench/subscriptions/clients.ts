@@ -112,11 +112,20 @@ export async function forkChild<Ready>(
   env: Record<string, string> = {},
 ): Promise<{ child: Child; ready: Ready }> {
   const proc = fork(path.join(import.meta.dirname, script), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each child, for finding where the time goes.
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  // A bench that fails half-way leaves nothing running: the child stops with it.
+  const killOnExit = () => proc.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const ask = <T>(type: string, reply: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (message: { type: string }) => {

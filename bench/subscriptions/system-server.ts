@@ -1,34 +1,31 @@
 /**
- * The real system for figure 7, in a child process of main.ts (which holds the 1,000 client
- * sockets, so clients and services do not share one event loop): every subgraph and the
- * gateway in-process on fresh databases and a fresh NATS namespace, with
- * `WORKERS` workers and `STAFF` admins/accountants created through the public API. Tokens are
- * signed with the system's test key (logging 500 popugs in would only measure scrypt).
+ * The real system for figure 7, started by a child process of main.ts (which holds the 1,000
+ * client sockets): users, tasks, accounting, analytics and the gateway each in a process of
+ * their own, as `pnpm start` runs them, on fresh databases (`ates_bench_subscriptions_<pid>_*`)
+ * and a NATS namespace of this run, both removed at the end. `WORKERS` workers and `STAFF`
+ * admins/accountants are created through the public API; their tokens are signed with the
+ * run's key (logging 500 popugs in would only measure scrypt).
  */
-import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { startAccountingService } from '@ates/accounting';
-import { startAnalyticsService } from '@ates/analytics';
 import { connectNats, DOMAINS, streamName } from '@ates/events';
-// Not a dependency of @ates/bench: imported from its source, as bench/events imports tables.
-import { startGateway } from '../../gateway/src/service.ts';
 import {
-  createLogger,
   DEFAULT_NATS_URL,
   DEFAULT_POSTGRES_URL,
   dropDatabase,
-  ensureDatabase,
-  repoRoot,
+  withDatabase,
   type Role,
 } from '@ates/service-kit';
-import { startTasksService } from '@ates/tasks';
 import { GraphQLClient, generateTestKeys, ops, signRawToken } from '@ates/testing';
-import { startUsersService } from '@ates/users';
-import { processRssMiB } from '../lib/cpu.ts';
 
 const WORKERS = Number(process.env.WORKERS ?? 500);
 const STAFF = Number(process.env.STAFF ?? 20);
+const repo = path.resolve(import.meta.dirname, '../..');
+const postgresBase = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
+const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+const ADMIN = { login: 'admin', password: 'admin-password-1' };
 
 export interface SystemReady {
   type: 'ready';
@@ -36,117 +33,149 @@ export interface SystemReady {
   adminToken: string;
   workers: Array<{ id: string; token: string }>;
   staff: Array<{ id: string; role: Role; token: string }>;
-  pid: number;
+  processes: Array<{ name: string; pid: number }>;
 }
 
-const postgresBase = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
-const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-const ADMIN = { login: 'admin', password: 'admin-password-1' };
-
-/**
- * Every subgraph and the gateway in this process (as the e2e harness runs them), each service
- * on a database of its own (`ates_bench_subscriptions_<pid>_<service>`) and all on one NATS
- * namespace of this run; stop() removes both.
- */
-async function startBenchSystem() {
-  const keys = generateTestKeys();
-  const namespace = `benchsubs${process.pid}`;
-  const logger = (service: string) => createLogger({ service, level: process.env.LOG_LEVEL ?? 'warn' });
-  const urls: string[] = [];
-  const newDb = async (service: string) => {
-    const url = new URL(postgresBase);
-    url.pathname = `/ates_bench_subscriptions_${process.pid}_${service}`;
-    await ensureDatabase(url.toString());
-    urls.push(url.toString());
-    return url.toString();
-  };
-  const common = {
-    host: '127.0.0.1',
-    port: 0,
-    natsUrl,
-    natsNamespace: namespace,
-    publicKeyPem: keys.publicKeyPem,
-    introspection: false,
-    maxBodyBytes: 1_000_000,
-  };
-  const users = await startUsersService({
-    ...common,
-    databaseUrl: await newDb('users'),
-    privateKeyPem: keys.privateKeyPem,
-    tokenTtlSeconds: 3600,
-    passwordCost: 12,
-    adminSeed: { ...ADMIN, email: 'admin@ates.test', name: 'Admin' },
-    logger: logger('users'),
-  });
-  const tasks = await startTasksService({
-    ...common,
-    databaseUrl: await newDb('tasks'),
-    logger: logger('tasks'),
-  });
-  const accounting = await startAccountingService({
-    ...common,
-    databaseUrl: await newDb('accounting'),
-    timeZone: 'UTC',
-    logger: logger('accounting'),
-  });
-  const analytics = await startAnalyticsService({
-    ...common,
-    databaseUrl: await newDb('analytics'),
-    timeZone: 'UTC',
-    logger: logger('analytics'),
-  });
-  const gateway = await startGateway({
-    ...common,
-    supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-    urlOverrides: {
-      users: users.url,
-      tasks: tasks.url,
-      accounting: accounting.url,
-      analytics: analytics.url,
-    },
-    limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
-    logger: logger('gateway'),
-  });
-  const client = new GraphQLClient(gateway.url);
-  const { logIn } = await client.ok(ops.LogInDocument, ADMIN);
-  return {
-    keys,
-    gateway,
-    accounting,
-    admin: client.withToken(logIn.token),
-    settle: async () => {
-      await users.outboxDrained();
-      await tasks.usersCaughtUp();
-      await tasks.outboxDrained();
-      await accounting.caughtUp();
-      await accounting.outboxDrained();
-      await analytics.caughtUp();
-    },
-    stop: async () => {
-      await gateway.stop();
-      await analytics.stop();
-      await accounting.stop();
-      await tasks.stop();
-      await users.stop();
-      const nats = await connectNats(natsUrl, { name: 'ates-bench' });
-      const jsm = await jetstreamManager(nats);
-      for (const domain of DOMAINS)
-        await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);
-      await nats.close();
-      for (const url of urls) await dropDatabase(url);
-    },
-  };
+export interface SystemStats {
+  type: 'stats';
+  gateway: { sockets: number; upstreams: number };
+  accounting: { listeners: number; sockets: number };
 }
 
-const system = await startBenchSystem();
-const admin = system.admin;
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(base: string, child: ChildProcess, name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    const ok = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} not healthy after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Sum of a Prometheus gauge's samples whose labels contain `labels` (e.g. `kind="sockets"`). */
+function gauge(text: string, name: string, labels = ''): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith('#') || !line.includes(labels)) continue;
+    if (line[name.length] !== '{' && line[name.length] !== ' ') continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const id = process.pid;
+const namespace = `benchsubs${id}`;
+const keys = generateTestKeys();
+const specs = [
+  { name: 'users', entry: 'subgraphs/users/src/main.ts', port: 'USERS_PORT', db: 'USERS_DATABASE_URL' },
+  { name: 'tasks', entry: 'subgraphs/tasks/src/main.ts', port: 'TASKS_PORT', db: 'TASKS_DATABASE_URL' },
+  {
+    name: 'accounting',
+    entry: 'subgraphs/accounting/src/main.ts',
+    port: 'ACCOUNTING_PORT',
+    db: 'ACCOUNTING_DATABASE_URL',
+  },
+  {
+    name: 'analytics',
+    entry: 'subgraphs/analytics/src/main.ts',
+    port: 'ANALYTICS_PORT',
+    db: 'ANALYTICS_DATABASE_URL',
+  },
+  { name: 'gateway', entry: 'gateway/src/main.ts', port: 'GATEWAY_PORT', db: undefined },
+] as const;
+const databases: string[] = [];
+const children: Array<{ name: string; child: ChildProcess; base: string }> = [];
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: 'production',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  HOST: '127.0.0.1',
+  NATS_URL: natsUrl,
+  ATES_NATS_NAMESPACE: namespace,
+  ATES_JWT_PUBLIC_KEY: keys.publicKeyPem,
+  ATES_JWT_PRIVATE_KEY: keys.privateKeyPem,
+  ATES_PASSWORD_COST: '10',
+  ATES_ADMIN_LOGIN: ADMIN.login,
+  ATES_ADMIN_PASSWORD: ADMIN.password,
+  ATES_TIMEZONE: 'UTC',
+};
+// The CPU profile flag is for the services (BENCH_CPU_PROF), not inherited by accident.
+delete env.NODE_OPTIONS;
+
+let stopping: Promise<void> | undefined;
+const stopAll = () => (stopping ??= stopServices());
+async function stopServices(): Promise<void> {
+  for (const { child } of [...children].reverse()) {
+    if (child.exitCode !== null) continue;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    await exited;
+  }
+  const nats = await connectNats(natsUrl, { name: 'ates-bench' });
+  const jsm = await jetstreamManager(nats);
+  for (const domain of DOMAINS) await jsm.streams.delete(streamName(namespace, domain)).catch(() => false);
+  await nats.close();
+  for (const url of databases) await dropDatabase(url);
+}
+
+// Stopped by the bench (or because it died): stop the services and remove what they used.
+process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+process.once('disconnect', () => void stopAll().then(() => process.exit(0)));
+
+try {
+  for (const spec of specs) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const extra: Record<string, string> = { [spec.port]: String(port) };
+    if (spec.db) {
+      const url = withDatabase(postgresBase, `ates_bench_subscriptions_${id}_${spec.name}`);
+      databases.push(url);
+      extra[spec.db] = url;
+    }
+    for (const { name, base: url } of children) extra[`ATES_${name.toUpperCase()}_URL`] = `${url}/graphql`;
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        '--import',
+        'tsx',
+        spec.entry,
+      ],
+      { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...extra } },
+    );
+    children.push({ name: spec.name, child, base });
+    await waitHealthy(base, child, spec.name);
+  }
+} catch (error) {
+  await stopAll();
+  throw error;
+}
+
+const baseOf = (name: string) => children.find((c) => c.name === name)!.base;
+const metrics = async (name: string) => (await fetch(`${baseOf(name)}/metrics`)).text();
+const gatewayUrl = `${baseOf('gateway')}/graphql`;
+const client = new GraphQLClient(gatewayUrl);
+const { logIn } = await client.ok(ops.LogInDocument, ADMIN);
+const admin = client.withToken(logIn.token);
 const now = Math.floor(Date.now() / 1000);
-const tokenFor = (id: string, role: Role) =>
-  signRawToken(
-    system.keys.privateKeyPem,
-    { role },
-    { issuedAt: now, expiresAt: now + 3 * 3600, subject: id },
-  );
+const tokenFor = (userId: string, role: Role) =>
+  signRawToken(keys.privateKeyPem, { role }, { issuedAt: now, expiresAt: now + 3 * 3600, subject: userId });
 
 async function create(role: Role, i: number) {
   const login = `${role.toLowerCase()}${i}b${Math.random().toString(36).slice(2, 6)}`;
@@ -164,34 +193,55 @@ async function createMany(roles: Role[]) {
   return out;
 }
 
+/** Every service has published its outbox and its consumers have nothing left to apply. */
+async function settle(): Promise<void> {
+  let quiet = 0;
+  while (quiet < 2) {
+    let busy = 0;
+    for (const { name } of children) {
+      if (name === 'gateway') continue;
+      const text = await metrics(name);
+      busy +=
+        gauge(text, 'ates_outbox_backlog') +
+        gauge(text, 'ates_consumer_lag_messages') +
+        gauge(text, 'ates_consumer_ack_pending_messages');
+    }
+    quiet = busy === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const workers = await createMany(Array.from({ length: WORKERS }, () => 'WORKER' as const));
 const staff = await createMany(
   Array.from({ length: STAFF }, (_, i) => (i % 2 === 0 ? 'ADMIN' : 'ACCOUNTANT') as Role),
 );
-await system.settle();
+await settle();
 
 process.on('message', (message: { type: string }) => {
   if (message.type === 'stats') {
-    process.send?.({
-      type: 'stats',
-      gateway: system.gateway.liveStats(),
-      accounting: system.accounting.liveStats(),
-      rssMiB: processRssMiB(process.pid),
-    });
+    void Promise.all([metrics('gateway'), metrics('accounting')]).then(([g, a]) =>
+      process.send?.({
+        type: 'stats',
+        gateway: {
+          sockets: gauge(g, 'ates_live_subscriptions', 'kind="sockets"'),
+          upstreams: gauge(g, 'ates_live_subscriptions', 'kind="upstreams"'),
+        },
+        accounting: {
+          listeners: gauge(a, 'ates_live_subscriptions', 'kind="listeners"'),
+          sockets: gauge(a, 'ates_live_subscriptions', 'kind="sockets"'),
+        },
+      } satisfies SystemStats),
+    );
   }
-  if (message.type === 'settle') {
-    void system.settle().then(() => process.send?.({ type: 'settled' }));
-  }
-  if (message.type === 'stop') {
-    void system.stop().then(() => process.exit(0));
-  }
+  if (message.type === 'settle') void settle().then(() => process.send?.({ type: 'settled' }));
+  if (message.type === 'stop') void stopAll().then(() => process.exit(0));
 });
 
 process.send?.({
   type: 'ready',
-  gatewayUrl: system.gateway.url,
-  adminToken: admin.token ?? '',
-  workers: workers.map(({ id, token }) => ({ id, token })),
+  gatewayUrl,
+  adminToken: logIn.token,
+  workers: workers.map(({ id: userId, token }) => ({ id: userId, token })),
   staff,
-  pid: process.pid,
+  processes: children.map(({ name, child }) => ({ name, pid: child.pid ?? 0 })),
 } satisfies SystemReady);
