@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { z } from 'zod';
 import type { Clock } from '@ates/service-kit';
@@ -115,20 +115,44 @@ export async function payMany(
   requests.forEach((r, i) => {
     if (!firstOfKey.has(r.key)) firstOfKey.set(r.key, i);
   });
-  const inserted = await db
-    .insert(payments)
-    .values(
-      [...firstOfKey.values()].map((i) => ({
-        id: randomUUID(),
-        idempotencyKey: requests[i]!.key,
-        requestHash: hashes[i]!,
-        ...requests[i]!.body,
-        status: 'PAID' as const,
-        paidAt: now,
-      })),
-    )
-    .onConflictDoNothing({ target: payments.idempotencyKey })
-    .returning();
+  // One JSON document for the rows: drizzle's multi-row VALUES costs Node µs per parameter.
+  const rows = [...firstOfKey.values()].map((i) => ({
+    id: randomUUID(),
+    idempotency_key: requests[i]!.key,
+    request_hash: hashes[i]!,
+    account_id: requests[i]!.body.accountId,
+    user_id: requests[i]!.body.userId,
+    amount_cents: requests[i]!.body.amountCents,
+    currency: requests[i]!.body.currency,
+    description: requests[i]!.body.description,
+  }));
+  const rowById = new Map<string, (typeof rows)[number]>(rows.map((r) => [r.id, r]));
+  const inserted = (
+    await db.execute<{ id: string; idempotency_key: string }>(sql`
+      insert into payments (id, idempotency_key, request_hash, account_id, user_id, amount_cents, currency,
+                            description, status, paid_at)
+      select id, idempotency_key, request_hash, account_id, user_id, amount_cents, currency, description,
+             'PAID', ${now.toISOString()}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        id uuid, idempotency_key text, request_hash text, account_id text, user_id text, amount_cents bigint,
+        currency text, description text)
+      on conflict (idempotency_key) do nothing
+      returning id, idempotency_key`)
+  ).map((r): PaymentRow => {
+    const row = rowById.get(r.id)!;
+    return {
+      id: r.id,
+      idempotencyKey: r.idempotency_key,
+      requestHash: row.request_hash,
+      accountId: row.account_id,
+      userId: row.user_id,
+      amountCents: row.amount_cents,
+      currency: row.currency,
+      description: row.description,
+      status: 'PAID',
+      paidAt: now,
+    };
+  });
   const fresh = new Map(inserted.map((row) => [row.idempotencyKey, row]));
   const missing = [...firstOfKey.keys()].filter((key) => !fresh.has(key));
   const existing = new Map(

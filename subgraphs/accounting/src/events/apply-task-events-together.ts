@@ -55,13 +55,16 @@ export const applyTaskEventsTogether =
     }
     await openAccounts(tx, creators, deps.clock.now(), deps.newId);
     const prices = await ensureTasksPriced(tx, deps, seen);
-    await recordAssignmentsReported(tx, highestAssignment);
-    await recordCompletionsReported(tx, completed);
-    await applyEntries(
-      tx,
-      deps,
-      postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
-    );
+    // Independent of each other: sent together (postgres.js pipelines them on the connection).
+    await Promise.all([
+      recordAssignmentsReported(tx, highestAssignment),
+      recordCompletionsReported(tx, completed),
+      applyEntries(
+        tx,
+        deps,
+        postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
+      ),
+    ]);
   };
 
 type MakeEntry = (price: { assignFee: number; reward: number }) => Entry;

@@ -61,14 +61,17 @@ export async function applyEntries(
       createdAt: now,
     })),
   );
-  await addToBalances(tx, deltas);
-  await addRowsToDailyTotals(tx, rows);
   const causeOf = new Map(postings.map((p) => [p.item.entry.eventId, p.item.cause]));
-  await enqueueEvents(
-    tx,
-    rows.map((row) =>
-      transactionApplied(row, byAccount.get(row.accountId)!, causeOf.get(row.eventId ?? '') ?? null),
+  // Independent statements, sent together (postgres.js pipelines them on the connection).
+  await Promise.all([
+    addToBalances(tx, deltas),
+    addRowsToDailyTotals(tx, rows),
+    enqueueEvents(
+      tx,
+      rows.map((row) =>
+        transactionApplied(row, byAccount.get(row.accountId)!, causeOf.get(row.eventId ?? '') ?? null),
+      ),
     ),
-  );
+  ]);
   return rows;
 }

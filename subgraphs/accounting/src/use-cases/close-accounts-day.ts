@@ -70,17 +70,24 @@ export async function closeAccountsDay(
       closes.push({ day, accountId: account.id, closingBalance: outcome.closingBalance, payoutId });
     moves.push({ id: account.id, delta: outcome.kind === 'payout' ? -outcome.amount : 0 });
   }
-  const rows = await appendTransactions(tx, ledgerRows);
-  await insertPayouts(tx, payouts);
-  await markAccountsClosed(tx, day, moves);
-  await recordAccountCloses(tx, closes);
-  await addRowsToDailyTotals(tx, rows);
+  // Independent statements, sent together: postgres.js pipelines them on the transaction's
+  // connection, so Postgres works on one while Node builds and validates the next.
   const byId = new Map(accounts.map((a) => [a.id, a]));
-  await enqueueEvents(
-    tx,
-    rows.map((row) =>
-      transactionApplied(row, { id: row.accountId, userId: byId.get(row.accountId)!.userId }, null),
+  const appended = appendTransactions(tx, ledgerRows);
+  await Promise.all([
+    appended,
+    insertPayouts(tx, payouts),
+    markAccountsClosed(tx, day, moves),
+    recordAccountCloses(tx, closes),
+    appended.then((rows) => addRowsToDailyTotals(tx, rows)),
+    appended.then((rows) =>
+      enqueueEvents(
+        tx,
+        rows.map((row) =>
+          transactionApplied(row, { id: row.accountId, userId: byId.get(row.accountId)!.userId }, null),
+        ),
+      ),
     ),
-  );
+  ]);
   return accounts.map((a) => a.id);
 }
