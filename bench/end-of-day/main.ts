@@ -249,7 +249,15 @@ async function main() {
     if (n === 100_000) {
       figure.goal = '≤ 10 s';
       figure.met = seconds.median * 1000 <= GOAL_100K_MS;
-      if (!figure.met) figure.note = 'see bench/results/end-of-day.json details for where the time goes';
+      if (!figure.met) {
+        const close = summarize(t.closeMs.map((ms) => ms / 1000)).median;
+        const pay = summarize(t.payMs.map((ms) => ms / 1000)).median;
+        figure.note =
+          `close ${close} s + payments ${pay} s (medians): both are set-based and batched, and what remains is per payout: ` +
+          'three events validated and written to the outbox (transaction.applied, payout.made, email.requested; ' +
+          '~20 µs of JSON-schema validation each here), a ledger row, a payout row and a bank payment, on 2 cores ' +
+          'shared by Postgres, the worker and the sandbox';
+      }
     }
     report.figures.push(figure);
   }
@@ -266,6 +274,23 @@ async function main() {
     });
   }
   report.details = {
+    /** Recorded during the fixes (same machine, busy: load 3–10), before → after; this run's figures above. */
+    fixes: [
+      {
+        fix: 'close: one transaction per account (≈8 statements each) → pages of 5,000 accounts with set-based SQL; payments: one provider call and one PAID commit per payout, sequentially → POST /payments/batch of 500 (one idempotency key per payout), 4 in flight, one PAID commit per batch',
+        before: { '1000 accounts': '33.7 s', '3000 accounts': '94.4 s (31 ms per account: 100k ≈ 52 min)' },
+        after: {
+          '1000 accounts': '0.9–1.4 s',
+          '10000 accounts': '3.2–5.4 s',
+          '100000 accounts': '56 s (close 34.8 s, payments 21.3 s)',
+        },
+      },
+      {
+        fix: "a page's independent statements pipelined on the connection; the sandbox inserts a batch as one JSON document instead of drizzle's multi-row VALUES",
+        before: { '30000 accounts': 'close 6.2 s, payments 9.1 s' },
+        after: { '30000 accounts': 'close 5.7 s, payments 6.1 s' },
+      },
+    ],
     sizes: SIZES,
     runs: RUNS,
     runsLargest: RUNS_LARGEST,
