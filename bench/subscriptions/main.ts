@@ -9,11 +9,12 @@
  *   deliveries/s: an admin shuffles the OPEN_TASKS open tasks (a burst of assignments, as fast
  *                 as the pipeline turns them into fees); deliveries received by all clients ÷
  *                 (last delivery − shuffle sent);
- *   latency:      a steady stream of new tasks at half the saturation delivery rate; commit (the
- *                 createTask mutation returned) → the client received the event reflecting it.
+ *   latency:      a steady stream of new tasks; commit (the createTask mutation returned) → the
+ *                 client received the event reflecting it.
  *
  * Env: RUNS (3), SUBSCRIBERS (1000, half of each kind), OPEN_TASKS (100, created by CONCURRENCY
- * (16) admins at once), EVENTS per B_ws run (40), LATENCY_SECONDS (6).
+ * (16) admins at once), EVENTS per B_ws run (40), LATENCY_SECONDS (4) at STEADY_RATE (5)
+ * new tasks/s and again at half of the fan-out saturation.
  */
 import { print } from 'graphql';
 import { GraphQLClient, contractOperation, ops } from '@ates/testing';
@@ -28,7 +29,8 @@ const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
 const OPEN_TASKS = Number(process.env.OPEN_TASKS ?? 100);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const EVENTS = Number(process.env.EVENTS ?? 40);
-const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 6);
+const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 4);
+const STEADY_RATE = Number(process.env.STEADY_RATE ?? 5);
 const STAFF_SUBS = Math.floor(SUBSCRIBERS / 2);
 const WORKER_SUBS = SUBSCRIBERS - STAFF_SUBS;
 
@@ -249,10 +251,16 @@ const saturation = summarize(
   throughputRuns.map((r) => r.deliveriesPerSecond),
   0,
 ).median;
-const steadyRate = Math.max(0.2, Math.round((saturation / 2 / (STAFF_SUBS + 1)) * 10) / 10);
-log(`latency at a steady ${steadyRate} tasks/s (${Math.round(steadyRate * (STAFF_SUBS + 1))} deliveries/s)`);
+// Two steady loads: a busy company (STEADY_RATE new tasks/s, each one fee fanned out to every
+// staff subscriber), and half of the fan-out's saturation, where the task pipeline itself
+// (every creation crossing the gateway, users, tasks, accounting, analytics) is the load.
+const halfRate = Math.max(0.2, Math.round((saturation / 2 / (STAFF_SUBS + 1)) * 10) / 10);
+const rates = [Math.min(STEADY_RATE, halfRate), halfRate];
 const latencyRuns: Array<Awaited<ReturnType<typeof latencyRound>>> = [];
-for (let run = 0; run < RUNS; run++) latencyRuns.push(await latencyRound(steadyRate));
+for (const rate of rates) {
+  log(`latency at a steady ${rate} tasks/s (${Math.round(rate * (STAFF_SUBS + 1))} deliveries/s)`);
+  for (let run = 0; run < RUNS; run++) latencyRuns.push(await latencyRound(rate));
+}
 
 const clientRssMiB = processRssMiB(process.pid);
 await Promise.all([staffPool.dispose(), workerPool.dispose(), baselinePool.dispose()]);
@@ -302,19 +310,32 @@ report.figures.push({
           : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the 1,000 clients`,
       }),
 });
-const p99 = summarize(
-  latencyRuns.map((r) => r.p99),
-  0,
-);
-const latencyMet = p99.median <= 250;
-report.figures.push({
-  id: 'subscriptions.latency',
-  title: `Commit → client p99 at a steady ${steadyRate} tasks/s (${Math.round(steadyRate * (STAFF_SUBS + 1))} deliveries/s, half of saturation)`,
-  value: p99,
-  unit: 'ms',
-  goal: '≤ 250 ms',
-  met: latencyMet,
-  ...(latencyMet ? {} : { note: 'p99 above the goal at half of saturation (see details for p50 and max)' }),
+rates.forEach((rate, i) => {
+  const runs = latencyRuns.filter((r) => r.tasksPerSecond === rate);
+  const p99 = summarize(
+    runs.map((r) => r.p99),
+    0,
+  );
+  const met = p99.median <= 250;
+  const load = i === 0 ? 'a busy company' : 'half of the fan-out saturation';
+  report.figures.push({
+    id: i === 0 ? 'subscriptions.latency' : 'subscriptions.latency.half',
+    title: `Commit → client p99 at ${rate} new tasks/s (${Math.round(rate * (STAFF_SUBS + 1))} deliveries/s, ${load})`,
+    value: p99,
+    unit: 'ms',
+    goal: '≤ 250 ms',
+    met,
+    ...(met
+      ? {}
+      : {
+          note: `p50 ${
+            summarize(
+              runs.map((r) => r.p50),
+              0,
+            ).median
+          } ms: at ${rate} task creations/s the task pipeline (each creation through the gateway, users, tasks, accounting and analytics) and the fan-out to 1,000 clients share the two cores, and events queue`,
+        }),
+  });
 });
 report.details = {
   parameters: {
@@ -327,6 +348,7 @@ report.details = {
     CONCURRENCY,
     EVENTS,
     LATENCY_SECONDS,
+    STEADY_RATE,
   },
   baselineRuns: baselineRuns.map(Math.round),
   throughputRuns: throughputRuns.map((r) => ({
