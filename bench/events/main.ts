@@ -557,7 +557,7 @@ async function main() {
       analyticsProjection:
         'one round trip per event, 50 per batch: ~600–740 events/s alone → each batch written set-based in a few statements, up to 500 per batch: ~11–17k events/s alone',
       relay:
-        'lockstep windows of 500 per step → steps of 2000 with a sliding window of 500 in flight (equal within noise: the relay alone is ~0.5× B_js, its CPU 0.04–0.06 ms/event); NATS noAsyncTraces: the Error built per request fell from ~7% to ~5% of the relay process’s CPU profile (nats.js 3.4 still builds one in cancel() after every request)',
+        'lockstep windows of 500 per step → steps of 2000 with a sliding window of 500 in flight (equal within noise: the relay alone is ~0.5× B_js, its CPU 0.04–0.06 ms/event); NATS noAsyncTraces: Error construction per published event ~23 µs → ~10 µs of CPU (profile; nats.js 3.4 still builds one in cancel() after every request)',
       consumerInbox:
         "one json_to_recordset insert of a batch's inbox rows instead of drizzle's multi-row VALUES builder (Node CPU; committed with accounting's batchHandler in fdbc480)",
       endToEnd:

@@ -25,7 +25,7 @@ export function connectNats(url: string, options: ConnectNatsOptions = {}): Prom
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
     waitOnFirstConnect: true,
     // Otherwise every request (each JetStream publish, each pull) builds an Error up front for
-    // the stack of a timeout that almost never happens: a quarter of the relay's CPU.
+    // the stack of a timeout that almost never happens (~10% of the relay's CPU).
     noAsyncTraces: true,
   });
 }
