@@ -129,8 +129,18 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     return best;
   };
 
-  const pump = async (stream: Stream, upstreamVariables: Record<string, unknown>): Promise<void> => {
+  /** The owning subgraph stopped serving the stream: every member is told, none hangs. */
+  const failStream = (stream: Stream, error: unknown) => {
     const service = stream.run.primary.serviceName;
+    logger.warn({ err: error, service }, 'upstream subscription failed');
+    for (const out of stream.members.keys()) {
+      out.push({ errors: [unavailable(service)] });
+      out.end();
+    }
+    closeStream(stream);
+  };
+
+  const pump = async (stream: Stream, upstreamVariables: Record<string, unknown>): Promise<void> => {
     try {
       for await (const event of stream.upstream.iterator) {
         if (stream.closed) return;
@@ -156,12 +166,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         stream.upstream = openUpstream(stream.run, upstreamVariables);
         return pump(stream, upstreamVariables);
       }
-      logger.warn({ err: error, service }, 'upstream subscription failed');
-      for (const out of stream.members.keys()) {
-        out.push({ errors: [unavailable(service)] });
-        out.end();
-      }
-      closeStream(stream);
+      failStream(stream, error);
     }
   };
 
@@ -231,7 +236,8 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     };
     upstreams += 1;
     if (key) broadcasts.set(key, stream);
-    void pump(stream, upstreamVariables);
+    const started = stream;
+    void pump(started, upstreamVariables).catch((error: unknown) => failStream(started, error));
     return out;
   };
 
