@@ -8,6 +8,7 @@ import {
   connectWs,
   contractOperation,
   ops,
+  signRawToken,
   waitFor,
   type GraphQLClient,
   type WsConnection,
@@ -269,6 +270,30 @@ describe('myTasks over graphql-ws through the gateway', () => {
       'nothing left upstream',
       () => system.gateway.liveStats().upstreams === 0 && system.accounting.liveStats().listeners === 0,
     );
+  });
+
+  it("keeps a shared accountingToday stream going with another member's token when the first one expires", async () => {
+    const [accountant] = (await hire(system, ['ACCOUNTANT'])) as [Popug];
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await signRawToken(
+      system.keys.privateKeyPem,
+      { role: 'ACCOUNTANT' },
+      { issuedAt: now, expiresAt: now + 2, subject: accountant.id },
+    );
+    const first = connect(shortLived);
+    await first.subscribe(OnAccountingToday);
+    await waitFor('the stream to open', () => system.accounting.liveStats().listeners === 1);
+    const second = await connect(accountant.client.token).subscribe(OnAccountingToday);
+    // The short token expires: its socket closes at the gateway and the upstream at accounting.
+    expect(await first.closed).toBe(4403);
+    await waitFor(
+      'the stream to carry on with the second token',
+      () => system.accounting.liveStats().listeners === 1 && system.gateway.liveStats().upstreams === 1,
+    );
+    await taskFor(kesha, 'After the expiry');
+    expect((await second.next(3000)).data).toMatchObject({ accountingToday: { day: expect.any(String) } });
+    await second.close();
+    await waitFor('nothing left upstream', () => system.gateway.liveStats().upstreams === 0);
   });
 
   // Last: it stops the tasks subgraph.
