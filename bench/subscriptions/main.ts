@@ -40,6 +40,22 @@ const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
 const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
 const TICK = 'subscription { tick { seq day managementEarnings feesCharged rewardsPaid } }';
 
+/**
+ * The same suite on the code before the fixes (gateway 923e6ba: one upstream socket, one
+ * upstream subscription and one plan execution per client subscription; accounting reading
+ * today's figures once per subscriber per event), `RUNS=1 OPEN_TASKS=40`, 2026-11-24. Kept for
+ * the before/after record in the report's details; not re-measured.
+ */
+const BEFORE_FIXES = {
+  bws: 14_863,
+  deliveriesPerSecond: 1_494,
+  ratio: 0.1,
+  cpuMsPer1000Deliveries: { accounting: 512.4, gateway: 182.5, tasks: 6.5, users: 3.1, analytics: 4.2 },
+  gateway: { sockets: 1000, upstreams: 1000 },
+  accounting: { listeners: 1000, sockets: 1000 },
+  latencyP99Ms: { tasksPerSecond: 1.5, median: 419, min: 368, max: 469 },
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[subscriptions] ${line}`);
 
@@ -338,6 +354,7 @@ rates.forEach((rate, i) => {
   });
 });
 report.details = {
+  beforeFixes: BEFORE_FIXES,
   parameters: {
     RUNS,
     SUBSCRIBERS,

@@ -187,8 +187,8 @@ async function create(role: Role, i: number) {
 
 async function createMany(roles: Role[]) {
   const out: Array<{ id: string; role: Role; token: string }> = [];
-  for (let i = 0; i < roles.length; i += 8) {
-    out.push(...(await Promise.all(roles.slice(i, i + 8).map((role, j) => create(role, i + j)))));
+  for (let i = 0; i < roles.length; i += 16) {
+    out.push(...(await Promise.all(roles.slice(i, i + 16).map((role, j) => create(role, i + j)))));
   }
   return out;
 }
