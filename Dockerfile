@@ -5,6 +5,7 @@ RUN npm install -g pnpm@10.34.9
 WORKDIR /app
 # Manifests first, so dependency layers are cached across code changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+COPY patches patches/
 COPY gateway/package.json gateway/
 COPY gateway/explorer/package.json gateway/explorer/
 COPY subgraphs/users/package.json subgraphs/users/

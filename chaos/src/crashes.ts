@@ -8,13 +8,8 @@ import type { UnexpectedExit } from './processes.ts';
  * crash does. Remove an entry once its fix is in.
  */
 export const KNOWN_CRASHES: Array<{ signature: RegExp; issue: string }> = [
-  {
-    // postgres.js 3.4.9: a small write is flushed from a setImmediate after the connection
-    // closed (socket = null), an uncatchable TypeError. Seen when Postgres restarts under load.
-    signature: /reading 'write'\)[\s\S]*at Immediate\.nextWrite \([^)]*postgres[/\\]src[/\\]connection\.js/,
-    issue:
-      'postgres.js nextWrite on a closed socket: github.com/porsager/postgres/issues/1154, /1208 (no safe fix released)',
-  },
+  // (empty) postgres.js 3.4.9's nextWrite on a closed socket (porsager/postgres#1154, #1208)
+  // was listed here until patches/postgres@3.4.9.patch fixed it.
 ];
 
 export interface ClassifiedExit extends UnexpectedExit {
