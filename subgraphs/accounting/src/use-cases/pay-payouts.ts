@@ -42,8 +42,11 @@ export interface PayReport {
   nextAttemptAt: Date | null;
 }
 
-/** Payouts read per page; each page is paid in batches, several in flight. */
-const PAGE = 2_000;
+/**
+ * Payouts read per page; each page is paid in batches, several in flight. Large: every page is a
+ * scan of the due index, which still holds the entries of the payouts just paid until a vacuum.
+ */
+const PAGE = 10_000;
 /** Payouts per call to a provider that pays many at once (and per PAID transaction). */
 const BATCH = 500;
 /** Calls in flight to the provider: batches of `BATCH`, or single payments without `payMany`. */
