@@ -290,6 +290,11 @@ async function main() {
         before: { '30000 accounts': 'close 6.2 s, payments 9.1 s' },
         after: { '30000 accounts': 'close 5.7 s, payments 6.1 s' },
       },
+      {
+        fix: 'due payouts read 10,000 at a time instead of 2,000 (each read scans the due index, which keeps the entries of payouts just paid until a vacuum)',
+        before: { '100000 accounts': 'payments 11.4–14.1 s' },
+        after: { '100000 accounts': 'payments 7.5 s (one run)' },
+      },
     ],
     sizes: SIZES,
     runs: RUNS,
