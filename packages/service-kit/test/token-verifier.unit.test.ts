@@ -46,10 +46,9 @@ describe('TokenVerifier', () => {
 
   it('still refuses a token signed by another key, every time', async () => {
     const verifier = await TokenVerifier.fromPem(keyPair().publicKey);
-    const forged = await (await TokenSigner.fromPem(keyPair().privateKey, 60)).sign(
-      { userId: 'u1', role: 'ADMIN' },
-      new Date(),
-    );
+    const forged = await (
+      await TokenSigner.fromPem(keyPair().privateKey, 60)
+    ).sign({ userId: 'u1', role: 'ADMIN' }, new Date());
     expect(await codeOf(verifier.verify(forged))).toBe('UNAUTHENTICATED');
     expect(await codeOf(verifier.verify(forged))).toBe('UNAUTHENTICATED');
   });
