@@ -2,7 +2,7 @@
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { percentile } from '../lib/stats.ts';
-import { treeCpuMs } from './processes.ts';
+import { treeCpuMs } from '../lib/processes.ts';
 
 export interface LoadRequest {
   /** The request body and headers for the next request (called once per request sent). */

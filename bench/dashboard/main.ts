@@ -22,7 +22,14 @@ import { contractOperation } from '@ates/testing';
 import { createReport, formatMeasured, writeReport, type Figure } from '../lib/report.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import { load, pacedLoad, type LoadRequest, type LoadResult } from './load.ts';
-import { freePort, startChild, startNodeServer, stopChild, waitForHttp, type Child } from './processes.ts';
+import {
+  freePort,
+  startChild,
+  startNodeServer,
+  stopChild,
+  waitForHttp,
+  type Child,
+} from '../lib/processes.ts';
 import { startRealSystem, type RealSystem } from './system.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);

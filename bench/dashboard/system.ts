@@ -21,7 +21,7 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { generateTestKeys, GraphQLClient, ops, signRawToken, type TestKeys } from '@ates/testing';
-import { freePort, sleep, startChild, stopChild, waitForHttp, type Child } from './processes.ts';
+import { freePort, sleep, startChild, stopChild, waitForHttp, type Child } from '../lib/processes.ts';
 
 const postgresUrl = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;

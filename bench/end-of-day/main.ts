@@ -10,8 +10,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
+import { freePort } from '../lib/processes.ts';
 import { HttpPaymentProvider } from '../../packages/payments/src/index.ts';
 import {
   applyMigrations,
@@ -30,7 +30,7 @@ import { payDuePayouts } from '../../subgraphs/accounting/src/use-cases/pay-payo
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
-import { measurePgBaseline, type PgBaseline } from '../ledger/pg-baseline.ts';
+import { measurePgBaseline, pgBaselineFigures, type PgBaseline } from '../lib/pg-baseline.ts';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -42,18 +42,6 @@ const logger = createLogger({ service: 'bench-end-of-day', level: process.env.LO
 const server = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const accountingUrl = withDatabase(server, `ates_bench_end_of_day_${process.pid}`);
 const bankUrl = withDatabase(server, `ates_bench_end_of_day_bank_${process.pid}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** The payment sandbox as the deployment runs it: a process of its own. */
 async function startSandbox(): Promise<{ url: string; child: ChildProcess }> {
@@ -211,22 +199,8 @@ async function main() {
     await dropDatabase(accountingUrl);
     await dropDatabase(bankUrl);
   }
-  const bRows = baselines.map((b) => b.multiRowInsertRowsPerSecond);
   const bTx = baselines.map((b) => b.singleRowTxPerSecond);
-  report.figures.push(
-    {
-      id: 'bpg.multi-row-insert',
-      title: 'B_pg: multi-row insert of small rows',
-      value: summarize(bRows, 0),
-      unit: 'rows/s',
-    },
-    {
-      id: 'bpg.single-row-tx',
-      title: 'B_pg: single-row transactions, 16 connections',
-      value: summarize(bTx, 0),
-      unit: 'tx/s',
-    },
-  );
+  report.figures.push(...pgBaselineFigures(baselines));
   const largest = Math.max(...SIZES);
   for (const [n, t] of timings) {
     const seconds = summarize(

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
@@ -26,37 +25,12 @@ import { migrationsFolder as tasksMigrations } from '@ates/tasks';
 import { generateTestKeys } from '@ates/testing';
 import * as tasksTables from '../../subgraphs/tasks/src/db/tables.ts';
 
+import { freePort, waitHealthy } from '../lib/processes.ts';
+
 const repo = path.resolve(import.meta.dirname, '../..');
 export const postgresBase =
   process.env.ATES_BENCH_POSTGRES_URL ?? process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 export const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} not healthy after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 export interface ServiceProcess {
   name: string;

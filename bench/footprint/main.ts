@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -20,6 +19,7 @@ import { connect } from '@nats-io/transport-node';
 import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, dropDatabase, withDatabase } from '@ates/service-kit';
 import { GraphQLClient, ops } from '@ates/testing';
 import { processRssMiB } from '../lib/cpu.ts';
+import { freePort, sleep } from '../lib/processes.ts';
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
 import { services, type ServiceSpec } from '../../scripts/lib/services.ts';
@@ -44,18 +44,6 @@ const MIX = [
 
 const postgresUrl = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RunningSystem {
   child: ChildProcess;

@@ -29,7 +29,7 @@ import { tasksConsumerSettings } from '../../subgraphs/accounting/src/events/tas
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 import { createReport, writeReport } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
-import { measurePgBaseline, type PgBaseline } from './pg-baseline.ts';
+import { measurePgBaseline, pgBaselineFigures, type PgBaseline } from '../lib/pg-baseline.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const POSTINGS = Number(process.env.POSTINGS ?? 30_000);
@@ -243,18 +243,7 @@ async function main() {
   const manyS = summarize(many, 0);
   const singleS = summarize(single, 0);
   report.figures.push(
-    {
-      id: 'bpg.multi-row-insert',
-      title: 'B_pg: multi-row insert of small rows',
-      value: summarize(bRows, 0),
-      unit: 'rows/s',
-    },
-    {
-      id: 'bpg.single-row-tx',
-      title: 'B_pg: single-row transactions, 16 connections',
-      value: summarize(bTx, 0),
-      unit: 'tx/s',
-    },
+    ...pgBaselineFigures(baselines),
     {
       id: 'ledger.postings',
       title: `Micro-batched postings, ${POPUGS} accounts`,

@@ -7,7 +7,6 @@
  * run's key (logging 500 popugs in would only measure scrypt).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectNats, DOMAINS, streamName } from '@ates/events';
@@ -22,6 +21,8 @@ import { GraphQLClient, generateTestKeys, ops, signRawToken } from '@ates/testin
 
 const WORKERS = Number(process.env.WORKERS ?? 500);
 const STAFF = Number(process.env.STAFF ?? 20);
+import { freePort, waitHealthy } from '../lib/processes.ts';
+
 const repo = path.resolve(import.meta.dirname, '../..');
 const postgresBase = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
@@ -40,32 +41,6 @@ export interface SystemStats {
   type: 'stats';
   gateway: { sockets: number; upstreams: number };
   accounting: { listeners: number; sockets: number };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(base: string, child: ChildProcess, name: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${name} not healthy after 60 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Sum of a Prometheus gauge's samples whose labels contain `labels` (e.g. `kind="sockets"`). */
@@ -160,7 +135,7 @@ try {
       { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...extra } },
     );
     children.push({ name: spec.name, child, base });
-    await waitHealthy(base, child, spec.name);
+    await waitHealthy(`${base}/healthz`, child, spec.name);
   }
 } catch (error) {
   await stopAll();

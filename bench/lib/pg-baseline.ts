@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
-import { perSecond } from '../lib/stats.ts';
+import type { Figure } from './report.ts';
+import { perSecond, summarize } from './stats.ts';
 
 const CHUNK = 5_000;
 
@@ -61,4 +62,28 @@ export async function measurePgBaseline(
     await sql`drop table if exists bench_pg_rows`;
     await sql.end();
   }
+}
+
+/** The two B_pg figures of a report, from the baselines measured during its runs. */
+export function pgBaselineFigures(baselines: readonly PgBaseline[]): Figure[] {
+  return [
+    {
+      id: 'bpg.multi-row-insert',
+      title: 'B_pg: multi-row insert of small rows',
+      value: summarize(
+        baselines.map((b) => b.multiRowInsertRowsPerSecond),
+        0,
+      ),
+      unit: 'rows/s',
+    },
+    {
+      id: 'bpg.single-row-tx',
+      title: 'B_pg: single-row transactions, 16 connections',
+      value: summarize(
+        baselines.map((b) => b.singleRowTxPerSecond),
+        0,
+      ),
+      unit: 'tx/s',
+    },
+  ];
 }

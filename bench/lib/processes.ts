@@ -1,8 +1,8 @@
-/** Child processes of the dashboard bench: started, waited for, measured, stopped. */
+/** Child processes of the benches: free ports, started, waited for, measured, stopped. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { processCpuMs } from '../lib/cpu.ts';
+import { processCpuMs } from './cpu.ts';
 
 export interface Child {
   name: string;
@@ -72,6 +72,26 @@ export async function startNodeServer(
     });
   });
   return { ...child, url };
+}
+
+/** Waits until `url` (a service's /healthz) answers 2xx to a GET; fails when the process exits first. */
+export async function waitHealthy(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${name} not healthy after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
 }
 
 /** Waits until `url` answers 2xx to a GET (a service's /healthz), or the child dies. */
