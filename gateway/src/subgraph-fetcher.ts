@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
@@ -91,22 +92,26 @@ class BufferedResponse implements FetcherResponse {
  * @apollo/gateway's default (make-fetch-happen: retry wrapper, proxy-aware agent, cache
  * plumbing, and agent-base reading a stack trace on every request to tell http from https)
  * cost more CPU per subgraph call than the rest of the gateway's work together. Subgraphs
- * are plain HTTP on the private network; an `https:` URL is refused at start.
+ * are usually plain HTTP on the private network; `https:` URLs go through a keep-alive agent
+ * of their own (the system's CAs), any other scheme is refused.
  */
 export function createSubgraphFetcher(): { fetcher: Fetcher; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256 });
+  const agentOptions = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 256 };
+  const plain = new http.Agent(agentOptions);
+  const secure = new https.Agent(agentOptions);
   const fetcher = (url: string, init?: FetcherInit): Promise<FetcherResponse> =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
-      if (target.protocol !== 'http:') {
-        reject(new Error(`subgraph URL ${url}: only http: is supported`));
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+        reject(new Error(`subgraph URL ${url}: only http: and https: are supported`));
         return;
       }
       const body = init?.body;
-      const request = http.request(
+      const isSecure = target.protocol === 'https:';
+      const request = (isSecure ? https.request : http.request)(
         target,
         {
-          agent,
+          agent: isSecure ? secure : plain,
           method: init?.method ?? 'GET',
           headers: {
             ...init?.headers,
@@ -140,5 +145,11 @@ export function createSubgraphFetcher(): { fetcher: Fetcher; close(): void } {
       }
       request.end(body);
     });
-  return { fetcher: fetcher as Fetcher, close: () => agent.destroy() };
+  return {
+    fetcher: fetcher as Fetcher,
+    close: () => {
+      plain.destroy();
+      secure.destroy();
+    },
+  };
 }
