@@ -11,7 +11,7 @@ const END = '<!-- bench:end -->';
 const DEFAULT_INTRO = `# Performance
 
 What aTES does per second on one machine, each figure read against a baseline measured in
-the same run (so it holds on a shared, noisy machine). Run \`pnpm bench\` (all suites, ~20 min)
+the same run (so it holds on a shared, noisy machine). Run \`pnpm bench\` (all suites, ~11 min)
 or \`pnpm bench <suite>\`; \`pnpm bench --list\` names them. Results: \`bench/results/*.json\`.
 
 `;
