@@ -1,8 +1,17 @@
 import postgres, { type Sql } from 'postgres';
+import { sql as drizzleSql, type SQL } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 
 export type { Sql };
+
+/**
+ * Rows for a set-based statement, sent as ONE jsonb parameter and expanded in SQL with
+ * `jsonb_to_recordset` (or `jsonb_array_elements … with ordinality` where order matters).
+ * Drizzle's multi-row VALUES costs Node several µs per parameter; a batch of 500 rows has
+ * thousands. Dates go as ISO strings, money as integer cents (safe integers).
+ */
+export const jsonParam = (rows: readonly object[]): SQL => drizzleSql`${JSON.stringify(rows)}::jsonb`;
 
 /** Splits `postgres://host/db` into the server URL (database `postgres`) and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; database: string } {

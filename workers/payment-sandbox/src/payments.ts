@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { jsonParam } from '@ates/service-kit';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { z } from 'zod';
 import type { Clock } from '@ates/service-kit';
@@ -133,7 +134,7 @@ export async function payMany(
                             description, status, paid_at)
       select id, idempotency_key, request_hash, account_id, user_id, amount_cents, currency, description,
              'PAID', ${now.toISOString()}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      from jsonb_to_recordset(${jsonParam(rows)}) as r(
         id uuid, idempotency_key text, request_hash text, account_id text, user_id text, amount_cents bigint,
         currency text, description text)
       on conflict (idempotency_key) do nothing

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { withTrace, type Logger } from '@ates/service-kit';
+import { jsonParam, type Logger, withTrace } from '@ates/service-kit';
 import { recordDeadLetter } from '../dead-letters/record.ts';
 import type { RawEnvelope } from '../registry/registry.ts';
 import { inbox } from '../tables.ts';
@@ -160,7 +160,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       const inserted = await tx.execute<{ event_id: string }>(sql`
         insert into ${inbox} (consumer, event_id, type, version, stream_seq)
         select ${options.consumer}, r.id, r.type, r.version, r.seq
-        from json_to_recordset(${JSON.stringify(rows)}::json) as r(id uuid, type text, version int, seq bigint)
+        from jsonb_to_recordset(${jsonParam(rows)}) as r(id uuid, type text, version int, seq bigint)
         on conflict do nothing
         returning event_id`);
       // Already applied events (redeliveries, republishes, or twice in this batch) are skipped.

@@ -1,6 +1,7 @@
 import { sql as drizzleSql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
+import { jsonParam } from '@ates/service-kit';
 import type { AnyEventEnvelope } from '../envelope.ts';
 import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
 import { getRegistry, type EventRegistry } from '../registry/registry.ts';
@@ -80,7 +81,7 @@ export async function enqueueEvents(
       insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
       select (r->>'id')::uuid, r->>'subject', r->>'type', (r->>'version')::int, r->>'aggregateId',
              r->'payload', r->'headers'
-      from jsonb_array_elements(${JSON.stringify(chunk)}::jsonb) with ordinality as e(r, n)
+      from jsonb_array_elements(${jsonParam(chunk)}) with ordinality as e(r, n)
       order by n`);
   }
   await tx.execute(drizzleSql`select pg_notify(${OUTBOX_CHANNEL}, '')`);

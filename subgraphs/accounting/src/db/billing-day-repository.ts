@@ -2,7 +2,7 @@ import { eq, max, min, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import type { AccountingTx } from './db.ts';
-import { jsonParam } from './json-rows.ts';
+import { jsonParam } from '@ates/service-kit';
 import { billingDayAccounts, billingDays, dailyTotals, payouts, type BillingDayRow } from './schema.ts';
 
 export async function findBillingDay(db: AccountingTx, day: Day): Promise<BillingDayRow | undefined> {

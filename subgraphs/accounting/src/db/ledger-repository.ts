@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzl
 import type { Day } from '../domain/business-day.ts';
 import { factKeys, type TransactionKind } from '../domain/ledger.ts';
 import type { AccountingTx } from './db.ts';
-import { jsonParam } from './json-rows.ts';
+import { jsonParam } from '@ates/service-kit';
 import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
 type NewTransaction = typeof transactions.$inferInsert;

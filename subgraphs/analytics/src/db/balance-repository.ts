@@ -1,4 +1,5 @@
 import { and, desc, gte, lt, lte, sql } from 'drizzle-orm';
+import { jsonParam } from '@ates/service-kit';
 import type { BalanceRow, RedChange } from '../domain/balances.ts';
 import type { Day } from '../domain/calendar.ts';
 import type { AnalyticsTx } from './db.ts';
@@ -87,7 +88,7 @@ export async function moveBalances(
   const t = accountDays;
   const rows = await db.execute<MovedRecord>(sql`
     with input as (
-      select * from json_to_recordset(${JSON.stringify(moves)}::json) as i("accountId" uuid, day date, amount bigint)
+      select * from jsonb_to_recordset(${jsonParam(moves)}) as i("accountId" uuid, day date, amount bigint)
     ), moved as (
       update ${t} d set balance = d.balance + i.amount
       from input i
@@ -125,14 +126,14 @@ export async function moveRedCounts(db: AnalyticsTx, changes: readonly RedChange
     insert into ${redCounts} (day, popugs)
     select b.day, coalesce((
       select c.popugs from ${redCounts} c where c.day <= b.day order by c.day desc limit 1), 0)
-    from json_to_recordset(${JSON.stringify(boundaries.map((day) => ({ day })))}::json) as b(day date)
+    from jsonb_to_recordset(${jsonParam(boundaries.map((day) => ({ day })))}) as b(day date)
     on conflict do nothing`);
   await db.execute(sql`
     update ${redCounts} r set popugs = r.popugs + s.delta
     from (
       select d.day, sum(c.delta)::int as delta
       from ${redCounts} d
-      join json_to_recordset(${JSON.stringify(changes)}::json) as c("from" date, "to" date, delta int)
+      join jsonb_to_recordset(${jsonParam(changes)}) as c("from" date, "to" date, delta int)
         on c."from" <= d.day and (c."to" is null or d.day < c."to")
       group by d.day
       having sum(c.delta) <> 0

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { jsonParam } from '@ates/service-kit';
 import type { Day } from '../domain/calendar.ts';
 import type { AnalyticsTx } from './db.ts';
 import { dailyEarnings } from './schema.ts';
@@ -37,7 +38,7 @@ export async function addEarnings(db: AnalyticsTx, days: readonly DayEarnings[])
   await db.execute(sql`
     insert into ${t} (day, fees_charged, rewards_paid, transactions)
     select e.day, e."feesCharged", e."rewardsPaid", e.transactions
-    from json_to_recordset(${JSON.stringify(days)}::json)
+    from jsonb_to_recordset(${jsonParam(days)})
       as e(day date, "feesCharged" bigint, "rewardsPaid" bigint, transactions int)
     on conflict (day) do update set
       fees_charged = ${t}.fees_charged + excluded.fees_charged,

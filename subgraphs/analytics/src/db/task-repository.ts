@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import { jsonParam } from '@ates/service-kit';
 import type { Day, Period } from '../domain/calendar.ts';
 import type { RankedTask } from '../domain/expensive-task.ts';
 import type { AnalyticsTx } from './db.ts';
@@ -100,7 +101,7 @@ export async function upsertTaskFacts(db: AnalyticsTx, rows: readonly TaskFactsR
   await db.execute(sql`
     insert into ${t} (id, title, jira_id, reward, completed_at, completed_day, completed_week, completed_month)
     select r.id, r.title, r."jiraId", r.reward, r."completedAt", r."completedDay", r."completedWeek", r."completedMonth"
-    from json_to_recordset(${JSON.stringify(rows)}::json) as r(
+    from jsonb_to_recordset(${jsonParam(rows)}) as r(
       id uuid, title text, "jiraId" text, reward bigint, "completedAt" timestamptz,
       "completedDay" date, "completedWeek" date, "completedMonth" date)
     on conflict (id) do update set
