@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { applyBatch } from '../src/events/apply-batch.ts';
 import { migrationsFolder } from '../src/service.ts';
+import { taskCompleted, taskPriced, transactionApplied as tx } from './support/events.ts';
 import {
   projectTaskCompleted,
   projectTaskCreated,
@@ -36,31 +37,6 @@ afterAll(async () => {
   }
 });
 
-const tx = (
-  accountId: string,
-  kind: 'ASSIGN_FEE' | 'TASK_REWARD' | 'PAYOUT',
-  amount: number,
-  day: string,
-  taskId: string | null = null,
-) =>
-  makeEvent({
-    type: 'transaction.applied',
-    version: 1,
-    producer: 'accounting',
-    aggregateId: accountId,
-    data: {
-      transactionId: randomUUID(),
-      accountId,
-      userId: accountId,
-      kind,
-      amount,
-      taskId,
-      day,
-      balanceAfter: 0,
-      description: 'crafted',
-      appliedAt: `${day}T12:00:00.000Z`,
-    },
-  });
 const created = (taskId: string, title: string) =>
   makeEvent({
     type: 'task.created',
@@ -76,22 +52,9 @@ const created = (taskId: string, title: string) =>
       createdAt: '2026-03-02T10:00:00.000Z',
     },
   });
-const priced = (taskId: string, reward: number) =>
-  makeEvent({
-    type: 'task.priced',
-    version: 1,
-    producer: 'accounting',
-    aggregateId: taskId,
-    data: { taskId, assignFee: 1000, reward, pricedAt: '2026-03-02T10:00:00.000Z' },
-  });
+const priced = (taskId: string, reward: number) => taskPriced(taskId, reward, '2026-03-02T10:00:00.000Z');
 const completed = (taskId: string, completedAt: string) =>
-  makeEvent({
-    type: 'task.completed',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId: randomUUID(), completedAt, title: 'From completion', jiraId: null },
-  });
+  taskCompleted(taskId, completedAt, 'From completion');
 
 async function oneByOne(db: Db, events: AnyEventEnvelope[]) {
   for (const event of events)

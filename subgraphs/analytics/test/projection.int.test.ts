@@ -14,6 +14,11 @@ import {
 } from '@ates/testing';
 import { rebuildReadModel, startAnalyticsService, type AnalyticsService } from '../src/service.ts';
 import { analyticsDays, topTask } from '../src/use-cases/read-analytics.ts';
+import {
+  taskCompleted as completed,
+  taskPriced as priced,
+  transactionApplied as transaction,
+} from './support/events.ts';
 
 // The projection on real Postgres and NATS, fed crafted events in awkward orders. Los Angeles:
 // 2026-03-01T07:30Z is still Saturday 2026-02-28 there; 08:30Z is Sunday 2026-03-01.
@@ -70,51 +75,6 @@ async function publish(...events: Array<{ id: string; type: EventType }>) {
     await js.publish(subjectFor(namespace, event.type), JSON.stringify(event), { msgID: event.id });
   await service.caughtUp();
 }
-
-const transaction = (
-  accountId: string,
-  kind: 'ASSIGN_FEE' | 'TASK_REWARD' | 'PAYOUT',
-  amount: number,
-  day: string,
-  taskId: string | null = null,
-) =>
-  makeEvent({
-    type: 'transaction.applied',
-    version: 1,
-    producer: 'accounting',
-    aggregateId: accountId,
-    data: {
-      transactionId: randomUUID(),
-      accountId,
-      userId: accountId,
-      kind,
-      amount,
-      taskId,
-      day,
-      // Not used by analytics: balances are sums of amounts, whatever the arrival order.
-      balanceAfter: 0,
-      description: 'crafted',
-      appliedAt: `${day}T12:00:00.000Z`,
-    },
-  });
-
-const priced = (taskId: string, reward: number) =>
-  makeEvent({
-    type: 'task.priced',
-    version: 1,
-    producer: 'accounting',
-    aggregateId: taskId,
-    data: { taskId, assignFee: 1000, reward, pricedAt: new Date().toISOString() },
-  });
-
-const completed = (taskId: string, completedAt: string) =>
-  makeEvent({
-    type: 'task.completed',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId: randomUUID(), completedAt, title: 'Crafted', jiraId: null },
-  });
 
 const top = async (period: 'DAY' | 'WEEK' | 'MONTH', day: string) =>
   (await topTask(service.deps, period, day))?.taskId ?? null;
