@@ -7,7 +7,7 @@
  * B_pg measured in the same run. Every run checks the invariants afterwards: one row per
  * posting, balances equal the sums of their entries, daily totals equal the ledger, one
  * `transaction.applied` per row, every message acked, and a redelivery of the whole batch
- * changes nothing. Run: `pnpm bench ledger` (RUNS, POSTINGS, HOT_POSTINGS).
+ * changes nothing. Run: `pnpm bench ledger` (RUNS, POSTINGS, HOT_POSTINGS, LANES).
  */
 import { randomUUID } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
@@ -23,9 +23,16 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
-import { createBatchProcessor } from '../../packages/events/src/consumer/process-batch.ts';
+import { Lanes } from '../../packages/events/src/consumer/lanes.ts';
+import {
+  createBatchProcessor,
+  type PreparedEvent,
+} from '../../packages/events/src/consumer/process-batch.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
-import { tasksConsumerSettings } from '../../subgraphs/accounting/src/events/task-reactions.ts';
+import {
+  DEFAULT_TASK_LANES,
+  tasksConsumerSettings,
+} from '../../subgraphs/accounting/src/events/task-reactions.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 import { createReport, writeReport } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
@@ -35,6 +42,8 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const POSTINGS = Number(process.env.POSTINGS ?? 30_000);
 const HOT_POSTINGS = Number(process.env.HOT_POSTINGS ?? 10_000);
 const POPUGS = 1_000;
+/** The consumer's lanes (ACCOUNTING_TASK_LANES in the service). */
+const LANES = Number(process.env.LANES ?? DEFAULT_TASK_LANES);
 const CONSUMER = 'accounting-tasks';
 
 const logger = createLogger({ service: 'bench-ledger', level: process.env.LOG_LEVEL ?? 'silent' });
@@ -121,32 +130,47 @@ function fakeMessages(events: AnyEventEnvelope[], firstSeq: number, stats: FakeM
 }
 
 async function postAll(deps: AccountingDeps, events: AnyEventEnvelope[]): Promise<number> {
-  const settings = tasksConsumerSettings(deps);
-  const processBatch = createBatchProcessor({
+  const settings = tasksConsumerSettings(deps, LANES);
+  const processor = createBatchProcessor({
     consumer: CONSUMER,
     stream: 'tasks',
     db: deps.db,
     logger,
     decide: { registry: getRegistry(), handlers: settings.handlers, upcasters: standardUpcasters },
-    ...(settings.batchHandler ? { batchHandler: settings.batchHandler } : {}),
+    batchHandler: settings.batchHandler,
     maxDeliver: 5,
     backoffMs: [1000],
     unknownVersionDelayMs: 60_000,
     unknownVersionMaxDeliver: 5,
   });
+  /** As the consumer runs them: decided on arrival, applied in lanes by account, batches of up to maxBatch. */
+  async function consume(msgs: JsMsg[]) {
+    const failures: unknown[] = [];
+    const lanes = new Lanes<PreparedEvent<typeof tables>>(
+      settings.concurrency,
+      settings.maxBatch,
+      processor.applyBatch,
+      (error) => failures.push(error),
+    );
+    for (const msg of msgs) {
+      const item = await processor.prepare(msg);
+      if (item) lanes.push(settings.laneKey(item.decision.envelope), item);
+      await lanes.room(settings.prefetch);
+    }
+    await lanes.room(1);
+    if (failures.length > 0) throw new Error(`batch processing failed: ${String(failures[0])}`);
+  }
   const stats: FakeMsgStats = { acked: 0, other: 0 };
   const msgs = fakeMessages(events, 1, stats);
   const t0 = performance.now();
-  for (let i = 0; i < msgs.length; i += settings.maxBatch)
-    await processBatch(msgs.slice(i, i + settings.maxBatch));
+  await consume(msgs);
   const ms = performance.now() - t0;
   if (stats.acked !== events.length || stats.other !== 0)
     throw new Error(`acked ${stats.acked} of ${events.length}, ${stats.other} nakked or terminated`);
   // A redelivery of everything (a crashed consumer's batch) must change nothing.
   const again: FakeMsgStats = { acked: 0, other: 0 };
   const replay = fakeMessages(events.slice(0, settings.maxBatch * 2), 1, again);
-  for (let i = 0; i < replay.length; i += settings.maxBatch)
-    await processBatch(replay.slice(i, i + settings.maxBatch));
+  await consume(replay);
   if (again.acked !== replay.length) throw new Error('a redelivered batch was not acked');
   return ms;
 }
@@ -239,7 +263,7 @@ async function main() {
   }
   const bRows = baselines.map((b) => b.multiRowInsertRowsPerSecond);
   const bTx = baselines.map((b) => b.singleRowTxPerSecond);
-  const settings = tasksConsumerSettings(deps);
+  const settings = tasksConsumerSettings(deps, LANES);
   const manyS = summarize(many, 0);
   const singleS = summarize(single, 0);
   report.figures.push(
@@ -300,6 +324,7 @@ async function main() {
     hotPostings: HOT_POSTINGS,
     popugs: POPUGS,
     maxBatch: settings.maxBatch,
+    lanes: settings.concurrency,
     batchHandler: settings.batchHandler !== undefined,
     raw: { manyAccounts: many.map(Math.round), hotAccount: single.map(Math.round), baselines },
   };

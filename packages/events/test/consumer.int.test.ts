@@ -249,4 +249,51 @@ describe('idempotent consumers', () => {
     await consumer.stop();
     for (const id of users) expect(seen.get(id)).toEqual(idsOf(events.filter((e) => e.aggregateId === id)));
   });
+  it('applies the events of one lane key (read from the event) one batch at a time, in order', async () => {
+    const users = Array.from({ length: 6 }, () => randomUUID());
+    // Each event with an aggregate id of its own: only the lane key keeps a user's events together.
+    const events = users.flatMap((userId) =>
+      Array.from({ length: 6 }, (_, i) =>
+        makeEvent({
+          type: 'user.role-changed',
+          version: 1,
+          producer: 'users',
+          aggregateId: randomUUID(),
+          data: { userId, role: i % 2 ? 'WORKER' : 'MANAGER', previousRole: i % 2 ? 'MANAGER' : 'WORKER' },
+        }),
+      ),
+    );
+    const seen = new Map<string, string[]>();
+    const inFlight = new Map<string, number>();
+    let overlaps = 0;
+    const record = recordingHandlers('laned');
+    const userOf = (e: AnyEventEnvelope) => (e.type === 'user.role-changed' ? e.data.userId : e.id);
+    const consumer = await startConsumer(
+      consumerOptions(
+        h,
+        'laned',
+        {
+          'user.role-changed': {
+            1: async (e, ctx) => {
+              const key = e.data.userId;
+              inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+              if (inFlight.get(key)! > 1) overlaps += 1;
+              // Long enough for another lane to start the same user's next event, were it allowed to.
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              await record['user.role-changed']?.[1]?.(e, ctx);
+              seen.set(key, [...(seen.get(key) ?? []), e.id]);
+              inFlight.set(key, inFlight.get(key)! - 1);
+            },
+          },
+        },
+        { concurrency: 4, maxBatch: 2, laneKey: userOf },
+      ),
+    );
+    await publishViaOutbox(h, events);
+    await consumer.caughtUp();
+    await consumer.stop();
+    expect(overlaps).toBe(0);
+    for (const userId of users)
+      expect(seen.get(userId)).toEqual(idsOf(events.filter((e) => userOf(e) === userId)));
+  });
 });

@@ -13,6 +13,18 @@ export type { Sql };
  */
 export const jsonParam = (rows: readonly object[]): SQL => drizzleSql`${JSON.stringify(rows)}::jsonb`;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * UUIDs as ONE `uuid[]` parameter, for `column = any(${uuidArrayParam(ids)})` (drizzle's
+ * `inArray` makes a parameter per id). Throws on a value that is not a UUID: callers filter
+ * untrusted ids first.
+ */
+export function uuidArrayParam(ids: readonly string[]): SQL {
+  for (const id of ids) if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+  return drizzleSql`${`{${ids.join(',')}}`}::uuid[]`;
+}
+
 /** Splits `postgres://host/db` into the server URL (database `postgres`) and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; database: string } {
   const parsed = new URL(url);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
 import { isTimeZone } from './domain/business-day.ts';
+import { DEFAULT_TASK_LANES } from './events/task-reactions.ts';
 
 const schema = z
   .object({
@@ -16,6 +17,8 @@ const schema = z
       .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+    /** Parallel lanes of the task-events consumer (by account; see tasksConsumerSettings). */
+    ACCOUNTING_TASK_LANES: z.coerce.number().int().min(1).max(16).default(DEFAULT_TASK_LANES),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ATES_JWT_PUBLIC_KEY)

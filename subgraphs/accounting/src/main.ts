@@ -19,6 +19,7 @@ try {
     timeZone: env.ATES_TIMEZONE,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    taskLanes: env.ACCOUNTING_TASK_LANES,
     logger,
   });
   onShutdown(logger, [service.stop]);

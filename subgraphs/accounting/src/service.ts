@@ -63,6 +63,8 @@ export interface AccountingServiceConfig {
   clock?: Clock;
   /** Draws task prices. */
   random?: RandomSource;
+  /** Lanes of the task-events consumer (`ACCOUNTING_TASK_LANES`); default DEFAULT_TASK_LANES. */
+  taskLanes?: number;
 }
 
 export interface AccountingService {
@@ -95,15 +97,14 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     newId: randomUUID,
   };
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger });
-  // One lane: a batch's events lock accounts and day totals, so parallel lanes could deadlock
-  // each other; batches applied with set-based SQL keep throughput (see docs/reconciliation.md).
+  // Lanes by account, batches applied with set-based SQL (see tasksConsumerSettings).
   const tasksConsumer = await startConsumer({
     nats,
     namespace,
     name: CONSUMERS.tasks,
     domain: 'tasks',
     db: database.db,
-    ...tasksConsumerSettings(deps),
+    ...tasksConsumerSettings(deps, config.taskLanes),
     logger,
   });
   const usersConsumer = await startConsumer({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, inArray } from 'drizzle-orm';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
 import { applyMigrations, connectDatabase, createLogger, ManualClock, seededRandom } from '@ates/service-kit';
 import { createTestDatabase, type TestDatabase } from '@ates/testing';
@@ -136,5 +136,36 @@ describe('a batch of task events applied together', () => {
     expect(rows.map((r) => r.kind)).toEqual(['ASSIGN_FEE', 'TASK_REWARD']);
     expect(account.balance).toBe(rows.reduce((sum, r) => sum + r.amount, 0));
     expect(rows.at(-1)?.balanceAfter).toBe(account.balance);
+  });
+  it('lets two lanes apply batches that share tasks and the day concurrently: no deadlock, every fee once', async () => {
+    const creator = randomUUID();
+    const tasks = Array.from({ length: 40 }, () => randomUUID()).sort();
+    // Lanes are by account: each lane has accounts of its own, and the tasks are shared.
+    const laneA = Array.from({ length: 5 }, () => randomUUID());
+    const laneB = Array.from({ length: 5 }, () => randomUUID());
+    await handleTogether(tasks.map((t) => created(t, creator)));
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      // Opposite orders: without one lock order, each would hold a task the other one needs.
+      const a = tasks.map((t, i) => assigned(t, laneA[i % laneA.length]!, 2 * round + 1));
+      const b = [...tasks].reverse().map((t, i) => assigned(t, laneB[i % laneB.length]!, 2 * round + 2));
+      await Promise.all([handleTogether(a), handleTogether(b)]);
+    }
+    const rows = await database.db
+      .select({ kind: transactions.kind, taskId: transactions.taskId, no: transactions.assignmentNo })
+      .from(transactions)
+      .where(inArray(transactions.taskId, tasks));
+    expect(rows).toHaveLength(tasks.length * rounds * 2);
+    expect(new Set(rows.map((r) => `${r.taskId}:${r.no}`)).size).toBe(rows.length);
+    const reported = await database.db
+      .select({ n: pricedTasks.assignmentsReported })
+      .from(pricedTasks)
+      .where(inArray(pricedTasks.id, tasks));
+    expect(reported.map((r) => r.n)).toEqual(tasks.map(() => rounds * 2));
+    for (const user of [...laneA, ...laneB]) {
+      const { account, rows: own } = await accountOf(user);
+      expect(account.balance).toBe(own.reduce((sum, r) => sum + r.amount, 0));
+      expect(own.at(-1)?.balanceAfter).toBe(account.balance);
+    }
   });
 });

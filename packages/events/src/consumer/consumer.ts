@@ -1,7 +1,8 @@
-import { jetstream, jetstreamManager, type JsMsg, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Logger } from '@ates/service-kit';
+import type { AnyEventEnvelope } from '../envelope.ts';
 import { HEADER_AGGREGATE } from '../headers.ts';
 import { getRegistry, type EventRegistry } from '../registry/registry.ts';
 import { streamName, withNamespace, type Domain } from '../subjects.ts';
@@ -11,7 +12,7 @@ import { Pulse } from '../util/pulse.ts';
 import { ensureDurable } from './ensure-consumer.ts';
 import type { BatchHandler, EventHandlers, Upcasters } from './handlers.ts';
 import { Lanes } from './lanes.ts';
-import { createBatchProcessor } from './process-batch.ts';
+import { createBatchProcessor, type PreparedEvent } from './process-batch.ts';
 
 export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   nats: NatsConnection;
@@ -40,8 +41,13 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   unknownVersionDelayMs?: number;
   /** Deliveries of an unknown newer version before it is dead-lettered. Default `maxDeliver`. */
   unknownVersionMaxDeliver?: number;
-  /** Lanes applying events in parallel (events of one aggregate share a lane). Default 1. */
+  /** Lanes applying events in parallel (events of one lane key share a lane). Default 1. */
   concurrency?: number;
+  /**
+   * The lane of an event (with `concurrency` > 1): events with one key are applied in arrival
+   * order, one batch at a time. Default: the aggregate id (the `${HEADER_AGGREGATE}` header).
+   */
+  laneKey?: (event: AnyEventEnvelope) => string;
   /** Most events a lane applies in one transaction. Default 50. */
   maxBatch?: number;
   /** Messages pulled ahead. Default 100. */
@@ -77,7 +83,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     ackWaitMs: options.ackWaitMs ?? 30_000,
     maxAckPending: Math.max(1000, (options.prefetch ?? 100) * 2),
   });
-  const processBatch = createBatchProcessor({
+  const processor = createBatchProcessor({
     consumer: options.name,
     stream,
     db: options.db,
@@ -94,11 +100,11 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     unknownVersionMaxDeliver: options.unknownVersionMaxDeliver ?? options.maxDeliver ?? 5,
   });
   const settled = new Pulse();
-  const lanes = new Lanes(
+  const lanes = new Lanes<PreparedEvent<TSchema>>(
     options.concurrency ?? 1,
     options.maxBatch ?? 50,
     async (batch) => {
-      await processBatch(batch);
+      await processor.applyBatch(batch);
       settled.fire();
     },
     (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
@@ -109,7 +115,11 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
   let stopping = false;
   let messages: ConsumerMessages | undefined;
 
-  const keyOf = (msg: JsMsg) => msg.headers?.get(HEADER_AGGREGATE) || `seq:${msg.seq}`;
+  const laneKey = options.laneKey;
+  const keyOf = (item: PreparedEvent<TSchema>) =>
+    laneKey
+      ? laneKey(item.decision.envelope)
+      : item.msg.headers?.get(HEADER_AGGREGATE) || `seq:${item.msg.seq}`;
 
   async function run(): Promise<void> {
     while (!stopping) {
@@ -121,7 +131,9 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
           // After stop(), unstarted messages go back at once instead of waiting out ack_wait.
           if (stopping) msg.nak();
           else {
-            lanes.push(keyOf(msg), msg);
+            // Decided on arrival (parsed, checked, upcast): the lane key may come from the event.
+            const item = await processor.prepare(msg);
+            if (item) lanes.push(keyOf(item), item);
             backoff.reset();
             await lanes.room(prefetch);
           }
@@ -146,7 +158,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       stopping = true;
       stopped.fire();
       await messages?.close();
-      for (const msg of await lanes.close()) msg.nak();
+      for (const item of await lanes.close()) item.msg.nak();
       await running;
       log.info('consumer stopped');
     },

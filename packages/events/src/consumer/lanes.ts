@@ -1,13 +1,11 @@
-import type { JsMsg } from '@nats-io/jetstream';
-
 /**
- * Spreads messages over `count` lanes by key (the aggregate id): each lane applies its messages
- * in arrival order, in batches of whatever has queued up meanwhile (at most `maxBatch`), so
- * events of one aggregate stay in order while different aggregates proceed in parallel, and a
- * busy lane commits many events per transaction.
+ * Spreads items (messages) over `count` lanes by key (by default the aggregate id): each lane
+ * applies its items in arrival order, in batches of whatever has queued up meanwhile (at most
+ * `maxBatch`), so items of one key stay in order while different keys proceed in parallel, and
+ * a busy lane commits many events per transaction.
  */
-export class Lanes {
-  private readonly buffers: JsMsg[][];
+export class Lanes<T> {
+  private readonly buffers: T[][];
   private readonly running: boolean[];
   private queued = 0;
   private inFlight = 0;
@@ -17,7 +15,7 @@ export class Lanes {
   constructor(
     count: number,
     private readonly maxBatch: number,
-    private readonly process: (batch: JsMsg[]) => Promise<void>,
+    private readonly process: (batch: T[]) => Promise<void>,
     private readonly onError: (error: unknown) => void,
   ) {
     this.buffers = Array.from({ length: count }, () => []);
@@ -29,9 +27,9 @@ export class Lanes {
     return this.queued + this.inFlight;
   }
 
-  push(key: string, msg: JsMsg): void {
+  push(key: string, item: T): void {
     const lane = hash(key) % this.buffers.length;
-    this.buffers[lane]?.push(msg);
+    this.buffers[lane]?.push(item);
     this.queued += 1;
     if (!this.running[lane]) void this.work(lane);
   }
@@ -42,7 +40,7 @@ export class Lanes {
   }
 
   /** Stops starting batches; hands back what was queued (to nak) once the batches in flight end. */
-  async close(): Promise<JsMsg[]> {
+  async close(): Promise<T[]> {
     this.closed = true;
     const left = this.buffers.flatMap((b) => b.splice(0));
     this.queued = 0;

@@ -25,12 +25,14 @@ export interface ProcessorOptions<TSchema extends Record<string, unknown>> {
 }
 
 type Handle<TSchema extends Record<string, unknown>> = Extract<Decision<TSchema>, { kind: 'handle' }>;
-interface Item<TSchema extends Record<string, unknown>> {
+/** A message whose event is to be applied: decided (validated, upcast) but not yet applied. */
+export interface PreparedEvent<TSchema extends Record<string, unknown>> {
   msg: JsMsg;
   delivery: Delivery;
   decision: Handle<TSchema>;
   failure?: unknown;
 }
+type Item<TSchema extends Record<string, unknown>> = PreparedEvent<TSchema>;
 
 function headersOf(msg: JsMsg): Record<string, string> {
   const out: Record<string, string> = {};
@@ -61,7 +63,9 @@ function traced<T>(event: RawEnvelope | undefined, work: () => T): T {
  * commits once (if a handler fails, the batch is redone with a savepoint per event, so the
  * failure does not undo the others), and only then are the messages acked. Handlers may run
  * more than once before a commit, so they must only write through `ctx.tx`. Every message ends acked, nakked with a delay, or
- * dead-lettered and terminated. Never throws.
+ * dead-lettered and terminated. Never throws. `processBatch` does it all; a consumer with lanes
+ * prepares each message as it arrives (so a lane key can be read from the event) and applies
+ * each lane's batch with `applyBatch`.
  */
 export function createBatchProcessor<TSchema extends Record<string, unknown>>(
   options: ProcessorOptions<TSchema>,
@@ -218,23 +222,30 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     }
   }
 
-  return async function processBatch(msgs: JsMsg[]): Promise<void> {
-    const items: Item<TSchema>[] = [];
-    for (const msg of msgs) {
-      const delivery = deliveryOf(msg, options.consumer, options.stream);
-      const decision = decide(msg.string(), options.decide);
-      if (decision.kind === 'handle') items.push({ msg, delivery, decision });
-      else if (decision.kind === 'ignore') msg.ack();
-      else if (decision.kind === 'dead') await deadLetter(msg, delivery, decision.reason, decision.received);
-      else if (delivery.attempt >= options.unknownVersionMaxDeliver) {
-        await deadLetter(
-          msg,
-          delivery,
-          `${decision.reason} (after ${delivery.attempt} deliveries)`,
-          decision.received,
-        );
-      } else msg.nak(options.unknownVersionDelayMs);
-    }
+  /**
+   * Decides what to do with one message: an event to apply is returned (as an item for
+   * `applyBatch`); any other message is settled at once (acked if ignored, nakked if its version
+   * is not known yet, dead-lettered if it never will be).
+   */
+  async function prepare(msg: JsMsg): Promise<PreparedEvent<TSchema> | undefined> {
+    const delivery = deliveryOf(msg, options.consumer, options.stream);
+    const decision = decide(msg.string(), options.decide);
+    if (decision.kind === 'handle') return { msg, delivery, decision };
+    if (decision.kind === 'ignore') msg.ack();
+    else if (decision.kind === 'dead') await deadLetter(msg, delivery, decision.reason, decision.received);
+    else if (delivery.attempt >= options.unknownVersionMaxDeliver) {
+      await deadLetter(
+        msg,
+        delivery,
+        `${decision.reason} (after ${delivery.attempt} deliveries)`,
+        decision.received,
+      );
+    } else msg.nak(options.unknownVersionDelayMs);
+    return undefined;
+  }
+
+  /** Applies prepared events together (see applyAll), then acks, retries or buries each. */
+  async function applyBatch(items: PreparedEvent<TSchema>[]): Promise<void> {
     if (items.length === 0) return;
     try {
       await applyAll(items);
@@ -248,5 +259,19 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       if (item.failure === undefined) item.msg.ack();
       else await failed(item, item.failure);
     }
+  }
+
+  return {
+    prepare,
+    applyBatch,
+    /** `prepare` of every message, then `applyBatch` of the events among them. */
+    async processBatch(msgs: JsMsg[]): Promise<void> {
+      const items: PreparedEvent<TSchema>[] = [];
+      for (const msg of msgs) {
+        const item = await prepare(msg);
+        if (item) items.push(item);
+      }
+      await applyBatch(items);
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { isUuid, type AccountingTx } from './db.ts';
-import { jsonParam } from '@ates/service-kit';
+import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { accounts, type AccountRow } from './schema.ts';
 
 /** Opens the user's account unless it exists (users' events and first sight race harmlessly). */
@@ -36,7 +36,7 @@ export async function findAccountsOfUsers(
   return db.select().from(accounts).where(inArray(accounts.userId, valid));
 }
 
-/** `openAccount` for several users in one statement. */
+/** `openAccount` for several users in one statement, inserted in user id order (a fixed lock order). */
 export async function openAccounts(
   db: AccountingTx,
   userIds: readonly string[],
@@ -50,6 +50,7 @@ export async function openAccounts(
     insert into accounts (id, user_id, created_at)
     select r.id, r.user_id, ${at.toISOString()}::timestamptz
     from jsonb_to_recordset(${jsonParam(rows)}) as r(id uuid, user_id uuid)
+    order by r.user_id
     on conflict (user_id) do nothing`);
 }
 
@@ -66,7 +67,7 @@ export async function lockAccountsOfUsers(
   return db
     .select()
     .from(accounts)
-    .where(inArray(accounts.userId, unique))
+    .where(sql`${accounts.userId} = any(${uuidArrayParam(unique)})`)
     .orderBy(asc(accounts.id))
     .for('update');
 }

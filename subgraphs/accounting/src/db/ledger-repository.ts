@@ -1,8 +1,8 @@
-import { and, desc, eq, gte, inArray, isNotNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import { factKeys, type TransactionKind } from '../domain/ledger.ts';
 import type { AccountingTx } from './db.ts';
-import { jsonParam } from '@ates/service-kit';
+import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
 type NewTransaction = typeof transactions.$inferInsert;
@@ -47,35 +47,34 @@ export async function appendTransactions(
 }
 
 /**
- * The business facts (see factKeys) the ledger already holds among those of these events and
- * tasks: one indexed read for a whole batch.
+ * The facts about these tasks (see factKeys) the ledger already holds: a fee for an assignment,
+ * a reward; one read over the two partial unique indexes that make them unique. (An event
+ * applied before is the inbox's to skip; the ledger's unique index on `event_id` backs it.)
  */
-export async function recordedFacts(
-  db: AccountingTx,
-  eventIds: readonly string[],
-  taskIds: readonly string[],
-): Promise<Set<string>> {
-  const events = [...new Set(eventIds)];
+export async function recordedFacts(db: AccountingTx, taskIds: readonly string[]): Promise<Set<string>> {
   const tasks = [...new Set(taskIds)];
-  if (events.length === 0 && tasks.length === 0) return new Set();
-  const rows = await db
-    .select({
-      kind: transactions.kind,
-      eventId: transactions.eventId,
-      taskId: transactions.taskId,
-      assignmentNo: transactions.assignmentNo,
-    })
-    .from(transactions)
-    .where(
-      or(
-        events.length > 0 ? inArray(transactions.eventId, events) : undefined,
-        tasks.length > 0
-          ? and(isNotNull(transactions.taskId), inArray(transactions.taskId, tasks))
-          : undefined,
-      ),
-    );
+  if (tasks.length === 0) return new Set();
+  const ids = uuidArrayParam(tasks);
+  const rows = await db.execute<{
+    kind: TransactionKind;
+    event_id: string | null;
+    task_id: string | null;
+    assignment_no: number | null;
+  }>(sql`
+    select kind, event_id, task_id, assignment_no from transactions
+      where kind = 'ASSIGN_FEE' and task_id = any(${ids})
+    union all
+    select kind, event_id, task_id, assignment_no from transactions
+      where kind = 'TASK_REWARD' and task_id = any(${ids})`);
   return new Set(
-    rows.flatMap((r) => factKeys({ ...r, eventId: r.eventId ?? '' }).filter((k) => k !== 'event:')),
+    Array.from(rows, (r) =>
+      factKeys({
+        kind: r.kind,
+        eventId: r.event_id ?? '',
+        taskId: r.task_id,
+        assignmentNo: r.assignment_no,
+      }).filter((k) => k !== 'event:'),
+    ).flat(),
   );
 }
 

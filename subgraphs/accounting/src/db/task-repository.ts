@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { isUuid, type AccountingDb, type AccountingTx } from './db.ts';
-import { jsonParam } from '@ates/service-kit';
+import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 
 type NewPricedTask = typeof pricedTasks.$inferInsert;
@@ -19,50 +19,85 @@ export async function insertPricedTask(
   return inserted;
 }
 
-/** Inserts newly priced tasks in one statement; those another transaction priced first are left out. */
-export async function insertPricedTasks(
+/** Which of these tasks accounting already knows (has priced): one indexed read, no locks. */
+export async function knownTaskIds(db: AccountingTx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await db.execute<{ id: string }>(
+    sql`select id from tasks where id = any(${uuidArrayParam(ids)})`,
+  );
+  return new Set(Array.from(rows, (r) => r.id));
+}
+
+/** A task a batch of events showed: its price if it is new to us, and what the events reported. */
+export interface SeenTask {
+  id: string;
+  title: string;
+  jiraId: string | null;
+  /** Drawn for a task not known before the batch; null for a known one (its price stays). */
+  price: { assignFee: number; reward: number; pricedAt: Date } | null;
+  /** The highest assignment number the events reported (0: none). */
+  assignmentsReported: number;
+  /** 1 if the events reported the task's completion. */
+  completionsReported: number;
+}
+
+/**
+ * Records a batch's tasks in one statement, in task id order (so concurrent batches take the
+ * tasks' row locks in one order and never deadlock on each other): a new task is inserted
+ * with its price; a known one keeps its price and only raises its reported counts. A task
+ * another transaction priced meanwhile keeps that first price. Returns every task as it now
+ * is, and whether this statement priced it.
+ */
+export async function upsertSeenTasks(
   db: AccountingTx,
-  rows: readonly (NewPricedTask & { pricedAt: Date })[],
-): Promise<PricedTaskRow[]> {
-  if (rows.length === 0) return [];
-  const inserted = await db.execute<{ id: string }>(sql`
-    insert into tasks (id, title, jira_id, assign_fee, reward, priced_at)
-    select id, title, jira_id, assign_fee, reward, priced_at
-    from jsonb_to_recordset(${jsonParam(rows.map((r) => ({ id: r.id, title: r.title, jira_id: r.jiraId ?? null, assign_fee: r.assignFee, reward: r.reward, priced_at: r.pricedAt.toISOString() })))})
-      as r(id uuid, title text, jira_id text, assign_fee bigint, reward bigint, priced_at timestamptz)
-    on conflict do nothing
-    returning id`);
-  const fresh = new Set(inserted.map((r) => r.id));
-  return rows
-    .filter((r) => fresh.has(r.id))
-    .map((r) => ({
+  tasks: readonly SeenTask[],
+): Promise<{ row: PricedTaskRow; priced: boolean }[]> {
+  if (tasks.length === 0) return [];
+  const rows = tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    jira_id: t.jiraId,
+    // A known task's row never gets inserted (it conflicts); the NOT NULL columns need values.
+    assign_fee: t.price?.assignFee ?? 0,
+    reward: t.price?.reward ?? 0,
+    priced_at: (t.price?.pricedAt ?? new Date(0)).toISOString(),
+    n: t.assignmentsReported,
+    c: t.completionsReported,
+  }));
+  const result = await db.execute<{
+    id: string;
+    title: string;
+    jira_id: string | null;
+    assign_fee: string | number;
+    reward: string | number;
+    priced_at: string | Date;
+    assignments_reported: number;
+    completions_reported: number;
+    priced: boolean;
+  }>(sql`
+    insert into tasks as t (id, title, jira_id, assign_fee, reward, priced_at, assignments_reported, completions_reported)
+    select id, title, jira_id, assign_fee, reward, priced_at, n, c
+    from jsonb_to_recordset(${jsonParam(rows)})
+      as r(id uuid, title text, jira_id text, assign_fee bigint, reward bigint, priced_at timestamptz, n int, c int)
+    order by id
+    on conflict (id) do update set
+      assignments_reported = greatest(t.assignments_reported, excluded.assignments_reported),
+      completions_reported = greatest(t.completions_reported, excluded.completions_reported)
+    returning id, title, jira_id, assign_fee, reward, priced_at, assignments_reported, completions_reported,
+      (xmax = 0) as priced`);
+  return Array.from(result, (r) => ({
+    row: {
       id: r.id,
       title: r.title,
-      jiraId: r.jiraId ?? null,
-      assignFee: r.assignFee,
-      reward: r.reward,
-      pricedAt: r.pricedAt,
-      assignmentsReported: 0,
-      completionsReported: 0,
-    }));
-}
-
-/** `recordAssignmentReported` for a batch: the highest number per task, one statement. */
-export async function recordAssignmentsReported(db: AccountingTx, highest: ReadonlyMap<string, number>) {
-  if (highest.size === 0) return;
-  const rows = [...highest].map(([id, n]) => ({ id, n }));
-  await db.execute(sql`
-    update tasks t set assignments_reported = greatest(t.assignments_reported, v.n)
-    from jsonb_to_recordset(${jsonParam(rows)}) as v(id uuid, n int) where t.id = v.id`);
-}
-
-/** `recordCompletionReported` for a batch of tasks. */
-export async function recordCompletionsReported(db: AccountingTx, taskIds: readonly string[]) {
-  if (taskIds.length === 0) return;
-  await db
-    .update(pricedTasks)
-    .set({ completionsReported: 1 })
-    .where(inArray(pricedTasks.id, [...new Set(taskIds)]));
+      jiraId: r.jira_id,
+      assignFee: Number(r.assign_fee),
+      reward: Number(r.reward),
+      pricedAt: new Date(r.priced_at),
+      assignmentsReported: r.assignments_reported,
+      completionsReported: r.completions_reported,
+    },
+    priced: r.priced,
+  }));
 }
 
 /** The task tracker reported assignment number `n`: remember the highest one seen. */

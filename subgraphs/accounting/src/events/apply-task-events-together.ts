@@ -1,17 +1,16 @@
 import type { AnyEventEnvelope, BatchHandler } from '@ates/events';
 import { openAccounts } from '../db/account-repository.ts';
 import type * as tables from '../db/tables.ts';
-import { recordAssignmentsReported, recordCompletionsReported } from '../db/task-repository.ts';
 import { assignFeeEntry, rewardEntry, type Entry, type TaskFacts } from '../domain/ledger.ts';
 import { applyEntries } from '../use-cases/apply-entries.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
-import { ensureTasksPriced } from '../use-cases/price-task.ts';
+import { recordTasksSeen } from '../use-cases/price-task.ts';
 import type { Cause } from './accounting-events.ts';
 
 /**
  * The task reactions (priceTaskWhenCreated, chargeFeeWhenTaskAssigned, payRewardWhenTaskCompleted)
- * for a whole consumer batch with set-based SQL: accounts opened at once, tasks priced at once,
- * reported counts recorded once per task, and every fee and reward posted by applyEntries in
+ * for a whole consumer batch with set-based SQL: accounts opened at once, tasks priced and their
+ * reported counts recorded in one statement, and every fee and reward posted by applyEntries in
  * arrival order. The outcome is the one of the per-event handlers run in order; those still
  * apply a batch event by event when it fails.
  */
@@ -20,8 +19,9 @@ export const applyTaskEventsTogether =
   async (events, { tx }) => {
     const seen: { task: TaskFacts; cause: Cause }[] = [];
     const creators: string[] = [];
+    const assignees: string[] = [];
     const highestAssignment = new Map<string, number>();
-    const completed: string[] = [];
+    const completed = new Set<string>();
     const postings: { event: AnyEventEnvelope; cause: Cause; task: TaskFacts; make: MakeEntry }[] = [];
     for (const event of events) {
       const cause = { eventId: event.id, correlationId: event.correlationId };
@@ -33,6 +33,7 @@ export const applyTaskEventsTogether =
         const { taskId, title, jiraId, assigneeId, assignmentNo } = event.data;
         const task = { taskId, title, jiraId };
         seen.push({ task, cause });
+        assignees.push(assigneeId);
         highestAssignment.set(taskId, Math.max(highestAssignment.get(taskId) ?? 0, assignmentNo));
         postings.push({
           event,
@@ -44,7 +45,8 @@ export const applyTaskEventsTogether =
         const { taskId, title, jiraId, assigneeId } = event.data;
         const task = { taskId, title, jiraId };
         seen.push({ task, cause });
-        completed.push(taskId);
+        assignees.push(assigneeId);
+        completed.add(taskId);
         postings.push({
           event,
           cause,
@@ -53,18 +55,16 @@ export const applyTaskEventsTogether =
         });
       } else throw new Error(`no batch reaction to ${event.type} v${event.version}`);
     }
-    await openAccounts(tx, creators, deps.clock.now(), deps.newId);
-    const prices = await ensureTasksPriced(tx, deps, seen);
-    // Independent of each other: sent together (postgres.js pipelines them on the connection).
-    await Promise.all([
-      recordAssignmentsReported(tx, highestAssignment),
-      recordCompletionsReported(tx, completed),
-      applyEntries(
-        tx,
-        deps,
-        postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
-      ),
-    ]);
+    // Locks in a fixed order, so that batches applied in parallel lanes never deadlock: the
+    // accounts first seen (inserted in user id order), then the tasks (id order), then the
+    // accounts posted to (id order), the day's totals last (see applyEntries).
+    await openAccounts(tx, [...creators, ...assignees], deps.clock.now(), deps.newId);
+    const prices = await recordTasksSeen(tx, deps, seen, { highestAssignment, completed });
+    await applyEntries(
+      tx,
+      deps,
+      postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
+    );
   };
 
 type MakeEntry = (price: { assignFee: number; reward: number }) => Entry;

@@ -1,4 +1,4 @@
-import type { EventHandlers } from '@ates/events';
+import type { AnyEventEnvelope, EventHandlers } from '@ates/events';
 import type * as tables from '../db/tables.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
 import { applyTaskEventsTogether } from './apply-task-events-together.ts';
@@ -14,14 +14,32 @@ export const taskReactions = (deps: AccountingDeps): EventHandlers<typeof tables
 });
 
 /**
+ * The account a task event is about: the assignee's (who is charged or paid), or for a new
+ * task its creator's (whose account opens on first sight).
+ */
+export function accountKeyOf(event: AnyEventEnvelope): string {
+  if (event.type === 'task.assigned' || event.type === 'task.completed') return event.data.assigneeId;
+  if (event.type === 'task.created' && event.version === 2) return event.data.createdBy;
+  return event.aggregateId ?? event.id;
+}
+
+/** Lanes of accounting's task consumer unless configured (ACCOUNTING_TASK_LANES). */
+export const DEFAULT_TASK_LANES = 2;
+
+/**
  * How accounting's task-events consumer runs (the service and the ledger bench share it): a
  * batch of up to `maxBatch` events is applied together with set-based SQL (see
- * applyTaskEventsTogether), so a busy consumer commits hundreds of postings per transaction.
+ * applyTaskEventsTogether), so a busy consumer commits hundreds of postings per transaction,
+ * in `lanes` lanes by account: one account's events are applied in order in one lane, so lanes
+ * never wait for each other's accounts, and batches take their row locks in a fixed order, so
+ * lanes sharing a task (or the day's totals) wait for each other but never deadlock.
  */
-export const tasksConsumerSettings = (deps: AccountingDeps) => ({
+export const tasksConsumerSettings = (deps: AccountingDeps, lanes: number = DEFAULT_TASK_LANES) => ({
   handlers: taskReactions(deps),
   batchHandler: applyTaskEventsTogether(deps),
+  laneKey: accountKeyOf,
+  concurrency: lanes,
   maxBatch: 500,
-  /** Messages pulled ahead: two batches' worth, so the next batch is queued while one commits. */
-  prefetch: 1000,
+  /** Messages pulled ahead: two batches' worth per lane, so the next batch queues while one commits. */
+  prefetch: 1000 * lanes,
 });

@@ -1,5 +1,5 @@
 import { enqueueEvents } from '@ates/events';
-import { addToBalances, lockAccountsOfUsers, openAccounts } from '../db/account-repository.ts';
+import { addToBalances, lockAccountsOfUsers } from '../db/account-repository.ts';
 import { latestClosedDay } from '../db/billing-day-repository.ts';
 import type { AccountingTx } from '../db/db.ts';
 import { addRowsToDailyTotals, appendTransactions, recordedFacts } from '../db/ledger-repository.ts';
@@ -11,11 +11,13 @@ import type { AccountingDeps } from './deps.ts';
 
 /**
  * `applyEntry` for a batch of entries, with set-based SQL and the same outcome as applying them
- * one at a time in order: the accounts (opened on first sight) are locked once, in id order; facts
+ * one at a time in order: the accounts (which the caller has opened) are locked once, in id
+ * order; facts
  * the ledger already holds, or that an earlier entry of the batch records, are skipped; the rows
  * go in with one multi-row insert (each with its running balance after it), each account's
- * balance moves once, the day's figures once per day, and every `transaction.applied` goes to the
- * outbox, all in the caller's transaction. A fact appended by a concurrent transaction between
+ * balance moves once, every `transaction.applied` goes to the outbox, and the day's figures move
+ * once per day, last (their row is shared by every batch: it stays locked only until the commit),
+ * all in the caller's transaction. A fact appended by a concurrent transaction between
  * the check and the insert violates a unique index: the batch fails and is redone event by event.
  */
 export async function applyEntries(
@@ -25,15 +27,15 @@ export async function applyEntries(
 ): Promise<TransactionRow[]> {
   if (items.length === 0) return [];
   const now = deps.clock.now();
-  const userIds = items.map((i) => i.entry.userId);
-  await openAccounts(tx, userIds, now, deps.newId);
-  const locked = await lockAccountsOfUsers(tx, userIds);
+  const locked = await lockAccountsOfUsers(
+    tx,
+    items.map((i) => i.entry.userId),
+  );
   const accounts = new Map(locked.map((a) => [a.userId, a]));
   // Read after the locks: a close that finished meanwhile is seen (see closeBillingDay).
   const lastClosed = await latestClosedDay(tx);
   const facts = await recordedFacts(
     tx,
-    items.map((i) => i.entry.eventId),
     items.flatMap((i) => (i.entry.taskId ? [i.entry.taskId] : [])),
   );
   const { postings, skipped, deltas } = planPostings(items, accounts, facts);
@@ -65,13 +67,13 @@ export async function applyEntries(
   // Independent statements, sent together (postgres.js pipelines them on the connection).
   await Promise.all([
     addToBalances(tx, deltas),
-    addRowsToDailyTotals(tx, rows),
     enqueueEvents(
       tx,
       rows.map((row) =>
         transactionApplied(row, byAccount.get(row.accountId)!, causeOf.get(row.eventId ?? '') ?? null),
       ),
     ),
+    addRowsToDailyTotals(tx, rows),
   ]);
   return rows;
 }

@@ -1,7 +1,13 @@
 import { enqueueEvents } from '@ates/events';
 import type { AccountingTx } from '../db/db.ts';
 import type { PricedTaskRow } from '../db/schema.ts';
-import { findTask, findTasksByIds, insertPricedTask, insertPricedTasks } from '../db/task-repository.ts';
+import {
+  findTask,
+  insertPricedTask,
+  knownTaskIds,
+  upsertSeenTasks,
+  type SeenTask,
+} from '../db/task-repository.ts';
 import type { TaskFacts } from '../domain/ledger.ts';
 import { priceTask } from '../domain/pricing.ts';
 import { taskPriced, type Cause } from '../events/accounting-events.ts';
@@ -37,42 +43,40 @@ export async function ensureTaskPriced(
 }
 
 /**
- * `ensureTaskPriced` for a batch of tasks (each with the event that showed it first): the known
- * ones read at once, the new ones priced and inserted in one statement, with their
- * `task.priced`; a task another transaction priced meanwhile keeps that price.
+ * `ensureTaskPriced` for a batch of tasks, with what the batch's events reported about each
+ * (see upsertSeenTasks): the tasks new to accounting are priced (in order of first sight) and
+ * inserted with their `task.priced`, the known ones keep their prices, and every task's reported
+ * counts are raised, all in one statement that takes the tasks' locks in id order.
  */
-export async function ensureTasksPriced(
+export async function recordTasksSeen(
   tx: AccountingTx,
   deps: AccountingDeps,
   seen: readonly { task: TaskFacts; cause: Cause }[],
+  reported: { highestAssignment: ReadonlyMap<string, number>; completed: ReadonlySet<string> },
 ): Promise<Map<string, PricedTaskRow>> {
   const firstSight = new Map<string, { task: TaskFacts; cause: Cause }>();
   for (const s of seen) if (!firstSight.has(s.task.taskId)) firstSight.set(s.task.taskId, s);
-  const priced = new Map((await findTasksByIds(tx, [...firstSight.keys()])).map((t) => [t.id, t]));
+  const known = await knownTaskIds(tx, [...firstSight.keys()]);
   const now = deps.clock.now();
-  const fresh = [...firstSight.values()]
-    .filter(({ task }) => !priced.has(task.taskId))
-    .map(({ task }) => ({
-      id: task.taskId,
-      title: task.title,
-      jiraId: task.jiraId,
-      ...priceTask(deps.random),
-      pricedAt: now,
-    }));
-  const inserted = await insertPricedTasks(tx, fresh);
-  for (const row of inserted) priced.set(row.id, row);
+  const tasks: SeenTask[] = [...firstSight.values()].map(({ task }) => ({
+    id: task.taskId,
+    title: task.title,
+    jiraId: task.jiraId,
+    price: known.has(task.taskId) ? null : { ...priceTask(deps.random), pricedAt: now },
+    assignmentsReported: reported.highestAssignment.get(task.taskId) ?? 0,
+    completionsReported: reported.completed.has(task.taskId) ? 1 : 0,
+  }));
+  const result = await upsertSeenTasks(tx, tasks);
+  const rows = new Map(result.map(({ row }) => [row.id, row]));
+  for (const id of firstSight.keys())
+    if (!rows.has(id)) throw new Error(`task ${id} was neither inserted nor found`);
+  const priced = result.filter((r) => r.priced).map((r) => r.row);
+  // Tasks are never deleted, so a task read as known cannot be inserted now.
+  const misread = priced.find((row) => known.has(row.id));
+  if (misread) throw new Error(`task ${misread.id} was known but got inserted`);
   await enqueueEvents(
     tx,
-    inserted.map((row) => taskPriced(row, firstSight.get(row.id)!.cause)),
+    priced.map((row) => taskPriced(row, firstSight.get(row.id)!.cause)),
   );
-  if (inserted.length < fresh.length) {
-    for (const row of await findTasksByIds(
-      tx,
-      fresh.filter((f) => !priced.has(f.id)).map((f) => f.id),
-    ))
-      priced.set(row.id, row);
-  }
-  for (const id of firstSight.keys())
-    if (!priced.has(id)) throw new Error(`task ${id} was neither inserted nor found`);
-  return priced;
+  return rows;
 }
