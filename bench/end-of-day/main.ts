@@ -25,8 +25,7 @@ import {
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
-import { closeBillingDay } from '../../subgraphs/accounting/src/use-cases/close-billing-day.ts';
-import { payDuePayouts } from '../../subgraphs/accounting/src/use-cases/pay-payouts.ts';
+import { PayoutWorker } from '../../subgraphs/accounting/src/payout-worker/worker.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
@@ -157,6 +156,15 @@ async function main() {
   };
   const provider = new HttpPaymentProvider({ baseUrl: sandbox.url, timeoutMs: 10_000 });
   const retry = { initialDelayMs: 5_000, maxDelayMs: 60_000, jitter: 0.2 };
+  // When the close's last page committed (its accounts' hook runs right after the commit).
+  let sweptAt = 0;
+  const worker = new PayoutWorker({
+    deps,
+    provider,
+    retry,
+    maxIdleMs: 60_000,
+    hooks: { afterAccountClosed: () => void (sweptAt = performance.now()) },
+  });
   const timings = new Map<number, { totalMs: number[]; closeMs: number[]; payMs: number[] }>();
   const baselines: PgBaseline[] = [];
   try {
@@ -167,18 +175,18 @@ async function main() {
       for (let run = 0; run < runs; run++) {
         await reset(database.sql, bank);
         await seed(database.sql, n);
-        // The next day has begun: what the payout worker's run does then, close the day that ended and pay.
+        // The next day has begun: the payout worker's run closes the day that ended and pays,
+        // each page of the close as soon as it has committed.
         clock.set(new Date(`2026-03-02T00:00:05Z`));
         const t0 = performance.now();
-        const figures = await closeBillingDay(deps, DAY, { waitMs: 0 });
-        const t1 = performance.now();
-        const pay = await payDuePayouts(deps, { provider, retry });
+        const { closed, pay } = await worker.runOnce();
         const t2 = performance.now();
+        const t1 = sweptAt;
         const totalMs = t2 - t0;
         clock.set(new Date(`${DAY}T23:59:00Z`));
-        if (figures.accountsPaid !== n || pay.paid !== n || pay.failed !== 0)
+        if (closed[0]?.accountsPaid !== n || pay?.paid !== n || pay.failed !== 0)
           throw new Error(
-            `closed ${figures.accountsPaid} and paid ${pay.paid} (${pay.failed} failed) of ${n}`,
+            `closed ${closed[0]?.accountsPaid} and paid ${pay?.paid} (${pay?.failed} failed) of ${n}`,
           );
         t.closeMs.push(t1 - t0);
         t.payMs.push(t2 - t1);

@@ -30,53 +30,34 @@ export async function insertPayouts(
 
 /**
  * PENDING/FAILED → PAID for a batch of confirmed payments, in one statement; as markPayoutPaid,
- * only the rows this call moved come back.
+ * only the rows this call moved come back (as the caller's rows, PAID, with the new attempt count).
  */
 export async function markPayoutsPaid(
   db: AccountingTx,
-  receipts: readonly { id: string; providerPaymentId: string; paidAt: Date }[],
+  receipts: readonly { payout: PayoutRow; providerPaymentId: string; paidAt: Date }[],
 ): Promise<PayoutRow[]> {
   if (receipts.length === 0) return [];
   const json = receipts.map((r) => ({
-    id: r.id,
+    id: r.payout.id,
     provider_payment_id: r.providerPaymentId,
     paid_at: r.paidAt.toISOString(),
   }));
-  const rows = await db.execute<{
-    id: string;
-    account_id: string;
-    user_id: string;
-    day: string;
-    amount: string | number;
-    transaction_id: string;
-    attempts: number;
-    next_attempt_at: number;
-    created_at: number;
-  }>(sql`
+  const rows = await db.execute<{ id: string; attempts: number }>(sql`
     update payouts p set status = 'PAID', attempts = p.attempts + 1, last_error = null,
       paid_at = r.paid_at, provider_payment_id = r.provider_payment_id
     from jsonb_to_recordset(${jsonParam(json)}) as r(id uuid, provider_payment_id text, paid_at timestamptz)
     where p.id = r.id and p.status <> 'PAID'
-    returning p.id, p.account_id, p.user_id, p.day::text as day, p.amount, p.transaction_id, p.attempts,
-      (extract(epoch from p.next_attempt_at) * 1000)::float8 as next_attempt_at,
-      (extract(epoch from p.created_at) * 1000)::float8 as created_at`);
-  const byId = new Map(receipts.map((r) => [r.id, r]));
+    returning p.id, p.attempts`);
+  const byId = new Map(receipts.map((r) => [r.payout.id, r]));
   return rows.map((r) => {
     const receipt = byId.get(r.id)!;
     return {
-      id: r.id,
-      accountId: r.account_id,
-      userId: r.user_id,
-      day: r.day,
-      amount: Number(r.amount),
-      transactionId: r.transaction_id,
+      ...receipt.payout,
       status: 'PAID',
       attempts: r.attempts,
       lastError: null,
-      nextAttemptAt: new Date(Number(r.next_attempt_at)),
       paidAt: receipt.paidAt,
       providerPaymentId: receipt.providerPaymentId,
-      createdAt: new Date(Number(r.created_at)),
     };
   });
 }

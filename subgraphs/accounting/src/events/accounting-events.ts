@@ -12,7 +12,8 @@ export interface Cause {
 /** The events accounting publishes, built from its rows: one place for their shapes. */
 
 export const transactionApplied = (
-  row: TransactionRow,
+  /** `seq` is not part of the event: a row may be announced before it is read back. */
+  row: Omit<TransactionRow, 'seq'>,
   account: Pick<AccountRow, 'id' | 'userId'>,
   /** A payout has no causing event. */
   cause: Cause | null,

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { BackoffPolicy, PaymentProvider } from '@ates/payments';
 import { withTrace } from '@ates/service-kit';
 import { firstActivityDay, latestClosedDay } from '../db/billing-day-repository.ts';
+import type { PayoutRow } from '../db/schema.ts';
 import { LockBusyError } from '../db/session-lock.ts';
 import { daysToClose, type BillingDayFigures } from '../domain/billing-day.ts';
 import { calendarDay, nextDayStart } from '../domain/business-day.ts';
 import { closeBillingDay, type CloseHooks } from '../use-cases/close-billing-day.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
-import { payDuePayouts, type PayHooks, type PayReport } from '../use-cases/pay-payouts.ts';
+import { PAY_LOCK, payWhileClosing, type PayHooks, type PayReport } from '../use-cases/pay-payouts.ts';
 
 export interface PayoutWorkerOptions {
   deps: AccountingDeps;
@@ -31,8 +32,9 @@ export interface RunReport {
 
 /**
  * The payout worker's loop: each run closes every past business day still open (at the end of
- * a day that is the day that ended; after downtime, each missed day in order), then pays the
- * due payouts. It sleeps until the next day starts in the company time zone or the next retry
+ * a day that is the day that ended; after downtime, each missed day in order), paying each page
+ * of accounts of a close as soon as that page has committed, then pays whatever else is due
+ * (retries, payouts of a close made elsewhere). It sleeps until the next day starts in the company time zone or the next retry
  * is due, and wakes early when poked (a close by an admin, NOTIFY `ates_payouts`).
  */
 export class PayoutWorker {
@@ -100,15 +102,22 @@ export class PayoutWorker {
     const report: RunReport = { closed: [], busy: false, pay: null, nextRunAt: new Date(0) };
     const today = calendarDay(deps.clock.now(), deps.timeZone);
     const days = daysToClose(today, await latestClosedDay(deps.db), await firstActivityDay(deps.db));
-    try {
+    const closeDays = async (onPayoutsCommitted?: (payouts: PayoutRow[]) => void) => {
       for (const day of days) {
         if (this.stopping.signal.aborted) break;
-        report.closed.push(await closeBillingDay(deps, day, { waitMs: 0, hooks }));
+        report.closed.push(await closeBillingDay(deps, day, { waitMs: 0, hooks, onPayoutsCommitted }));
       }
-      report.pay = await payDuePayouts(deps, { ...this.options, signal: this.stopping.signal });
+    };
+    try {
+      // Each page of a close is paid as soon as it has committed, while the next one closes.
+      report.pay = (
+        await payWhileClosing(deps, { ...this.options, signal: this.stopping.signal }, closeDays)
+      ).pay;
     } catch (error) {
       if (!(error instanceof LockBusyError)) throw error;
       report.busy = true;
+      // Another process pays (it is woken by the close's NOTIFY): close without paying.
+      if (error.key === PAY_LOCK) await closeDays().catch(ignoreBusy);
     }
     const now = deps.clock.now();
     const candidates = [nextDayStart(now, deps.timeZone).getTime(), now.getTime() + this.options.maxIdleMs];
@@ -116,4 +125,9 @@ export class PayoutWorker {
     report.nextRunAt = new Date(Math.min(...candidates));
     return report;
   }
+}
+
+/** A close running elsewhere does that work. */
+function ignoreBusy(error: unknown): void {
+  if (!(error instanceof LockBusyError)) throw error;
 }

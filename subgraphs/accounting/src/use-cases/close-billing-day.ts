@@ -2,11 +2,12 @@ import { sql } from 'drizzle-orm';
 import { enqueueEvents } from '@ates/events';
 import { failedPrecondition, requireRole, type Viewer } from '@ates/service-kit';
 import { figuresOf, figuresOfClose, findBillingDay, insertBillingDay } from '../db/billing-day-repository.ts';
+import type { PayoutRow } from '../db/schema.ts';
 import { LockBusyError, withSessionLock } from '../db/session-lock.ts';
 import { checkDayToClose, type BillingDayFigures } from '../domain/billing-day.ts';
 import type { Day } from '../domain/business-day.ts';
 import { billingDayClosed } from '../events/accounting-events.ts';
-import { closeAccountsDay } from './close-accounts-day.ts';
+import { closeAccountsDay, type ClosedPage } from './close-accounts-day.ts';
 import { today } from './dashboard.ts';
 import type { AccountingDeps } from './deps.ts';
 import { retryOnConflict } from './retry-on-conflict.ts';
@@ -27,6 +28,11 @@ export interface CloseOptions {
   hooks?: CloseHooks;
   /** Accounts closed per transaction of the sweep (default 5,000). */
   pageSize?: number;
+  /**
+   * Called with the PENDING payouts of each transaction of the close once it has committed (after
+   * the hooks of its accounts): the payout worker pays them while the close goes on.
+   */
+  onPayoutsCommitted?(payouts: PayoutRow[]): void;
 }
 
 /**
@@ -41,7 +47,9 @@ export interface CloseOptions {
  *    and `billing-day.closed`, and wakes the payout worker, which pays the PENDING payouts.
  *
  * A crash anywhere leaves either nothing or whole pages of accounts closed; running it again closes the
- * rest, and every account is closed (so paid) once. Payments are not made here: see payDuePayouts.
+ * rest, and every account is closed (so paid) once. Payments are not made here: a caller that pays
+ * (the payout worker, closeDaysAndPay) gets each committed page's payouts from `onPayoutsCommitted`,
+ * and payDuePayouts pays whatever is due.
  */
 export async function closeBillingDay(
   deps: AccountingDeps,
@@ -76,14 +84,16 @@ async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOpti
   const limit = options.pageSize ?? DEFAULT_PAGE_SIZE;
   for (;;) {
     const after: string | null = afterId;
-    const ids: string[] = await retryOnConflict(() =>
+    const page: ClosedPage = await retryOnConflict(() =>
       deps.db.transaction((tx) => closeAccountsDay(tx, deps, day, { afterId: after, limit })),
     );
-    if (ids.length === 0) break;
-    for (const id of ids) await options.hooks?.afterAccountClosed?.(id);
-    afterId = ids.at(-1) ?? null;
+    if (page.accountIds.length === 0) break;
+    for (const id of page.accountIds) await options.hooks?.afterAccountClosed?.(id);
+    if (page.payouts.length > 0) options.onPayoutsCommitted?.(page.payouts);
+    afterId = page.accountIds.at(-1) ?? null;
   }
-  const figures = await retryOnConflict(() => finishClose(deps, day));
+  const { figures, payouts } = await retryOnConflict(() => finishClose(deps, day));
+  if (payouts.length > 0) options.onPayoutsCommitted?.(payouts);
   log.info({ ...figures }, 'billing day closed');
   return figures;
 }
@@ -93,14 +103,19 @@ async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOpti
  * no transaction can be applied, so none lands on the day once `billing_days` says it is closed:
  * applyEntry reads the latest closed day after its account lock.
  */
-async function finishClose(deps: AccountingDeps, day: Day): Promise<BillingDayFigures> {
+async function finishClose(
+  deps: AccountingDeps,
+  day: Day,
+): Promise<{ figures: BillingDayFigures; payouts: PayoutRow[] }> {
   return deps.db.transaction(async (tx) => {
     await tx.execute(sql`lock table accounts in exclusive mode`);
     let afterId: string | null = null;
+    const payouts: PayoutRow[] = [];
     for (;;) {
-      const ids: string[] = await closeAccountsDay(tx, deps, day, { afterId, limit: DEFAULT_PAGE_SIZE });
-      if (ids.length === 0) break;
-      afterId = ids.at(-1) ?? null;
+      const page = await closeAccountsDay(tx, deps, day, { afterId, limit: DEFAULT_PAGE_SIZE });
+      if (page.accountIds.length === 0) break;
+      payouts.push(...page.payouts);
+      afterId = page.accountIds.at(-1) ?? null;
     }
     const figures = await figuresOfClose(tx, day);
     const closedAt = deps.clock.now();
@@ -108,7 +123,7 @@ async function finishClose(deps: AccountingDeps, day: Day): Promise<BillingDayFi
     if (!row) throw new Error(`billing day ${day} was closed by someone else while holding the close lock`);
     await enqueueEvents(tx, [billingDayClosed(figures, closedAt)]);
     await tx.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${day})`);
-    return figures;
+    return { figures, payouts };
   });
 }
 

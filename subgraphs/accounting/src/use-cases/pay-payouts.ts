@@ -62,27 +62,80 @@ const WINDOW = { batches: 4, singles: 16 };
  * FAILED with the reason and a next attempt after an exponential backoff.
  */
 export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): Promise<PayReport> {
+  return withSessionLock(deps.sql, PAY_LOCK, () => payDue(deps, options, emptyReport(), new Set()));
+}
+
+/**
+ * Runs `close` holding the pay lock, and pays the payouts it hands over (each transaction of a
+ * close hands over its PENDING payouts once it has committed) while it goes on; then pays
+ * whatever else is due, as payDuePayouts. A payout is never paid before the transaction that
+ * made it committed, so a close that dies midway leaves only committed payouts, paid or due.
+ * Throws LockBusyError (key PAY_LOCK) before running `close` when another process pays.
+ */
+export async function payWhileClosing<T>(
+  deps: AccountingDeps,
+  options: PayOptions,
+  close: (payCommitted: (payouts: PayoutRow[]) => void) => Promise<T>,
+): Promise<{ closed: T; pay: PayReport }> {
   return withSessionLock(deps.sql, PAY_LOCK, async () => {
-    const report: PayReport = { paid: 0, failed: 0, nextAttemptAt: null };
+    const report = emptyReport();
     const tried = new Set<string>();
-    const { provider } = options;
-    for (;;) {
-      if (options.signal?.aborted) break;
-      const due = (await duePayouts(deps.db, deps.clock.now(), PAGE)).filter((p) => !tried.has(p.id));
-      if (due.length === 0) break;
-      for (const p of due) tried.add(p.id);
-      const batches = provider.payMany ? chunk(due, BATCH) : due.map((p) => [p]);
-      const window = provider.payMany ? WINDOW.batches : WINDOW.singles;
-      await inWindow(batches, window, async (batch) => {
-        if (options.signal?.aborted) return;
-        const outcomes = await payBatch(provider, batch);
-        const result = await settle(deps, options, batch, outcomes);
-        report.paid += result.paid;
-        report.failed += result.failed;
-      });
+    // Pages are paid one after the other, each in batches in a window; a failure stops the
+    // chain (what is left stays due) and surfaces once the close is done.
+    let paying: Promise<void> = Promise.resolve();
+    const payCommitted = (payouts: PayoutRow[]) => {
+      for (const p of payouts) tried.add(p.id);
+      paying = paying.then(() => payAll(deps, options, payouts, report));
+      paying.catch(() => undefined);
+    };
+    let closed: T;
+    try {
+      closed = await close(payCommitted);
+    } catch (error) {
+      await paying.catch(() => undefined);
+      throw error;
     }
-    report.nextAttemptAt = await nextPayoutAttempt(deps.db);
-    return report;
+    await paying;
+    return { closed, pay: await payDue(deps, options, report, tried) };
+  });
+}
+
+const emptyReport = (): PayReport => ({ paid: 0, failed: 0, nextAttemptAt: null });
+
+/** Holding the pay lock: pays the due payouts not in `tried`, a page at a time, until none is left. */
+async function payDue(
+  deps: AccountingDeps,
+  options: PayOptions,
+  report: PayReport,
+  tried: Set<string>,
+): Promise<PayReport> {
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const due = (await duePayouts(deps.db, deps.clock.now(), PAGE)).filter((p) => !tried.has(p.id));
+    if (due.length === 0) break;
+    for (const p of due) tried.add(p.id);
+    await payAll(deps, options, due, report);
+  }
+  report.nextAttemptAt = await nextPayoutAttempt(deps.db);
+  return report;
+}
+
+/** Pays these payouts: batches (or single payments) in a window, each settled as it comes back. */
+async function payAll(
+  deps: AccountingDeps,
+  options: PayOptions,
+  payouts: PayoutRow[],
+  report: PayReport,
+): Promise<void> {
+  const { provider } = options;
+  const batches = provider.payMany ? chunk(payouts, BATCH) : payouts.map((p) => [p]);
+  const window = provider.payMany ? WINDOW.batches : WINDOW.singles;
+  await inWindow(batches, window, async (batch) => {
+    if (options.signal?.aborted) return;
+    const outcomes = await payBatch(provider, batch);
+    const result = await settle(deps, options, batch, outcomes);
+    report.paid += result.paid;
+    report.failed += result.failed;
   });
 }
 
@@ -138,10 +191,7 @@ async function settle(
     }
   }
   const paid = await deps.db.transaction(async (tx) => {
-    const rows = await markPayoutsPaid(
-      tx,
-      confirmed.map((c) => ({ id: c.payout.id, providerPaymentId: c.providerPaymentId, paidAt: c.paidAt })),
-    );
+    const rows = await markPayoutsPaid(tx, confirmed);
     await enqueueEvents(
       tx,
       rows.flatMap((row) => [payoutMade(row), payoutNoticeRequested(row)]),
