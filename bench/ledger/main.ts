@@ -112,8 +112,14 @@ interface FakeMsgStats {
   other: number;
 }
 
-/** The parts of a JetStream message the batch processor reads (no network). */
+const decoder = new TextDecoder();
+
+/**
+ * The parts of a JetStream message the batch processor reads (no network): the body as the
+ * bytes a message carries, decoded on `string()` as nats.js does.
+ */
 function fakeMessages(events: AnyEventEnvelope[], firstSeq: number, stats: FakeMsgStats): JsMsg[] {
+  const encoder = new TextEncoder();
   return events.map(
     (event, i) =>
       ({
@@ -121,7 +127,10 @@ function fakeMessages(events: AnyEventEnvelope[], firstSeq: number, stats: FakeM
         seq: firstSeq + i,
         info: { deliveryCount: 1 },
         headers: undefined,
-        string: () => JSON.stringify(event),
+        data: encoder.encode(JSON.stringify(event)),
+        string(this: { data: Uint8Array }) {
+          return decoder.decode(this.data);
+        },
         ack: () => void (stats.acked += 1),
         nak: () => void (stats.other += 1),
         term: () => void (stats.other += 1),
