@@ -21,6 +21,25 @@ export function processRssMiB(pid: number): number {
   return Math.round((Number(match[1]) / 1024) * 10) / 10;
 }
 
+/**
+ * CPU time (ms) used so far by every process whose command name starts with `prefix`
+ * (`postgres` counts the server and all its backends): for the share of a shared server in a
+ * figure, sampled before and after, on a machine where nothing else uses that server.
+ */
+export function processesCpuMs(prefix: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith(prefix)) continue;
+      total += processCpuMs(Number(entry));
+    } catch {
+      // The process ended between the listing and the read: its CPU is no longer counted anywhere.
+    }
+  }
+  return total;
+}
+
 /** USER_HZ; 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 
