@@ -1,9 +1,11 @@
 /**
  * End of day (issue 11, figure 5): 1k / 10k / 100k accounts in plus at the end of a business
- * day; the payout worker's run (the real close and payment code, subgraphs/accounting
- * use-cases) closes the day and pays every payout through the payment sandbox, a process of its
- * own reached over HTTP with the idempotency keys of packages/payments. Timed from the start of
- * the close until every payout is PAID with its `payout.made` and email job in the outbox.
+ * day; the payout worker's run (PayoutWorker.runOnce: the real close and payment code,
+ * subgraphs/accounting use-cases) closes the day and pays every payout through the payment
+ * sandbox, a process of its own reached over HTTP with the idempotency keys of packages/payments;
+ * each page of the close is paid once it has committed, while the next page closes. Timed from
+ * the start of the run until every payout is PAID with its `payout.made` and email job in the
+ * outbox; `closeMs` is until the close's last page committed, `payMs` the payments after it.
  * Every run checks: one PAID payout and one bank payment per account, every balance 0, the
  * ledger sums, the events. B_pg is measured in the same run. Run: `pnpm bench end-of-day`
  * (SIZES, RUNS; RUNS_100K for the largest size).
@@ -194,7 +196,7 @@ async function main() {
         t.totalMs.push(totalMs);
         console.log(
           `${n} accounts, run ${run + 1}/${runs}: ${(totalMs / 1000).toFixed(2)} s ` +
-            `(close ${((t1 - t0) / 1000).toFixed(2)} s, payments ${((t2 - t1) / 1000).toFixed(2)} s)`,
+            `(last page closed at ${((t1 - t0) / 1000).toFixed(2)} s, paid ${((t2 - t1) / 1000).toFixed(2)} s later)`,
         );
       }
       baselines.push(await measurePgBaseline(accountingUrl, { txMs: 2_000 }));
@@ -231,15 +233,15 @@ async function main() {
     if (n === 100_000) {
       figure.goal = '≤ 10 s';
       figure.met = seconds.median * 1000 <= GOAL_100K_MS;
-      if (!figure.met) {
-        const close = summarize(t.closeMs.map((ms) => ms / 1000)).median;
-        const pay = summarize(t.payMs.map((ms) => ms / 1000)).median;
-        figure.note =
-          `close ${close} s + payments ${pay} s (medians), both set-based and batched. What remains is Postgres ` +
-          'writing ~9 rows per account (the PAYOUT ledger row with its 7 indexes, the payout, billing_day_accounts, ' +
-          "the balance, the PAID update, three outbox events with their JSON, the bank's payment) on 2 cores shared " +
-          'with the worker and the sandbox; a CPU profile of the worker at 20k accounts shows it idle ~60% of the time';
-      }
+      const close = summarize(t.closeMs.map((ms) => ms / 1000)).median;
+      const pay = summarize(t.payMs.map((ms) => ms / 1000)).median;
+      figure.note =
+        `the payout worker's run: pages of 5,000 accounts closed one after another (one transaction ` +
+        `each), each page paid once committed (batches of 500, 4 in flight) while the next closes; the ` +
+        `last page committed at ${close} s, its payments ended ${pay} s later (medians). Per account ` +
+        'Postgres still writes the PAYOUT ledger row, the payout, billing_day_accounts, the balance, the PAID ' +
+        "update, three outbox events and the bank's payment, on 2 cores shared with the worker and the sandbox";
+      if (!figure.met) figure.note = `missed: ${figure.note}`;
     }
     report.figures.push(figure);
   }
@@ -276,6 +278,21 @@ async function main() {
         fix: 'due payouts read 10,000 at a time instead of 2,000 (each read scans the due index, which keeps the entries of payouts just paid until a vacuum)',
         before: { '100000 accounts': 'payments 11.4–14.1 s' },
         after: { '100000 accounts': 'payments 7.5 s (one run)' },
+      },
+      {
+        fix: "the payout worker pays each page of the close as soon as it has committed, while the next page closes (before: the whole close, then the payments; a payout is still never paid before the transaction that made it committed); a page's PAYOUT rows, payouts, billing_day_accounts rows and balances in one statement from one JSON document without the day, time, kind and description repeated per row (before: four statements); the PAID update returns id and attempts only",
+        before: {
+          '100000 accounts': '14.1–15.0 s (close 6.9–7.3 s, then payments 7.2–7.7 s; two quiet runs)',
+        },
+        after: {
+          '100000 accounts':
+            '9.5–9.8 s (last page committed at 9.1–9.4 s, paid 0.4 s later; three runs, machine shared). Also in place by then: migration 0004 (two fewer ledger indexes, from the ledger work)',
+        },
+      },
+      {
+        fix: 'outbox enqueue (every producer) sends the envelopes and a type → subject map per chunk; id, type, version, aggregate id and the NATS headers are read from the envelope in SQL (before: each row also carried them beside the envelope, a third of the JSON)',
+        before: { '100000 accounts': '9.5–9.8 s' },
+        after: { '100000 accounts': '8.4–8.6 s (two runs)' },
       },
     ],
     sizes: SIZES,

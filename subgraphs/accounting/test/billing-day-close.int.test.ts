@@ -1,10 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { HttpPaymentProvider } from '@ates/payments';
 import { DomainError } from '@ates/service-kit';
+import { waitFor } from '@ates/testing';
 import { billingDays, dailyTotals } from '../src/db/tables.ts';
 import { closeBillingDay } from '../src/use-cases/close-billing-day.ts';
-import { startAccounting, startSandbox, type Accounting, type Sandbox } from './support/payouts-harness.ts';
+import { payWhileClosing } from '../src/use-cases/pay-payouts.ts';
+import {
+  RETRY,
+  startAccounting,
+  startSandbox,
+  type Accounting,
+  type Sandbox,
+} from './support/payouts-harness.ts';
 
 let bank: Sandbox;
 const running: Accounting[] = [];
@@ -198,6 +207,48 @@ describe('closing a billing day', () => {
     ]);
     expect((await a.account(p1)).balance).toBe(50);
     expect((await a.account(p1)).closedThrough).toBe('2026-11-22');
+  });
+
+  it('pays each page of a close once it has committed, while the next pages are still closing', async () => {
+    const a = await accounting('2026-11-24T10:00:00Z');
+    const ids = popugs(6);
+    for (const [i, id] of ids.entries()) await a.move(id, 100 + i);
+    a.clock.set(new Date('2026-11-25T00:00:05Z'));
+    const provider = new HttpPaymentProvider({ baseUrl: bank.sandbox.url, timeoutMs: 2_000 });
+    const ours = new Set(await Promise.all(ids.map(async (id) => (await a.account(id)).id)));
+    // The bank is shared by the tests of this file: only this test's accounts count.
+    const paidAccounts = async () =>
+      new Set((await bank.payments({})).map((p) => p.accountId).filter((id) => ours.has(id)));
+    const closed: string[] = [];
+    let dayRecordedWhenFirstPagePaid: number | null = null;
+
+    const { pay } = await payWhileClosing(a.deps, { provider, retry: RETRY }, (payCommitted) =>
+      closeBillingDay(a.deps, '2026-11-24', {
+        waitMs: 0,
+        pageSize: 2,
+        onPayoutsCommitted: payCommitted,
+        hooks: {
+          async afterAccountClosed(accountId) {
+            closed.push(accountId);
+            // Nobody is paid before the page that made their payout committed.
+            for (const paid of await paidAccounts()) expect(closed).toContain(paid);
+            if (closed.length === 5) {
+              // The third page has committed: the first one is paid while the close goes on.
+              await waitFor('the first page to be paid', async () => {
+                const paid = await paidAccounts();
+                return paid.has(closed[0]!) && paid.has(closed[1]!);
+              });
+              dayRecordedWhenFirstPagePaid = await a.countRows('billing_days');
+            }
+          },
+        },
+      }),
+    );
+
+    expect(dayRecordedWhenFirstPagePaid).toBe(0);
+    expect(pay).toMatchObject({ paid: 6, failed: 0, nextAttemptAt: null });
+    expect((await a.allPayouts()).map((p) => p.status)).toEqual(Array(6).fill('PAID'));
+    expect(await paidAccounts()).toEqual(new Set(closed));
   });
 
   it('runs one close at a time: concurrent closes of one day pay once and agree on the figures', async () => {
