@@ -133,7 +133,9 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
           else {
             // Decided on arrival (parsed, checked, upcast): the lane key may come from the event.
             const item = await processor.prepare(msg);
-            if (item) lanes.push(keyOf(item), item);
+            // stop() may have closed the lanes while this one was decided (a dead letter is written).
+            if (item && stopping) item.msg.nak();
+            else if (item) lanes.push(keyOf(item), item);
             backoff.reset();
             await lanes.room(prefetch);
           }
