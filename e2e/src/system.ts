@@ -36,7 +36,13 @@ export interface SystemOptions {
   seed?: number;
   random?: RandomSource;
   /** Accounting's clock (business days), price source and company time zone (default UTC). */
-  accounting?: { clock?: Clock; random?: RandomSource; timeZone?: string };
+  accounting?: {
+    clock?: Clock;
+    random?: RandomSource;
+    timeZone?: string;
+    /** Lanes of its task consumer (default: the service's); 1 prices tasks in arrival order. */
+    taskLanes?: number;
+  };
   /**
    * The clock of the task tracker (creation and completion times) and of analytics ("today"),
    * and accounting's unless it has its own. Analytics uses accounting's time zone.
@@ -136,6 +142,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       timeZone: options.accounting?.timeZone ?? 'UTC',
       clock: options.accounting?.clock ?? options.clock,
       random: options.accounting?.random,
+      ...(options.accounting?.taskLanes === undefined ? {} : { taskLanes: options.accounting.taskLanes }),
       logger: logger('accounting'),
     });
   let accounting: AccountingService | null = await launchAccounting(0);

@@ -17,7 +17,9 @@ let admin: GraphQLClient;
 let worker: Popug;
 
 beforeAll(async () => {
-  system = await startSystem('accounting_money', { accounting: { random: prices } });
+  // One lane: tasks are priced in the order their events arrive, so each takes the next
+  // scripted price (with several lanes, a task's creation and assignment race to price it).
+  system = await startSystem('accounting_money', { accounting: { random: prices, taskLanes: 1 } });
   admin = await system.admin();
   // The only assignable popug: every task lands on them.
   [worker] = (await hire(system, ['WORKER'])) as [Popug];

@@ -131,27 +131,25 @@ describe('fees and rewards', () => {
     for (let i = 0; i < shuffles; i++) await manager.client.ok(ops.ShuffleTasksDocument);
     await system.settle();
     const after = await transactionsByTask();
-    const ledgerByUser = await ledgers();
     for (const task of open) {
       const { assignFee } = priceOf(task);
       const gained = after.get(task.id)!.fees.slice(before.get(task.id)?.fees.length ?? 0);
       expect(after.get(task.id)!.fees.length - (before.get(task.id)?.fees.length ?? 0)).toBe(shuffles);
       expect(gained.every((a) => a === -assignFee)).toBe(true);
     }
-    // The newest fee of each open task is on its current assignee's account. (Fees applied in
-    // one consumer batch share their time, so "newest" is the latest time, not a single row.)
+    // The fee of each open task's latest assignment is on its current assignee's account.
+    // (Lanes by account apply one task's fees in any order, so it is the highest assignment
+    // number, not the newest row, that belongs to the current assignee.)
     const now = await allTasks(admin);
+    const { transactions, accounts } = system.accounting.deps.db.query;
     for (const task of now.filter((t) => t.status === 'OPEN')) {
-      const isFee = (r: { taskId: string | null; kind: string }) =>
-        r.taskId === task.id && r.kind === 'ASSIGN_FEE';
-      const newestAt = [...ledgerByUser.values()]
-        .flatMap((l) => l.rows)
-        .filter(isFee)
-        .map((r) => r.createdAt)
-        .sort()
-        .at(-1);
-      const own = ledgerByUser.get(task.assignee.id)!.rows.some((r) => isFee(r) && r.createdAt === newestAt);
-      expect(own).toBe(true);
+      const fees = await transactions.findMany({
+        where: (t, { and, eq }) => and(eq(t.taskId, task.id), eq(t.kind, 'ASSIGN_FEE')),
+        orderBy: (t, { desc }) => [desc(t.assignmentNo)],
+        limit: 1,
+      });
+      const latest = await accounts.findFirst({ where: (a, { eq }) => eq(a.id, fees[0]!.accountId) });
+      expect(latest?.userId).toBe(task.assignee.id);
     }
   });
 

@@ -41,7 +41,12 @@ let byId: Map<string, Popug>;
 const connections: WsConnection[] = [];
 
 beforeAll(async () => {
-  system = await startSystem('analytics', { seed: 5, clock, accounting: { random: prices, timeZone: TZ } });
+  // One task lane in accounting: tasks take the scripted prices in the order their events arrive.
+  system = await startSystem('analytics', {
+    seed: 5,
+    clock,
+    accounting: { random: prices, timeZone: TZ, taskLanes: 1 },
+  });
   admin = await system.admin();
   const staff = await hire(system, ['WORKER', 'WORKER', 'WORKER', 'MANAGER']);
   workers = staff.slice(0, 3);

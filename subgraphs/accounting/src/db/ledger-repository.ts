@@ -47,33 +47,33 @@ export async function appendTransactions(
 }
 
 /**
- * The facts about these tasks (see factKeys) the ledger already holds: a fee for an assignment,
- * a reward; one read over the two partial unique indexes that make them unique. (An event
- * applied before is the inbox's to skip; the ledger's unique index on `event_id` backs it.)
+ * The facts the ledger already holds (see factKeys) about these tasks: the fees of the tasks
+ * whose fees are about to be posted, the rewards of those whose rewards are; one read, each arm
+ * on the partial unique index that makes its fact unique. (An event applied before is the
+ * inbox's to skip; the ledger's unique index on `event_id` backs it.)
  */
-export async function recordedFacts(db: AccountingTx, taskIds: readonly string[]): Promise<Set<string>> {
-  const tasks = [...new Set(taskIds)];
-  if (tasks.length === 0) return new Set();
-  const ids = uuidArrayParam(tasks);
+export async function recordedFacts(
+  db: AccountingTx,
+  tasks: { fees: readonly string[]; rewards: readonly string[] },
+): Promise<Set<string>> {
+  const fees = [...new Set(tasks.fees)];
+  const rewards = [...new Set(tasks.rewards)];
+  if (fees.length === 0 && rewards.length === 0) return new Set();
   const rows = await db.execute<{
     kind: TransactionKind;
-    event_id: string | null;
-    task_id: string | null;
+    task_id: string;
     assignment_no: number | null;
   }>(sql`
-    select kind, event_id, task_id, assignment_no from transactions
-      where kind = 'ASSIGN_FEE' and task_id = any(${ids})
+    select kind, task_id, assignment_no from transactions
+      where kind = 'ASSIGN_FEE' and task_id = any(${uuidArrayParam(fees)})
     union all
-    select kind, event_id, task_id, assignment_no from transactions
-      where kind = 'TASK_REWARD' and task_id = any(${ids})`);
+    select kind, task_id, assignment_no from transactions
+      where kind = 'TASK_REWARD' and task_id = any(${uuidArrayParam(rewards)})`);
   return new Set(
     Array.from(rows, (r) =>
-      factKeys({
-        kind: r.kind,
-        eventId: r.event_id ?? '',
-        taskId: r.task_id,
-        assignmentNo: r.assignment_no,
-      }).filter((k) => k !== 'event:'),
+      factKeys({ kind: r.kind, eventId: '', taskId: r.task_id, assignmentNo: r.assignment_no }).filter(
+        (k) => k !== 'event:',
+      ),
     ).flat(),
   );
 }

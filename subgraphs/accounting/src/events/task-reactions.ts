@@ -24,7 +24,7 @@ export function accountKeyOf(event: AnyEventEnvelope): string {
 }
 
 /** Lanes of accounting's task consumer unless configured (ACCOUNTING_TASK_LANES). */
-export const DEFAULT_TASK_LANES = 2;
+export const DEFAULT_TASK_LANES = 4;
 
 /**
  * How accounting's task-events consumer runs (the service and the ledger bench share it): a

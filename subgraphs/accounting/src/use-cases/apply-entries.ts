@@ -34,10 +34,9 @@ export async function applyEntries(
   const accounts = new Map(locked.map((a) => [a.userId, a]));
   // Read after the locks: a close that finished meanwhile is seen (see closeBillingDay).
   const lastClosed = await latestClosedDay(tx);
-  const facts = await recordedFacts(
-    tx,
-    items.flatMap((i) => (i.entry.taskId ? [i.entry.taskId] : [])),
-  );
+  const taskOf = (kind: Entry['kind']) =>
+    items.flatMap(({ entry }) => (entry.kind === kind && entry.taskId ? [entry.taskId] : []));
+  const facts = await recordedFacts(tx, { fees: taskOf('ASSIGN_FEE'), rewards: taskOf('TASK_REWARD') });
   const { postings, skipped, deltas } = planPostings(items, accounts, facts);
   for (const { entry } of skipped) {
     deps.logger.info(
