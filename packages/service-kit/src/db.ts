@@ -15,13 +15,16 @@ export const jsonParam = (rows: readonly object[]): SQL => drizzleSql`${JSON.str
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A UUID in its text form (what a `uuid` column accepts): ids from outside are checked with it before a query. */
+export const isUuid = (value: string): boolean => UUID.test(value);
+
 /**
  * UUIDs as ONE `uuid[]` parameter, for `column = any(${uuidArrayParam(ids)})` (drizzle's
  * `inArray` makes a parameter per id). Throws on a value that is not a UUID: callers filter
  * untrusted ids first.
  */
 export function uuidArrayParam(ids: readonly string[]): SQL {
-  for (const id of ids) if (!UUID.test(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
+  for (const id of ids) if (!isUuid(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
   return drizzleSql`${`{${ids.join(',')}}`}::uuid[]`;
 }
 

@@ -1,6 +1,6 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { isUuid, type AccountingTx } from './db.ts';
-import { jsonParam, uuidArrayParam } from '@ates/service-kit';
+import type { AccountingTx } from './db.ts';
+import { isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { accounts, type AccountRow } from './schema.ts';
 
 /** Opens the user's account unless it exists (users' events and first sight race harmlessly). */

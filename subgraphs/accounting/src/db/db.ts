@@ -4,6 +4,3 @@ import type * as tables from './tables.ts';
 export type AccountingDb = PostgresJsDatabase<typeof tables>;
 /** A transaction of the accounting database (or the database itself, for one statement). */
 export type AccountingTx = Parameters<Parameters<AccountingDb['transaction']>[0]>[0] | AccountingDb;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);

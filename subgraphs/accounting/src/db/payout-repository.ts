@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, inArray, lte, min, ne, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { isUuid } from './db.ts';
-import { jsonParam } from '@ates/service-kit';
+import { isUuid, jsonParam } from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
 /** The PENDING payouts of a page of a close, in one statement. */

@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import { isUuid, type AccountingDb, type AccountingTx } from './db.ts';
-import { jsonParam, uuidArrayParam } from '@ates/service-kit';
+import type { AccountingDb, AccountingTx } from './db.ts';
+import { isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 
 type NewPricedTask = typeof pricedTasks.$inferInsert;

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { inbox, type LiveFeed } from '@ates/events';
-import { createPushIterator, requireRole, type PushIterator, type Viewer } from '@ates/service-kit';
+import { createPushIterator, isUuid, requireRole, type PushIterator, type Viewer } from '@ates/service-kit';
 import { ANALYSTS } from '../domain/permissions.ts';
 import type { AnalyticsDay } from '../domain/figures.ts';
 import { CONSUMERS } from '../events/projections.ts';
@@ -20,7 +20,6 @@ export interface BroadcastOptions {
 
 /** Events whose application is awaited at most; older ones are covered by the newer ones' state. */
 const MAX_AWAITED = 500;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `analyticsToday` for every subscriber of this process. Each `transaction.applied` on the live
@@ -68,7 +67,7 @@ export class TodayBroadcast {
   }
 
   private seen(eventId: string): void {
-    if (!UUID.test(eventId)) return;
+    if (!isUuid(eventId)) return;
     this.pending.push(eventId);
     if (this.pending.length > MAX_AWAITED) this.pending.splice(0, this.pending.length - MAX_AWAITED);
     if (!this.running) void this.rounds();

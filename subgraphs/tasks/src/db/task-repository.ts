@@ -1,14 +1,12 @@
 import { and, asc, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { isUuid } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 import { popugs, tasks, type TaskRow, type TaskStatus } from './schema.ts';
 import type { TaskCursor } from '../domain/cursor.ts';
 
 export type TasksDb = PostgresJsDatabase<typeof tables>;
 export type TasksTx = Parameters<Parameters<TasksDb['transaction']>[0]>[0] | TasksDb;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export async function findTasksByIds(db: TasksTx, ids: readonly string[]): Promise<TaskRow[]> {
   const valid = ids.filter(isUuid);

@@ -1,15 +1,12 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { Role } from '@ates/service-kit';
+import { isUuid, type Role } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 import { users, type UserRow } from './schema.ts';
 
 export type UsersDb = PostgresJsDatabase<typeof tables>;
 /** A drizzle transaction or the database itself: repository functions work in either. */
 export type UsersTx = Parameters<Parameters<UsersDb['transaction']>[0]>[0] | UsersDb;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export async function findUserById(db: UsersTx, id: string): Promise<UserRow | undefined> {
   if (!isUuid(id)) return undefined;

@@ -3,13 +3,14 @@ import {
   badInput,
   failedPrecondition,
   isRole,
+  isUuid,
   notFound,
   requireRole,
   type Role,
   type Viewer,
 } from '@ates/service-kit';
 import { userRoleChanged } from '../events/user-events.ts';
-import { countUsers, isUuid, lockUser, updateRole } from '../db/user-repository.ts';
+import { countUsers, lockUser, updateRole } from '../db/user-repository.ts';
 import type { UserRow } from '../db/schema.ts';
 import type { UsersDeps } from './deps.ts';
 
