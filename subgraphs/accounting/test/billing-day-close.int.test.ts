@@ -222,7 +222,7 @@ describe('closing a billing day', () => {
     const closed: string[] = [];
     let dayRecordedWhenFirstPagePaid: number | null = null;
 
-    const { pay } = await payWhileClosing(a.deps, { provider, retry: RETRY }, (payCommitted) =>
+    const pay = await payWhileClosing(a.deps, { provider, retry: RETRY }, (payCommitted) =>
       closeBillingDay(a.deps, '2026-11-24', {
         waitMs: 0,
         pageSize: 2,

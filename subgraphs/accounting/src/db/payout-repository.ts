@@ -3,30 +3,6 @@ import type { AccountingTx } from './db.ts';
 import { isUuid, jsonParam } from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
-/** The PENDING payouts of a page of a close, in one statement. */
-export async function insertPayouts(
-  db: AccountingTx,
-  rows: readonly (typeof payouts.$inferInsert)[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const json = rows.map((r) => ({
-    id: r.id,
-    account_id: r.accountId,
-    user_id: r.userId,
-    day: r.day,
-    amount: r.amount,
-    transaction_id: r.transactionId,
-    status: r.status,
-    next_attempt_at: r.nextAttemptAt.toISOString(),
-    created_at: r.createdAt.toISOString(),
-  }));
-  await db.execute(sql`
-    insert into payouts (id, account_id, user_id, day, amount, transaction_id, status, next_attempt_at, created_at)
-    select * from jsonb_to_recordset(${jsonParam(json)}) as r(
-      id uuid, account_id uuid, user_id uuid, day date, amount bigint, transaction_id uuid, status text,
-      next_attempt_at timestamptz, created_at timestamptz)`);
-}
-
 /**
  * PENDING/FAILED → PAID for a batch of confirmed payments, in one statement; as markPayoutPaid,
  * only the rows this call moved come back (as the caller's rows, PAID, with the new attempt count).

@@ -34,8 +34,9 @@ export interface RunReport {
  * The payout worker's loop: each run closes every past business day still open (at the end of
  * a day that is the day that ended; after downtime, each missed day in order), paying each page
  * of accounts of a close as soon as that page has committed, then pays whatever else is due
- * (retries, payouts of a close made elsewhere). It sleeps until the next day starts in the company time zone or the next retry
- * is due, and wakes early when poked (a close by an admin, NOTIFY `ates_payouts`).
+ * (retries, payouts of a close made elsewhere). It sleeps until the next day starts in the
+ * company time zone or the next retry is due, and wakes early when poked (a close by an admin,
+ * NOTIFY `ates_payouts`).
  */
 export class PayoutWorker {
   private chain: Promise<unknown> = Promise.resolve();
@@ -110,9 +111,7 @@ export class PayoutWorker {
     };
     try {
       // Each page of a close is paid as soon as it has committed, while the next one closes.
-      report.pay = (
-        await payWhileClosing(deps, { ...this.options, signal: this.stopping.signal }, closeDays)
-      ).pay;
+      report.pay = await payWhileClosing(deps, { ...this.options, signal: this.stopping.signal }, closeDays);
     } catch (error) {
       if (!(error instanceof LockBusyError)) throw error;
       report.busy = true;

@@ -12,8 +12,8 @@ import type { AccountingDeps } from './deps.ts';
 /**
  * `applyEntry` for a batch of entries, with set-based SQL and the same outcome as applying them
  * one at a time in order: the accounts (which the caller has opened) are locked once, in id
- * order; facts
- * the ledger already holds, or that an earlier entry of the batch records, are skipped; the rows
+ * order; facts the ledger already holds, or that an earlier entry of the batch records, are
+ * skipped; the rows
  * go in with one multi-row insert (each with its running balance after it), each account's
  * balance moves once, every `transaction.applied` goes to the outbox, and the day's figures move
  * once per day, last (their row is shared by every batch: it stays locked only until the commit),

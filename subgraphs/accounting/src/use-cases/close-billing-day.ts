@@ -48,7 +48,7 @@ export interface CloseOptions {
  *
  * A crash anywhere leaves either nothing or whole pages of accounts closed; running it again closes the
  * rest, and every account is closed (so paid) once. Payments are not made here: a caller that pays
- * (the payout worker, closeDaysAndPay) gets each committed page's payouts from `onPayoutsCommitted`,
+ * (the payout worker, through payWhileClosing) gets each committed page's payouts from `onPayoutsCommitted`,
  * and payDuePayouts pays whatever is due.
  */
 export async function closeBillingDay(

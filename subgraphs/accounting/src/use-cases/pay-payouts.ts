@@ -72,11 +72,11 @@ export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): 
  * made it committed, so a close that dies midway leaves only committed payouts, paid or due.
  * Throws LockBusyError (key PAY_LOCK) before running `close` when another process pays.
  */
-export async function payWhileClosing<T>(
+export async function payWhileClosing(
   deps: AccountingDeps,
   options: PayOptions,
-  close: (payCommitted: (payouts: PayoutRow[]) => void) => Promise<T>,
-): Promise<{ closed: T; pay: PayReport }> {
+  close: (payCommitted: (payouts: PayoutRow[]) => void) => Promise<unknown>,
+): Promise<PayReport> {
   return withSessionLock(deps.sql, PAY_LOCK, async () => {
     const report = emptyReport();
     const tried = new Set<string>();
@@ -88,15 +88,14 @@ export async function payWhileClosing<T>(
       paying = paying.then(() => payAll(deps, options, payouts, report));
       paying.catch(() => undefined);
     };
-    let closed: T;
     try {
-      closed = await close(payCommitted);
+      await close(payCommitted);
     } catch (error) {
       await paying.catch(() => undefined);
       throw error;
     }
     await paying;
-    return { closed, pay: await payDue(deps, options, report, tried) };
+    return payDue(deps, options, report, tried);
   });
 }
 
