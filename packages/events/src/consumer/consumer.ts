@@ -115,11 +115,9 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
   let stopping = false;
   let messages: ConsumerMessages | undefined;
 
-  const laneKey = options.laneKey;
   const keyOf = (item: PreparedEvent<TSchema>) =>
-    laneKey
-      ? laneKey(item.decision.envelope)
-      : item.msg.headers?.get(HEADER_AGGREGATE) || `seq:${item.msg.seq}`;
+    options.laneKey?.(item.decision.envelope) ??
+    (item.msg.headers?.get(HEADER_AGGREGATE) || `seq:${item.msg.seq}`);
 
   async function run(): Promise<void> {
     while (!stopping) {

@@ -32,7 +32,6 @@ export interface PreparedEvent<TSchema extends Record<string, unknown>> {
   decision: Handle<TSchema>;
   failure?: unknown;
 }
-type Item<TSchema extends Record<string, unknown>> = PreparedEvent<TSchema>;
 
 function headersOf(msg: JsMsg): Record<string, string> {
   const out: Record<string, string> = {};
@@ -104,11 +103,11 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
   }
 
   /** A failed handler: retry with backoff, or dead-letter once out of deliveries. */
-  function failed(item: Item<TSchema>, error: unknown) {
+  function failed(item: PreparedEvent<TSchema>, error: unknown) {
     return traced(item.decision.received, () => retryOrBury(item, error));
   }
 
-  async function retryOrBury(item: Item<TSchema>, error: unknown) {
+  async function retryOrBury(item: PreparedEvent<TSchema>, error: unknown) {
     const reason = errorMessage(error);
     const { msg, delivery, decision } = item;
     if (isTransientDbError(error)) {
@@ -130,7 +129,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     handler: Handle<TSchema>['handler'],
     envelope: Handle<TSchema>['envelope'],
     tx: Parameters<Handle<TSchema>['handler']>[1]['tx'],
-    item: Item<TSchema>,
+    item: PreparedEvent<TSchema>,
   ) {
     await handler(envelope, { tx, logger, delivery: item.delivery });
     logger.debug(
@@ -139,7 +138,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     );
   }
 
-  const inboxRow = (item: Item<TSchema>) => ({
+  const inboxRow = (item: PreparedEvent<TSchema>) => ({
     consumer: options.consumer,
     eventId: item.decision.received.id,
     type: item.decision.received.type,
@@ -151,7 +150,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
    * The common case, in few round trips: one insert of every inbox row, then the handlers of
    * the events not applied before, all in one transaction. Any failure rolls it all back.
    */
-  async function applyTogether(items: Item<TSchema>[]) {
+  async function applyTogether(items: PreparedEvent<TSchema>[]) {
     await db.transaction(async (tx) => {
       // One statement with one parameter, however many rows (a builder's multi-row VALUES
       // costs more Node CPU than the insert costs Postgres).
@@ -186,7 +185,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
   }
 
   /** After a failure: each event in its own savepoint, so one failing handler does not undo the others. */
-  async function applyOneByOne(items: Item<TSchema>[]) {
+  async function applyOneByOne(items: PreparedEvent<TSchema>[]) {
     await db.transaction(async (tx) => {
       for (const item of items) {
         const { envelope, handler } = item.decision;
@@ -209,7 +208,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     });
   }
 
-  async function applyAll(items: Item<TSchema>[]) {
+  async function applyAll(items: PreparedEvent<TSchema>[]) {
     try {
       await applyTogether(items);
     } catch (error) {
