@@ -12,7 +12,7 @@ import {
   ensureStreams,
   HEADER_AGGREGATE,
   makeEvent,
-  streamName,
+  removeStreams,
   withNamespace,
 } from '@ates/events';
 import {
@@ -112,8 +112,7 @@ export async function measureProjection(
       );
     return { perSec: perSecond(count, ms), ms: Math.round(ms) };
   } finally {
-    for (const domain of ['users', 'tasks', 'accounting', 'jobs'] as const)
-      await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);
+    await removeStreams(jsm, namespace).catch(() => undefined);
     await nats.close();
     await database.close();
     await dropDatabase(url);

@@ -12,6 +12,7 @@ import {
   ensureStreams,
   makeEvent,
   startOutboxRelay,
+  removeStreams,
   streamName,
   type AnyEventEnvelope,
 } from '@ates/events';
@@ -82,8 +83,7 @@ export async function measureRelay(
       throw new Error(`relay published ${published}, the stream holds ${info.state.messages}, not ${count}`);
     return { perSec: perSecond(count, ms), ms: Math.round(ms), cpuMsPerEvent };
   } finally {
-    for (const domain of ['users', 'tasks', 'accounting', 'jobs'] as const)
-      await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);
+    await removeStreams(jsm, namespace).catch(() => undefined);
     await nats.close();
     await database.close();
     await dropDatabase(url);

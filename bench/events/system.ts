@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
-import { connectNats, ensureStreams, streamName } from '@ates/events';
+import { connectNats, ensureStreams, removeStreams } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
@@ -133,8 +133,7 @@ export async function startPipeline(label: string): Promise<PipelineSystem> {
       await tasks.close();
       await accounting.end();
       await analytics.end();
-      for (const domain of ['users', 'tasks', 'accounting', 'jobs'] as const)
-        await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);
+      await removeStreams(jsm, namespace).catch(() => undefined);
       await nats.close();
       for (const url of Object.values(urls)) await dropDatabase(url);
     },

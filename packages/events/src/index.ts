@@ -30,7 +30,7 @@ export { countUnpublished, deletePublishedBefore, republishOutboxSince } from '.
 
 // NATS
 export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';
-export { ensureStreams, desiredStreams, type StreamOptions } from './nats/streams.ts';
+export { ensureStreams, desiredStreams, removeStreams, type StreamOptions } from './nats/streams.ts';
 
 // Consuming
 export { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import postgres from 'postgres';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, makeEvent, streamName, subjectFor, type EventType } from '@ates/events';
+import {
+  connectNats,
+  ensureStreams,
+  makeEvent,
+  removeStreams,
+  subjectFor,
+  type EventType,
+} from '@ates/events';
 import { createLogger, ManualClock, TokenSigner } from '@ates/service-kit';
 import {
   createTestDatabase,
@@ -63,9 +70,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await service?.stop();
-  const jsm = await jetstreamManager(nats);
-  for (const domain of ['users', 'tasks', 'accounting', 'jobs'])
-    await jsm.streams.delete(streamName(namespace, domain)).catch(() => undefined);
+  await removeStreams(await jetstreamManager(nats), namespace).catch(() => undefined);
   await nats?.close();
   await testDb?.drop();
 });

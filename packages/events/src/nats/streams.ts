@@ -71,6 +71,25 @@ async function streamInfo(jsm: JetStreamManager, name: string): Promise<StreamIn
 }
 
 /**
+ * Deletes a namespace's streams (the inverse of ensureStreams, for tests and benchmarks that
+ * made their own): every one is tried, one already gone is fine, and the other failures are
+ * thrown together at the end.
+ */
+export async function removeStreams(jsm: JetStreamManager, namespace: string): Promise<void> {
+  const failures: unknown[] = [];
+  for (const domain of DOMAINS) {
+    try {
+      await jsm.streams.delete(streamName(namespace, domain));
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
+        failures.push(error);
+    }
+  }
+  if (failures.length > 0)
+    throw new AggregateError(failures, `could not remove every stream of ${namespace}`);
+}
+
+/**
  * Creates or updates the streams so their config matches; idempotent and safe to run at every
  * start. The config the server returns is compared again, because nats-server 2.9 silently
  * drops settings it does not know.

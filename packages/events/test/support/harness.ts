@@ -12,7 +12,7 @@ import {
   inbox,
   makeEvent,
   outbox,
-  streamName,
+  removeStreams,
 } from '../../src/index.ts';
 
 /** A consumer's observable effect in the tests: one row per handler run that committed. */
@@ -61,11 +61,9 @@ export async function createHarness(label: string): Promise<EventsHarness> {
     nats,
     jsm,
     async close() {
-      for (const name of ['users', 'tasks', 'accounting', 'jobs']) {
-        await jsm.streams.delete(streamName(namespace, name)).catch((error: unknown) => {
-          logger.warn({ err: error }, 'stream cleanup failed (the run teardown sweeps it)');
-        });
-      }
+      await removeStreams(jsm, namespace).catch((error: unknown) => {
+        logger.warn({ err: error }, 'stream cleanup failed (the run teardown sweeps it)');
+      });
       await nats.close();
       await database.close();
       await testDb.drop();
