@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { removeStreams } from '@ates/events';
 import postgres from 'postgres';
 import {
   DEFAULT_NATS_URL,
@@ -21,7 +22,15 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { generateTestKeys, GraphQLClient, ops, signRawToken, type TestKeys } from '@ates/testing';
-import { freePort, sleep, startChild, stopChild, waitForHttp, type Child } from '../lib/processes.ts';
+import {
+  benchServices,
+  freePort,
+  sleep,
+  startChild,
+  stopChild,
+  waitForHttp,
+  type Child,
+} from '../lib/processes.ts';
 
 const postgresUrl = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
@@ -42,34 +51,7 @@ export interface RealSystem {
   stop(): Promise<void>;
 }
 
-interface Spec {
-  name: 'users' | 'tasks' | 'accounting' | 'gateway';
-  entry: string;
-  portEnv: string;
-  databaseEnv?: string;
-}
-
-const SPECS: Spec[] = [
-  {
-    name: 'users',
-    entry: 'subgraphs/users/src/main.ts',
-    portEnv: 'USERS_PORT',
-    databaseEnv: 'USERS_DATABASE_URL',
-  },
-  {
-    name: 'tasks',
-    entry: 'subgraphs/tasks/src/main.ts',
-    portEnv: 'TASKS_PORT',
-    databaseEnv: 'TASKS_DATABASE_URL',
-  },
-  {
-    name: 'accounting',
-    entry: 'subgraphs/accounting/src/main.ts',
-    portEnv: 'ACCOUNTING_PORT',
-    databaseEnv: 'ACCOUNTING_DATABASE_URL',
-  },
-  { name: 'gateway', entry: 'gateway/src/main.ts', portEnv: 'GATEWAY_PORT' },
-];
+const SPECS = benchServices(['users', 'tasks', 'accounting', 'gateway'] as const);
 
 async function inBatches<T, R>(
   items: T[],
@@ -136,18 +118,14 @@ export async function startRealSystem(options: {
   // Not started: MyTasks and MyAccount never reach analytics.
   env.ATES_ANALYTICS_URL = `http://127.0.0.1:${await freePort()}/graphql`;
 
-  const processes: Partial<Record<Spec['name'], Child>> = {};
+  const processes: Partial<Record<(typeof SPECS)[number]['name'], Child>> = {};
   const stop = async () => {
     for (const child of Object.values(processes).reverse()) await stopChild(child);
     for (const url of databases) await dropDatabase(url);
     const nc = await connect({ servers: natsUrl });
     try {
       const jsm = await jetstreamManager(nc);
-      const prefix = `${namespace.toUpperCase()}_`;
-      const names: string[] = [];
-      for await (const info of jsm.streams.list())
-        if (info.config.name.startsWith(prefix)) names.push(info.config.name);
-      for (const name of names) await jsm.streams.delete(name);
+      await removeStreams(jsm, namespace);
     } finally {
       await nc.close();
     }

@@ -25,7 +25,7 @@ import { migrationsFolder as tasksMigrations } from '@ates/tasks';
 import { generateTestKeys } from '@ates/testing';
 import * as tasksTables from '../../subgraphs/tasks/src/db/tables.ts';
 
-import { freePort, waitHealthy } from '../lib/processes.ts';
+import { benchServices, freePort, waitHealthy } from '../lib/processes.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 export const postgresBase =
@@ -65,21 +65,7 @@ export async function startPipeline(label: string): Promise<PipelineSystem> {
   const jsm = await jetstreamManager(nats);
   await ensureStreams(jsm, namespace);
   const children: { name: string; child: ChildProcess }[] = [];
-  const specs = [
-    { name: 'tasks', entry: 'subgraphs/tasks/src/main.ts', port: 'TASKS_PORT', db: 'TASKS_DATABASE_URL' },
-    {
-      name: 'accounting',
-      entry: 'subgraphs/accounting/src/main.ts',
-      port: 'ACCOUNTING_PORT',
-      db: 'ACCOUNTING_DATABASE_URL',
-    },
-    {
-      name: 'analytics',
-      entry: 'subgraphs/analytics/src/main.ts',
-      port: 'ANALYTICS_PORT',
-      db: 'ANALYTICS_DATABASE_URL',
-    },
-  ] as const;
+  const specs = benchServices(['tasks', 'accounting', 'analytics'] as const);
   const stopChildren = async () => {
     await Promise.all(
       children.map(
@@ -94,6 +80,7 @@ export async function startPipeline(label: string): Promise<PipelineSystem> {
   };
   try {
     for (const spec of specs) {
+      if (!spec.databaseEnv) throw new Error(`${spec.name} has no database variable`);
       const port = await freePort();
       const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
         cwd: repo,
@@ -103,8 +90,8 @@ export async function startPipeline(label: string): Promise<PipelineSystem> {
           NODE_ENV: 'production',
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
           HOST: '127.0.0.1',
-          [spec.port]: String(port),
-          [spec.db]: urls[spec.name],
+          [spec.portEnv]: String(port),
+          [spec.databaseEnv]: urls[spec.name],
           NATS_URL: natsUrl,
           ATES_NATS_NAMESPACE: namespace,
           ATES_JWT_PUBLIC_KEY: keys.publicKeyPem,

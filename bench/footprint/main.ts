@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { removeStreams } from '@ates/events';
 import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, dropDatabase, withDatabase } from '@ates/service-kit';
 import { GraphQLClient, ops } from '@ates/testing';
 import { processRssMiB } from '../lib/cpu.ts';
@@ -197,11 +198,7 @@ async function stopSystem(system: RunningSystem): Promise<void> {
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
-    const prefix = `${system.namespace.toUpperCase()}_`;
-    const names: string[] = [];
-    for await (const info of jsm.streams.list())
-      if (info.config.name.startsWith(prefix)) names.push(info.config.name);
-    for (const name of names) await jsm.streams.delete(name);
+    await removeStreams(jsm, system.namespace);
   } finally {
     await nc.close();
   }

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import { services } from '../../scripts/lib/services.ts';
 import { processCpuMs } from './cpu.ts';
 
 export interface Child {
@@ -10,6 +11,31 @@ export interface Child {
   pid: number;
   /** The last lines it printed, for a failure's message. */
   tail: string[];
+}
+
+/** A service as `pnpm start` runs it (scripts/lib/services.ts): its entry and its variables. */
+export interface BenchService<N extends string = string> {
+  name: N;
+  entry: string;
+  /** The variable of its listening port. */
+  portEnv: string;
+  /** The variable of its database URL, if it has one. */
+  databaseEnv?: string;
+}
+
+/** These services, in this order, from the list `pnpm start` runs (one place for their entry points and variables). */
+export function benchServices<N extends string>(names: readonly N[]): BenchService<N>[] {
+  const all = services();
+  return names.map((name) => {
+    const spec = all.find((s) => s.name === name);
+    if (!spec?.port) throw new Error(`no service ${name} with a port in scripts/lib/services.ts`);
+    return {
+      name,
+      entry: spec.entry,
+      portEnv: spec.port.env,
+      ...(spec.database ? { databaseEnv: spec.database.env } : {}),
+    };
+  });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, DOMAINS, streamName } from '@ates/events';
+import { connectNats, removeStreams } from '@ates/events';
 import {
   DEFAULT_NATS_URL,
   DEFAULT_POSTGRES_URL,
@@ -21,7 +21,7 @@ import { GraphQLClient, generateTestKeys, ops, signRawToken } from '@ates/testin
 
 const WORKERS = Number(process.env.WORKERS ?? 500);
 const STAFF = Number(process.env.STAFF ?? 20);
-import { freePort, waitHealthy } from '../lib/processes.ts';
+import { benchServices, freePort, waitHealthy } from '../lib/processes.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const postgresBase = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
@@ -57,23 +57,7 @@ function gauge(text: string, name: string, labels = ''): number {
 const id = process.pid;
 const namespace = `benchsubs${id}`;
 const keys = generateTestKeys();
-const specs = [
-  { name: 'users', entry: 'subgraphs/users/src/main.ts', port: 'USERS_PORT', db: 'USERS_DATABASE_URL' },
-  { name: 'tasks', entry: 'subgraphs/tasks/src/main.ts', port: 'TASKS_PORT', db: 'TASKS_DATABASE_URL' },
-  {
-    name: 'accounting',
-    entry: 'subgraphs/accounting/src/main.ts',
-    port: 'ACCOUNTING_PORT',
-    db: 'ACCOUNTING_DATABASE_URL',
-  },
-  {
-    name: 'analytics',
-    entry: 'subgraphs/analytics/src/main.ts',
-    port: 'ANALYTICS_PORT',
-    db: 'ANALYTICS_DATABASE_URL',
-  },
-  { name: 'gateway', entry: 'gateway/src/main.ts', port: 'GATEWAY_PORT', db: undefined },
-] as const;
+const specs = benchServices(['users', 'tasks', 'accounting', 'analytics', 'gateway'] as const);
 const databases: string[] = [];
 const children: Array<{ name: string; child: ChildProcess; base: string }> = [];
 const env: NodeJS.ProcessEnv = {
@@ -104,7 +88,7 @@ async function stopServices(): Promise<void> {
   }
   const nats = await connectNats(natsUrl, { name: 'ates-bench' });
   const jsm = await jetstreamManager(nats);
-  for (const domain of DOMAINS) await jsm.streams.delete(streamName(namespace, domain)).catch(() => false);
+  await removeStreams(jsm, namespace).catch(() => undefined);
   await nats.close();
   for (const url of databases) await dropDatabase(url);
 }
@@ -117,11 +101,11 @@ try {
   for (const spec of specs) {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const extra: Record<string, string> = { [spec.port]: String(port) };
-    if (spec.db) {
+    const extra: Record<string, string> = { [spec.portEnv]: String(port) };
+    if (spec.databaseEnv) {
       const url = withDatabase(postgresBase, `ates_bench_subscriptions_${id}_${spec.name}`);
       databases.push(url);
-      extra[spec.db] = url;
+      extra[spec.databaseEnv] = url;
     }
     for (const { name, base: url } of children) extra[`ATES_${name.toUpperCase()}_URL`] = `${url}/graphql`;
     const child = spawn(
