@@ -32,6 +32,7 @@ import { percentile, ratio, summarize } from '../lib/stats.ts';
 import { measureJetStream, type JetStreamBaselines } from './baselines.ts';
 import { measureProjection } from './projection.ts';
 import { measureRelay } from './relay.ts';
+import { measureSkeleton, type SkeletonResult } from './skeleton.ts';
 import { startPipeline, type PipelineSystem } from './system.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -354,6 +355,8 @@ async function main() {
   const command = process.env.BENCH_COMMAND ?? 'pnpm bench events';
   const report = createReport('events', 'Event pipeline: tasks → accounting → analytics', command);
   const baselines: JetStreamBaselines[] = [];
+  // The pipeline's shape with nothing in it, next to each run: what any pipeline of two hops reaches here.
+  const skeletons: { explicit: SkeletonResult; ackAll: SkeletonResult }[] = [];
   const runs: Array<Record<string, unknown> & { perSec: number }> = [];
   // The parts alone, each next to a B_js run: the relay (default step, and the former lockstep
   // windows of 500), the analytics projection (default batches, and the former 50 per batch).
@@ -402,6 +405,10 @@ async function main() {
     let startedAt = 0;
     for (let run = 0; run < RUNS; run++) {
       baselines.push(await measureJetStream(RAW_EVENTS, RAW_WINDOW, RAW_WINDOW));
+      skeletons.push({
+        explicit: await measureSkeleton(ASSIGNMENTS, RAW_WINDOW),
+        ackAll: await measureSkeleton(ASSIGNMENTS, RAW_WINDOW, { ackAll: true }),
+      });
       const measured = await cpuOf(system, async () => {
         const before = performance.now();
         startedAt = Date.now();
@@ -423,9 +430,10 @@ async function main() {
           Object.entries(measured.cpuMs).map(([k, v]) => [k, Number((v / ASSIGNMENTS).toFixed(3))]),
         ),
         bJsPublishPerSec: baselines[run]!.publishPerSec,
+        skeleton: skeletons[run],
         stagesMsAfterShuffleStart: stages,
       });
-      console.log(`run ${run + 1}/${RUNS}`, runs.at(-1), baselines.at(-1));
+      console.log(`run ${run + 1}/${RUNS}`, runs.at(-1), baselines.at(-1), skeletons.at(-1));
     }
 
     const fees = (await accountingTotals(system)).fees;
@@ -515,6 +523,41 @@ async function main() {
       'events/s',
     )}`,
   );
+  // The ceiling of the shape: two hops with nothing in them, each run next to its B_js run.
+  const skeletonFigure = (kind: 'explicit' | 'ackAll', id: string, title: string, note: string) =>
+    report.figures.push({
+      id,
+      title,
+      value: summarize(
+        skeletons.map((sk) => sk[kind].perSec),
+        0,
+      ),
+      unit: 'events/s',
+      baseline: { name: 'B_js publish', value: publish, unit: 'msg/s' },
+      ratio: summarize(skeletons.map((sk, i) => ratio(sk[kind].perSec, baselines[i]!.publishPerSec))),
+      note,
+    });
+  const skeletonCpu = (kind: 'explicit' | 'ackAll') => {
+    const middle = [...skeletons].sort((x, y) => x[kind].cpuUsPerEvent - y[kind].cpuUsPerEvent)[
+      Math.floor(skeletons.length / 2)
+    ]![kind];
+    const parts = Object.entries(middle.cpuUs)
+      .map(([name, us]) => `${name} ${us}`)
+      .join(', ');
+    return `${middle.cpuUsPerEvent} µs of CPU per message (${parts})`;
+  };
+  skeletonFigure(
+    'explicit',
+    'events.skeleton',
+    `Ceiling of the shape: ${ASSIGNMENTS.toLocaleString('en-US')} messages through two empty hops`,
+    `publish (as B_js) → a process that inserts each micro-batch, publishes one message per row (all in flight) and acks each → a process that inserts and acks; no outbox, inbox, schemas or rules; ${skeletonCpu('explicit')}`,
+  );
+  skeletonFigure(
+    'ackAll',
+    'events.skeleton.ack-all',
+    'The same, acking once per batch (AckPolicy.All)',
+    `not possible for a real consumer, which naks and dead-letters one message at a time; ${skeletonCpu('ackAll')}`,
+  );
   const met = ratios.median >= 0.5;
   // Where a run's time goes (the run at the median): when each stage finished, in ms after the shuffle started.
   const middle = [...runs].sort((x, y) => x.perSec - y.perSec)[Math.floor(runs.length / 2)];
@@ -543,7 +586,7 @@ async function main() {
   const budget =
     `CPU per assignment across the chain (services, Postgres, NATS, the shuffle): ${cpuUsPerEvent.median} µs (${cpuUsPerEvent.min}–${cpuUsPerEvent.max}), ` +
     `so ${cores} cores cap it at ~${ceilingPerSec.toLocaleString('en-US')} events/s = ${ratio(ceilingPerSec, publish.median)}× B_js publish; ` +
-    `0.5× would need ≤ ${Math.round((cores * 1_000_000) / (0.5 * publish.median))} µs per assignment for a fee row, an inbox row and two outbox events in accounting, analytics' rows, two relays and two consumers`;
+    `0.5× would need ≤ ${Math.round((cores * 1_000_000) / (0.5 * publish.median))} µs per assignment for a fee row, an inbox row and two outbox events in accounting, analytics' rows, two relays and two consumers, where two empty hops alone spend ${skeletonCpu('explicit').replace(' of CPU per message', '')}`;
   report.figures.push({
     id: 'events.end-to-end',
     title: `${ASSIGNMENTS.toLocaleString('en-US')} assignments → every fee in accounting, analytics agreeing`,
@@ -554,6 +597,22 @@ async function main() {
     goal: '≥ 0.5× B_js publish',
     met,
     note: `from the shuffle commit; tasks relay → accounting (fee + outbox) → its relay → analytics, each service its own process. ${where}. ${budget}`,
+  });
+  report.figures.push({
+    id: 'events.end-to-end.share-of-ceiling',
+    title: 'End to end against the empty two-hop skeleton',
+    value: perSec,
+    unit: 'events/s',
+    baseline: {
+      name: 'two empty hops',
+      value: summarize(
+        skeletons.map((sk) => sk.explicit.perSec),
+        0,
+      ),
+      unit: 'events/s',
+    },
+    ratio: summarize(runs.map((r, i) => ratio(r.perSec, skeletons[i]!.explicit.perSec))),
+    note: "the share of the shape's ceiling the real services reach with their outbox, inbox, ledger and read model",
   });
   if (lag && steady) {
     const lagMet = lag.toAnalytics.p99 <= 500;

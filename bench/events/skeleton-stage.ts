@@ -1,0 +1,64 @@
+/**
+ * One stage of the two-hop skeleton (skeleton.ts), in a process of its own as each service is:
+ * pull-consume a stream, write each micro-batch as one multi-row insert, then (a hop) publish
+ * one message per row to the next stream with every publish of the batch in flight, then ack
+ * (each message, or the batch's last where the consumer acks all).
+ * No outbox, no inbox, no schema, no business logic: the least a hop of the pipeline can do.
+ *
+ * Its settings come from the environment (SKELETON_*); it reports `{ type: 'ready' }` and, a
+ * sink, `{ type: 'done' }` once it has written SKELETON_EXPECT rows, over IPC.
+ */
+import { randomUUID } from 'node:crypto';
+import { jetstream, type JsMsg } from '@nats-io/jetstream';
+import postgres from 'postgres';
+import { connectNats } from '@ates/events';
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+
+async function main() {
+  const stream = env('SKELETON_STREAM');
+  const consumerName = env('SKELETON_CONSUMER');
+  const table = env('SKELETON_TABLE');
+  const next = process.env.SKELETON_NEXT_SUBJECT;
+  const expect = Number(env('SKELETON_EXPECT'));
+  const ackAll = process.env.SKELETON_ACK_ALL === 'true';
+  const nats = await connectNats(env('SKELETON_NATS_URL'), { name: `ates-bench-skeleton-${table}` });
+  const sql = postgres(env('SKELETON_DATABASE_URL'), { max: 2, onnotice: () => {} });
+  const js = jetstream(nats);
+  const consumer = await js.consumers.get(stream, consumerName);
+  const messages = await consumer.consume({ max_messages: 1000 });
+  const send = (message: unknown) => process.send?.(message);
+  send({ type: 'ready' });
+
+  let buffered: JsMsg[] = [];
+  let written = 0;
+  let running: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const batch = buffered;
+    buffered = [];
+    if (batch.length === 0) return;
+    const rows = batch.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
+    await sql`insert into ${sql(table)} ${sql(rows)}`;
+    if (next) await Promise.all(rows.map((r) => js.publish(next, r.payload, { msgID: r.id })));
+    // Acking the last message acks the batch where the consumer's policy is AckPolicy.All.
+    if (ackAll) batch.at(-1)!.ack();
+    else for (const m of batch) m.ack();
+    written += batch.length;
+    if (written >= expect) send({ type: 'done', written });
+  };
+  for await (const message of messages) {
+    buffered.push(message);
+    // The batch is whatever arrived while the previous one was written (at most 500).
+    if (buffered.length === 1 || buffered.length === 500) running = running.then(flush);
+  }
+  await running;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,145 @@
+/**
+ * The pipeline's shape with nothing in it: the ceiling of two hops on this machine.
+ *
+ * The bench publishes COUNT 200-byte messages to stream A as B_js publish does (a window in
+ * flight); a hop process pull-consumes A, inserts each micro-batch in one statement, publishes
+ * one message per row to stream B and acks; a sink process consumes B, inserts and acks. Time
+ * from the first publish until the sink has written every row. That is what tasks → accounting
+ * → analytics is (a producer, a consumer that writes and publishes, a consumer that writes),
+ * minus the outbox, the inbox, schemas and every business rule: no real pipeline of that shape
+ * on these cores can be faster, so it bounds what figure 2 can reach against B_js publish.
+ */
+import path from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import postgres from 'postgres';
+import { connectNats, streamName, withNamespace } from '@ates/events';
+import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
+import { startChild, stopChild, treeCpuMs, type Child } from '../lib/processes.ts';
+import { perSecond } from '../lib/stats.ts';
+import { natsUrl, postgresBase } from './system.ts';
+
+const BODY = new TextEncoder().encode(JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(146) }));
+const STAGE = path.resolve(import.meta.dirname, 'skeleton-stage.ts');
+
+export interface SkeletonResult {
+  perSec: number;
+  /** CPU of every process involved (the bench, both stages, Postgres, NATS) per message, µs. */
+  cpuUsPerEvent: number;
+  /** That CPU by process, µs per message. */
+  cpuUs: Record<string, number>;
+}
+
+function waitFor(child: Child, type: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`${child.name}: no ${type} after ${timeoutMs} ms:\n${child.tail.join('\n')}`));
+    }, timeoutMs);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${child.name} exited with ${code}:\n${child.tail.join('\n')}`));
+    };
+    child.process.once('exit', onExit);
+    child.process.on('message', (message: { type?: string }) => {
+      if (message.type !== type) return;
+      clearTimeout(timer);
+      child.process.off('exit', onExit);
+      resolve();
+    });
+  });
+}
+
+/**
+ * `ackAll`: the consumers ack once per batch (AckPolicy.All) instead of each message, which a
+ * real consumer cannot do (it naks, retries and dead-letters one message at a time); measured
+ * to show the ceiling does not hinge on acks.
+ */
+export async function measureSkeleton(
+  count: number,
+  window: number,
+  options: { ackAll?: boolean } = {},
+): Promise<SkeletonResult> {
+  if (BODY.length !== 200) throw new Error(`skeleton body is ${BODY.length} bytes, not 200`);
+  const id = `${process.pid}_${randomBytes(2).toString('hex')}`;
+  const namespace = `benchskel${id.replace('_', '')}`;
+  const url = withDatabase(postgresBase, `ates_bench_events_${id}_skeleton`);
+  const nats = await connectNats(natsUrl, { name: 'ates-bench-skeleton' });
+  const jsm = await jetstreamManager(nats);
+  const hops = ['a', 'b'].map((name) => ({
+    stream: streamName(namespace, name),
+    subject: withNamespace(namespace, `${name}.event`),
+    table: `skeleton_${name}`,
+  }));
+  const children: Child[] = [];
+  await ensureDatabase(url);
+  try {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    for (const hop of hops) {
+      await sql`create table ${sql(hop.table)} (id uuid primary key, stream_seq bigint not null, payload text not null)`;
+      await jsm.streams.add({ name: hop.stream, subjects: [hop.subject] });
+      await jsm.consumers.add(hop.stream, {
+        durable_name: 'skeleton',
+        ack_policy: options.ackAll ? AckPolicy.All : AckPolicy.Explicit,
+      });
+    }
+    await sql.end();
+    hops.forEach((hop, i) => {
+      const env = {
+        ...process.env,
+        SKELETON_STREAM: hop.stream,
+        SKELETON_CONSUMER: 'skeleton',
+        SKELETON_TABLE: hop.table,
+        SKELETON_EXPECT: String(count),
+        SKELETON_ACK_ALL: String(options.ackAll === true),
+        SKELETON_NATS_URL: natsUrl,
+        SKELETON_DATABASE_URL: url,
+        ...(hops[i + 1] ? { SKELETON_NEXT_SUBJECT: hops[i + 1]!.subject } : {}),
+      };
+      children.push(
+        startChild(i + 1 < hops.length ? 'hop' : 'sink', process.execPath, ['--import', 'tsx', STAGE], {
+          env,
+          ipc: true,
+        }),
+      );
+    });
+    await Promise.all(children.map((c) => waitFor(c, 'ready', 60_000)));
+    const sink = children.at(-1)!;
+    const done = waitFor(sink, 'done', 120_000);
+    const js = jetstream(nats);
+    const cpuBefore = cpuNow(children);
+    const started = performance.now();
+    for (let i = 0; i < count; i += window) {
+      const n = Math.min(window, count - i);
+      await Promise.all(
+        Array.from({ length: n }, () => js.publish(hops[0]!.subject, BODY, { msgID: randomUUID() })),
+      );
+    }
+    await done;
+    const ms = performance.now() - started;
+    const cpuAfter = cpuNow(children);
+    const cpuUs = Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, after]) => [
+        name,
+        Math.round(((after - cpuBefore[name]!) * 1000) / count),
+      ]),
+    );
+    const cpuUsPerEvent = Object.values(cpuUs).reduce((sum, us) => sum + us, 0);
+    return { perSec: perSecond(count, ms), cpuUsPerEvent, cpuUs };
+  } finally {
+    await Promise.all(children.map(stopChild));
+    for (const hop of hops) await jsm.streams.delete(hop.stream).catch(() => undefined);
+    await nats.close();
+    await dropDatabase(url);
+  }
+}
+
+/** CPU ms so far of the producer (this process), each stage, Postgres and NATS. */
+function cpuNow(children: Child[]): Record<string, number> {
+  return {
+    producer: selfCpuMs(),
+    ...Object.fromEntries(children.map((child) => [child.name, treeCpuMs(child.pid)])),
+    postgres: processesCpuMs('postgres'),
+    nats: processesCpuMs('nats-server'),
+  };
+}
