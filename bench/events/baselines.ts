@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
@@ -18,6 +19,33 @@ export interface JetStreamBaselines {
   publishPerSec: number;
   /** Pull consume → multi-row insert of each fetched batch → ack, per second. */
   consumeInsertAckPerSec: number;
+}
+
+/**
+ * B_js publish as a client with nats.js' default options publishes: the same messages and
+ * window, but each publish builds an Error up front for the stack of a timeout (async traces),
+ * which our connections turn off (connectNats). For reading the issue's own figure (~18k/s
+ * here, measured with a default client), not the baseline our figures are held to.
+ */
+export async function measureDefaultClientPublish(count: number, window: number): Promise<number> {
+  const namespace = `benchrawdefault${process.pid}${randomBytes(2).toString('hex')}`;
+  const stream = streamName(namespace, 'raw');
+  const subject = withNamespace(namespace, 'raw.event');
+  const nats = await connect({ servers: natsUrl, name: 'ates-bench-raw-default' });
+  const jsm = await jetstreamManager(nats);
+  try {
+    await jsm.streams.add({ name: stream, subjects: [subject] });
+    const js = jetstream(nats);
+    const started = performance.now();
+    for (let i = 0; i < count; i += window) {
+      const n = Math.min(window, count - i);
+      await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
+    }
+    return perSecond(count, performance.now() - started);
+  } finally {
+    await jsm.streams.delete(stream).catch(() => undefined);
+    await nats.close();
+  }
 }
 
 /** One run of both B_js figures on a stream of its own (deleted at the end). */

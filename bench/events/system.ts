@@ -82,7 +82,11 @@ export async function startPipeline(label: string): Promise<PipelineSystem> {
     for (const spec of specs) {
       if (!spec.databaseEnv) throw new Error(`${spec.name} has no database variable`);
       const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+      // BENCH_CPU_PROF=<dir>: each service writes V8 CPU profiles (one per thread) to <dir>/<name> when it stops.
+      const profile = process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_CPU_PROF, spec.name)}`]
+        : [];
+      const child = spawn(process.execPath, [...profile, '--import', 'tsx', spec.entry], {
         cwd: repo,
         stdio: ['ignore', 'inherit', 'inherit'],
         env: {

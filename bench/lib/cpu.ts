@@ -40,6 +40,28 @@ export function processesCpuMs(prefix: string): number {
   return total;
 }
 
+/**
+ * CPU ms used so far by PostgreSQL's processes, by database: a backend's title
+ * (`postgres: 15/main: <user> <database> <client> <state>`) names the database it serves; the
+ * server's own processes (WAL writer, checkpointer, …) are summed under `''`. Backends come
+ * and go with pools: compare two readings per database, counting one absent before from zero.
+ */
+export function postgresCpuByDatabase(): Map<string, number> {
+  const byDatabase = new Map<string, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!fs.readFileSync(`/proc/${entry}/comm`, 'utf8').startsWith('postgres')) continue;
+      const title = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      const database = /^postgres: [^:]+: \S+ (\S+) \S+\(\d+\)/.exec(title)?.[1] ?? '';
+      byDatabase.set(database, (byDatabase.get(database) ?? 0) + processCpuMs(Number(entry)));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return byDatabase;
+}
+
 /** USER_HZ; 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 
