@@ -1,5 +1,5 @@
 import postgres, { type Sql } from 'postgres';
-import { sql as drizzleSql, type SQL } from 'drizzle-orm';
+import { sql as drizzleSql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 
@@ -27,6 +27,14 @@ export function uuidArrayParam(ids: readonly string[]): SQL {
   for (const id of ids) if (!isUuid(id)) throw new Error(`not a UUID: ${JSON.stringify(id)}`);
   return drizzleSql`${`{${ids.join(',')}}`}::uuid[]`;
 }
+
+/**
+ * `column = any($1::uuid[])`: one parameter and one statement text whatever the number of
+ * ids, so a prepared statement serves every batch size (drizzle's `inArray` writes a
+ * parameter per id: a statement per list length, each prepared on every connection).
+ */
+export const anyUuid = (column: SQLWrapper, ids: readonly string[]): SQL =>
+  drizzleSql`${column} = any(${uuidArrayParam(ids)})`;
 
 /** Splits `postgres://host/db` into the server URL (database `postgres`) and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; database: string } {

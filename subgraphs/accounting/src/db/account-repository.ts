@@ -1,6 +1,6 @@
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
+import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
 import { accounts, type AccountRow } from './schema.ts';
 
 /** Opens the user's account unless it exists (users' events and first sight race harmlessly). */
@@ -33,7 +33,7 @@ export async function findAccountsOfUsers(
 ): Promise<AccountRow[]> {
   const valid = userIds.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(accounts).where(inArray(accounts.userId, valid));
+  return db.select().from(accounts).where(anyUuid(accounts.userId, valid));
 }
 
 /** `openAccount` for several users in one statement, inserted in user id order (a fixed lock order). */
@@ -67,7 +67,7 @@ export async function lockAccountsOfUsers(
   return db
     .select()
     .from(accounts)
-    .where(sql`${accounts.userId} = any(${uuidArrayParam(unique)})`)
+    .where(anyUuid(accounts.userId, unique))
     .orderBy(asc(accounts.id))
     .for('update');
 }

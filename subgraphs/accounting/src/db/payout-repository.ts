@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, inArray, lte, min, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lte, min, ne, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { isUuid, jsonParam } from '@ates/service-kit';
+import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
 /**
@@ -111,6 +111,6 @@ export async function payoutsOfAccounts(
   return db
     .select()
     .from(payouts)
-    .where(inArray(payouts.accountId, valid))
+    .where(anyUuid(payouts.accountId, valid))
     .orderBy(desc(payouts.day), asc(payouts.id));
 }

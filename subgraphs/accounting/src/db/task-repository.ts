@@ -1,6 +1,6 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { AccountingDb, AccountingTx } from './db.ts';
-import { isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
+import { anyUuid, isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 
 type NewPricedTask = typeof pricedTasks.$inferInsert;
@@ -116,7 +116,7 @@ export async function recordCompletionReported(db: AccountingTx, taskId: string)
 export async function findTasksByIds(db: AccountingTx, ids: readonly string[]): Promise<PricedTaskRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(pricedTasks).where(inArray(pricedTasks.id, valid));
+  return db.select().from(pricedTasks).where(anyUuid(pricedTasks.id, valid));
 }
 
 export interface TaskCount {

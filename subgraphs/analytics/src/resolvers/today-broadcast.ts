@@ -1,6 +1,13 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { inbox, type LiveFeed } from '@ates/events';
-import { createPushIterator, isUuid, requireRole, type PushIterator, type Viewer } from '@ates/service-kit';
+import {
+  anyUuid,
+  createPushIterator,
+  isUuid,
+  requireRole,
+  type PushIterator,
+  type Viewer,
+} from '@ates/service-kit';
 import { ANALYSTS } from '../domain/permissions.ts';
 import type { AnalyticsDay } from '../domain/figures.ts';
 import { CONSUMERS } from '../events/projections.ts';
@@ -98,7 +105,7 @@ export class TodayBroadcast {
       const rows = await this.deps.readDb
         .select({ eventId: inbox.eventId })
         .from(inbox)
-        .where(and(eq(inbox.consumer, CONSUMERS.accounting), inArray(inbox.eventId, left)));
+        .where(and(eq(inbox.consumer, CONSUMERS.accounting), anyUuid(inbox.eventId, left)));
       const done = new Set(rows.map((r) => r.eventId));
       left = left.filter((id) => !done.has(id));
       if (left.length === 0) return;

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { isUuid } from '@ates/service-kit';
+import { anyUuid, isUuid } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 import { popugs, tasks, type TaskRow, type TaskStatus } from './schema.ts';
 import type { TaskCursor } from '../domain/cursor.ts';
@@ -11,7 +11,7 @@ export type TasksTx = Parameters<Parameters<TasksDb['transaction']>[0]>[0] | Tas
 export async function findTasksByIds(db: TasksTx, ids: readonly string[]): Promise<TaskRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(tasks).where(inArray(tasks.id, valid));
+  return db.select().from(tasks).where(anyUuid(tasks.id, valid));
 }
 
 export async function lockTask(db: TasksTx, id: string): Promise<TaskRow | undefined> {

@@ -1,6 +1,6 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { isUuid, type Role } from '@ates/service-kit';
+import { anyUuid, isUuid, type Role } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 import { users, type UserRow } from './schema.ts';
 
@@ -17,7 +17,7 @@ export async function findUserById(db: UsersTx, id: string): Promise<UserRow | u
 export async function findUsersByIds(db: UsersTx, ids: readonly string[]): Promise<UserRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(users).where(inArray(users.id, valid));
+  return db.select().from(users).where(anyUuid(users.id, valid));
 }
 
 export async function findUserByLogin(db: UsersTx, login: string): Promise<UserRow | undefined> {
