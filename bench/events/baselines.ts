@@ -24,8 +24,8 @@ export interface JetStreamBaselines {
 /**
  * B_js publish as a client with nats.js' default options publishes: the same messages and
  * window, but each publish builds an Error up front for the stack of a timeout (async traces),
- * which our connections turn off (connectNats). For reading the issue's own figure (~18k/s
- * here, measured with a default client), not the baseline our figures are held to.
+ * which our connections turn off (connectNats). Context for the issue's and PITFALLS.md's
+ * ~18–19k/s on this machine; not the baseline our figures are held to.
  */
 export async function measureDefaultClientPublish(count: number, window: number): Promise<number> {
   const namespace = `benchrawdefault${process.pid}${randomBytes(2).toString('hex')}`;

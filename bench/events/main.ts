@@ -504,7 +504,7 @@ async function main() {
     title: "B_js publish with nats.js' default options (async traces on)",
     value: summarize(defaultClientPublish, 0),
     unit: 'msg/s',
-    note: `the same messages and window; every publish builds an Error for a timeout's stack, which our connections turn off — the issue's ~18k/s "here" reads like this client; end to end is ${formatMeasured(
+    note: `the same messages and window, every publish building an Error for a timeout's stack (our connections turn that off); PITFALLS.md's prototype measured ~19k/s async publish on this machine; end to end is ${formatMeasured(
       summarize(runs.map((r, i) => ratio(r.perSec, defaultClientPublish[i]!))),
       '×',
     )} of it (the goal is held to B_js publish above)`,
