@@ -3,7 +3,7 @@
  * do alone, without our relay, consumer or handlers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
@@ -22,6 +22,25 @@ export interface JetStreamBaselines {
 }
 
 /**
+ * B_js publish: `count` 200-byte messages with message ids, `window` in flight at a time;
+ * the milliseconds it took.
+ */
+export async function publishInWindows(
+  js: JetStreamClient,
+  subject: string,
+  count: number,
+  window: number,
+): Promise<number> {
+  if (BODY.length !== 200) throw new Error(`baseline body is ${BODY.length} bytes, not 200`);
+  const started = performance.now();
+  for (let i = 0; i < count; i += window) {
+    const n = Math.min(window, count - i);
+    await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
+  }
+  return performance.now() - started;
+}
+
+/**
  * B_js publish as a client with nats.js' default options publishes: the same messages and
  * window, but each publish builds an Error up front for the stack of a timeout (async traces),
  * which our connections turn off (connectNats). Context for the issue's and PITFALLS.md's
@@ -35,13 +54,7 @@ export async function measureDefaultClientPublish(count: number, window: number)
   const jsm = await jetstreamManager(nats);
   try {
     await jsm.streams.add({ name: stream, subjects: [subject] });
-    const js = jetstream(nats);
-    const started = performance.now();
-    for (let i = 0; i < count; i += window) {
-      const n = Math.min(window, count - i);
-      await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
-    }
-    return perSecond(count, performance.now() - started);
+    return perSecond(count, await publishInWindows(jetstream(nats), subject, count, window));
   } finally {
     await jsm.streams.delete(stream).catch(() => undefined);
     await nats.close();
@@ -54,7 +67,6 @@ export async function measureJetStream(
   window: number,
   batch: number,
 ): Promise<JetStreamBaselines> {
-  if (BODY.length !== 200) throw new Error(`baseline body is ${BODY.length} bytes, not 200`);
   const id = `${process.pid}_${randomBytes(2).toString('hex')}`;
   const namespace = `benchraw${id.replace('_', '')}`;
   const stream = streamName(namespace, 'raw');
@@ -68,16 +80,11 @@ export async function measureJetStream(
     await sql`create table raw_rows (id uuid primary key, stream_seq bigint not null, payload text not null)`;
     await jsm.streams.add({ name: stream, subjects: [subject] });
     const js = jetstream(nats);
-    let started = performance.now();
-    for (let i = 0; i < count; i += window) {
-      const n = Math.min(window, count - i);
-      await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
-    }
-    const publishPerSec = perSecond(count, performance.now() - started);
+    const publishPerSec = perSecond(count, await publishInWindows(js, subject, count, window));
 
     await jsm.consumers.add(stream, { durable_name: 'raw', ack_policy: AckPolicy.Explicit });
     const consumer = await js.consumers.get(stream, 'raw');
-    started = performance.now();
+    const started = performance.now();
     let seen = 0;
     while (seen < count) {
       const messages = await consumer.fetch({ max_messages: batch, expires: 5000 });

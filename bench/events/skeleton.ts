@@ -10,7 +10,7 @@
  * on these cores can be faster, so it bounds what figure 2 can reach against B_js publish.
  */
 import path from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
@@ -18,9 +18,9 @@ import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
 import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
 import { startChild, stopChild, treeCpuMs, type Child } from '../lib/processes.ts';
 import { perSecond } from '../lib/stats.ts';
+import { publishInWindows } from './baselines.ts';
 import { natsUrl, postgresBase } from './system.ts';
 
-const BODY = new TextEncoder().encode(JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(146) }));
 const STAGE = path.resolve(import.meta.dirname, 'skeleton-stage.ts');
 
 export interface SkeletonResult {
@@ -60,7 +60,6 @@ export async function measureSkeleton(
   window: number,
   options: { ackAll?: boolean } = {},
 ): Promise<SkeletonResult> {
-  if (BODY.length !== 200) throw new Error(`skeleton body is ${BODY.length} bytes, not 200`);
   const id = `${process.pid}_${randomBytes(2).toString('hex')}`;
   const namespace = `benchskel${id.replace('_', '')}`;
   const url = withDatabase(postgresBase, `ates_bench_events_${id}_skeleton`);
@@ -106,15 +105,9 @@ export async function measureSkeleton(
     await Promise.all(children.map((c) => waitFor(c, 'ready', 60_000)));
     const sink = children.at(-1)!;
     const done = waitFor(sink, 'done', 120_000);
-    const js = jetstream(nats);
     const cpuBefore = cpuNow(children);
     const started = performance.now();
-    for (let i = 0; i < count; i += window) {
-      const n = Math.min(window, count - i);
-      await Promise.all(
-        Array.from({ length: n }, () => js.publish(hops[0]!.subject, BODY, { msgID: randomUUID() })),
-      );
-    }
+    await publishInWindows(jetstream(nats), hops[0]!.subject, count, window);
     await done;
     const ms = performance.now() - started;
     const cpuAfter = cpuNow(children);
