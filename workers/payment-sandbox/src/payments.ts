@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { jsonParam } from '@ates/service-kit';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { z } from 'zod';
@@ -159,10 +159,12 @@ export async function payMany(
   const existing = new Map(
     missing.length === 0
       ? []
-      : (await db.select().from(payments).where(inArray(payments.idempotencyKey, missing))).map((row) => [
-          row.idempotencyKey,
-          row,
-        ]),
+      : (
+          await db
+            .select()
+            .from(payments)
+            .where(sql`${payments.idempotencyKey} = any(${sql.param(missing)}::text[])`)
+        ).map((row) => [row.idempotencyKey, row]),
   );
   return requests.map((r, i) => {
     const row = fresh.get(r.key);

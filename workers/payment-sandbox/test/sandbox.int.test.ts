@@ -77,6 +77,45 @@ describe('payment sandbox', () => {
     expect(reused.status).toBe(409);
   });
 
+  it('answers a batch per payment as POST /payments would: paid, replayed, key reused, invalid', async () => {
+    const known = body();
+    const knownKey = `known-${randomUUID()}`;
+    const reusedKey = `reused-${randomUUID()}`;
+    const first = await post('/payments', known, { 'idempotency-key': knownKey });
+    await post('/payments', body(), { 'idempotency-key': reusedKey });
+    const fresh = body();
+    const freshKey = `fresh-${randomUUID()}`;
+    const batch = await post('/payments/batch', {
+      payments: [
+        { idempotencyKey: freshKey, ...fresh },
+        { idempotencyKey: knownKey, ...known },
+        { idempotencyKey: reusedKey, ...body({ amountCents: 1 }) },
+        { idempotencyKey: freshKey, ...fresh },
+        { idempotencyKey: `bad-${randomUUID()}`, ...body({ amountCents: 0 }) },
+      ],
+    });
+    expect(batch.status).toBe(200);
+    const results = batch.json.results as {
+      status: number;
+      replayed?: boolean;
+      payment?: { id: string; amountCents: number };
+    }[];
+    expect(results.map((r) => [r.status, r.replayed])).toEqual([
+      [201, false],
+      [201, true],
+      [409, undefined],
+      [201, true],
+      [422, undefined],
+    ]);
+    expect(results[1]!.payment).toEqual(first.json);
+    expect(results[3]!.payment).toEqual(results[0]!.payment);
+    expect(results[2]!.payment?.amountCents).toBe(2500);
+    const listed = (await (await fetch(`${sandbox.url}/payments?accountId=${fresh.accountId}`)).json()) as {
+      payments: unknown[];
+    };
+    expect(listed.payments).toHaveLength(1);
+  });
+
   it('is told to fail through POST /_control and recovers', async () => {
     const set = await post('/_control', { failNext: 1, status: 502 });
     expect(set.json).toMatchObject({ failNext: 1, status: 502 });
