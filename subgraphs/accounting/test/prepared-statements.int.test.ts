@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { applyMigrations, connectDatabase } from '@ates/service-kit';
+import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import * as tables from '../src/db/tables.ts';
+import { findAccountsOfUsers, openAccounts } from '../src/db/account-repository.ts';
+import { migrationsFolder } from '../src/service.ts';
+
+let testDb: TestDatabase;
+let database: ReturnType<typeof connectDatabase<typeof tables>>;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase('accounting_prepared');
+  await applyMigrations(testDb.url, migrationsFolder);
+  // One connection, so every statement below is prepared (or not) on the session queried.
+  database = connectDatabase(testDb.url, tables, { max: 1 });
+});
+afterAll(async () => {
+  await database?.close();
+  await testDb?.drop();
+});
+
+/** The statements prepared on the connection that reads them, reading accounts by user. */
+async function preparedAccountLookups(): Promise<number> {
+  const rows = await database.db.execute<{ n: number }>(
+    sql`select count(*)::int as n from pg_prepared_statements
+        where statement like '%"accounts"."user_id" = any(%' and statement not like '%pg_prepared_statements%'`,
+  );
+  return rows[0]!.n;
+}
+
+describe("drizzle's queries on postgres.js", () => {
+  it('are prepared once per connection, one statement for every number of ids (patches/drizzle-orm)', async () => {
+    const users = [randomUUID(), randomUUID(), randomUUID()];
+    await openAccounts(database.db, users, new Date('2026-03-01T12:00:00Z'), randomUUID);
+    expect(await preparedAccountLookups()).toBe(0);
+
+    expect(await findAccountsOfUsers(database.db, users.slice(0, 1))).toHaveLength(1);
+    expect(await findAccountsOfUsers(database.db, users)).toHaveLength(3);
+    await database.db.transaction(async (tx) => {
+      expect(await findAccountsOfUsers(tx, users.slice(1))).toHaveLength(2);
+    });
+
+    // Unprepared (drizzle's unsafe() default) there would be none; with a parameter per id, three.
+    expect(await preparedAccountLookups()).toBe(1);
+  });
+});
