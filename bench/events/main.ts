@@ -116,8 +116,8 @@ async function analyticsTotals(system: PipelineSystem): Promise<Omit<Totals, 'fe
 }
 
 /**
- * Accounting's running count of transactions and fee cents, from its one row per day: cheap
- * enough to poll every 20 ms while the pipeline runs (here every transaction is a fee).
+ * Accounting's running count of transactions, from its one row per day: cheap enough to poll
+ * every 20 ms while the pipeline runs (here every transaction is a fee).
  */
 async function accountingRunningTotals(system: PipelineSystem): Promise<{ transactions: number }> {
   const [row] = await system.accounting<[{ transactions: number }]>`
