@@ -43,8 +43,9 @@ export function processesCpuMs(prefix: string): number {
 /**
  * CPU ms used so far by PostgreSQL's processes, by database: a backend's title
  * (`postgres: 15/main: <user> <database> <client> <state>`) names the database it serves; the
- * server's own processes (WAL writer, checkpointer, …) are summed under `''`. Backends come
- * and go with pools: compare two readings per database, counting one absent before from zero.
+ * server's own processes (WAL writer, checkpointer, …) are summed under `''`. Compare two
+ * readings per database: a backend opened in between counts from zero; one closed in between
+ * takes its CPU with it (the benches' pools stay open while they measure).
  */
 export function postgresCpuByDatabase(): Map<string, number> {
   const byDatabase = new Map<string, number>();
