@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { HttpPaymentProvider } from '@ates/payments';
 import { DomainError } from '@ates/service-kit';
@@ -7,33 +7,10 @@ import { waitFor } from '@ates/testing';
 import { billingDays, dailyTotals } from '../src/db/tables.ts';
 import { closeBillingDay } from '../src/use-cases/close-billing-day.ts';
 import { payWhileClosing } from '../src/use-cases/pay-payouts.ts';
-import {
-  RETRY,
-  startAccounting,
-  startSandbox,
-  type Accounting,
-  type Sandbox,
-} from './support/payouts-harness.ts';
+import { RETRY, payoutsTestbed } from './support/payouts-harness.ts';
 
-let bank: Sandbox;
-const running: Accounting[] = [];
-
-beforeAll(async () => {
-  bank = await startSandbox('closeday');
-});
-// Each test's accounting stops with it: its connections are not held while the next runs.
-afterEach(async () => {
-  for (const a of running.splice(0)) await a.stop();
-});
-afterAll(async () => {
-  await bank?.stop();
-});
-
-async function accounting(now: string) {
-  const a = await startAccounting('closeday', bank.sandbox, { now });
-  running.push(a);
-  return a;
-}
+const bed = payoutsTestbed('closeday');
+const accounting = (now: string) => bed.accounting({ now });
 
 const popugs = (n: number) => Array.from({ length: n }, () => randomUUID());
 
@@ -72,7 +49,7 @@ describe('closing a billing day', () => {
     expect(payout).toMatchObject({ day: '2026-11-24', amount: 2_250, status: 'PAID', attempts: 1 });
     expect(payout?.paidAt).toBeInstanceOf(Date);
     // The bank paid it once, under the payout's id.
-    const paid = await bank.payments({ accountId: payout!.accountId });
+    const paid = await bed.bank.payments({ accountId: payout!.accountId });
     expect(paid.map((p) => [p.idempotencyKey, p.amountCents])).toEqual([[payout!.id, 2_250]]);
     expect(payout?.providerPaymentId).toBe(paid[0]?.id);
     // Every account is closed through the day; the day's totals count the payouts.
@@ -142,7 +119,7 @@ describe('closing a billing day', () => {
     expect(rerun.closed).toEqual([]);
     expect(rerun.pay?.paid).toBe(0);
     expect(await a.payoutsOf(p1)).toHaveLength(1);
-    expect(await bank.payments({ accountId: (await a.account(p1)).id })).toHaveLength(1);
+    expect(await bed.bank.payments({ accountId: (await a.account(p1)).id })).toHaveLength(1);
     expect((await a.account(p1)).balance).toBe(999);
     expect(await a.events('email.requested')).toHaveLength(1);
     expect(await a.events('billing-day.closed')).toHaveLength(1);
@@ -214,11 +191,11 @@ describe('closing a billing day', () => {
     const ids = popugs(6);
     for (const [i, id] of ids.entries()) await a.move(id, 100 + i);
     a.clock.set(new Date('2026-11-25T00:00:05Z'));
-    const provider = new HttpPaymentProvider({ baseUrl: bank.sandbox.url, timeoutMs: 2_000 });
+    const provider = new HttpPaymentProvider({ baseUrl: bed.bank.sandbox.url, timeoutMs: 2_000 });
     const ours = new Set(await Promise.all(ids.map(async (id) => (await a.account(id)).id)));
     // The bank is shared by the tests of this file: only this test's accounts count.
     const paidAccounts = async () =>
-      new Set((await bank.payments({})).map((p) => p.accountId).filter((id) => ours.has(id)));
+      new Set((await bed.bank.payments({})).map((p) => p.accountId).filter((id) => ours.has(id)));
     const closed: string[] = [];
     let dayRecordedWhenFirstPagePaid: number | null = null;
 

@@ -1,35 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '@ates/testing';
 import { closeBillingDay } from '../src/use-cases/close-billing-day.ts';
-import {
-  RETRY,
-  startAccounting,
-  startSandbox,
-  type Accounting,
-  type Sandbox,
-} from './support/payouts-harness.ts';
+import { RETRY, payoutsTestbed } from './support/payouts-harness.ts';
 
-let bank: Sandbox;
-const running: Accounting[] = [];
-
-beforeAll(async () => {
-  bank = await startSandbox('payretry');
-});
-// Each test's accounting stops with it: its connections are not held while the next runs.
-afterEach(async () => {
-  for (const a of running.splice(0)) await a.stop();
-});
-afterAll(async () => {
-  bank?.sandbox.setFaults({ reset: true });
-  await bank?.stop();
-});
-
-async function accounting(options: Parameters<typeof startAccounting>[2]) {
-  const a = await startAccounting('payretry', bank.sandbox, options);
-  running.push(a);
-  return a;
-}
+const bed = payoutsTestbed('payretry');
+const { accounting } = bed;
 
 describe('paying payouts through the payment provider', () => {
   it('keeps a payout FAILED with its reason while the provider fails, retries with backoff and pays it once when it recovers', async () => {
@@ -37,7 +13,7 @@ describe('paying payouts through the payment provider', () => {
     const popugs = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of popugs) await a.move(id, 2_500);
     a.clock.set(new Date('2026-11-25T00:00:00Z'));
-    bank.sandbox.setFaults({ reset: true, failNext: 1_000, status: 503 });
+    bed.bank.sandbox.setFaults({ reset: true, failNext: 1_000, status: 503 });
 
     const first = await a.worker.runOnce();
     expect(first.closed).toHaveLength(1);
@@ -61,12 +37,12 @@ describe('paying payouts through the payment provider', () => {
       expect(p.nextAttemptAt.getTime() - a.clock.now().getTime()).toBe(2 * RETRY.initialDelayMs);
     }
 
-    bank.sandbox.setFaults({ reset: true });
+    bed.bank.sandbox.setFaults({ reset: true });
     a.clock.advance(2 * RETRY.initialDelayMs);
     expect((await a.worker.runOnce()).pay).toMatchObject({ paid: 3, failed: 0, nextAttemptAt: null });
     for (const p of await a.allPayouts()) {
       expect(p).toMatchObject({ status: 'PAID', attempts: 3, lastError: null });
-      expect(await bank.payments({ idempotencyKey: p.id })).toHaveLength(1);
+      expect(await bed.bank.payments({ idempotencyKey: p.id })).toHaveLength(1);
     }
     await a.service.outboxDrained();
     expect((await a.events('payout.made')).map((e) => e.data.attempts)).toEqual([3, 3, 3]);
@@ -76,25 +52,25 @@ describe('paying payouts through the payment provider', () => {
   it('pays once when the provider paid but answered too late (the retry reads the payment back)', async () => {
     const a = await accounting({
       now: '2026-11-24T10:00:00Z',
-      provider: { url: bank.sandbox.url, timeoutMs: 200 },
+      provider: { url: bed.bank.sandbox.url, timeoutMs: 200 },
     });
     const popug = randomUUID();
     await a.move(popug, 1_500);
     a.clock.set(new Date('2026-11-25T00:00:00Z'));
-    bank.sandbox.setFaults({ reset: true, latencyMs: 600 });
+    bed.bank.sandbox.setFaults({ reset: true, latencyMs: 600 });
 
     expect((await a.worker.runOnce()).pay).toMatchObject({ paid: 0, failed: 1 });
     const [timedOut] = await a.payoutsOf(popug);
     expect(timedOut).toMatchObject({ status: 'FAILED', attempts: 1 });
     expect(timedOut?.lastError).toMatch(/no answer within 200 ms/);
     // The bank did pay.
-    expect(await bank.payments({ idempotencyKey: timedOut!.id })).toHaveLength(1);
+    expect(await bed.bank.payments({ idempotencyKey: timedOut!.id })).toHaveLength(1);
 
-    bank.sandbox.setFaults({ reset: true });
+    bed.bank.sandbox.setFaults({ reset: true });
     a.clock.advance(RETRY.initialDelayMs);
     expect((await a.worker.runOnce()).pay).toMatchObject({ paid: 1, failed: 0 });
     const [paid] = await a.payoutsOf(popug);
-    const payments = await bank.payments({ idempotencyKey: paid!.id });
+    const payments = await bed.bank.payments({ idempotencyKey: paid!.id });
     expect(payments).toHaveLength(1);
     expect(paid).toMatchObject({ status: 'PAID', providerPaymentId: payments[0]?.id });
   });
@@ -104,7 +80,7 @@ describe('paying payouts through the payment provider', () => {
     const popug = randomUUID();
     await a.move(popug, 777);
     a.clock.set(new Date('2026-11-25T00:00:00Z'));
-    bank.sandbox.setFaults({ reset: true, failNext: 1, status: 422 });
+    bed.bank.sandbox.setFaults({ reset: true, failNext: 1, status: 422 });
 
     expect((await a.worker.runOnce()).pay).toMatchObject({ failed: 1 });
     expect((await a.payoutsOf(popug))[0]?.lastError).toMatch(/refused.*422/);
@@ -116,7 +92,7 @@ describe('paying payouts through the payment provider', () => {
 
   it('pays at once when an admin closes a day elsewhere (NOTIFY wakes the running worker)', async () => {
     const a = await accounting({ now: '2026-11-24T10:00:00Z', maxIdleMs: 600_000 });
-    bank.sandbox.setFaults({ reset: true });
+    bed.bank.sandbox.setFaults({ reset: true });
     const popug = randomUUID();
     await a.move(popug, 4_321);
     a.worker.start();
@@ -125,6 +101,6 @@ describe('paying payouts through the payment provider', () => {
     // The subgraph's close (another connection) only records the payout as PENDING.
     await closeBillingDay({ ...a.deps }, '2026-11-24', { waitMs: 5_000 });
     await waitFor('the payout to be paid', async () => (await a.payoutsOf(popug))[0]?.status === 'PAID');
-    expect(await bank.payments({ idempotencyKey: (await a.payoutsOf(popug))[0]!.id })).toHaveLength(1);
+    expect(await bed.bank.payments({ idempotencyKey: (await a.payoutsOf(popug))[0]!.id })).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { assignFeeEntry, rewardEntry, type Entry } from '../../src/domain/ledger.ts';
 import { createLogger, ManualClock } from '@ates/service-kit';
@@ -34,6 +35,40 @@ export async function startSandbox(label: string) {
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/**
+ * A test file's bank and accountings: the sandbox starts before the file's tests and stops
+ * after them; each accounting stops after its test, so its connections are not held while the
+ * next runs.
+ */
+export function payoutsTestbed(label: string) {
+  let bank: Sandbox | undefined;
+  const running: Accounting[] = [];
+  beforeAll(async () => {
+    bank = await startSandbox(label);
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+  });
+  afterAll(async () => {
+    bank?.sandbox.setFaults({ reset: true });
+    await bank?.stop();
+  });
+  const started = (): Sandbox => {
+    if (!bank) throw new Error('the bank starts before the tests');
+    return bank;
+  };
+  return {
+    get bank(): Sandbox {
+      return started();
+    },
+    async accounting(options: Parameters<typeof startAccounting>[2]): Promise<Accounting> {
+      const a = await startAccounting(label, started().sandbox, options);
+      running.push(a);
+      return a;
+    },
+  };
+}
 
 /**
  * A fresh accounting database with a payout worker on it (its loop off: the test runs it with
