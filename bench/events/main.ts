@@ -13,7 +13,8 @@
  *   producer's commit to analytics applying the fee accounting charged for it (two hops); p99,
  *   goal ≤ 500 ms.
  *
- * Run: `pnpm bench events` (RUNS=3 ASSIGNMENTS=10000 LAG_RATE=1000 LAG_SECONDS=15 to change).
+ * Run: `pnpm bench events` (RUNS=3 ASSIGNMENTS=10000 LAG_RATE=1000 LAG_SECONDS=15 to change;
+ * BENCH_CPU_PROF=<dir> to have the three services write V8 CPU profiles there).
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
