@@ -7,6 +7,7 @@ import type { RawEnvelope } from '../registry/registry.ts';
 import { inbox } from '../tables.ts';
 import { errorMessage } from '../util/backoff.ts';
 import { isTransientDbError } from '../util/transient.ts';
+import { ackTogether } from './ack-together.ts';
 import { decide, type DecideContext, type Decision } from './decide.ts';
 import type { BatchHandler, Delivery } from './handlers.ts';
 
@@ -70,6 +71,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
   options: ProcessorOptions<TSchema>,
 ) {
   const { db, logger } = options;
+  const ackIgnored = ackTogether();
   const delayAfter = (attempt: number) =>
     options.backoffMs[Math.min(attempt, options.backoffMs.length) - 1] ?? options.backoffMs.at(-1) ?? 1000;
 
@@ -230,7 +232,7 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     const delivery = deliveryOf(msg, options.consumer, options.stream);
     const decision = decide(msg.string(), options.decide);
     if (decision.kind === 'handle') return { msg, delivery, decision };
-    if (decision.kind === 'ignore') msg.ack();
+    if (decision.kind === 'ignore') ackIgnored(msg);
     else if (decision.kind === 'dead') await deadLetter(msg, delivery, decision.reason, decision.received);
     else if (delivery.attempt >= options.unknownVersionMaxDeliver) {
       await deadLetter(
