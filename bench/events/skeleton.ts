@@ -16,7 +16,7 @@ import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
 import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
 import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
-import { startChild, stopChild, treeCpuMs, type Child } from '../lib/processes.ts';
+import { startChild, stopChild, treeCpuMs, waitForMessage, type Child } from '../lib/processes.ts';
 import { perSecond } from '../lib/stats.ts';
 import { publishInWindows } from './baselines.ts';
 import { natsUrl, postgresBase } from './system.ts';
@@ -29,25 +29,6 @@ export interface SkeletonResult {
   cpuUsPerEvent: number;
   /** That CPU by process, µs per message. */
   cpuUs: Record<string, number>;
-}
-
-function waitFor(child: Child, type: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`${child.name}: no ${type} after ${timeoutMs} ms:\n${child.tail.join('\n')}`));
-    }, timeoutMs);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(new Error(`${child.name} exited with ${code}:\n${child.tail.join('\n')}`));
-    };
-    child.process.once('exit', onExit);
-    child.process.on('message', (message: { type?: string }) => {
-      if (message.type !== type) return;
-      clearTimeout(timer);
-      child.process.off('exit', onExit);
-      resolve();
-    });
-  });
 }
 
 /**
@@ -102,9 +83,10 @@ export async function measureSkeleton(
         }),
       );
     });
-    await Promise.all(children.map((c) => waitFor(c, 'ready', 60_000)));
+    await Promise.all(children.map((c) => waitForMessage(c, 'ready', 60_000)));
     const sink = children.at(-1)!;
-    const done = waitFor(sink, 'done', 120_000);
+    const done = waitForMessage(sink, 'done', 120_000);
+    done.catch(() => undefined); // awaited below, after the publishing; a failure meanwhile is not unhandled
     const cpuBefore = cpuNow(children);
     const started = performance.now();
     await publishInWindows(jetstream(nats), hops[0]!.subject, count, window);

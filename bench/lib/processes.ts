@@ -76,6 +76,39 @@ export function startChild(
 const failure = (child: Child, why: string) =>
   new Error(`${child.name} ${why}:\n${child.tail.slice(-25).join('\n')}`);
 
+/**
+ * The first IPC message of `type` from a child started with `ipc`; fails when the child exits
+ * first or after `timeoutMs`.
+ */
+export function waitForMessage<M extends { type?: string }>(
+  child: Child,
+  type: string,
+  timeoutMs: number,
+): Promise<M> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      child.process.off('message', onMessage);
+      child.process.off('exit', onExit);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(failure(child, `sent no ${type} after ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const onMessage = (message: M) => {
+      if (message.type !== type) return;
+      done();
+      resolve(message);
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(failure(child, `exited with ${code}`));
+    };
+    child.process.on('message', onMessage);
+    child.process.once('exit', onExit);
+  });
+}
+
 /** A node script that reports `{ type: 'ready', url }` over IPC (baseline-servers.ts). */
 export async function startNodeServer(
   name: string,
@@ -84,19 +117,7 @@ export async function startNodeServer(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Child & { url: string }> {
   const child = startChild(name, process.execPath, ['--import', 'tsx', script, ...args], { env, ipc: true });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(failure(child, 'not ready after 60 s')), 60_000);
-    child.process.on('message', (message: { type?: string; url?: string }) => {
-      if (message.type === 'ready' && message.url) {
-        clearTimeout(timer);
-        resolve(message.url);
-      }
-    });
-    child.process.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(failure(child, `exited with ${code}`));
-    });
-  });
+  const { url } = await waitForMessage<{ type?: string; url: string }>(child, 'ready', 60_000);
   return { ...child, url };
 }
 
