@@ -1,11 +1,14 @@
 import type { Sql } from '@ates/service-kit';
 import type { AnalyticsDb } from '../../subgraphs/analytics/src/db/db.ts';
 import {
-  projectTaskCompleted,
-  projectTaskCreated,
-  projectTaskPriced,
+  collectTransaction,
+  flushProjection,
+} from '../../subgraphs/analytics/src/use-cases/project-batch.ts';
+import {
+  collectTaskCompleted,
+  collectTaskCreated,
+  collectTaskPriced,
 } from '../../subgraphs/analytics/src/use-cases/project-task.ts';
-import { projectTransaction } from '../../subgraphs/analytics/src/use-cases/project-transaction.ts';
 
 /**
  * A synthetic company history of `transactions` ledger transactions: `perDay` a day from
@@ -117,18 +120,25 @@ export async function projectHistory(sql: Sql, db: AnalyticsDb, timeZone: string
     await db.transaction(async (tx) => {
       for (const r of rows.slice(i, i + 500)) {
         const facts = { taskId: r.task_id, title: `Task ${r.task}`, jiraId: null };
+        // Written event by event, as a consumer with batches of one writes them.
         if (r.pos === 0) {
-          await projectTaskCreated(tx, facts);
-          await projectTaskPriced(tx, r.task_id, r.reward);
+          collectTaskCreated(tx, facts);
+          await flushProjection(tx);
+          collectTaskPriced(tx, r.task_id, r.reward);
+          await flushProjection(tx);
         }
-        await projectTransaction(tx, {
+        collectTransaction(tx, {
           accountId: r.account_id,
           kind: r.pos === 3 ? 'TASK_REWARD' : 'ASSIGN_FEE',
           amount: Number(r.amount),
           day: r.day,
           taskId: r.task_id,
         });
-        if (r.pos === 3) await projectTaskCompleted(tx, facts, new Date(r.at), timeZone);
+        await flushProjection(tx);
+        if (r.pos === 3) {
+          collectTaskCompleted(tx, facts, new Date(r.at), timeZone);
+          await flushProjection(tx);
+        }
       }
     });
   }

@@ -44,6 +44,7 @@ export type {
   Upcaster,
   Upcasters,
 } from './consumer/handlers.ts';
+export { batchOfOne } from './consumer/handlers.ts';
 export { resetConsumer, type ResetConsumerOptions } from './consumer/reset.ts';
 export { standardUpcasters, splitJiraTitle, taskCreatedV1ToV2 } from './upcasters/tasks.ts';
 

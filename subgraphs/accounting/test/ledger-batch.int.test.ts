@@ -6,8 +6,8 @@ import { applyMigrations, connectDatabase, createLogger, ManualClock, seededRand
 import { createTestDatabase, type TestDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
-import { applyTaskEventsTogether } from '../src/events/apply-task-events-together.ts';
 import { taskReactions } from '../src/events/task-reactions.ts';
+import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
 import { migrationsFolder } from '../src/service.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
 
@@ -63,7 +63,7 @@ const completed = (taskId: string, assigneeId: string) =>
   });
 
 const handleTogether = (events: AnyEventEnvelope[]) =>
-  database.db.transaction((tx) => applyTaskEventsTogether(deps)(events, { tx, logger }));
+  database.db.transaction((tx) => applyTaskEvents(tx, deps, events));
 
 async function accountOf(userId: string) {
   const [account] = await database.db.select().from(accounts).where(eq(accounts.userId, userId));

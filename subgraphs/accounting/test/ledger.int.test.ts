@@ -7,8 +7,8 @@ import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { migrationsFolder } from '../src/service.ts';
-import { applyEntry } from '../src/use-cases/apply-entry.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
+import { postEntry } from './support/post-entry.ts';
 
 let testDb: TestDatabase;
 let database: ReturnType<typeof connectDatabase<typeof tables>>;
@@ -37,8 +37,7 @@ const task = (title = 'Feed the parrots') => ({ taskId: randomUUID(), title, jir
 const fee = (userId: string, assignFee: number, assignmentNo = 1, t = task()) =>
   assignFeeEntry(t, { assignFee, reward: 2000 }, { assigneeId: userId, assignmentNo, eventId: randomUUID() });
 
-const apply = (entry: ReturnType<typeof fee>) =>
-  database.db.transaction((tx) => applyEntry(tx, deps, entry, { eventId: entry.eventId }));
+const apply = (entry: ReturnType<typeof fee>) => postEntry(database.db, deps, entry);
 
 async function ledgerOf(userId: string) {
   const [account] = await database.db.select().from(accounts).where(eq(accounts.userId, userId));
@@ -74,13 +73,8 @@ describe('the ledger under concurrency', () => {
     const userId = randomUUID();
     const t = task('Reward me');
     await Promise.all([1100, 1200, 1300].map((a) => apply(fee(userId, a))));
-    await database.db.transaction((tx) =>
-      applyEntry(
-        tx,
-        deps,
-        rewardEntry(t, { assignFee: 1000, reward: 3333 }, { assigneeId: userId, eventId: randomUUID() }),
-        { eventId: randomUUID() },
-      ),
+    await apply(
+      rewardEntry(t, { assignFee: 1000, reward: 3333 }, { assigneeId: userId, eventId: randomUUID() }),
     );
     const [totals] = await database.db.select().from(dailyTotals).where(eq(dailyTotals.day, '2026-03-01'));
     const [ledger] = await database.db

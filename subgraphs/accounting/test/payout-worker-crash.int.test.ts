@@ -19,7 +19,7 @@ import * as tables from '../src/db/tables.ts';
 import { accounts, billingDays, outbox, payouts, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { migrationsFolder } from '../src/migrations.ts';
-import { applyEntry } from '../src/use-cases/apply-entry.ts';
+import { postEntry } from './support/post-entry.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
 import { startSandbox, type Sandbox } from './support/payouts-harness.ts';
 
@@ -103,7 +103,7 @@ const move = (userId: string, cents: number) => {
     cents < 0
       ? assignFeeEntry(task, price, { assigneeId: userId, assignmentNo: 1, eventId })
       : rewardEntry(task, price, { assigneeId: userId, eventId });
-  return database.db.transaction((tx) => applyEntry(tx, deps, entry, { eventId }));
+  return postEntry(database.db, deps, entry);
 };
 
 const allPayouts = () => database.db.select().from(payouts).orderBy(asc(payouts.id));

@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
-import { applyMigrations, connectDatabase, createLogger } from '@ates/service-kit';
+import { applyMigrations, connectDatabase } from '@ates/service-kit';
 import { createTestDatabase, type TestDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
-import { applyBatch } from '../src/events/apply-batch.ts';
 import { migrationsFolder } from '../src/service.ts';
 import { taskCompleted, taskPriced, transactionApplied as tx } from './support/events.ts';
-import {
-  projectTaskCompleted,
-  projectTaskCreated,
-  projectTaskPriced,
-} from '../src/use-cases/project-task.ts';
-import { projectTransaction } from '../src/use-cases/project-transaction.ts';
+import { projectEvents } from '../src/use-cases/project-events.ts';
 
 // A batch written set-based must leave the read model exactly as its events one by one do:
 // the same account on several days in one batch, balances crossing zero both ways, a late
 // transaction for a past day, and facts of one task arriving in every order.
 const TZ = 'Europe/Berlin';
-const logger = createLogger({ service: 'analytics-batch', level: 'silent' });
 type Db = ReturnType<typeof connectDatabase<typeof tables>>;
 const dbs: { test: TestDatabase; db: Db }[] = [];
 
@@ -57,21 +50,11 @@ const completed = (taskId: string, completedAt: string) =>
   taskCompleted(taskId, completedAt, 'From completion');
 
 async function oneByOne(db: Db, events: AnyEventEnvelope[]) {
-  for (const event of events)
-    await db.db.transaction(async (t) => {
-      if (event.type === 'transaction.applied') {
-        const { accountId, kind, amount, day, taskId } = event.data;
-        await projectTransaction(t, { accountId, kind, amount, day, taskId });
-      } else if (event.type === 'task.priced')
-        await projectTaskPriced(t, event.data.taskId, event.data.reward);
-      else if (event.type === 'task.created' && event.version === 2) await projectTaskCreated(t, event.data);
-      else if (event.type === 'task.completed')
-        await projectTaskCompleted(t, event.data, new Date(event.data.completedAt), TZ);
-    });
+  for (const event of events) await db.db.transaction((t) => projectEvents(t, [event], TZ));
 }
 
 async function together(db: Db, events: AnyEventEnvelope[]) {
-  await db.db.transaction((t) => applyBatch(TZ)(events, { tx: t, logger }));
+  await db.db.transaction((t) => projectEvents(t, events, TZ));
 }
 
 async function readModel(db: Db) {

@@ -55,3 +55,20 @@ export type Upcaster<T extends EventType, V extends EventVersion<T>> = (
 ) => EnvelopeOf<T>;
 
 export type Upcasters = { [T in EventType]?: { [V in EventVersion<T>]?: Upcaster<T, V> } };
+
+/**
+ * Handlers that apply each event as a batch of one through `batch`, so an event alone, a batch
+ * and a failed batch redone event by event all take the same code path.
+ */
+export function batchOfOne<TSchema extends Record<string, unknown>>(
+  batch: BatchHandler<TSchema>,
+  handled: { [T in EventType]?: readonly EventVersion<T>[] },
+): EventHandlers<TSchema> {
+  const one = (event: AnyEventEnvelope, { tx, logger }: HandlerContext<TSchema>) =>
+    batch([event], { tx, logger });
+  const handlers: Record<string, Record<number, typeof one>> = {};
+  for (const [type, versions] of Object.entries(handled) as [string, readonly number[]][])
+    handlers[type] = Object.fromEntries(versions.map((v) => [v, one]));
+  // Built by the runtime (type, version) pairs that `handled` lists, each with the loose handler.
+  return handlers as EventHandlers<TSchema>;
+}

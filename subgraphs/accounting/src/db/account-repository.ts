@@ -1,4 +1,4 @@
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
 import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
 import { accounts, type AccountRow } from './schema.ts';
@@ -9,22 +9,6 @@ export async function openAccount(db: AccountingTx, userId: string, at: Date, ne
     .insert(accounts)
     .values({ id: newId(), userId, createdAt: at })
     .onConflictDoNothing({ target: accounts.userId });
-}
-
-/**
- * The user's account, locked until the transaction ends: every change of a balance holds this
- * lock, so concurrent transactions for one account apply one after the other.
- */
-export async function lockAccountOfUser(db: AccountingTx, userId: string): Promise<AccountRow | undefined> {
-  const [row] = await db.select().from(accounts).where(eq(accounts.userId, userId)).for('update');
-  return row;
-}
-
-export async function addToBalance(db: AccountingTx, accountId: string, amount: number): Promise<void> {
-  await db
-    .update(accounts)
-    .set({ balance: sql`${accounts.balance} + ${amount}` })
-    .where(eq(accounts.id, accountId));
 }
 
 export async function findAccountsOfUsers(

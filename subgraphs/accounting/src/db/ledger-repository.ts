@@ -5,23 +5,9 @@ import type { AccountingTx } from './db.ts';
 import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
-type NewTransaction = typeof transactions.$inferInsert;
-
-/**
- * Appends a ledger row unless its business fact is already there (the same event, the same
- * assignment of a task, or the task's reward): then nothing is written and undefined returned.
- */
-export async function appendTransaction(
-  db: AccountingTx,
-  row: NewTransaction,
-): Promise<TransactionRow | undefined> {
-  const [inserted] = await db.insert(transactions).values(row).onConflictDoNothing().returning();
-  return inserted;
-}
-
 /**
  * Appends ledger rows in one statement, in the given order (their `seq` follows it), and returns
- * them; unlike `appendTransaction` a row whose business fact is already there is an error (the
+ * them; a row whose business fact is already there is an error (the
  * caller checked them under its locks: a conflict means a concurrent writer, and a retry).
  */
 export async function appendTransactions(
@@ -84,23 +70,7 @@ const TOTAL_COLUMN: Record<TransactionKind, 'feesCharged' | 'rewardsPaid' | 'pay
   PAYOUT: 'payoutsMade',
 };
 
-/** Adds a transaction to its day's figures (positive cents per kind), in the caller's transaction. */
-export async function addToDailyTotals(db: AccountingTx, day: Day, kind: TransactionKind, amount: number) {
-  const column = TOTAL_COLUMN[kind];
-  const magnitude = Math.abs(amount);
-  await db
-    .insert(dailyTotals)
-    .values({ day, [column]: magnitude, transactions: 1 })
-    .onConflictDoUpdate({
-      target: dailyTotals.day,
-      set: {
-        [column]: sql`${dailyTotals[column]} + ${magnitude}`,
-        transactions: sql`${dailyTotals.transactions} + 1`,
-      },
-    });
-}
-
-/** `addToDailyTotals` for a batch of rows: one upsert, one row per day. */
+/** Adds rows to their days' figures (positive cents per kind): one upsert, one row per day. */
 export async function addRowsToDailyTotals(
   db: AccountingTx,
   rows: readonly Pick<TransactionRow, 'day' | 'kind' | 'amount'>[],

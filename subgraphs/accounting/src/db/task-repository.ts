@@ -1,23 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { AccountingDb, AccountingTx } from './db.ts';
 import { anyUuid, isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
-
-type NewPricedTask = typeof pricedTasks.$inferInsert;
-
-export async function findTask(db: AccountingTx, id: string): Promise<PricedTaskRow | undefined> {
-  const [row] = await db.select().from(pricedTasks).where(eq(pricedTasks.id, id));
-  return row;
-}
-
-/** Inserts a newly priced task; undefined if another transaction priced it first. */
-export async function insertPricedTask(
-  db: AccountingTx,
-  row: NewPricedTask,
-): Promise<PricedTaskRow | undefined> {
-  const [inserted] = await db.insert(pricedTasks).values(row).onConflictDoNothing().returning();
-  return inserted;
-}
 
 /** Which of these tasks accounting already knows (has priced): one indexed read, no locks. */
 export async function knownTaskIds(db: AccountingTx, ids: readonly string[]): Promise<Set<string>> {
@@ -98,19 +82,6 @@ export async function upsertSeenTasks(
     },
     priced: r.priced,
   }));
-}
-
-/** The task tracker reported assignment number `n`: remember the highest one seen. */
-export async function recordAssignmentReported(db: AccountingTx, taskId: string, n: number) {
-  await db
-    .update(pricedTasks)
-    .set({ assignmentsReported: sql`greatest(${pricedTasks.assignmentsReported}, ${n})` })
-    .where(eq(pricedTasks.id, taskId));
-}
-
-/** The task tracker reported the task's completion (a task is completed at most once). */
-export async function recordCompletionReported(db: AccountingTx, taskId: string) {
-  await db.update(pricedTasks).set({ completionsReported: 1 }).where(eq(pricedTasks.id, taskId));
 }
 
 export async function findTasksByIds(db: AccountingTx, ids: readonly string[]): Promise<PricedTaskRow[]> {

@@ -1,17 +1,21 @@
-import type { AnyEventEnvelope, EventHandlers } from '@ates/events';
+import { batchOfOne, type AnyEventEnvelope, type BatchHandler } from '@ates/events';
 import type * as tables from '../db/tables.ts';
+import { applyTaskEvents } from '../use-cases/apply-task-events.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
-import { applyTaskEventsTogether } from './apply-task-events-together.ts';
-import { chargeFeeWhenTaskAssigned } from './charge-fee-when-task-assigned.ts';
-import { payRewardWhenTaskCompleted } from './pay-reward-when-task-completed.ts';
-import { priceTaskWhenCreated } from './price-task-when-created.ts';
 
-/** What accounting does with the task tracker's events (task.created v1 is upcast to v2). */
-export const taskReactions = (deps: AccountingDeps): EventHandlers<typeof tables> => ({
-  'task.created': { 2: priceTaskWhenCreated(deps) },
-  'task.assigned': { 1: chargeFeeWhenTaskAssigned(deps) },
-  'task.completed': { 1: payRewardWhenTaskCompleted(deps) },
-});
+/** A consumer's batch of task events, or one event alone, applied by the one use-case. */
+export const applyTaskEventsBatch =
+  (deps: AccountingDeps): BatchHandler<typeof tables> =>
+  (events, { tx }) =>
+    applyTaskEvents(tx, deps, events);
+
+/** What accounting reacts to of the task tracker's events (task.created v1 is upcast to v2). */
+export const taskReactions = (deps: AccountingDeps) =>
+  batchOfOne(applyTaskEventsBatch(deps), {
+    'task.created': [2],
+    'task.assigned': [1],
+    'task.completed': [1],
+  });
 
 /**
  * The account a task event is about: the assignee's (who is charged or paid), or for a new
@@ -29,14 +33,14 @@ export const DEFAULT_TASK_LANES = 4;
 /**
  * How accounting's task-events consumer runs (the service and the ledger bench share it): a
  * batch of up to `maxBatch` events is applied together with set-based SQL (see
- * applyTaskEventsTogether), so a busy consumer commits hundreds of postings per transaction,
+ * applyTaskEvents), so a busy consumer commits hundreds of postings per transaction,
  * in `lanes` lanes by account: one account's events are applied in order in one lane, so lanes
  * never wait for each other's accounts, and batches take their row locks in a fixed order, so
  * lanes sharing a task (or the day's totals) wait for each other but never deadlock.
  */
 export const tasksConsumerSettings = (deps: AccountingDeps, lanes: number = DEFAULT_TASK_LANES) => ({
   handlers: taskReactions(deps),
-  batchHandler: applyTaskEventsTogether(deps),
+  batchHandler: applyTaskEventsBatch(deps),
   laneKey: accountKeyOf,
   concurrency: lanes,
   maxBatch: 500,

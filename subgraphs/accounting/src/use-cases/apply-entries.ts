@@ -10,11 +10,10 @@ import { transactionApplied, type Cause } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /**
- * `applyEntry` for a batch of entries, with set-based SQL and the same outcome as applying them
- * one at a time in order: the accounts (which the caller has opened) are locked once, in id
- * order; facts the ledger already holds, or that an earlier entry of the batch records, are
- * skipped; the rows
- * go in with one multi-row insert (each with its running balance after it), each account's
+ * Posts ledger entries in the caller's transaction, with set-based SQL and the same outcome as
+ * posting them one at a time in order: the accounts (which the caller has opened) are locked
+ * once, in id order; facts the ledger already holds, or that an earlier entry of the batch
+ * records, are skipped; the rows go in with one multi-row insert (each with its running balance after it), each account's
  * balance moves once, every `transaction.applied` goes to the outbox, and the day's figures move
  * once per day, last (their row is shared by every batch: it stays locked only until the commit),
  * all in the caller's transaction. A fact appended by a concurrent transaction between

@@ -101,7 +101,7 @@ async function closeUnderLock(deps: AccountingDeps, day: Day, options: CloseOpti
 /**
  * The close's last transaction. While it holds the accounts table (readers go on, writers wait),
  * no transaction can be applied, so none lands on the day once `billing_days` says it is closed:
- * applyEntry reads the latest closed day after its account lock.
+ * applyEntries reads the latest closed day after its account locks.
  */
 async function finishClose(
   deps: AccountingDeps,

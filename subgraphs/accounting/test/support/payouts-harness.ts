@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { assignFeeEntry, rewardEntry, type Entry } from '../../src/domain/ledger.ts';
+import { postEntry } from './post-entry.ts';
 import { createLogger, ManualClock } from '@ates/service-kit';
 import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
 import { startPaymentSandbox, type PaymentSandbox, type PaymentView } from '@ates/payment-sandbox';
 import { accounts, outbox, payouts, transactions } from '../../src/db/tables.ts';
 import { startPayoutWorkerService, type PayoutWorkerConfig } from '../../src/payout-worker/service.ts';
-import { applyEntry } from '../../src/use-cases/apply-entry.ts';
 
 export const logger = createLogger({ service: 'payouts-test', level: process.env.LOG_LEVEL ?? 'silent' });
 
@@ -99,8 +99,7 @@ export async function startAccounting(
   const { deps } = service;
   const db = deps.db;
 
-  const apply = (entry: Entry) =>
-    db.transaction((tx) => applyEntry(tx, deps, entry, { eventId: entry.eventId }));
+  const apply = (entry: Entry) => postEntry(db, deps, entry);
 
   return {
     testDb,

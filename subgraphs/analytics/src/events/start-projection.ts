@@ -1,8 +1,7 @@
 import { startConsumer, type connectNats, type RunningConsumer } from '@ates/events';
 import type { Logger } from '@ates/service-kit';
 import type { AnalyticsDb } from '../db/db.ts';
-import { applyBatch } from './apply-batch.ts';
-import { CONSUMERS, projections } from './projections.ts';
+import { CONSUMERS, projectionBatch, projections } from './projections.ts';
 
 export type NatsConnection = Awaited<ReturnType<typeof connectNats>>;
 
@@ -34,7 +33,7 @@ export interface Projection {
 /**
  * The read model's writers: one durable consumer on the tasks stream and one on the accounting
  * stream, one lane each. Their transactions take the projection lock, so they (and any other
- * replica) apply one batch at a time; a batch's events are written together (apply-batch.ts).
+ * replica) apply one batch at a time; a batch's events are written together (project-events.ts).
  */
 export async function startProjection(options: ProjectionOptions): Promise<Projection> {
   const handlers = projections(options.timeZone);
@@ -44,7 +43,7 @@ export async function startProjection(options: ProjectionOptions): Promise<Proje
     db: options.db,
     logger: options.logger,
     ...(options.batch ?? BATCH),
-    batchHandler: applyBatch(options.timeZone),
+    batchHandler: projectionBatch(options.timeZone),
   };
   const consumers = [
     await startConsumer({

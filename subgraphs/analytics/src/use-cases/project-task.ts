@@ -1,7 +1,7 @@
 import type { AnalyticsTx } from '../db/db.ts';
 import type { TaskFactsRow } from '../db/task-repository.ts';
 import { periodsOf } from '../domain/calendar.ts';
-import { collectTaskFacts, flushProjection } from './project-batch.ts';
+import { collectTaskFacts } from './project-batch.ts';
 
 export interface TaskFacts {
   taskId: string;
@@ -9,8 +9,8 @@ export interface TaskFacts {
   jiraId: string | null;
 }
 
-// Each fact is collected into the transaction's batch (written by flushProjection, which the
-// projection's consumers call once per batch); the project* functions write it at once.
+// Each fact is collected into the transaction's batch, written by flushProjection (see
+// project-events.ts).
 
 /** A task the tracker created (v1 events arrive upcast, with the Jira id split from the title). */
 export function collectTaskCreated(tx: AnalyticsTx, task: TaskFacts): void {
@@ -40,24 +40,4 @@ export function collectTaskCompleted(
     completedMonth: periods.month,
   };
   collectTaskFacts(tx, facts);
-}
-
-export async function projectTaskCreated(tx: AnalyticsTx, task: TaskFacts): Promise<void> {
-  collectTaskCreated(tx, task);
-  await flushProjection(tx);
-}
-
-export async function projectTaskPriced(tx: AnalyticsTx, taskId: string, reward: number): Promise<void> {
-  collectTaskPriced(tx, taskId, reward);
-  await flushProjection(tx);
-}
-
-export async function projectTaskCompleted(
-  tx: AnalyticsTx,
-  task: TaskFacts,
-  completedAt: Date,
-  timeZone: string,
-): Promise<void> {
-  collectTaskCompleted(tx, task, completedAt, timeZone);
-  await flushProjection(tx);
 }
