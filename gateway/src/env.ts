@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commonEnv, parseEnv, port, repoRoot } from '@ates/service-kit';
 import path from 'node:path';
+import { DEFAULT_SUBGRAPH_CALL_POLICY, type SubgraphCallPolicy } from './subgraph-fetcher.ts';
 
 const schema = z
   .object({
@@ -20,6 +21,35 @@ const schema = z
     ATES_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
     ATES_MAX_QUERY_FIELDS: z.coerce.number().int().min(10).default(1000),
     ATES_MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(50),
+    ATES_SUBGRAPH_DEADLINE_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),
+    ATES_USERS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
+    ATES_TASKS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
+    ATES_ACCOUNTING_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
+    ATES_ANALYTICS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
+    ATES_SUBGRAPH_CONNECT_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_SUBGRAPH_CALL_POLICY.connectTimeoutMs),
+    ATES_SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(DEFAULT_SUBGRAPH_CALL_POLICY.maxResponseBytes),
+    ATES_SUBGRAPH_BREAKER_FAILURES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerFailures),
+    ATES_SUBGRAPH_BREAKER_HALF_OPEN_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerHalfOpenAfterMs),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ATES_JWT_PUBLIC_KEY)
@@ -40,4 +70,27 @@ export function subgraphUrlOverrides(env: GatewayEnv): Record<string, string> {
     analytics: env.ATES_ANALYTICS_URL,
   }).filter((e): e is [string, string] => e[1] !== undefined);
   return Object.fromEntries(entries);
+}
+
+/** Subgraph call policy: the defaults, and `ATES_<NAME>_DEADLINE_MS` per subgraph. */
+export function subgraphCallPolicy(env: GatewayEnv): {
+  defaults: SubgraphCallPolicy;
+  overrides: Record<string, Partial<SubgraphCallPolicy>>;
+} {
+  const deadlines = Object.entries({
+    users: env.ATES_USERS_DEADLINE_MS,
+    tasks: env.ATES_TASKS_DEADLINE_MS,
+    accounting: env.ATES_ACCOUNTING_DEADLINE_MS,
+    analytics: env.ATES_ANALYTICS_DEADLINE_MS,
+  }).filter((e): e is [string, number] => e[1] !== undefined);
+  return {
+    defaults: {
+      deadlineMs: env.ATES_SUBGRAPH_DEADLINE_MS,
+      connectTimeoutMs: env.ATES_SUBGRAPH_CONNECT_TIMEOUT_MS,
+      maxResponseBytes: env.ATES_SUBGRAPH_MAX_RESPONSE_BYTES,
+      breakerFailures: env.ATES_SUBGRAPH_BREAKER_FAILURES,
+      breakerHalfOpenAfterMs: env.ATES_SUBGRAPH_BREAKER_HALF_OPEN_MS,
+    },
+    overrides: Object.fromEntries(deadlines.map(([name, deadlineMs]) => [name, { deadlineMs }])),
+  };
 }

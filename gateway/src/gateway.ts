@@ -1,10 +1,17 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import type { GatewayContext } from './context.ts';
-import { createSubgraphFetcher } from './subgraph-fetcher.ts';
+import { subgraphError, type SubgraphFetchers } from './subgraph-fetcher.ts';
 
 /** Sends each subgraph the caller's token and the request's correlation id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    readonly serviceName: string,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+  ) {
+    super(config);
+  }
+
   override willSendRequest({
     request,
     context,
@@ -33,6 +40,12 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
         return new GraphQLError(first.message, { extensions: { code: first.extensions.code } });
       }
     }
+    if (response.status >= 500)
+      return subgraphError(
+        this.serviceName,
+        'SUBGRAPH_UNAVAILABLE',
+        `The ${this.serviceName} service failed (HTTP ${response.status}); try again later`,
+      );
     return super.errorFromResponse(response);
   }
 }
@@ -45,23 +58,26 @@ export interface SubgraphEndpoint {
 /**
  * The gateway serves the supergraph composed at build time (`pnpm compose`), never
  * introspecting subgraphs at run time. URLs recorded in the supergraph can be overridden.
- * Every subgraph request goes through `fetcher` (see subgraph-fetcher.ts); `closeFetcher`
- * drops its idle keep-alive sockets at shutdown.
+ * Every subgraph request goes through its subgraph's fetcher (deadline and circuit breaker,
+ * see subgraph-fetcher.ts).
  */
-export function createGateway(supergraphSdl: string, urlOverrides: Record<string, string>) {
+export function createGateway(
+  supergraphSdl: string,
+  urlOverrides: Record<string, string>,
+  fetchers: SubgraphFetchers,
+) {
   // @apollo/gateway otherwise exports usage metrics to Apollo and probes cloud metadata
   // endpoints (169.254.169.254 …) at construction: aTES calls no outside service, ever.
   process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const endpoints: SubgraphEndpoint[] = [];
-  const { fetcher, close: closeFetcher } = createSubgraphFetcher();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
       const finalUrl = urlOverrides[name] ?? url;
       if (!finalUrl) throw new Error(`No URL for subgraph ${name}`);
       endpoints.push({ name, url: finalUrl });
-      return new AuthForwardingDataSource({ url: finalUrl, fetcher });
+      return new AuthForwardingDataSource(name, { url: finalUrl, fetcher: fetchers.fetcherFor(name) });
     },
   });
-  return { gateway, endpoints, fetcher, closeFetcher };
+  return { gateway, endpoints };
 }

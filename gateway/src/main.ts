@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
-import { loadGatewayEnv, subgraphUrlOverrides } from './env.ts';
+import { loadGatewayEnv, subgraphCallPolicy, subgraphUrlOverrides } from './env.ts';
 import { startGateway } from './service.ts';
 
 const env = loadGatewayEnv();
@@ -21,6 +21,7 @@ try {
       maxFields: env.ATES_MAX_QUERY_FIELDS,
       maxAliases: env.ATES_MAX_QUERY_ALIASES,
     },
+    subgraphCalls: subgraphCallPolicy(env),
     logger,
     uiDir: env.ATES_UI_DIR,
     trustProxy: env.ATES_TRUST_PROXY === 'true',

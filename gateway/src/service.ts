@@ -14,6 +14,11 @@ import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from '
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
 import { attachGatewaySubscriptions } from './subscriptions/server.ts';
 import { queryLimitsRule, type QueryLimits } from './limits.ts';
+import {
+  createSubgraphFetchers,
+  DEFAULT_SUBGRAPH_CALL_POLICY,
+  type SubgraphCallPolicy,
+} from './subgraph-fetcher.ts';
 import { operationResolutionPlugin } from './operation-resolution.ts';
 import { staticSite } from './static-files.ts';
 
@@ -26,6 +31,11 @@ export interface GatewayConfig {
   introspection: boolean;
   maxBodyBytes: number;
   limits: QueryLimits;
+  /** Deadlines and breaker of subgraph calls (default DEFAULT_SUBGRAPH_CALL_POLICY), per subgraph. */
+  subgraphCalls?: {
+    defaults?: Partial<SubgraphCallPolicy>;
+    overrides?: Record<string, Partial<SubgraphCallPolicy>>;
+  };
   logger: Logger;
   /** A built web UI (ui/dist) served at `/`, if present. */
   uiDir?: string;
@@ -57,10 +67,11 @@ async function checkSubgraph(endpoint: SubgraphEndpoint): Promise<void> {
 export async function startGateway(config: GatewayConfig): Promise<GatewayService> {
   const { logger } = config;
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
-  const { gateway, endpoints, fetcher, closeFetcher } = createGateway(
-    config.supergraphSdl,
-    config.urlOverrides,
+  const fetchers = createSubgraphFetchers(
+    { ...DEFAULT_SUBGRAPH_CALL_POLICY, ...config.subgraphCalls?.defaults },
+    config.subgraphCalls?.overrides,
   );
+  const { gateway, endpoints } = createGateway(config.supergraphSdl, config.urlOverrides, fetchers);
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
     {
@@ -107,7 +118,10 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     planner: createSubscriptionPlanner(config.supergraphSdl),
     urls: Object.fromEntries(endpoints.map((e) => [e.name, e.url])),
     serviceMap: Object.fromEntries(
-      endpoints.map((e) => [e.name, new AuthForwardingDataSource({ url: e.url, fetcher })]),
+      endpoints.map((e) => [
+        e.name,
+        new AuthForwardingDataSource(e.name, { url: e.url, fetcher: fetchers.fetcherFor(e.name) }),
+      ]),
     ),
     verifier,
     logger,
@@ -126,7 +140,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       await subscriptions.close();
       await http.close();
       await apollo.stop();
-      closeFetcher();
+      await fetchers.close();
     }),
   };
 }
