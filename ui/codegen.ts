@@ -2,16 +2,15 @@ import path from 'node:path';
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 /**
- * Typed documents for the UI: the shared client operations plus the UI's own, validated
- * against the public contract (the supergraph serves a superset of it).
+ * Typed documents for the UI's own operations (src/graphql), validated against the composed API
+ * schema the gateway serves (schema/api.graphql, written by `pnpm compose`).
  */
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const sharedDir = process.env.ATES_SHARED_DIR ?? path.resolve(repoRoot, '../shared');
 
 const config: CodegenConfig = {
   overwrite: true,
-  schema: path.join(sharedDir, 'contract/api.graphql'),
-  documents: [path.join(sharedDir, 'contract/operations/*.graphql'), 'src/**/*.graphql'],
+  schema: path.join(repoRoot, 'schema/api.graphql'),
+  documents: ['src/graphql/*.graphql'],
   generates: {
     'src/generated/operations.ts': {
       plugins: [

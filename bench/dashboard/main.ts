@@ -18,7 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '@ates/service-kit';
-import { contractOperation } from '@ates/testing';
+import { print } from 'graphql';
+import { ops } from '@ates/testing';
 import { createReport, formatMeasured, writeReport, type Figure } from '../lib/report.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import { load, pacedLoad, type LoadRequest, type LoadResult } from './load.ts';
@@ -111,8 +112,8 @@ async function startHive(sys: RealSystem): Promise<Child & { url: string }> {
 }
 
 function dashboardRequests(sys: RealSystem): LoadRequest[] {
-  const myTasks = contractOperation('tasks.graphql', 'MyTasks');
-  const myAccount = contractOperation('accounting.graphql', 'MyAccount');
+  const myTasks = print(ops.MyTasksDocument);
+  const myAccount = print(ops.MyAccountDocument);
   let next = 0;
   const nextWorker = () => sys.workers[next++ % sys.workers.length]!;
   const request = (

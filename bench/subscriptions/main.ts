@@ -17,7 +17,7 @@
  * new tasks/s and again at half of the fan-out saturation.
  */
 import { print } from 'graphql';
-import { GraphQLClient, contractOperation, ops } from '@ates/testing';
+import { GraphQLClient, ops } from '@ates/testing';
 import { processCpuMs, processRssMiB, selfCpuMs } from '../lib/cpu.ts';
 import { createReport, writeReport } from '../lib/report.ts';
 import { percentile, ratio, summarize } from '../lib/stats.ts';
@@ -36,8 +36,8 @@ const WORKER_SUBS = SUBSCRIBERS - STAFF_SUBS;
 
 const OnAccountingToday = print(ops.OnAccountingTodayDocument);
 const OnMyAccount = print(ops.OnMyAccountDocument);
-const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
-const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
+const CreateTask = ops.CreateTaskDocument;
+const ShuffleTasks = ops.ShuffleTasksDocument;
 const TICK = 'subscription { tick { seq day managementEarnings feesCharged rewardsPaid } }';
 
 /**

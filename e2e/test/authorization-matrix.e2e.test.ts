@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { print } from 'graphql';
 import {
-  contractOperation,
+  operationNamed,
+  ops,
   connectWs,
   errorCodes,
   signRawToken,
@@ -45,7 +47,6 @@ interface Fixture {
 }
 
 interface Row {
-  file: string;
   operation: string;
   variables: (f: Fixture, caller: Caller) => Record<string, unknown>;
   expect: Record<Caller, Outcome>;
@@ -57,7 +58,6 @@ const fresh = () => `m${Date.now().toString(36)}${(counter += 1)}`;
 const MATRIX: Row[] = [
   // users
   {
-    file: 'users.graphql',
     operation: 'SignUp',
     expect: { ...everyone('ok'), expired: 'UNAUTHENTICATED' },
     variables: () => {
@@ -66,20 +66,17 @@ const MATRIX: Row[] = [
     },
   },
   {
-    file: 'users.graphql',
     operation: 'LogIn',
     expect: { ...everyone('ok'), expired: 'UNAUTHENTICATED' },
     variables: () => ({ login: 'admin', password: 'admin-password-1' }),
   },
-  { file: 'users.graphql', operation: 'Me', expect: everyone('ok'), variables: () => ({}) },
+  { operation: 'Me', expect: everyone('ok'), variables: () => ({}) },
   {
-    file: 'users.graphql',
     operation: 'Users',
     expect: only('ADMIN', 'MANAGER', 'ACCOUNTANT'),
     variables: () => ({}),
   },
   {
-    file: 'users.graphql',
     operation: 'CreateUser',
     expect: only('ADMIN'),
     variables: () => {
@@ -90,56 +87,48 @@ const MATRIX: Row[] = [
     },
   },
   {
-    file: 'users.graphql',
     operation: 'ChangeRole',
     expect: only('ADMIN'),
     variables: (f) => ({ userId: f.otherUserId, role: 'WORKER' }),
   },
   // tasks
   {
-    file: 'tasks.graphql',
     operation: 'CreateTask',
     expect: everyone(),
     variables: () => ({ input: { title: `Matrix ${fresh()}`, description: '' } }),
   },
   {
-    file: 'tasks.graphql',
     operation: 'ShuffleTasks',
     expect: only('ADMIN', 'MANAGER'),
     variables: () => ({}),
   },
-  { file: 'tasks.graphql', operation: 'TaskDashboard', expect: everyone(), variables: () => ({ first: 5 }) },
-  { file: 'tasks.graphql', operation: 'Task', expect: everyone(), variables: (f) => ({ id: f.someTaskId }) },
-  { file: 'tasks.graphql', operation: 'MyTasks', expect: everyone('ok'), variables: () => ({}) },
+  { operation: 'TaskDashboard', expect: everyone(), variables: () => ({ first: 5 }) },
+  { operation: 'Task', expect: everyone(), variables: (f) => ({ id: f.someTaskId }) },
+  { operation: 'MyTasks', expect: everyone('ok'), variables: () => ({}) },
   // accounting
-  { file: 'accounting.graphql', operation: 'MyAccount', expect: everyone(), variables: () => ({ first: 5 }) },
+  { operation: 'MyAccount', expect: everyone(), variables: () => ({ first: 5 }) },
   {
-    file: 'accounting.graphql',
     operation: 'UserAccount',
     expect: only('ADMIN', 'ACCOUNTANT'),
     variables: (f) => ({ userId: f.otherUserId }),
   },
   {
-    file: 'accounting.graphql',
     operation: 'AccountingDashboard',
     expect: only('ADMIN', 'ACCOUNTANT'),
     variables: (f) => ({ from: f.yesterday, to: f.today }),
   },
   {
-    file: 'accounting.graphql',
     operation: 'Reconciliation',
     expect: only('ADMIN', 'ACCOUNTANT'),
     variables: () => ({}),
   },
   {
-    file: 'accounting.graphql',
     operation: 'CloseBillingDay',
     expect: only('ADMIN'),
     variables: (f) => ({ day: f.yesterday }),
   },
   // analytics
   {
-    file: 'analytics.graphql',
     operation: 'AnalyticsDashboard',
     expect: only('ADMIN'),
     variables: (f) => ({ from: f.yesterday, to: f.today }),
@@ -148,20 +137,18 @@ const MATRIX: Row[] = [
 
 /** Subscriptions: over graphql-ws; `ok` means the owning subgraph starts listening for the caller. */
 const SUBSCRIPTIONS: Array<{
-  file: string;
   operation: string;
   owner: 'tasks' | 'accounting' | 'analytics';
   expect: Record<Caller, Outcome>;
 }> = [
-  { file: 'tasks.graphql', operation: 'OnMyTasks', owner: 'tasks', expect: everyone() },
-  { file: 'accounting.graphql', operation: 'OnMyAccount', owner: 'accounting', expect: everyone() },
+  { operation: 'OnMyTasks', owner: 'tasks', expect: everyone() },
+  { operation: 'OnMyAccount', owner: 'accounting', expect: everyone() },
   {
-    file: 'accounting.graphql',
     operation: 'OnAccountingToday',
     owner: 'accounting',
     expect: only('ADMIN', 'ACCOUNTANT'),
   },
-  { file: 'analytics.graphql', operation: 'OnAnalyticsToday', owner: 'analytics', expect: only('ADMIN') },
+  { operation: 'OnAnalyticsToday', owner: 'analytics', expect: only('ADMIN') },
 ];
 
 let system: TestSystem;
@@ -191,12 +178,9 @@ beforeAll(async () => {
     clients.set(caller, client);
     tokens.set(caller, client.token);
   }
-  const created = await admin.ok<{ createTask: { id: string } }>(
-    contractOperation('tasks.graphql', 'CreateTask'),
-    {
-      input: { title: 'Matrix fixture', description: '' },
-    },
-  );
+  const created = await admin.ok<{ createTask: { id: string } }>(ops.CreateTaskDocument, {
+    input: { title: 'Matrix fixture', description: '' },
+  });
   await system.settle();
   const today = new Date().toISOString().slice(0, 10);
   const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -215,7 +199,7 @@ describe('authorization matrix: every contract operation × every caller', () =>
   )('%s', async (_name, row, caller) => {
     const res = await clients
       .get(caller)!
-      .request(contractOperation(row.file, row.operation), row.variables(fixture, caller));
+      .request(operationNamed(row.operation), row.variables(fixture, caller));
     const outcome = row.expect[caller];
     if (outcome === 'ok') expect(res.errors ?? []).toEqual([]);
     else expect([...new Set(errorCodes(res))]).toEqual([outcome]);
@@ -237,7 +221,7 @@ describe('authorization matrix: every contract operation × every caller', () =>
       }
       const owner = () => system[row.owner].liveStats().listeners;
       await waitFor('earlier subscriptions to be released', () => owner() === 0);
-      const sub = await conn.subscribe(contractOperation(row.file, row.operation));
+      const sub = await conn.subscribe(print(operationNamed(row.operation)));
       if (outcome === 'ok') {
         await waitFor(`${row.owner} to listen for ${caller}`, () => owner() === 1);
       } else {

@@ -4,21 +4,13 @@ import path from 'node:path';
 import { createLogger, repoRoot } from '@ates/service-kit';
 import { startGateway } from '@ates/gateway';
 import { print } from 'graphql';
-import {
-  connectWs,
-  contractOperation,
-  ops,
-  signRawToken,
-  waitFor,
-  type GraphQLClient,
-  type WsConnection,
-} from '@ates/testing';
+import { connectWs, ops, signRawToken, waitFor, type GraphQLClient, type WsConnection } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
 import { startSystem, type TestSystem } from '../src/system.ts';
 
-const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
-const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
-const CompleteTask = contractOperation('tasks.graphql', 'CompleteTask');
+const CreateTask = ops.CreateTaskDocument;
+const ShuffleTasks = ops.ShuffleTasksDocument;
+const CompleteTask = ops.CompleteTaskDocument;
 const OnMyTasks = print(ops.OnMyTasksDocument);
 const OnMyAccount = print(ops.OnMyAccountDocument);
 const OnAccountingToday = print(ops.OnAccountingTodayDocument);

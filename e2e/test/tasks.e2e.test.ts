@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractOperation, errorCodes, type GraphQLClient } from '@ates/testing';
+import { errorCodes, ops, type GraphQLClient } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
 import { startSystem, type TestSystem } from '../src/system.ts';
 
-const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
-const ShuffleTasks = contractOperation('tasks.graphql', 'ShuffleTasks');
-const CompleteTask = contractOperation('tasks.graphql', 'CompleteTask');
-const TaskDashboard = contractOperation('tasks.graphql', 'TaskDashboard');
-const TaskQuery = contractOperation('tasks.graphql', 'Task');
-const MyTasks = contractOperation('tasks.graphql', 'MyTasks');
+const CreateTask = ops.CreateTaskDocument;
+const ShuffleTasks = ops.ShuffleTasksDocument;
+const CompleteTask = ops.CompleteTaskDocument;
+const TaskDashboard = ops.TaskDashboardDocument;
+const TaskQuery = ops.TaskDocument;
+const MyTasks = ops.MyTasksDocument;
 
 interface TaskView {
   id: string;

@@ -35,23 +35,22 @@ export function presentSubgraphs(): PresentSubgraph[] {
   }).filter((s) => fs.existsSync(s.schemaPath));
 }
 
-export const sharedDir = process.env.ATES_SHARED_DIR ?? path.resolve(repoRoot, '../shared');
-
 /**
- * The shared client operations and the subgraphs each one touches: a file is validated
- * (and typed by codegen) once all of them exist.
+ * The project's client operations, one folder per client: the e2e tests, benches and chaos
+ * driver share `operations/`; the web UI has its own. Each is typed by codegen and validated
+ * against the composed API schema (scripts/test/api.unit.test.ts).
  */
-export const OPERATION_FILES: Record<string, readonly string[]> = {
-  'users.graphql': ['users'],
-  'tasks.graphql': ['users', 'tasks', 'accounting'],
-  'accounting.graphql': ['users', 'tasks', 'accounting'],
-  'analytics.graphql': ['users', 'tasks', 'accounting', 'analytics'],
-};
+export const OPERATION_DIRS = {
+  testing: path.join(repoRoot, 'operations'),
+  ui: path.join(repoRoot, 'ui/src/graphql'),
+} as const;
 
-/** Operation files whose subgraphs are all present, as absolute paths. */
-export function presentOperationFiles(): string[] {
-  const present = new Set(presentSubgraphs().map((s) => s.name));
-  return Object.entries(OPERATION_FILES)
-    .filter(([, needs]) => needs.every((n) => present.has(n)))
-    .map(([file]) => path.join(sharedDir, 'contract/operations', file));
+/** The `.graphql` files of one client's operations folder, as absolute paths, sorted. */
+export function operationFiles(client: keyof typeof OPERATION_DIRS): string[] {
+  const dir = OPERATION_DIRS[client];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => path.join(dir, f));
 }

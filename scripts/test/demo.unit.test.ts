@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@ates/service-kit';
@@ -7,11 +6,11 @@ import { ALL_OPERATIONS } from '../lib/demo/operations.ts';
 import { demoStaff } from '../lib/demo/people.ts';
 import { ProgressBar, renderProgress } from '../lib/demo/progress.ts';
 import { lastJiraNumbers, taskFactory } from '../lib/demo/work.ts';
-import { sharedDir } from '../lib/subgraphs.ts';
+import { API_SCHEMA_PATH } from '../lib/compose.ts';
 
 describe('pnpm demo', () => {
-  it('sends only operations that validate against the public contract', () => {
-    const schema = buildSchema(fs.readFileSync(path.join(sharedDir, 'contract/api.graphql'), 'utf8'));
+  it('sends only operations that validate against the public API schema', () => {
+    const schema = buildSchema(fs.readFileSync(API_SCHEMA_PATH, 'utf8'));
     for (const operation of ALL_OPERATIONS) expect(validate(schema, parse(operation))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 /**
- * A stand-in for the gateway while the backend is being built: the public contract schema
+ * A stand-in for the gateway while the backend is being built: the public API schema
  * served over HTTP and graphql-ws (same path, token in connectionParams) with deterministic fake
  * data, so the UI can be developed and looked at before the real subgraphs exist.
  *
@@ -49,8 +49,9 @@ interface Tx {
   createdAt: string;
 }
 
-const sharedDir = process.env.ATES_SHARED_DIR ?? path.resolve(import.meta.dirname, '../../../shared');
-const schema = buildSchema(fs.readFileSync(path.join(sharedDir, 'contract/api.graphql'), 'utf8'));
+const schema = buildSchema(
+  fs.readFileSync(path.resolve(import.meta.dirname, '../../schema/api.graphql'), 'utf8'),
+);
 const port = Number(process.env.PORT ?? 4100);
 
 let seed = 42;

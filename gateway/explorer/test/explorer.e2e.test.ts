@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startSystem, type TestSystem } from '@ates/e2e';
 import { repoRoot } from '@ates/service-kit';
-import { contractOperation, ops, waitFor, type GraphQLClient } from '@ates/testing';
+import { ops, waitFor, type GraphQLClient } from '@ates/testing';
 import { ensureExplorerBuilt } from '../build.ts';
 
 /**
@@ -15,7 +15,7 @@ import { ensureExplorerBuilt } from '../build.ts';
  */
 const CHROMIUM = process.env.ATES_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = path.join(repoRoot, 'test-results/explorer');
-const CreateTask = contractOperation('tasks.graphql', 'CreateTask');
+const CreateTask = ops.CreateTaskDocument;
 
 const QUERY_EDITOR = '.graphiql-query-editor .CodeMirror';
 const RESPONSE = '.graphiql-response .CodeMirror';
