@@ -5,11 +5,23 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli, usageError } from '@ates/service-kit/cli';
 import { writePerformanceDoc } from './lib/performance-doc.ts';
 import { SUITES } from './suites.ts';
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseCli('pnpm bench', {
+  usage: `Usage: pnpm bench [suite …] [options]
+
+Runs the benchmarks (all suites, or those named) one after another and rewrites
+docs/performance.md from bench/results/*.json. Wants a quiet machine.
+
+Suites:
+${SUITES.map((s) => `  ${s.name.padEnd(14)} ${s.description}`).join('\n')}
+
+Options:
+  --list       list the suites and exit
+  --doc-only   only rewrite docs/performance.md from the stored results
+  -h, --help   this text`,
   allowPositionals: true,
   options: { list: { type: 'boolean', default: false }, 'doc-only': { type: 'boolean', default: false } },
 });
@@ -20,10 +32,11 @@ if (values.list) {
 }
 
 const unknown = positionals.filter((name) => !SUITES.some((s) => s.name === name));
-if (unknown.length > 0) {
-  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`);
-  process.exit(2);
-}
+if (unknown.length > 0)
+  usageError(
+    'pnpm bench',
+    `unknown suite(s): ${unknown.join(', ')}; known: ${SUITES.map((s) => s.name).join(', ')}`,
+  );
 const selected = positionals.length > 0 ? SUITES.filter((s) => positionals.includes(s.name)) : SUITES;
 
 function run(script: string): Promise<number> {

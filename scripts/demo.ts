@@ -4,7 +4,7 @@
  * today's billing day closed with payouts — so a newcomer's first look at the UI is alive.
  * Run it again to add another round of activity; existing demo users are reused.
  */
-import { parseArgs } from 'node:util';
+import { parseCli, usageError } from '@ates/service-kit/cli';
 import { UnreachableError } from './lib/demo/api.ts';
 import { DEMO_DEFAULTS, fillCompany, type DemoSummary } from './lib/demo/fill.ts';
 import { ProgressBar } from './lib/demo/progress.ts';
@@ -30,7 +30,7 @@ const count = (name: string, value: string | undefined, fallback: number, min = 
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min)
-    throw new Error(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+    usageError('pnpm demo', `--${name} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 };
 
@@ -76,7 +76,8 @@ function printSummary(summary: DemoSummary, url: string, password: string): void
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCli('pnpm demo', {
+    usage: HELP,
     options: {
       url: { type: 'string' },
       popugs: { type: 'string' },
@@ -85,13 +86,8 @@ async function main(): Promise<void> {
       tasks: { type: 'string' },
       'no-close': { type: 'boolean', default: false },
       seed: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return;
-  }
   const url = values.url ?? process.env.ATES_DEMO_URL ?? 'http://127.0.0.1:4000/graphql';
   const password = process.env.ATES_DEMO_PASSWORD ?? 'popug-password';
   const progress = new ProgressBar();

@@ -2,9 +2,13 @@
  * `pnpm start`: one command that brings up all of aTES on local defaults.
  * Postgres and NATS are used where they answer; otherwise an embedded Postgres and a
  * `nats-server` from PATH are started under `.data/`. Ctrl-C stops everything cleanly.
+ * `--prod` runs the build (`pnpm build`: dist/) instead of the TypeScript sources.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, ensureDevKeys, withDatabase } from '@ates/service-kit';
+import { parseCli } from '@ates/service-kit/cli';
+import { distEntry } from './lib/build.ts';
 import { buildBundle, staleBundles } from './lib/builds.ts';
 import {
   findOnPath,
@@ -16,6 +20,20 @@ import {
 import { runService, waitForHttp, type ManagedProcess } from './lib/processes.ts';
 import { services } from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
+
+const { values: flags } = parseCli('pnpm start', {
+  usage: `Usage: pnpm start [--prod]
+
+Starts all of aTES: every subgraph, worker and the gateway (web UI and GraphQL on
+http://127.0.0.1:4000). Uses the PostgreSQL and NATS that answer (ATES_POSTGRES_URL,
+NATS_URL), else starts an embedded PostgreSQL and nats-server under .data/.
+Ports and the rest of the configuration: the README's configuration table.
+
+Options:
+  --prod       run the build (dist/, from \`pnpm build\`) with plain node, no TypeScript loader
+  -h, --help   this text`,
+  options: { prod: { type: 'boolean', default: false } },
+});
 
 const dataDir = process.env.ATES_DATA_DIR ?? path.join(repoRoot, '.data');
 const say = (line: string) => process.stdout.write(`${'aTES'.padEnd(10)} │ ${line}\n`);
@@ -66,11 +84,16 @@ async function ensureNats(): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  if (flags.prod) {
+    const missing = services().filter((spec) => !fs.existsSync(distEntry(spec.name)));
+    if (missing.length > 0)
+      throw new Error(`no build of ${missing.map((s) => s.name).join(', ')}: run \`pnpm build\` first`);
+  }
   const postgresUrl = await ensurePostgres();
   const natsUrl = await ensureNats();
   // Generated once before the services start, so they never race to create them.
   ensureDevKeys(dataDir);
-  for (const bundle of staleBundles()) buildBundle(bundle, say);
+  if (!flags.prod) for (const bundle of staleBundles()) buildBundle(bundle, say);
 
   const specs = services();
   const env: NodeJS.ProcessEnv = { ...process.env, ATES_DATA_DIR: dataDir, NATS_URL: natsUrl };
@@ -88,7 +111,8 @@ async function main(): Promise<void> {
   for (const group of groups) {
     const members = specs.filter((s) => s.group === group);
     const procs = members.map((spec) => {
-      const proc = runService(spec.name, ['--import', 'tsx', path.join(repoRoot, spec.entry)], env, width);
+      const args = flags.prod ? [distEntry(spec.name)] : ['--import', 'tsx', path.join(repoRoot, spec.entry)];
+      const proc = runService(spec.name, args, env, width);
       running.push(proc);
       void proc.exited.then((code) => {
         if (stopping) return;

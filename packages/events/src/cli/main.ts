@@ -2,9 +2,9 @@
  * Operator commands for events: `pnpm events <command>` (see usage.ts). Exits non-zero on
  * failure with the reason on stderr.
  */
-import { parseArgs } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connectDatabase } from '@ates/service-kit';
+import { parseCli, usageError } from '@ates/service-kit/cli';
 import { resetConsumer } from '../consumer/reset.ts';
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from '../dead-letters/operations.ts';
 import { connectNats } from '../nats/connect.ts';
@@ -16,7 +16,8 @@ import type { DeadLetterStatus } from '../tables.ts';
 import { loadCliEnv } from './env.ts';
 import { USAGE } from './usage.ts';
 
-const { values: flags, positionals } = parseArgs({
+const { values: flags, positionals } = parseCli('pnpm events', {
+  usage: USAGE,
   allowPositionals: true,
   options: {
     db: { type: 'string' },
@@ -29,7 +30,6 @@ const { values: flags, positionals } = parseArgs({
     since: { type: 'string' },
     replicas: { type: 'string' },
     check: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
   },
 });
 const env = loadCliEnv();
@@ -81,7 +81,7 @@ function lock(): number {
 
 async function main(): Promise<number> {
   const [group, command, arg] = positionals;
-  if (flags.help || !group) return (console.log(USAGE), 0);
+  if (!group) return (console.log(USAGE), 0);
   switch (`${group} ${command ?? ''}`.trim()) {
     case 'lock':
       return lock();
@@ -164,9 +164,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(
-      error instanceof UsageError ? `${error.message}\n\n${USAGE}` : `error: ${(error as Error).message}`,
-    );
-    process.exit(error instanceof UsageError ? 2 : 1);
+    if (error instanceof UsageError) usageError('pnpm events', error.message);
+    console.error(`pnpm events: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
   },
 );

@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../lib/subgraphs.ts';
+
+// The scripts behind `pnpm start`, `demo`, `events`, `db:migrate`, `bench` and `build`, run as
+// pnpm runs them (node --import tsx), but without pnpm's own banner in the output.
+const COMMANDS: Record<string, string> = {
+  start: 'scripts/start.ts',
+  demo: 'scripts/demo.ts',
+  events: 'packages/events/src/cli/main.ts',
+  'db:migrate': 'scripts/db-migrate.ts',
+  bench: 'bench/run.ts',
+  build: 'scripts/build.ts',
+};
+
+function run(script: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.each(Object.entries(COMMANDS))('pnpm %s', (name, script) => {
+  it('answers --help with its usage and exit code 0, doing nothing else', () => {
+    const { code, stdout, stderr } = run(script, '--help');
+    expect(stderr).toBe('');
+    expect(stdout).toMatch(new RegExp(`^Usage: pnpm ${name}`));
+    expect(code).toBe(0);
+  });
+
+  it('rejects an unknown flag with one line on stderr and exit code 2', () => {
+    const { code, stdout, stderr } = run(script, '--bogus');
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`pnpm ${name}: unknown option '--bogus' (see pnpm ${name} --help)\n`);
+    expect(code).toBe(2);
+  });
+});
