@@ -1,5 +1,5 @@
 /**
- * Analytics benchmark (issues 7 and 11, figure 6): the time of the contract's analytics query
+ * Analytics benchmark (issues 7 and 11, figure 6): the time of the analytics dashboard query
  * on the analytics subgraph (over HTTP, as the gateway calls it) with 10k, 100k and 1M
  * transactions of history, against a trivial query on the same server in the same run.
  * Goal: p99 ≤ 20 ms at every size and ≤ 1.2× from the smallest to the largest.
@@ -45,7 +45,7 @@ const postgresUrl =
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
 const logger = createLogger({ service: 'bench-analytics', level: process.env.LOG_LEVEL ?? 'silent' });
 
-// The contract's AnalyticsDashboard, without the fields the tasks and users subgraphs add.
+// The AnalyticsDashboard operation (operations/analytics.graphql), without the fields the tasks and users subgraphs add.
 const DASHBOARD = `query AnalyticsDashboard($from: Date!, $to: Date!, $day: Date) {
   analytics {
     today { day managementEarnings popugsInRed }

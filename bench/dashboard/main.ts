@@ -1,5 +1,5 @@
 /**
- * Worker dashboard (issue 11, figure 1): the contract's `MyTasks` and `MyAccount` (users,
+ * Worker dashboard (issue 11, figure 1): the `MyTasks` and `MyAccount` operations (users,
  * tasks, accounting) through the aTES gateway on real data, a different worker's token on
  * every request, CONNECTIONS connections — read against two baselines measured in the same
  * run, run for run:

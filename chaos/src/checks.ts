@@ -7,7 +7,7 @@ import type { ChaosCluster, DatabaseName } from './cluster.ts';
 
 /**
  * The invariants after the run, each read from the services' own databases (and the public API
- * where SPEC puts the promise there). Every check adds its figures and, when it does not hold,
+ * where docs/business-rules.md puts the promise there). Every check adds its figures and, when it does not hold,
  * a problem line naming what is wrong; the run passes with no problem at all.
  */
 export interface CheckResult {

@@ -19,7 +19,7 @@ import { chaosSettings } from '../src/settings.ts';
 const settings = chaosSettings();
 const log = (line: string) => process.stdout.write(`chaos │ ${line}\n`);
 
-it(`keeps SPEC's promises while processes are killed and servers restarted (${settings.name} run)`, async () => {
+it(`keeps the business rules' promises while processes are killed and servers restarted (${settings.name} run)`, async () => {
   const t0 = Date.now();
   const seed = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : Math.floor(Math.random() * 2 ** 31);
   log(

@@ -61,7 +61,7 @@ export async function ledgerOf(client: GraphQLClient, userId: string): Promise<L
 
 export type DashboardTask = NonNullable<ops.TaskDashboardQuery['tasks']['nodes'][number]>;
 
-/** Every task of the dashboard (all pages), with its price, through the contract's operation. */
+/** Every task of the dashboard (all pages), with its price, through the project's TaskDashboard operation. */
 export async function allTasks(client: GraphQLClient): Promise<DashboardTask[]> {
   const out: DashboardTask[] = [];
   let after: string | null = null;

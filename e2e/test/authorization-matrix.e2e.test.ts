@@ -14,7 +14,8 @@ import { hire, type Popug } from '../src/company.ts';
 import { startSystem, type TestSystem } from '../src/system.ts';
 
 /**
- * Every contract operation × every kind of caller, from one table: SPEC's roles section as
+ * Every operation of operations/ × every kind of caller, from one table: the roles of
+ * docs/business-rules.md#roles as
  * data. `ok` means the call succeeds with no error at all; a code means the call is refused
  * with exactly that code and nothing else.
  */
@@ -190,7 +191,7 @@ afterAll(async () => {
   await system?.stop();
 });
 
-describe('authorization matrix: every contract operation × every caller', () => {
+describe('authorization matrix: every operation × every caller', () => {
   const cases = MATRIX.flatMap((row) => CALLERS.map((caller) => ({ row, caller })));
   it.each(
     cases.map(

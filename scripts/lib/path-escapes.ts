@@ -68,3 +68,28 @@ export function trackedEscapes(root: string): Escape[] {
     return text.includes('..') ? escapesIn(root, file, text) : [];
   });
 }
+
+// A Markdown link or image target: `[text](target)` / `![alt](target "title")`.
+const LINK = /\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g;
+
+/** Links of tracked Markdown files that lead to no file or folder inside the repository. */
+export function brokenLinks(root: string): string[] {
+  const files = execFileSync('git', ['ls-files', '-z', '*.md'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
+  return files.flatMap((file) =>
+    fs
+      .readFileSync(path.join(root, file), 'utf8')
+      .split('\n')
+      .flatMap((line, index) =>
+        [...line.matchAll(LINK)]
+          .map((m) => m[1]!)
+          .filter((target) => !/^([a-z][a-z+.-]*:|#)/i.test(target))
+          .filter((target) => {
+            const resolved = path.resolve(root, path.dirname(file), decodeURI(target.split('#')[0]!));
+            return !isInside(root, resolved) || !fs.existsSync(resolved);
+          })
+          .map((target) => `${file}:${index + 1}: ${target}`),
+      ),
+  );
+}

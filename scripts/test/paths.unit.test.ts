@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapesIn, trackedEscapes } from '../lib/path-escapes.ts';
+import { brokenLinks, escapesIn, trackedEscapes } from '../lib/path-escapes.ts';
 import { repoRoot } from '../lib/subgraphs.ts';
 
 const escapes = (file: string, text: string) => escapesIn(repoRoot, file, text).map((e) => e.path);
@@ -9,6 +9,10 @@ const up = (levels: number) => '../'.repeat(levels);
 describe('the repository stands alone', () => {
   it('has no tracked file that refers to a path above the repository root', () => {
     expect(trackedEscapes(repoRoot).map((e) => `${e.where}: ${e.path}`)).toEqual([]);
+  });
+
+  it('links from its Markdown files only to files inside the repository', () => {
+    expect(brokenLinks(repoRoot)).toEqual([]);
   });
 
   it('finds paths that leave the root from the file or, when they name nothing there, from the root', () => {

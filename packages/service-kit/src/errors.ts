@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.ts';
 
-/** The error codes of the public contract (`extensions.code`), plus RATE_LIMITED for log-in throttling. */
+/** The error codes of the public API (`extensions.code`), plus RATE_LIMITED for log-in throttling. */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

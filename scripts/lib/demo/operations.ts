@@ -1,7 +1,7 @@
 /**
- * The operations `pnpm demo` sends: only the public API (contract/api.graphql), as any client
+ * The operations `pnpm demo` sends: only the public API (schema/api.graphql), as any client
  * would. Kept as plain strings so the script needs nothing but fetch; a unit test validates
- * each one against the contract schema.
+ * each one against the API schema.
  */
 
 export type Role = 'ADMIN' | 'MANAGER' | 'ACCOUNTANT' | 'WORKER';

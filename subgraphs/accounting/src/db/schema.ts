@@ -18,7 +18,7 @@ import type { TransactionKind } from '../domain/ledger.ts';
 
 export type { TransactionKind };
 
-/** Integer cents: never floating point (SPEC → Accounting). Safe up to ±90 trillion dollars. */
+/** Integer cents: never floating point (docs/business-rules.md#fees-rewards-and-balances). Safe up to ±90 trillion dollars. */
 const cents = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const day = (name: string) => date(name, { mode: 'string' });

@@ -12,7 +12,7 @@ export interface BillingDayFigures {
   accountsInRed: number;
 }
 
-/** SPEC: today or an earlier day may be closed (today early, by an admin); a later day is refused. */
+/** docs/business-rules.md#the-billing-day: today or an earlier day may be closed (today early, by an admin); a later day is refused. */
 export function checkDayToClose(day: Day, today: Day): Day {
   if (day > today)
     throw badInput('day', `${day} has not begun yet: only today (${today}) or an earlier day can be closed`);

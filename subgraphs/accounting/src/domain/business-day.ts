@@ -6,7 +6,7 @@ export { addDays, calendarDay, checkDayRange, daysBetween, isTimeZone, type Day 
 /**
  * The business day a transaction applied now counts on: the account's open billing day, which
  * is today unless the account's days were closed through today or later (an admin closed today
- * early), in which case it is the day after the last closed one (SPEC → billing days).
+ * early), in which case it is the day after the last closed one (docs/business-rules.md#the-billing-day).
  */
 export function openDay(today: Day, closedThrough: Day | null): Day {
   if (closedThrough === null || closedThrough < today) return today;

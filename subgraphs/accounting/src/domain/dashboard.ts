@@ -14,7 +14,7 @@ export interface AccountingDay extends DayTotals {
   closed: boolean;
 }
 
-/** SPEC: management earnings = −(fees + rewards amounts) = fees charged − rewards paid. */
+/** docs/business-rules.md#fees-rewards-and-balances: management earnings = −(fees + rewards amounts) = fees charged − rewards paid. */
 export const accountingDay = (totals: DayTotals, closed: boolean): AccountingDay => ({
   ...totals,
   managementEarnings: totals.feesCharged - totals.rewardsPaid,

@@ -1,6 +1,6 @@
 import type { Cents, RandomSource } from '@ates/service-kit';
 
-/** SPEC: the fee is uniform in [10.00, 20.00], the reward in [20.00, 40.00], in whole cents. */
+/** docs/business-rules.md#prices: the fee is uniform in [10.00, 20.00], the reward in [20.00, 40.00], in whole cents. */
 export const FEE_RANGE = { min: 10_00, max: 20_00 } as const;
 export const REWARD_RANGE = { min: 20_00, max: 40_00 } as const;
 

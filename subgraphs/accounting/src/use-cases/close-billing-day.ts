@@ -36,7 +36,7 @@ export interface CloseOptions {
 }
 
 /**
- * Closes business day `day` for every account, exactly once (SPEC → billing days):
+ * Closes business day `day` for every account, exactly once (docs/business-rules.md#the-billing-day):
  *
  * 1. refused (BAD_USER_INPUT) if the day has not begun; a closed day returns its figures;
  * 2. under the close lock, every account not yet closed through the day is closed, a page of

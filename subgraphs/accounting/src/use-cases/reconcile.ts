@@ -4,7 +4,7 @@ import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /**
- * Data problem 1 (SPEC): for every task accounting knows, the assignments and completions the
+ * Data problem 1 (docs/business-rules.md#what-must-survive): for every task accounting knows, the assignments and completions the
  * task tracker reported in its events against the fees and rewards in the ledger. See
  * docs/reconciliation.md.
  */

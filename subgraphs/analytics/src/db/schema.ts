@@ -17,7 +17,7 @@ import {
  * on the order events arrive in, so a replay rebuilds the same answers.
  */
 
-/** Integer cents: never floating point (SPEC → Accounting). */
+/** Integer cents: never floating point (docs/business-rules.md#fees-rewards-and-balances). */
 const cents = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const day = (name: string) => date(name, { mode: 'string' });

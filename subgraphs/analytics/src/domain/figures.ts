@@ -10,7 +10,7 @@ export interface DayEarnings {
 
 export interface AnalyticsDay {
   day: Day;
-  /** SPEC: −(sum of ASSIGN_FEE and TASK_REWARD amounts of the day) = fees charged − rewards paid. */
+  /** docs/business-rules.md#fees-rewards-and-balances: −(sum of ASSIGN_FEE and TASK_REWARD amounts of the day) = fees charged − rewards paid. */
   managementEarnings: Cents;
   popugsInRed: number;
 }

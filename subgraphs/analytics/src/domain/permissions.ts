@@ -1,4 +1,4 @@
 import type { Role } from '@ates/service-kit';
 
-/** SPEC: analytics is for admins only. */
+/** Analytics is for admins only (docs/business-rules.md#roles). */
 export const ANALYSTS: readonly Role[] = ['ADMIN'];

@@ -1,6 +1,9 @@
 import { failedPrecondition, type RandomSource, type Role } from '@ates/service-kit';
 
-/** Assignable popugs are all active users whose role is neither ADMIN nor MANAGER. */
+/**
+ * Assignable popugs are all active users whose role is neither ADMIN nor MANAGER
+ * (docs/business-rules.md#roles).
+ */
 export const isAssignable = (role: Role) => role !== 'ADMIN' && role !== 'MANAGER';
 
 /** A uniformly random popug of `candidates`; none → FAILED_PRECONDITION. */

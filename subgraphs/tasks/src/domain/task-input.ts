@@ -17,7 +17,7 @@ export const DESCRIPTION_MAX = 10_000;
 export const JIRA_ID = /^[A-Z][A-Z0-9]*-[0-9]+$/;
 
 /**
- * A task's fields as SPEC states them: a title of 1–200 characters with no `[` or `]` (the Jira
+ * A task's fields as docs/business-rules.md#a-tasks-life states them: a title of 1–200 characters with no `[` or `]` (the Jira
  * id no longer lives in the title), an optional Jira id like POPUG-42, a description of at
  * most 10,000 characters. Each problem is BAD_USER_INPUT naming its field.
  */
