@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { Role } from '@ates/service-kit';
+import type { TaskStatus } from '../domain/task.ts';
+import { assignableRole } from './assignable.ts';
+
+export type { TaskStatus };
 
 /**
  * The task tracker's own copy of the users it may assign, kept current by the users' events
@@ -17,14 +21,8 @@ export const popugs = pgTable(
     roleChangedAt: timestamp('role_changed_at', { withTimezone: true, mode: 'date' }).notNull(),
     profileChangedAt: timestamp('profile_changed_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [
-    index('popugs_assignable_idx')
-      .on(t.id)
-      .where(sql`${t.role} not in ('ADMIN', 'MANAGER')`),
-  ],
+  (t) => [index('popugs_assignable_idx').on(t.id).where(assignableRole(t.role))],
 );
-
-export type TaskStatus = 'OPEN' | 'DONE';
 
 export const tasks = pgTable(
   'tasks',

@@ -1,9 +1,12 @@
-import { and, asc, count, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { TransactionSql } from 'postgres';
 import { anyUuid, isUuid } from '@ates/service-kit';
+import type { OpenTask, Reassignment } from '../domain/assignment.ts';
+import type { TaskCursor } from '../domain/cursor.ts';
+import { assignableRole, assignableRoleText } from './assignable.ts';
 import type * as tables from './tables.ts';
 import { popugs, tasks, type TaskRow, type TaskStatus } from './schema.ts';
-import type { TaskCursor } from '../domain/cursor.ts';
 
 export type TasksDb = PostgresJsDatabase<typeof tables>;
 export type TasksTx = Parameters<Parameters<TasksDb['transaction']>[0]>[0] | TasksDb;
@@ -21,13 +24,62 @@ export async function lockTask(db: TasksTx, id: string): Promise<TaskRow | undef
 }
 
 /** Ids of every assignable popug, in a stable order (so a seeded random source is reproducible). */
-export async function assignablePopugIds(db: TasksTx): Promise<string[]> {
+export async function assignableWorkers(db: TasksTx): Promise<string[]> {
   const rows = await db
     .select({ id: popugs.id })
     .from(popugs)
-    .where(sql`${popugs.role} not in ('ADMIN', 'MANAGER')`)
+    .where(assignableRole(popugs.role))
     .orderBy(asc(popugs.id));
   return rows.map((r) => r.id);
+}
+
+export async function insertTask(db: TasksTx, row: typeof tasks.$inferInsert): Promise<TaskRow> {
+  const [task] = await db.insert(tasks).values(row).returning();
+  if (!task) throw new Error('insert returned no row');
+  return task;
+}
+
+/** Marks the (locked) task DONE at `at`, counting the completion. */
+export async function markTaskDone(
+  db: TasksTx,
+  task: Pick<TaskRow, 'id' | 'completionCount'>,
+  at: Date,
+): Promise<TaskRow> {
+  const [done] = await db
+    .update(tasks)
+    .set({ status: 'DONE', completedAt: at, completionCount: task.completionCount + 1 })
+    .where(eq(tasks.id, task.id))
+    .returning();
+  if (!done) throw new Error('update returned no row');
+  return done;
+}
+
+// The shuffle's statements run on postgres.js (a hot path: one set-based statement per step).
+
+export type OpenTaskRow = OpenTask & { title: string; jiraId: string | null };
+
+/** Every OPEN task, locked in id order (so concurrent shuffles queue instead of deadlocking). */
+export function openTasksForUpdate(tx: TransactionSql): Promise<OpenTaskRow[]> {
+  return tx<OpenTaskRow[]>`
+    select id, assignee_id as "assigneeId", assignment_count as "assignmentCount", title, jira_id as "jiraId"
+    from tasks where status = 'OPEN' order by id for update`;
+}
+
+/** `assignableWorkers` in a postgres.js transaction. */
+export async function assignableWorkersIn(tx: TransactionSql): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    select id from popugs where ${tx.unsafe(assignableRoleText('role'))} order by id`;
+  return rows.map((r) => r.id);
+}
+
+/** Applies reassignments with one UPDATE from arrays (sent at once: the caller may pipeline behind it). */
+export async function reassignTasks(tx: TransactionSql, moves: readonly Reassignment[]): Promise<void> {
+  await tx`
+    update tasks as t
+    set assignee_id = m.assignee_id, assignment_count = m.assignment_no
+    from unnest(${moves.map((m) => m.taskId)}::uuid[], ${moves.map((m) => m.assigneeId)}::uuid[],
+                ${moves.map((m) => m.assignmentNo)}::int[]) as m(id, assignee_id, assignment_no)
+    where t.id = m.id`.execute();
 }
 
 export interface TaskFilter {

@@ -1,10 +1,6 @@
-import { failedPrecondition, type RandomSource, type Role } from '@ates/service-kit';
+import { failedPrecondition, type RandomSource } from '@ates/service-kit';
 
-/**
- * Assignable popugs are all active users whose role is neither ADMIN nor MANAGER
- * (docs/business-rules.md#roles).
- */
-export const isAssignable = (role: Role) => role !== 'ADMIN' && role !== 'MANAGER';
+export { isAssignable, UNASSIGNABLE_ROLES } from './task.ts';
 
 /** A uniformly random popug of `candidates`; none → FAILED_PRECONDITION. */
 export function pickAssignee(candidates: readonly string[], random: RandomSource): string {

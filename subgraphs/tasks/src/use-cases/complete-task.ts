@@ -1,9 +1,8 @@
 import { enqueueEvents } from '@ates/events';
 import { requireViewer, type Viewer } from '@ates/service-kit';
-import { eq } from 'drizzle-orm';
 import { checkCompletion } from '../domain/completion.ts';
-import { lockTask } from '../db/task-repository.ts';
-import { tasks, type TaskRow } from '../db/schema.ts';
+import { lockTask, markTaskDone } from '../db/task-repository.ts';
+import type { TaskRow } from '../db/schema.ts';
 import { taskCompleted, taskUpdated } from '../events/task-events.ts';
 import type { TasksDeps } from './deps.ts';
 
@@ -23,12 +22,7 @@ export async function completeTask(
     const task = await lockTask(tx, id);
     checkCompletion(task, caller, id);
     const now = deps.clock.now();
-    const [done] = await tx
-      .update(tasks)
-      .set({ status: 'DONE', completedAt: now, completionCount: (task?.completionCount ?? 0) + 1 })
-      .where(eq(tasks.id, id))
-      .returning();
-    if (!done) throw new Error('update returned no row');
+    const done = await markTaskDone(tx, task, now);
     await enqueueEvents(tx, [taskCompleted(done, correlationId), taskUpdated(done, now, correlationId)]);
     return done;
   });

@@ -3,8 +3,8 @@ import type { Viewer } from '@ates/service-kit';
 import { pickAssignee } from '../domain/assignment.ts';
 import { requireViewer } from '@ates/service-kit';
 import { validateNewTask, type NewTaskInput } from '../domain/task-input.ts';
-import { assignablePopugIds } from '../db/task-repository.ts';
-import { tasks, type TaskRow } from '../db/schema.ts';
+import { assignableWorkers, insertTask } from '../db/task-repository.ts';
+import type { TaskRow } from '../db/schema.ts';
 import { taskAssigned, taskCreated } from '../events/task-events.ts';
 import type { TasksDeps } from './deps.ts';
 
@@ -21,21 +21,17 @@ export async function createTask(
   const author = requireViewer(viewer);
   const valid = validateNewTask(input);
   return deps.db.transaction(async (tx) => {
-    const assigneeId = pickAssignee(await assignablePopugIds(tx), deps.random);
+    const assigneeId = pickAssignee(await assignableWorkers(tx), deps.random);
     const now = deps.clock.now();
-    const [task] = await tx
-      .insert(tasks)
-      .values({
-        id: deps.newId(),
-        ...valid,
-        status: 'OPEN',
-        assigneeId,
-        createdBy: author.userId,
-        createdAt: now,
-        assignmentCount: 1,
-      })
-      .returning();
-    if (!task) throw new Error('insert returned no row');
+    const task = await insertTask(tx, {
+      id: deps.newId(),
+      ...valid,
+      status: 'OPEN',
+      assigneeId,
+      createdBy: author.userId,
+      createdAt: now,
+      assignmentCount: 1,
+    });
     await enqueueEvents(tx, [
       taskCreated(task, correlationId),
       taskAssigned(
