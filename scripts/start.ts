@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, ensureDevKeys, withDatabase } from '@ates/service-kit';
 import { parseCli } from '@ates/service-kit/cli';
 import { distEntry } from './lib/build.ts';
@@ -96,7 +97,16 @@ async function main(): Promise<void> {
   if (!flags.prod) for (const bundle of staleBundles()) buildBundle(bundle, say);
 
   const specs = services();
-  const env: NodeJS.ProcessEnv = { ...process.env, ATES_DATA_DIR: dataDir, NATS_URL: natsUrl };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ATES_DATA_DIR: dataDir,
+    NATS_URL: natsUrl,
+    // One per run, shared by the gateway and the services only (signs the client address).
+    ATES_INTERNAL_SECRET: process.env.ATES_INTERNAL_SECRET ?? randomBytes(32).toString('base64url'),
+    // Only the payment sandbox and accounting's payout worker know it: the sandbox's doors stay shut to others.
+    ATES_PAYMENT_SANDBOX_SECRET:
+      process.env.ATES_PAYMENT_SANDBOX_SECRET ?? randomBytes(32).toString('base64url'),
+  };
   for (const spec of specs) {
     if (spec.database && !env[spec.database.env])
       env[spec.database.env] = withDatabase(postgresUrl, spec.database.name);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   createLogger,
@@ -13,7 +14,7 @@ import { startAccountingService, type AccountingService } from '@ates/accounting
 import { startAnalyticsService, type AnalyticsService } from '@ates/analytics';
 import { startGateway, type GatewayService } from '@ates/gateway';
 import { startTasksService, type TasksService } from '@ates/tasks';
-import { startUsersService, type UsersService } from '@ates/users';
+import { startUsersService, type ThrottlePolicy, type UsersService } from '@ates/users';
 import {
   createTestDatabase,
   createTestNamespace,
@@ -49,7 +50,9 @@ export interface SystemOptions {
    */
   clock?: Clock;
   /** Log-in throttling of the users service (default: the production default). */
-  throttle?: { windowMs: number; perLogin: number; perAddress: number };
+  throttle?: Partial<ThrottlePolicy>;
+  /** Peers whose X-Forwarded-For the gateway believes (default none: the peer is the client). */
+  trustedProxies?: string[];
   /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
   explorerDir?: string;
   uiDir?: string;
@@ -78,6 +81,8 @@ export interface TestSystem {
   /** Starts analytics again on the same port, database and namespace; it catches up by itself. */
   startAnalytics(): Promise<void>;
   keys: TestKeys;
+  /** The gateway's and subgraphs' shared ATES_INTERNAL_SECRET. */
+  internalSecret: string;
   namespace: string;
   /** Anonymous client of the gateway. */
   client: GraphQLClient;
@@ -100,6 +105,7 @@ const defaultLogger = (service: string) =>
 export async function startSystem(label: string, options: SystemOptions = {}): Promise<TestSystem> {
   const logger = options.logger ?? defaultLogger;
   const keys = generateTestKeys();
+  const internalSecret = randomBytes(32).toString('base64url');
   const namespace = createTestNamespace();
   const databases: TestDatabase[] = [];
   const newDb = async (name: string) => {
@@ -124,6 +130,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     passwordCost: 12,
     adminSeed: { ...ADMIN, email: 'admin@ates.test', name: 'Admin' },
     logger: logger('users'),
+    internalSecret,
     ...(options.throttle ? { throttle: options.throttle } : {}),
   });
   const tasks = await startTasksService({
@@ -171,6 +178,8 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     },
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
     logger: logger('gateway'),
+    internalSecret,
+    trustedProxies: options.trustedProxies ?? [],
     explorerDir: options.explorerDir,
     uiDir: options.uiDir,
   });
@@ -183,6 +192,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     gateway,
     users,
     tasks,
+    internalSecret,
     get accounting() {
       if (!accounting) throw new Error('accounting is stopped');
       return accounting;

@@ -16,7 +16,8 @@ const schema = z
     ATES_ACCOUNTING_URL: z.string().url().optional(),
     ATES_ANALYTICS_URL: z.string().url().optional(),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
-    ATES_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    /** Comma-separated addresses/CIDRs (or loopback, uniquelocal…) whose X-Forwarded-For is believed. */
+    ATES_TRUSTED_PROXIES: z.string().default(''),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     ATES_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
     ATES_MAX_QUERY_FIELDS: z.coerce.number().int().min(10).default(1000),
@@ -52,8 +53,9 @@ const schema = z
       .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerHalfOpenAfterMs),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.ATES_JWT_PUBLIC_KEY)
-      ctx.addIssue({ code: 'custom', path: ['ATES_JWT_PUBLIC_KEY'], message: 'required in production' });
+    if (env.NODE_ENV !== 'production') return;
+    for (const key of ['ATES_JWT_PUBLIC_KEY', 'ATES_INTERNAL_SECRET'] as const)
+      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
   });
 
 export type GatewayEnv = z.output<typeof schema>;

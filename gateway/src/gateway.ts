@@ -1,5 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
+import { CLIENT_ADDRESS_HEADER } from '@ates/service-kit';
 import type { GatewayContext } from './context.ts';
 import { subgraphError, type SubgraphFetchers } from './subgraph-fetcher.ts';
 
@@ -20,7 +21,9 @@ export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayCon
     if (!headers) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.correlationId) headers.set('x-correlation-id', context.correlationId);
-    if (context.clientAddress) headers.set('x-forwarded-for', context.clientAddress);
+    // Never a caller's X-Forwarded-For: subgraphs believe only the gateway's signature.
+    headers.delete('x-forwarded-for');
+    if (context.signedClientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.signedClientAddress);
   }
 
   /**

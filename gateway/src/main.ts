@@ -1,5 +1,11 @@
 import fs from 'node:fs';
-import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  onShutdown,
+  parseTrustedProxies,
+  resolveJwtKeys,
+} from '@ates/service-kit';
 import { loadGatewayEnv, subgraphCallPolicy, subgraphUrlOverrides } from './env.ts';
 import { startGateway } from './service.ts';
 
@@ -24,7 +30,8 @@ try {
     subgraphCalls: subgraphCallPolicy(env),
     logger,
     uiDir: env.ATES_UI_DIR,
-    trustProxy: env.ATES_TRUST_PROXY === 'true',
+    trustedProxies: parseTrustedProxies(env.ATES_TRUSTED_PROXIES),
+    internalSecret: env.ATES_INTERNAL_SECRET,
     explorerDir: env.ATES_EXPLORER_DIR,
   });
   onShutdown(logger, [service.stop]);

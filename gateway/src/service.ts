@@ -7,6 +7,7 @@ import {
   registerLiveMetrics,
   startHttpServer,
   TokenVerifier,
+  trustedProxies,
   type Logger,
 } from '@ates/service-kit';
 import { makeGatewayContext, type GatewayContext } from './context.ts';
@@ -39,8 +40,10 @@ export interface GatewayConfig {
   logger: Logger;
   /** A built web UI (ui/dist) served at `/`, if present. */
   uiDir?: string;
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
-  trustProxy?: boolean;
+  /** Peers whose X-Forwarded-For is believed (ATES_TRUSTED_PROXIES); default none. */
+  trustedProxies?: readonly string[];
+  /** Signs the client address for the subgraphs (ATES_INTERNAL_SECRET). */
+  internalSecret?: string;
   /** The built explorer (gateway/explorer/dist) served at `/explorer` and to browsers at GET /graphql. */
   explorerDir?: string;
 }
@@ -97,7 +100,10 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     graphql: {
       path: '/graphql',
       apollo,
-      context: makeGatewayContext(verifier, config.trustProxy ?? false),
+      context: makeGatewayContext(verifier, {
+        trust: trustedProxies(config.trustedProxies ?? []),
+        internalSecret: config.internalSecret,
+      }),
       ...(explorer ? { landingPage: (req, res) => void explorer.serve(req, res, '/explorer/') } : {}),
     },
     routes: {

@@ -46,6 +46,11 @@ export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ATES_DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   ATES_JWT_PUBLIC_KEY: optionalString(),
+  /**
+   * Shared by the gateway and the subgraphs only: signs what the gateway vouches for (the
+   * client's address). `pnpm start` makes one per run; production must set it.
+   */
+  ATES_INTERNAL_SECRET: optionalString(),
   /** Copies of each JetStream stream (3 on a 3-node cluster); 1 on a single server. */
   ATES_NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };

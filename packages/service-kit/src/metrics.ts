@@ -45,6 +45,14 @@ export interface ServiceMetrics {
    * that scrape, instead of failing the whole scrape.
    */
   scrapedGauge(options: ScrapedGaugeOptions): void;
+  /** A counter in this registry; the returned function adds one. */
+  counter(options: CounterOptions): (labels?: Record<string, string>) => void;
+}
+
+export interface CounterOptions {
+  name: string;
+  help: string;
+  labelNames?: string[];
 }
 
 /**
@@ -114,6 +122,10 @@ export function createMetrics(service: string, options: MetricsOptions = {}): Se
       duration.observe({ route, method, operation, status: String(status) }, seconds),
     requestStarted: () => inFlight.inc(),
     requestEnded: () => inFlight.dec(),
+    counter({ name, help, labelNames = [] }) {
+      const counter = new client.Counter({ name, help, labelNames, registers: [registry] });
+      return (labels) => (labels ? counter.inc(labels) : counter.inc());
+    },
     scrapedGauge({ name, help, labelNames = [], cacheMs = 0, collect }) {
       const read = memoizeFor(cacheMs, collect);
       new client.Gauge({

@@ -18,10 +18,16 @@ export class GraphQLClient {
   constructor(
     readonly url: string,
     readonly token?: string,
+    /** Sent with every request (e.g. a spoofed X-Forwarded-For). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   withToken(token: string | undefined): GraphQLClient {
-    return new GraphQLClient(this.url, token);
+    return new GraphQLClient(this.url, token, this.headers);
+  }
+
+  withHeaders(headers: Record<string, string>): GraphQLClient {
+    return new GraphQLClient(this.url, this.token, { ...this.headers, ...headers });
   }
 
   async request<TData = Record<string, unknown>, TVars = Record<string, unknown>>(
@@ -33,6 +39,7 @@ export class GraphQLClient {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        ...this.headers,
         ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
       },
       body: JSON.stringify({ query, variables }),

@@ -15,11 +15,11 @@ export interface Context {
   deps: UsersDeps;
   /** Batches entity lookups from the gateway (`_entities`) and nested fields: no N+1. */
   userById: DataLoader<string, UserRow | null>;
-  /** The client's address as the gateway forwards it (or this connection's peer). */
+  /** The client's address as the gateway signed it (or this connection's peer). */
   clientAddress: string | undefined;
 }
 
-export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier) {
+export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier, internalSecret?: string) {
   return async (req: IncomingMessage): Promise<Context> => {
     const viewer = await verifier.viewerFromHeader(req.headers.authorization);
     const userById = new DataLoader<string, UserRow | null>(async (ids) => {
@@ -27,7 +27,7 @@ export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    // The gateway sets X-Forwarded-For to its caller's address.
-    return { viewer, deps, userById, clientAddress: clientAddressOf(req, true) };
+    // The address the gateway signed, else the peer: never a caller's X-Forwarded-For.
+    return { viewer, deps, userById, clientAddress: clientAddressOf(req, internalSecret) };
   };
 }

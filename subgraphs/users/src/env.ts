@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OWASP_SCRYPT_LOG2N } from './domain/password.ts';
 import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
 
 const schema = z
@@ -15,14 +16,16 @@ const schema = z
       .int()
       .min(60)
       .default(12 * 3600),
-    ATES_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(15),
+    ATES_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(OWASP_SCRYPT_LOG2N),
     ATES_ADMIN_LOGIN: optionalString(),
     ATES_ADMIN_PASSWORD: optionalString(),
     ATES_ADMIN_EMAIL: z.string().default('admin@ates.local'),
     ATES_ADMIN_NAME: z.string().default('Administrator'),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
-    ATES_LOGIN_FAILURES_PER_LOGIN: z.coerce.number().int().min(1).default(10),
+    ATES_LOGIN_FAILURES_PER_LOGIN_ADDRESS: z.coerce.number().int().min(1).default(10),
     ATES_LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
+    ATES_LOGIN_FAILURES_PER_LOGIN: z.coerce.number().int().min(1).default(50),
+    ATES_LOGIN_DELAY_MS: z.coerce.number().int().min(1).default(1000),
     ATES_LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   })
@@ -33,6 +36,7 @@ const schema = z
       'ATES_ADMIN_PASSWORD',
       'ATES_JWT_PRIVATE_KEY',
       'ATES_JWT_PUBLIC_KEY',
+      'ATES_INTERNAL_SECRET',
     ] as const) {
       if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
     }

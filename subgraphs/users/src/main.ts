@@ -43,10 +43,13 @@ try {
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
     throttle: {
-      perLogin: env.ATES_LOGIN_FAILURES_PER_LOGIN,
+      perLoginAddress: env.ATES_LOGIN_FAILURES_PER_LOGIN_ADDRESS,
       perAddress: env.ATES_LOGIN_FAILURES_PER_ADDRESS,
+      perLogin: env.ATES_LOGIN_FAILURES_PER_LOGIN,
+      loginDelayMs: env.ATES_LOGIN_DELAY_MS,
       windowMs: env.ATES_LOGIN_THROTTLE_WINDOW_SECONDS * 1000,
     },
+    internalSecret: env.ATES_INTERNAL_SECRET,
     logger,
   });
   onShutdown(logger, [service.stop]);

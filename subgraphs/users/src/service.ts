@@ -48,7 +48,10 @@ export interface UsersServiceConfig {
   maxBodyBytes: number;
   logger: Logger;
   clock?: Clock;
-  throttle?: ThrottlePolicy;
+  /** Log-in throttling; unset fields take DEFAULT_THROTTLE's. */
+  throttle?: Partial<ThrottlePolicy>;
+  /** Verifies the client address the gateway signs (ATES_INTERNAL_SECRET). */
+  internalSecret?: string;
 }
 
 export interface UsersService {
@@ -69,6 +72,17 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     replicas: config.streamReplicas,
   });
   const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
+  const metrics = createMetrics('users', { logger });
+  const attempts = metrics.counter({
+    name: 'ates_login_attempts_total',
+    help: 'Log-in attempts by outcome: success, failure (wrong login or password), rate_limited (not evaluated)',
+    labelNames: ['outcome'],
+  });
+  const lockouts = metrics.counter({
+    name: 'ates_login_lockouts_total',
+    help: 'Throttle counters closed by a failed log-in, by scope: login_address, address, login (delay)',
+    labelNames: ['scope'],
+  });
   const deps: UsersDeps = {
     db: database.db,
     clock: config.clock ?? systemClock,
@@ -76,12 +90,12 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     logger,
     passwordCost: config.passwordCost,
     newId: randomUUID,
-    throttle: config.throttle ?? DEFAULT_THROTTLE,
+    throttle: { ...DEFAULT_THROTTLE, ...config.throttle },
+    audit: { attempt: (outcome) => attempts({ outcome }), lockout: (scope) => lockouts({ scope }) },
   };
   if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
     logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
   }
-  const metrics = createMetrics('users', { logger });
   registerEventMetrics(metrics, { outbox: database.sql });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const apollo = createApolloServer<Context>(
@@ -95,7 +109,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     logger,
     maxBodyBytes: config.maxBodyBytes,
     metrics,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier) },
+    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier, config.internalSecret) },
     routes: {
       '/healthz': healthRoute,
       '/metrics': metrics.route,
@@ -119,3 +133,4 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     }),
   };
 }
+export type { ThrottlePolicy } from './domain/login-throttle.ts';

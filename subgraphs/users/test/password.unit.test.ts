@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, verifyPassword } from '../src/domain/password.ts';
+import { hashPassword, needsRehash, OWASP_SCRYPT_LOG2N, verifyPassword } from '../src/domain/password.ts';
 
 describe('password hashes', () => {
   it('are salted: the same password hashes differently, and both verify', async () => {
@@ -21,5 +21,13 @@ describe('password hashes', () => {
     const hash = await hashPassword('pw-123456', 11);
     expect(hash.split('$')[1]).toBe('11');
     expect(await verifyPassword('pw-123456', hash)).toBe(true);
+  });
+
+  it('default to OWASP scrypt parameters, and say when a stored hash needs a rehash', async () => {
+    expect(OWASP_SCRYPT_LOG2N).toBe(17);
+    const old = await hashPassword('pw-123456', 11);
+    expect(needsRehash(old, 17)).toBe(true);
+    expect(needsRehash(old, 11)).toBe(false);
+    expect(needsRehash('scrypt$17$8$2$salt$hash', 17)).toBe(true);
   });
 });

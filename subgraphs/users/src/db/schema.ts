@@ -25,11 +25,14 @@ export const users = pgTable(
 export type UserRow = typeof users.$inferSelect;
 
 /**
- * Failed log-ins per key (`login:<login>`, `addr:<client address>`) in a fixed window: a
- * limit that holds across replicas of the users service.
+ * Log-in attempts not (yet) known to succeed, per key (`login:<login>`, `addr:<address>`,
+ * `login-addr:<login>|<address>`) in a fixed window: a limit that holds across replicas of
+ * the users service. An attempt is counted before its password is checked (under the row
+ * lock) and taken back when it succeeds.
  */
 export const loginFailures = pgTable('login_failures', {
   key: text('key').primaryKey(),
   windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
   failures: integer('failures').notNull(),
+  lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });

@@ -88,3 +88,16 @@ export async function lockUser(db: UsersTx, id: string): Promise<UserRow | undef
   const [row] = await db.select().from(users).where(eq(users.id, id)).for('update');
   return row;
 }
+
+/** Replaces a password hash, unless it changed meanwhile (a concurrent log-in rehashed it). */
+export async function updatePasswordHash(
+  db: UsersTx,
+  id: string,
+  previous: string,
+  next: string,
+): Promise<void> {
+  await db
+    .update(users)
+    .set({ passwordHash: next })
+    .where(and(eq(users.id, id), eq(users.passwordHash, previous)));
+}

@@ -19,7 +19,10 @@ function params(log2N: number, r: number, p: number): ScryptOptions {
   return { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
 }
 
-export async function hashPassword(password: string, log2N = 15): Promise<string> {
+/** OWASP's password storage cheat sheet: scrypt with N=2^17, r=8, p=1. */
+export const OWASP_SCRYPT_LOG2N = 17;
+
+export async function hashPassword(password: string, log2N = OWASP_SCRYPT_LOG2N): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, params(log2N, 8, 1));
   return ['scrypt', log2N, 8, 1, salt.toString('base64'), key.toString('base64')].join('$');
@@ -35,6 +38,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
     params(Number(log2N), Number(r), Number(p)),
   );
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** Whether a stored hash was made with other parameters than new hashes get now (rehash it). */
+export function needsRehash(stored: string, log2N: number): boolean {
+  const [scheme, storedLog2N, r, p] = stored.split('$');
+  return scheme !== 'scrypt' || Number(storedLog2N) !== log2N || r !== '8' || p !== '1';
 }
 
 /** Spent on unknown logins so that response time does not reveal which logins exist. */

@@ -1,6 +1,12 @@
 import type { Clock, Logger, TokenSigner } from '@ates/service-kit';
 import type { UsersDb } from '../db/user-repository.ts';
-import type { ThrottlePolicy } from '../domain/login-throttle.ts';
+import type { ThrottlePolicy, ThrottleScope } from '../domain/login-throttle.ts';
+
+/** Counts what log-in sees, for metrics (`ates_login_attempts_total`, `ates_login_lockouts_total`). */
+export interface AuthAudit {
+  attempt(outcome: 'success' | 'failure' | 'rate_limited'): void;
+  lockout(scope: ThrottleScope): void;
+}
 
 /** What the use cases need from the outside world; tests pass their own clock and ids. */
 export interface UsersDeps {
@@ -11,6 +17,7 @@ export interface UsersDeps {
   /** log2 of scrypt's N for new hashes. */
   passwordCost: number;
   newId: () => string;
-  /** Failed log-ins allowed per login and per client address in a window. */
+  /** Failed log-ins allowed per login and address, per address, per login in a window. */
   throttle: ThrottlePolicy;
+  audit: AuthAudit;
 }

@@ -1,15 +1,23 @@
 import { rateLimited, unauthenticated } from '@ates/service-kit';
-import { burnPasswordCheck, verifyPassword } from '../domain/password.ts';
-import { retryAfterSeconds } from '../domain/login-throttle.ts';
-import { clearFailures, failureCounts, recordFailure } from '../db/login-failures.ts';
-import { findUserByLogin } from '../db/user-repository.ts';
+import { burnPasswordCheck, needsRehash, hashPassword, verifyPassword } from '../domain/password.ts';
+import {
+  countAttempt,
+  decideAttempt,
+  limitOf,
+  throttleKeys,
+  type ThrottleDecision,
+} from '../domain/login-throttle.ts';
+import { lockCounters, saveCounter, takeBackAttempt } from '../db/login-failures.ts';
+import { findUserByLogin, updatePasswordHash } from '../db/user-repository.ts';
 import type { UsersDeps } from './deps.ts';
 import type { AuthResult } from './sign-up.ts';
+import { issueTokens } from './tokens.ts';
 
 /**
- * One message for unknown login and wrong password, and the same work for both. Failed
- * attempts are counted per login and per client address; past the limit, log-in is refused
- * with RATE_LIMITED (and `retryAfterSeconds`) without checking the password at all.
+ * One message for unknown login and wrong password, and the same work for both. Each attempt
+ * is counted under the counters' row locks BEFORE its password is checked, so parallel
+ * attempts cannot all slip under the limit; a success takes its count back. Past a limit,
+ * log-in is refused with RATE_LIMITED (and `retryAfterSeconds`) without checking the password.
  */
 export async function logIn(
   deps: UsersDeps,
@@ -18,27 +26,65 @@ export async function logIn(
   clientAddress?: string,
 ): Promise<AuthResult> {
   const { throttle } = deps;
-  const loginKey = `login:${login.trim().toLowerCase()}`;
-  const keys = clientAddress ? [loginKey, `addr:${clientAddress}`] : [loginKey];
+  const keys = throttleKeys(login, clientAddress);
   const now = deps.clock.now();
-  const counts = await failureCounts(deps.db, keys);
-  const wait = Math.max(
-    retryAfterSeconds(counts.get(loginKey), throttle.perLogin, throttle.windowMs, now),
-    clientAddress
-      ? retryAfterSeconds(counts.get(`addr:${clientAddress}`), throttle.perAddress, throttle.windowMs, now)
-      : 0,
-  );
-  if (wait > 0) throw rateLimited(`Too many failed log-ins: try again in ${wait} s`, wait);
+  const counted = new Map<string, number>();
+  const decision: ThrottleDecision = await deps.db.transaction(async (tx) => {
+    const counts = await lockCounters(
+      tx,
+      keys.map((k) => k.key),
+      now,
+    );
+    const withCounts = keys.map((k) => ({ ...k, count: counts.get(k.key) }));
+    const verdict = decideAttempt(withCounts, throttle, now);
+    if (!verdict.allowed) return verdict;
+    for (const k of withCounts) {
+      const next = countAttempt(k.count, throttle, now);
+      counted.set(k.key, next.failures);
+      await saveCounter(tx, k.key, next);
+    }
+    return verdict;
+  });
+  if (!decision.allowed) {
+    deps.audit.attempt('rate_limited');
+    throw rateLimited(
+      `Too many failed log-ins: try again in ${decision.retryAfterSeconds} s`,
+      decision.retryAfterSeconds,
+    );
+  }
 
   const user = await findUserByLogin(deps.db, login);
   const valid = user
     ? await verifyPassword(password, user.passwordHash)
     : await burnPasswordCheck(password, deps.passwordCost);
   if (!user || !valid) {
-    await recordFailure(deps.db, keys, now, throttle.windowMs);
+    deps.audit.attempt('failure');
+    for (const k of keys) {
+      // This failure closed the counter: the attempts after it wait (OWASP: log lockouts).
+      if (counted.get(k.key) === limitOf(k.scope, throttle)) {
+        deps.audit.lockout(k.scope);
+        deps.logger.warn(
+          { scope: k.scope, login: login.slice(0, 64), clientAddress },
+          'log-in throttled: too many failed attempts',
+        );
+      }
+    }
     throw unauthenticated('Invalid login or password');
   }
-  await clearFailures(deps.db, loginKey);
-  const token = await deps.signer.sign({ userId: user.id, role: user.role }, now);
-  return { token, user };
+  deps.audit.attempt('success');
+  await takeBackAttempt(
+    deps.db,
+    keys.map((k) => k.key),
+    keys.find((k) => k.scope === 'login_address')?.key,
+  );
+  if (needsRehash(user.passwordHash, deps.passwordCost)) {
+    // Hashes made at an older cost are upgraded while the password is at hand.
+    await updatePasswordHash(
+      deps.db,
+      user.id,
+      user.passwordHash,
+      await hashPassword(password, deps.passwordCost),
+    );
+  }
+  return issueTokens(deps, user, now);
 }
