@@ -19,3 +19,4 @@ export * from './http-drain.ts';
 export * from './calendar.ts';
 export * from './client-address.ts';
 export * from './progress.ts';
+export * from './text.ts';

@@ -15,6 +15,10 @@ const schema = z
       .string()
       .default('UTC')
       .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }),
+    ATES_COMPANY_FIRST_DAY: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'a day, YYYY-MM-DD')
+      .default('2026-01-01'),
     ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     /** Parallel lanes of the task-events consumer (by account; see tasksConsumerSettings). */

@@ -17,6 +17,7 @@ try {
     streamReplicas: env.ATES_NATS_STREAM_REPLICAS,
     publicKeyPem,
     timeZone: env.ATES_TIMEZONE,
+    firstDay: env.ATES_COMPANY_FIRST_DAY,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
     taskLanes: env.ACCOUNTING_TASK_LANES,

@@ -57,6 +57,8 @@ export interface AccountingServiceConfig {
   publicKeyPem: string;
   /** IANA time zone of the company's business days. */
   timeZone: string;
+  /** The company's first business day (`ATES_COMPANY_FIRST_DAY`). */
+  firstDay?: string;
   introspection: boolean;
   maxBodyBytes: number;
   logger: Logger;
@@ -93,6 +95,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     clock: config.clock ?? systemClock,
     random: config.random ?? cryptoRandom,
     timeZone: config.timeZone,
+    ...(config.firstDay ? { firstDay: config.firstDay } : {}),
     logger,
     newId: randomUUID,
   };

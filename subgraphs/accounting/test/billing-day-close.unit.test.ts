@@ -20,6 +20,14 @@ describe('closing a billing day', () => {
     expect(codeOf(() => checkDayToClose('2026-11-25', '2026-11-24'))).toBe('BAD_USER_INPUT:day');
   });
 
+  it("refuses a day before the company's first business day", () => {
+    expect(codeOf(() => checkDayToClose('1900-01-01', '2026-11-24'))).toBe('BAD_USER_INPUT:day');
+    expect(codeOf(() => checkDayToClose('2026-03-01', '2026-11-24', '2026-03-02'))).toBe(
+      'BAD_USER_INPUT:day',
+    );
+    expect(codeOf(() => checkDayToClose('2026-03-02', '2026-11-24', '2026-03-02'))).toBe('ok');
+  });
+
   it('pays out a positive balance in full, carries a negative one over and leaves zero alone', () => {
     expect(accountClose(4_250, 0)).toEqual({ kind: 'payout', closingBalance: 4_250, amount: 4_250 });
     expect(accountClose(-1_500, 0)).toEqual({ kind: 'carried-over', closingBalance: -1_500 });

@@ -24,7 +24,17 @@ describe('a new task', () => {
 
   it('keeps SQL metacharacters and Unicode verbatim', () => {
     const title = `Robert'); DROP TABLE tasks;-- 🦜 ünïcødé`;
-    expect(validateNewTask({ title, description: '\u0000?' }).title).toBe(title);
+    expect(validateNewTask({ title, description: 'line 1\n\tline 2' })).toMatchObject({
+      title,
+      description: 'line 1\n\tline 2',
+    });
+  });
+
+  it('stores text in Unicode NFC', () => {
+    expect(validateNewTask({ title: 'Cafe\u0301', description: 'e\u0301' })).toMatchObject({
+      title: 'Caf\u00e9',
+      description: '\u00e9',
+    });
   });
 
   it.each([
@@ -34,6 +44,15 @@ describe('a new task', () => {
     ['jiraId', { title: 'ok', jiraId: 'POPUG-' }],
     ['jiraId', { title: 'ok', jiraId: 'PO PUG-1' }],
     ['description', { title: 'ok', description: 'x'.repeat(10_001) }],
+    ['title', { title: '\u200B\u200C\u200D\u2060' }],
+    ['title', { title: 'nul\u0000byte' }],
+    ['title', { title: 'two\nlines' }],
+    ['title', { title: 'broken \uD800 surrogate' }],
+    ['description', { title: 'ok', description: 'nul\u0000' }],
+    ['description', { title: 'ok', description: 'bell\u0007' }],
+    ['jiraId', { title: 'ok', jiraId: `POPUG-${'1'.repeat(1000)}` }],
+    ['jiraId', { title: 'ok', jiraId: 'popug-1' }],
+    ['jiraId', { title: 'ok', jiraId: 'POPUG-0' }],
   ])(
     'names %s when it is invalid',
     (field, patch: { title: string; jiraId?: string; description?: string }) => {

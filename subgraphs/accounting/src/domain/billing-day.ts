@@ -12,10 +12,18 @@ export interface BillingDayFigures {
   accountsInRed: number;
 }
 
-/** docs/business-rules.md#the-billing-day: today or an earlier day may be closed (today early, by an admin); a later day is refused. */
-export function checkDayToClose(day: Day, today: Day): Day {
+/** The company's first business day unless configured (`ATES_COMPANY_FIRST_DAY`). */
+export const DEFAULT_FIRST_DAY: Day = '2026-01-01';
+
+/**
+ * docs/business-rules.md#the-billing-day: today or an earlier day may be closed (today early, by an admin); a later day is
+ * refused, and so is a day before the company's first (the business calendar starts there).
+ */
+export function checkDayToClose(day: Day, today: Day, firstDay: Day = DEFAULT_FIRST_DAY): Day {
   if (day > today)
     throw badInput('day', `${day} has not begun yet: only today (${today}) or an earlier day can be closed`);
+  if (day < firstDay)
+    throw badInput('day', `${day} is before the company's first business day (${firstDay})`);
   return day;
 }
 

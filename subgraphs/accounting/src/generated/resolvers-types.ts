@@ -80,7 +80,11 @@ export type BillingDayClose = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** ADMIN: close a business day and pay out (what the payout worker does at the end of each day); idempotent */
+  /**
+   * ADMIN: close a business day and pay out (what the payout worker does at the end of each day);
+   * idempotent. The day must lie within the business calendar: on or after the company's first
+   * day (configured) and not after today, else BAD_USER_INPUT on `day`.
+   */
   closeBillingDay: BillingDayClose;
 };
 

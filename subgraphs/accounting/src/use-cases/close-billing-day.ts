@@ -56,7 +56,7 @@ export async function closeBillingDay(
   day: Day,
   options: CloseOptions,
 ): Promise<BillingDayFigures> {
-  checkDayToClose(day, today(deps));
+  checkDayToClose(day, today(deps), deps.firstDay);
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const closed = await findBillingDay(deps.db, day);

@@ -11,6 +11,8 @@ export interface AccountingDeps {
   random: RandomSource;
   /** The company time zone (IANA): business days are calendar dates there. */
   timeZone: string;
+  /** The company's first business day (YYYY-MM-DD): no earlier day is closed. Default DEFAULT_FIRST_DAY. */
+  firstDay?: string;
   logger: Logger;
   newId: () => string;
 }

@@ -24,9 +24,16 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/**
+ * Every text is stored in Unicode NFC; control characters (NUL included) are refused. A value
+ * that breaks a rule is BAD_USER_INPUT naming its field, and nothing is stored.
+ */
 export type CreateTaskInput = {
+  /** at most 10,000 characters; tabs and line breaks allowed */
   description: Scalars['String']['input'];
+  /** optional Jira issue key like POPUG-42: a capital letter, up to 19 capitals or digits, a dash, a number (at most 32 characters); empty means none */
   jiraId?: InputMaybe<Scalars['String']['input']>;
+  /** 1–200 characters after trimming, at least one visible (not only spaces or zero-width characters), no line breaks, no `[` or `]` */
   title: Scalars['String']['input'];
 };
 

@@ -1,4 +1,4 @@
-import { badInput, isRole, type Role } from '@ates/service-kit';
+import { badInput, cleanText, isRole, type Role, type TextRule } from '@ates/service-kit';
 
 export interface NewUserInput {
   login: string;
@@ -15,22 +15,47 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 200;
 
+/** Each field's rules, in one place (the SDL's descriptions say the same). */
+export const USER_RULES = {
+  login: {
+    field: 'login',
+    label: 'Login',
+    max: 32,
+    pattern: {
+      regex: LOGIN,
+      message:
+        'Login must be 3–32 characters: letters, digits, "_", "." or "-", starting with a letter or digit',
+    },
+  },
+  name: { field: 'name', label: 'Name', min: 1, max: 100, visible: true },
+  email: {
+    field: 'email',
+    label: 'Email',
+    max: 254,
+    pattern: { regex: EMAIL, message: 'Email must be a valid address' },
+  },
+} satisfies Record<string, TextRule>;
+
 /**
- * Checks and normalizes a new user's fields. Each problem is a BAD_USER_INPUT naming its
+ * What log-in accepts before any work: a login that could exist and a password within the
+ * policy's length (a megabyte of password would cost scrypt's time and a throttle row).
+ */
+export function checkCredentials(login: string, password: string): void {
+  if (login.length > 64 || /\p{Cc}/u.test(login))
+    throw badInput('login', 'Login must be at most 32 characters');
+  if (password.length > PASSWORD_MAX)
+    throw badInput('password', `Password must be at most ${PASSWORD_MAX} characters`);
+}
+
+/**
+ * Checks and normalizes a new user's fields (NFC, no control characters, lengths, formats). Each problem is a BAD_USER_INPUT naming its
  * field (the first one found, in the order of the form). The password policy is off only for
  * the configured seed admin (development's `admin`/`admin`).
  */
 export function validateNewUser(input: NewUserInput, options: { passwordPolicy: boolean }): NewUserInput {
-  const login = input.login.trim();
-  if (!LOGIN.test(login))
-    throw badInput(
-      'login',
-      'Login must be 3–32 characters: letters, digits, "_", "." or "-", starting with a letter or digit',
-    );
-  const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) throw badInput('name', 'Name must be 1–100 characters');
-  const email = input.email.trim();
-  if (email.length > 254 || !EMAIL.test(email)) throw badInput('email', 'Email must be a valid address');
+  const login = cleanText(input.login, USER_RULES.login);
+  const name = cleanText(input.name, USER_RULES.name);
+  const email = cleanText(input.email, USER_RULES.email);
   const tooShort = options.passwordPolicy
     ? input.password.length < PASSWORD_MIN
     : input.password.length === 0;

@@ -29,6 +29,7 @@ export type AuthPayload = {
   user: User;
 };
 
+/** The same rules as SignUpInput, plus the role. */
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   login: Scalars['String']['input'];
@@ -43,6 +44,11 @@ export type Mutation = {
   changeRole: User;
   /** ADMIN */
   createUser: User;
+  /**
+   * A login of at most 64 characters and a password of at most 200 (else BAD_USER_INPUT). Failed
+   * attempts are throttled per login and address, per address and per login (docs/security.md):
+   * past a limit, RATE_LIMITED with `extensions.retryAfterSeconds`.
+   */
   logIn: AuthPayload;
   signUp: AuthPayload;
 };
@@ -95,10 +101,18 @@ export type Role =
   | 'MANAGER'
   | 'WORKER';
 
+/**
+ * Texts are stored in Unicode NFC; control characters (NUL included) are refused. A value that
+ * breaks a rule is BAD_USER_INPUT naming its field, and nothing is stored.
+ */
 export type SignUpInput = {
+  /** an address with one @ and a dot in the domain, at most 254 characters; unique regardless of case */
   email: Scalars['String']['input'];
+  /** 3–32 characters: ASCII letters, digits, `_`, `.` or `-`, starting with a letter or digit; unique regardless of case */
   login: Scalars['String']['input'];
+  /** 1–100 characters after trimming, at least one visible (not only spaces or zero-width characters) */
   name: Scalars['String']['input'];
+  /** 8–200 characters */
   password: Scalars['String']['input'];
 };
 

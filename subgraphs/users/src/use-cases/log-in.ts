@@ -9,6 +9,7 @@ import {
 } from '../domain/login-throttle.ts';
 import { lockCounters, saveCounter, takeBackAttempt } from '../db/login-failures.ts';
 import { findUserByLogin, updatePasswordHash } from '../db/user-repository.ts';
+import { checkCredentials } from '../domain/user-input.ts';
 import type { UsersDeps } from './deps.ts';
 import type { AuthResult } from './sign-up.ts';
 import { issueTokens } from './tokens.ts';
@@ -25,6 +26,7 @@ export async function logIn(
   password: string,
   clientAddress?: string,
 ): Promise<AuthResult> {
+  checkCredentials(login, password);
   const { throttle } = deps;
   const keys = throttleKeys(login, clientAddress);
   const now = deps.clock.now();
