@@ -3,27 +3,35 @@
  * Postgres and NATS are used where they answer; otherwise an embedded Postgres and a
  * `nats-server` from PATH are started under `.data/`. Ctrl-C stops everything cleanly.
  * `--prod` runs the build (`pnpm build`: dist/) instead of the TypeScript sources.
+ *
+ * `pnpm start --cluster`: the scale-out shape on one machine — a 3-node JetStream cluster
+ * (unless `NATS_URL` names one), streams with 3 replicas, two replicas of every service, and on
+ * each service's usual port a TCP balancer in front of its replicas (docs/scaling.md).
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, ensureDevKeys, withDatabase } from '@ates/service-kit';
 import { parseCli } from '@ates/service-kit/cli';
+import { Balancer } from './lib/balancer.ts';
 import { distEntry } from './lib/build.ts';
 import { buildBundle, staleBundles } from './lib/builds.ts';
 import {
+  anyReachable,
   findOnPath,
   isReachable,
   startEmbeddedPostgres,
+  startNatsCluster,
   startNatsServer,
   type StartedInfra,
 } from './lib/infra.ts';
 import { runService, waitForHttp, type ManagedProcess } from './lib/processes.ts';
-import { services } from './lib/services.ts';
+import { services, type ServiceSpec } from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
 const { values: flags } = parseCli('pnpm start', {
-  usage: `Usage: pnpm start [--prod]
+  usage: `Usage: pnpm start [--prod] [--cluster]
 
 Starts all of aTES: every subgraph, worker and the gateway (web UI and GraphQL on
 http://127.0.0.1:4000). Uses the PostgreSQL and NATS that answer (ATES_POSTGRES_URL,
@@ -32,25 +40,40 @@ Ports and the rest of the configuration: the README's configuration table.
 
 Options:
   --prod       run the build (dist/, from \`pnpm build\`) with plain node, no TypeScript loader
+  --cluster    a 3-node JetStream cluster (ATES_NATS_CLUSTER_PORTS, default 4222,4223,4224;
+               or the one NATS_URL lists), R3 streams, two replicas of every service, each
+               behind a balancer on the service's usual port (docs/scaling.md)
   -h, --help   this text`,
-  options: { prod: { type: 'boolean', default: false } },
+  options: {
+    prod: { type: 'boolean', default: false },
+    cluster: { type: 'boolean', default: false },
+  },
 });
 
 const dataDir = process.env.ATES_DATA_DIR ?? path.join(repoRoot, '.data');
+const cluster = flags.cluster;
+/** In cluster mode, replica k of a service listens on its port + k × 100; the port itself is its balancer. */
+const REPLICA_PORT_STEP = 100;
 const say = (line: string) => process.stdout.write(`${'aTES'.padEnd(10)} │ ${line}\n`);
 
 const started: StartedInfra[] = [];
+const balancers: Balancer[] = [];
 const running: ManagedProcess[] = [];
 let stopping = false;
 
+let stopped: Promise<void> | undefined;
+
 async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
+  // A second caller (a service exiting while main() fails) waits for the same stop.
+  stopped ??= (async () => {
     stopping = true;
     say('stopping…');
     for (const proc of [...running].reverse()) await proc.stop();
+    for (const balancer of balancers) await balancer.close();
     for (const infra of [...started].reverse()) await infra.stop();
     say('stopped');
-  }
+  })();
+  await stopped;
   process.exit(code);
 }
 
@@ -70,9 +93,27 @@ async function ensurePostgres(): Promise<string> {
 
 async function ensureNats(): Promise<string> {
   const url = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  if (await isReachable(url, 4222)) return url;
-  if (process.env.NATS_URL) throw new Error(`NATS does not answer at NATS_URL=${url}`);
+  if (process.env.NATS_URL) {
+    if (await anyReachable(url, 4222)) return url;
+    throw new Error(`no NATS server answers at NATS_URL=${url}`);
+  }
   const binary = findOnPath('nats-server');
+  if (cluster) {
+    if (!binary) throw new Error('--cluster needs nats-server on PATH (Debian: apt-get install nats-server)');
+    const ports = (process.env.ATES_NATS_CLUSTER_PORTS ?? '4222,4223,4224').split(',').map(Number);
+    for (const port of ports)
+      if (await isReachable(`nats://127.0.0.1:${port}`, port))
+        throw new Error(
+          `--cluster: something already listens on 127.0.0.1:${port}; pick free client ports with ATES_NATS_CLUSTER_PORTS (route ports are 2000 above) or give the cluster's NATS_URL`,
+        );
+    say(
+      `starting a ${ports.length}-node JetStream cluster with ${binary} under ${path.join(dataDir, 'nats-N')}`,
+    );
+    const nats = await startNatsCluster(binary, dataDir, ports, say);
+    started.push(nats);
+    return nats.url;
+  }
+  if (await isReachable(url, 4222)) return url;
   if (!binary) {
     throw new Error(
       `no NATS at ${url} and no nats-server on PATH: install it (Debian: apt-get install nats-server) or set NATS_URL`,
@@ -84,6 +125,64 @@ async function ensureNats(): Promise<string> {
   return nats.url;
 }
 
+/** One process of a service; in cluster mode `replica` (1, 2) picks its port and name. */
+interface Instance {
+  spec: ServiceSpec;
+  name: string;
+  env: NodeJS.ProcessEnv;
+  port?: number;
+}
+
+/**
+ * The processes to run: one per service, or in cluster mode two per service (the payment
+ * sandbox, a stand-in for the external bank, stays single) with a balancer on the usual port
+ * of each one that has clients (subgraphs, gateway).
+ */
+function instancesOf(spec: ServiceSpec, env: NodeJS.ProcessEnv): Instance[] {
+  const port = spec.port ? Number(env[spec.port.env]) : undefined;
+  if (!cluster || spec.name === 'payment-sandbox') return [{ spec, name: spec.name, env, port }];
+  return [1, 2].map((replica) => {
+    const replicaPort = port === undefined ? undefined : port + replica * REPLICA_PORT_STEP;
+    return {
+      spec,
+      name: `${spec.name}-${replica}`,
+      port: replicaPort,
+      env: spec.port ? { ...env, [spec.port.env]: String(replicaPort) } : env,
+    };
+  });
+}
+
+/**
+ * Creates the streams with their replica count once, before the services start, so they do not
+ * all race to create them on a cluster that may still be electing its leaders (retried until
+ * JetStream answers).
+ */
+async function ensureStreamsOnce(natsUrl: string, replicas: string): Promise<void> {
+  const args = [
+    '--import',
+    'tsx',
+    path.join(repoRoot, 'packages/events/src/cli/main.ts'),
+    'streams',
+    'ensure',
+  ];
+  args.push('--replicas', replicas);
+  if (process.env.ATES_NATS_NAMESPACE) args.push('--namespace', process.env.ATES_NATS_NAMESPACE);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const result = spawnSync(process.execPath, args, {
+      env: { ...process.env, NATS_URL: natsUrl },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    if (result.status === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `could not create the streams: ${result.stderr || result.stdout || String(result.error)}`,
+      );
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 async function main(): Promise<void> {
   if (flags.prod) {
     const missing = services().filter((spec) => !fs.existsSync(distEntry(spec.name)));
@@ -92,6 +191,11 @@ async function main(): Promise<void> {
   }
   const postgresUrl = await ensurePostgres();
   const natsUrl = await ensureNats();
+  const replicas = process.env.ATES_NATS_STREAM_REPLICAS ?? (cluster ? '3' : undefined);
+  if (replicas && replicas !== '1') {
+    say(`creating the streams with ${replicas} replicas`);
+    await ensureStreamsOnce(natsUrl, replicas);
+  }
   // Generated once before the services start, so they never race to create them.
   ensureDevKeys(dataDir);
   if (!flags.prod) for (const bundle of staleBundles()) buildBundle(bundle, say);
@@ -107,6 +211,7 @@ async function main(): Promise<void> {
     ATES_PAYMENT_SANDBOX_SECRET:
       process.env.ATES_PAYMENT_SANDBOX_SECRET ?? randomBytes(32).toString('base64url'),
   };
+  if (cluster) env.ATES_NATS_STREAM_REPLICAS ??= '3';
   for (const spec of specs) {
     if (spec.database && !env[spec.database.env])
       env[spec.database.env] = withDatabase(postgresUrl, spec.database.name);
@@ -116,26 +221,44 @@ async function main(): Promise<void> {
       env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
   }
 
-  const width = Math.max(10, ...specs.map((s) => s.name.length));
-  const groups = [...new Set(specs.map((s) => s.group))].sort((a, b) => a - b);
-  for (const group of groups) {
-    const members = specs.filter((s) => s.group === group);
-    const procs = members.map((spec) => {
-      const args = flags.prod ? [distEntry(spec.name)] : ['--import', 'tsx', path.join(repoRoot, spec.entry)];
-      const proc = runService(spec.name, args, env, width);
+  const instances = specs.flatMap((spec) => instancesOf(spec, env));
+  if (cluster) {
+    for (const spec of specs) {
+      const replicas = instances.filter((i) => i.spec === spec && i.port !== undefined);
+      if (!spec.port || (!spec.address && spec.name !== 'gateway') || replicas.length < 2) continue;
+      const balancer = new Balancer(
+        spec.name,
+        replicas.map((i) => i.port!),
+      );
+      await balancer.listen(Number(env[spec.port.env]));
+      balancers.push(balancer);
+      say(`${spec.name}: balancer on ${env[spec.port.env]} → ${replicas.map((i) => i.port).join(', ')}`);
+    }
+  }
+
+  const width = Math.max(10, ...instances.map((i) => i.name.length));
+  // Group by group, and within one the first replicas (each migrates its database) before the second.
+  const waves = [...new Set(instances.map((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}`))].sort();
+  for (const wave of waves) {
+    const members = instances.filter((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}` === wave);
+    const procs = members.map((instance) => {
+      const args = flags.prod
+        ? [distEntry(instance.spec.name)]
+        : ['--import', 'tsx', path.join(repoRoot, instance.spec.entry)];
+      const proc = runService(instance.name, args, instance.env, width);
       running.push(proc);
       void proc.exited.then((code) => {
         if (stopping) return;
-        say(`${spec.name} exited with code ${code}: stopping everything`);
+        say(`${instance.name} exited with code ${code}: stopping everything`);
         void stopAll(1);
       });
-      return { spec, proc };
+      return { instance, proc };
     });
     await Promise.all(
-      procs.map(({ spec, proc }) =>
-        spec.healthPath && spec.port
+      procs.map(({ instance, proc }) =>
+        instance.spec.healthPath && instance.port
           ? waitForHttp(
-              `http://127.0.0.1:${env[spec.port.env]}${spec.healthPath}`,
+              `http://127.0.0.1:${instance.port}${instance.spec.healthPath}`,
               () => proc.child.exitCode === null,
             )
           : Promise.resolve(),
@@ -143,6 +266,10 @@ async function main(): Promise<void> {
     );
   }
   const gatewayPort = env.GATEWAY_PORT ?? '4000';
+  if (cluster)
+    say(
+      `cluster: NATS ${natsUrl} (streams with ${env.ATES_NATS_STREAM_REPLICAS} replicas), two replicas of every service behind the balancers`,
+    );
   say(
     `ready: web UI at http://127.0.0.1:${gatewayPort}/ and GraphQL at http://127.0.0.1:${gatewayPort}/graphql`,
   );

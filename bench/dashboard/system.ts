@@ -15,6 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { removeStreams } from '@ates/events';
 import postgres from 'postgres';
 import {
+  natsServers,
   DEFAULT_NATS_URL,
   DEFAULT_POSTGRES_URL,
   dropDatabase,
@@ -122,7 +123,7 @@ export async function startRealSystem(options: {
   const stop = async () => {
     for (const child of Object.values(processes).reverse()) await stopChild(child);
     for (const url of databases) await dropDatabase(url);
-    const nc = await connect({ servers: natsUrl });
+    const nc = await connect({ servers: natsServers(natsUrl) });
     try {
       const jsm = await jetstreamManager(nc);
       await removeStreams(jsm, namespace);

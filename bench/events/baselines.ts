@@ -7,7 +7,7 @@ import { AckPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@n
 import { connect } from '@nats-io/transport-node';
 import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import { dropDatabase, ensureDatabase, natsServers, withDatabase } from '@ates/service-kit';
 import { natsUrl, postgresBase } from './system.ts';
 import { perSecond } from '../lib/stats.ts';
 
@@ -50,7 +50,7 @@ export async function measureDefaultClientPublish(count: number, window: number)
   const namespace = `benchrawdefault${process.pid}${randomBytes(2).toString('hex')}`;
   const stream = streamName(namespace, 'raw');
   const subject = withNamespace(namespace, 'raw.event');
-  const nats = await connect({ servers: natsUrl, name: 'ates-bench-raw-default' });
+  const nats = await connect({ servers: natsServers(natsUrl), name: 'ates-bench-raw-default' });
   const jsm = await jetstreamManager(nats);
   try {
     await jsm.streams.add({ name: stream, subjects: [subject] });

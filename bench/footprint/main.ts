@@ -17,7 +17,13 @@ import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { removeStreams } from '@ates/events';
-import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, dropDatabase, withDatabase } from '@ates/service-kit';
+import {
+  DEFAULT_NATS_URL,
+  DEFAULT_POSTGRES_URL,
+  dropDatabase,
+  natsServers,
+  withDatabase,
+} from '@ates/service-kit';
 import { GraphQLClient, ops } from '@ates/testing';
 import { processRssMiB } from '../lib/cpu.ts';
 import { freePort, sleep } from '../lib/processes.ts';
@@ -195,7 +201,7 @@ async function stopSystem(system: RunningSystem): Promise<void> {
     }
   }
   for (const url of system.databases) await dropDatabase(url);
-  const nc = await connect({ servers: natsUrl });
+  const nc = await connect({ servers: natsServers(natsUrl) });
   try {
     const jsm = await jetstreamManager(nc);
     await removeStreams(jsm, system.namespace);

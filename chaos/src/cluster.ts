@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { ensureDatabase, ensureDevKeys, withDatabase } from '@ates/service-kit';
-import { Balancer } from './balancer.ts';
+import { Balancer } from '../../scripts/lib/balancer.ts';
 import { TimedClient } from './client.ts';
 import { freePort, PrivateNats, PrivatePostgres } from './infra.ts';
 import { ServiceProcess, type ProcessSpec, type UnexpectedExit } from './processes.ts';

@@ -14,6 +14,16 @@ export function isReachable(url: string, defaultPort: number, timeoutMs = 1500):
   });
 }
 
+/** Whether any server of a comma-separated list (a NATS cluster's `NATS_URL`) accepts a connection. */
+export async function anyReachable(urls: string, defaultPort: number, timeoutMs = 1500): Promise<boolean> {
+  const list = urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  const answers = await Promise.all(list.map((url) => isReachable(url, defaultPort, timeoutMs)));
+  return answers.includes(true);
+}
+
 export interface StartedInfra {
   url: string;
   stop(): Promise<void>;
@@ -49,11 +59,95 @@ export function findOnPath(command: string): string | undefined {
 
 /** `nats-server -js` from PATH with its store under `.data/nats`. */
 export async function startNatsServer(binary: string, dataDir: string, port: number): Promise<StartedInfra> {
-  const storeDir = path.join(dataDir, 'nats');
+  return launchNats(binary, port, path.join(dataDir, 'nats'), []);
+}
+
+/** What a route port is for a node's client port: 4222 → 6222, as nats-server's defaults pair them. */
+export const routePortOf = (clientPort: number) => clientPort + 2000;
+
+/**
+ * A JetStream cluster `ates` of one node per client port on this machine: `nats-N` has its
+ * store and log under `.data/nats-N`, its route port 2000 above its client port, routes to all
+ * the others, and its pid in `.data/nats-N/nats-server.pid` (to kill one by hand). A node that
+ * dies is started again after `restartAfterMs` on the same port and store, so it rejoins.
+ */
+export async function startNatsCluster(
+  binary: string,
+  dataDir: string,
+  clientPorts: number[],
+  say: (line: string) => void,
+  restartAfterMs = 3000,
+): Promise<StartedInfra> {
+  const routes = clientPorts.map((p) => `nats://127.0.0.1:${routePortOf(p)}`).join(',');
+  let stopping = false;
+  const current = new Map<number, StartedInfra>();
+  const startNode = async (port: number, i: number): Promise<void> => {
+    const name = `nats-${i + 1}`;
+    const storeDir = path.join(dataDir, name);
+    const node = await launchNats(binary, port, storeDir, [
+      '-n',
+      name,
+      '--cluster_name',
+      'ates',
+      '--cluster',
+      `nats://127.0.0.1:${routePortOf(port)}`,
+      '--routes',
+      routes,
+      '-P',
+      path.join(storeDir, 'nats-server.pid'),
+    ]);
+    current.set(port, node);
+    void node.exited.then((code) => {
+      if (stopping) return;
+      say(`${name} (127.0.0.1:${port}) exited (${code}); starting it again in ${restartAfterMs / 1000} s`);
+      setTimeout(() => {
+        if (!stopping)
+          startNode(port, i).catch((error: unknown) => say(`${name} did not restart: ${String(error)}`));
+      }, restartAfterMs);
+    });
+  };
+  await Promise.all(clientPorts.map(startNode));
+  return {
+    url: clientPorts.map((p) => `nats://127.0.0.1:${p}`).join(','),
+    stop: async () => {
+      stopping = true;
+      await Promise.all([...current.values()].map((n) => n.stop()));
+    },
+  };
+}
+
+interface LaunchedNats extends StartedInfra {
+  /** The exit code (or signal name) once the server exits. */
+  exited: Promise<number | string | null>;
+}
+
+async function launchNats(
+  binary: string,
+  port: number,
+  storeDir: string,
+  extra: string[],
+): Promise<LaunchedNats> {
   fs.mkdirSync(storeDir, { recursive: true });
-  const child: ChildProcess = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  // Its log goes to a file: an unread pipe would block the server once full.
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      '-js',
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-sd',
+      storeDir,
+      '-l',
+      path.join(storeDir, 'nats-server.log'),
+      ...extra,
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   const url = `nats://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   while (!(await isReachable(url, port, 300))) {
@@ -63,11 +157,10 @@ export async function startNatsServer(binary: string, dataDir: string, port: num
   }
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

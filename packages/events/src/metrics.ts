@@ -13,6 +13,8 @@ export interface EventMetricsOptions {
   consumers?: readonly RunningConsumer[];
   /** A consumer's lag costs a JetStream round trip each: reused for this long. Default 2 s. */
   lagCacheMs?: number;
+  /** The consumers' clock (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The backlog is counted up to this many rows, so a scrape stays cheap during an outage. */
@@ -26,7 +28,7 @@ const DEAD_LETTER_STATUSES: DeadLetterStatus[] = ['dead', 'replayed'];
  * 0 on a healthy, idle system (dead letters: 0 in status `dead`).
  */
 export function registerEventMetrics(metrics: ServiceMetrics, options: EventMetricsOptions): void {
-  const { outbox, deadLetters, consumers = [] } = options;
+  const { outbox, deadLetters, consumers = [], now = Date.now } = options;
   if (outbox) {
     metrics.scrapedGauge({
       name: 'ates_outbox_backlog',
@@ -46,6 +48,16 @@ export function registerEventMetrics(metrics: ServiceMetrics, options: EventMetr
       labelNames: ['consumer', 'stream'],
       collect: async () =>
         (await lags()).map(({ labels, pending, ackPending }) => ({ labels, value: pending + ackPending })),
+    });
+    metrics.scrapedGauge({
+      name: 'ates_consumer_last_delivery_age_seconds',
+      help: 'Seconds since this process last received a message of the durable consumer (since start before the first): with lag > 0, a stall',
+      labelNames: ['consumer', 'stream'],
+      collect: () =>
+        consumers.map((c) => ({
+          labels: { consumer: c.name, stream: c.stream },
+          value: Math.max(0, (now() - c.lastDeliveryAt()) / 1000),
+        })),
     });
     metrics.scrapedGauge({
       name: 'ates_consumer_ack_pending_messages',

@@ -56,6 +56,24 @@ describe('event pipeline metrics', () => {
     await consumer.stop();
   });
 
+  it('last delivery age grows while the consumer receives nothing and restarts at each delivery', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const consumer = await startConsumer(consumerOptions(h, 'aging', recordingHandlers('aging'), { now }));
+    const metrics = fresh();
+    registerEventMetrics(metrics, { consumers: [consumer], now });
+    const labels = { consumer: 'aging', stream: consumer.stream };
+    clock += 7_000;
+    expect(metricValue(await scrape(metrics), 'ates_consumer_last_delivery_age_seconds', labels)).toBe(7);
+
+    await publishRaw(h, 'user.created', userCreated());
+    await consumer.caughtUp();
+    expect(metricValue(await scrape(metrics), 'ates_consumer_last_delivery_age_seconds', labels)).toBe(0);
+    clock += 2_500;
+    expect(metricValue(await scrape(metrics), 'ates_consumer_last_delivery_age_seconds', labels)).toBe(2.5);
+    await consumer.stop();
+  });
+
   it('dead letters are counted by consumer and status, 0 for a consumer without any', async () => {
     const consumer = await startConsumer(consumerOptions(h, 'poisoned', recordingHandlers('poisoned')));
     const metrics = fresh();

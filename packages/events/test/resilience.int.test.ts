@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase } from '@ates/service-kit';
+import { connectDatabase, natsServers } from '@ates/service-kit';
 import { testNatsUrl } from '@ates/testing';
 import { connectNats, enqueueEvents, startConsumer, startOutboxRelay } from '../src/index.ts';
 import { consumerOptions, expectAppliedOnce, recordingHandlers } from './support/consumers.ts';
@@ -10,7 +10,7 @@ let h: EventsHarness;
 let natsProxy: TcpProxy;
 beforeAll(async () => {
   h = await createHarness('resilience');
-  natsProxy = await startTcpProxy(Number(new URL(testNatsUrl()).port || 4222));
+  natsProxy = await startTcpProxy(Number(new URL(natsServers(testNatsUrl())[0]!).port || 4222));
 });
 afterAll(async () => {
   await natsProxy?.close();

@@ -58,3 +58,11 @@ export const commonEnv = {
 /** The base connection string without a database name, e.g. for creating databases. */
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432';
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** The servers of a `NATS_URL`: one URL, or a cluster's URLs comma-separated. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

@@ -2,6 +2,7 @@ import net from 'node:net';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { natsServers } from '@ates/service-kit';
 import { TEST_DB_PREFIX, TEST_NS_PREFIX, shortId } from './names.ts';
 import { testPostgresUrl, testNatsUrl } from './services.ts';
 
@@ -32,7 +33,7 @@ async function sweep(runId: string): Promise<void> {
   } finally {
     await sql.end();
   }
-  const nc = await connect({ servers: testNatsUrl() });
+  const nc = await connect({ servers: natsServers(testNatsUrl()) });
   try {
     const jsm = await jetstreamManager(nc);
     const prefix = `${TEST_NS_PREFIX}${runId}`.toUpperCase();
@@ -48,7 +49,8 @@ export default async function setup({ provide }: { provide: (key: 'testRunId', v
   const problems: string[] = [];
   if (!(await reachable(testPostgresUrl(), 5432)))
     problems.push(`PostgreSQL is not reachable at ${testPostgresUrl()}`);
-  if (!(await reachable(testNatsUrl(), 4222))) problems.push(`NATS is not reachable at ${testNatsUrl()}`);
+  const natsUp = await Promise.all(natsServers(testNatsUrl()).map((url) => reachable(url, 4222)));
+  if (!natsUp.includes(true)) problems.push(`NATS is not reachable at ${testNatsUrl()}`);
   if (problems.length > 0) {
     throw new Error(
       `${problems.join('; ')}. Start them (see README → Running the tests) or set ATES_TEST_POSTGRES_URL / ATES_TEST_NATS_URL.`,

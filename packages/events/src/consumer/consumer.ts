@@ -52,6 +52,16 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
   maxBatch?: number;
   /** Messages pulled ahead. Default 100. */
   prefetch?: number;
+  /**
+   * How long one pull request waits on the server (`expires`) and how often the server
+   * proves it is alive meanwhile (`idle_heartbeat`). Two missed heartbeats (a NATS node died
+   * with our pull request on it) make the client pull again at once, so a consumer delivers
+   * again within ~2 heartbeats of its new leader's election. Defaults 5 s and 500 ms.
+   */
+  pullExpiresMs?: number;
+  idleHeartbeatMs?: number;
+  /** The clock of `lastDeliveryAt` (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RunningConsumer {
@@ -66,6 +76,11 @@ export interface RunningConsumer {
    * delivered (`pending`) and delivered but not acknowledged (`ackPending`).
    */
   lag(): Promise<{ pending: number; ackPending: number }>;
+  /**
+   * When this process last received a message of this consumer (or started, before the first):
+   * with messages pending, a growing age is a stalled consumer.
+   */
+  lastDeliveryAt(): number;
 }
 
 /** Starts a durable pull consumer applying each event exactly once (inbox) until `stop()`. */
@@ -110,6 +125,17 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
   );
   const prefetch = options.prefetch ?? 100;
+  const now = options.now ?? Date.now;
+  let lastDeliveryAt = now();
+  // nats.js' defaults (30 s expiry, 15 s heartbeats) noticed a pull lost with a dead NATS node
+  // only after 30 s. `bind` re-pulls after missed heartbeats without a consumer info first,
+  // which would wait out the API timeout while the consumer has no leader.
+  const pull = {
+    max_messages: prefetch,
+    expires: options.pullExpiresMs ?? 5000,
+    idle_heartbeat: options.idleHeartbeatMs ?? 500,
+    bind: true,
+  };
   const stopped = new Pulse();
   const backoff = new Backoff(200, 10_000);
   let stopping = false;
@@ -123,9 +149,10 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     while (!stopping) {
       try {
         const consumer = await js.consumers.get(stream, options.name);
-        messages = await consumer.consume({ max_messages: prefetch });
+        messages = await consumer.consume(pull);
         if (stopping) await messages.close();
         for await (const msg of messages) {
+          lastDeliveryAt = now();
           // After stop(), unstarted messages go back at once instead of waiting out ack_wait.
           if (stopping) msg.nak();
           else {
@@ -166,6 +193,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       const info = await jsm.consumers.info(stream, options.name);
       return { pending: info.num_pending, ackPending: info.num_ack_pending };
     },
+    lastDeliveryAt: () => lastDeliveryAt,
     async caughtUp({ timeoutMs = 20_000 } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -1,9 +1,16 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsServers } from '@ates/service-kit';
 
 export interface ConnectNatsOptions {
   name?: string;
   /** Delay between reconnect attempts; the client retries forever. */
   reconnectTimeWaitMs?: number;
+  /**
+   * A server that stops answering (a host that died without closing the socket) is given up
+   * after `maxPingOut` unanswered pings this far apart, then the next server is tried.
+   * Default 2 s (nats.js: 2 min).
+   */
+  pingIntervalMs?: number;
 }
 
 /**
@@ -14,16 +21,14 @@ export interface ConnectNatsOptions {
  * says what timed out, without the stack of the call that started it.
  */
 export function connectNats(url: string, options: ConnectNatsOptions = {}): Promise<NatsConnection> {
-  const servers = url
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
   return connect({
-    servers,
+    servers: natsServers(url),
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: options.reconnectTimeWaitMs ?? 500,
     waitOnFirstConnect: true,
+    pingInterval: options.pingIntervalMs ?? 2000,
+    maxPingOut: 2,
     // Otherwise every request (each JetStream publish, each pull) builds an Error up front for
     // the stack of a timeout that almost never happens (~10% of the relay's CPU).
     noAsyncTraces: true,

@@ -24,6 +24,10 @@ export interface OutboxRelayOptions {
   publishWindow?: number;
   /** Polling fallback when no NOTIFY arrives (e.g. the LISTEN connection is down). */
   pollIntervalMs?: number;
+  /**
+   * A publish in flight when its stream's leader dies gets no answer: give up after this long
+   * (default 2 s) and publish again to the new leader; the message id makes the repeat harmless.
+   */
   publishTimeoutMs?: number;
   /** How long published rows are kept for `outbox republish --since`. Default 7 days. */
   retentionMs?: number;
@@ -78,14 +82,16 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     batchSize: options.batchSize ?? 2000,
     window: options.publishWindow ?? 500,
     lockKey: options.lockKey ?? 'ates.outbox.relay',
-    publishTimeoutMs: options.publishTimeoutMs ?? 5000,
+    publishTimeoutMs: options.publishTimeoutMs ?? 2000,
     afterPublish: options.afterPublish,
   };
   const wake = new Pulse();
   const progress = new Pulse();
   const stopped = new Pulse();
   const listenBackoff = new Backoff(500, 30_000);
-  const backoff = new Backoff(options.minBackoffMs ?? 100, options.maxBackoffMs ?? 10_000);
+  // Capped at 1 s: a JetStream leader election refuses publishes for 4–9 s, and a longer wait
+  // after it would add to the time consumers see nothing.
+  const backoff = new Backoff(options.minBackoffMs ?? 100, options.maxBackoffMs ?? 1000);
   const stats = { published: 0, duplicates: 0, batches: 0 };
   let stopping = false;
   let healthy = false;
