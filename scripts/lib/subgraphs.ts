@@ -37,11 +37,12 @@ export function presentSubgraphs(): PresentSubgraph[] {
 
 /**
  * The project's client operations, one folder per client: the e2e tests, benches and chaos
- * driver share `operations/`; the web UI has its own. Each is typed by codegen and validated
- * against the composed API schema (scripts/test/api.unit.test.ts).
+ * driver share `operations/`, `pnpm demo` has `operations/demo/`, the web UI its own. Each is
+ * typed by codegen and validated against the composed API schema (scripts/test/api.unit.test.ts).
  */
 export const OPERATION_DIRS = {
   testing: path.join(repoRoot, 'operations'),
+  demo: path.join(repoRoot, 'operations/demo'),
   ui: path.join(repoRoot, 'ui/src/graphql'),
 } as const;
 

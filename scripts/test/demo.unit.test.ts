@@ -1,19 +1,10 @@
-import fs from 'node:fs';
-import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '@ates/service-kit';
-import { ALL_OPERATIONS } from '../lib/demo/operations.ts';
 import { demoStaff } from '../lib/demo/people.ts';
 import { ProgressBar, renderProgress } from '../lib/demo/progress.ts';
 import { lastJiraNumbers, taskFactory } from '../lib/demo/work.ts';
-import { API_SCHEMA_PATH } from '../lib/compose.ts';
 
 describe('pnpm demo', () => {
-  it('sends only operations that validate against the public API schema', () => {
-    const schema = buildSchema(fs.readFileSync(API_SCHEMA_PATH, 'utf8'));
-    for (const operation of ALL_OPERATIONS) expect(validate(schema, parse(operation))).toEqual([]);
-  });
-
   it('hires the same people for the same sizes, with distinct valid logins', () => {
     const staff = demoStaff({ managers: 2, accountants: 2, popugs: 60 });
     expect(staff).toEqual(demoStaff({ managers: 2, accountants: 2, popugs: 60 }));

@@ -6,7 +6,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot, seededRandom, systemClock } from '@ates/service-kit';
 import { ops, waitFor, type GraphQLClient } from '@ates/testing';
 import { fillCompany } from '../../../scripts/lib/demo/fill.ts';
-import { PAYOUTS_OF, type PayoutsOfResult } from '../../../scripts/lib/demo/operations.ts';
+import {
+  DemoPayoutsOfDocument,
+  type DemoPayoutsOfQuery,
+} from '../../../scripts/lib/demo/generated/operations.ts';
 import { taskFactory } from '../../../scripts/lib/demo/work.ts';
 import { allTasks } from '../../src/ledger.ts';
 import { startPayroll, type Payroll } from '../../src/payroll.ts';
@@ -305,7 +308,9 @@ describe('the web UI in headless Chromium', () => {
     await waitFor('a payout to be paid', async () => {
       const paid: string[] = [];
       for (const user of users) {
-        const { user: found } = await admin.ok<PayoutsOfResult>(PAYOUTS_OF, { userId: user.id });
+        const { user: found } = await admin.ok<DemoPayoutsOfQuery>(DemoPayoutsOfDocument.toString(), {
+          userId: user.id,
+        });
         if (found?.account?.payouts.some((p) => p.status === 'PAID')) paid.push(user.id);
       }
       // The worker of the first test, or another popug of the demo company: a longer audit log.

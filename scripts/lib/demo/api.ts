@@ -1,3 +1,5 @@
+import type { TypedDocumentString } from './generated/operations.ts';
+
 /** A GraphQL error the API answered with: `code` is `extensions.code` (FORBIDDEN, CONFLICT…). */
 export class ApiError extends Error {
   constructor(
@@ -28,7 +30,8 @@ export class DemoApi {
     return new DemoApi(this.url, token);
   }
 
-  async request<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  async request<T, V>(document: TypedDocumentString<T, V>, variables?: V): Promise<T> {
+    const query = document.toString();
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
@@ -36,7 +39,7 @@ export class DemoApi {
       response = await fetch(this.url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ query, variables }),
+        body: JSON.stringify({ query, variables: variables ?? {} }),
         signal: AbortSignal.timeout(120_000),
       });
     } catch (error) {

@@ -1,6 +1,6 @@
 import { seededRandom, type RandomSource } from '@ates/service-kit';
 import { ApiError, DemoApi, mapLimit } from './api.ts';
-import * as op from './operations.ts';
+import * as op from './generated/operations.ts';
 import { demoStaff, type DemoPerson } from './people.ts';
 import { lastJiraNumbers, taskFactory } from './work.ts';
 
@@ -43,7 +43,7 @@ export interface DemoSummary {
   completed: number;
   reassigned: number[];
   /** Today's close; `alreadyClosed` when an earlier run (or the admin) had closed it. */
-  close: (op.CloseDayResult['closeBillingDay'] & { alreadyClosed: boolean }) | null;
+  close: (op.DemoCloseBillingDayMutation['closeBillingDay'] & { alreadyClosed: boolean }) | null;
   payouts: { paid: number; pending: number; failed: number } | null;
   /** Demo users that can log in with `password`, by role. */
   actors: { login: string; role: op.Role }[];
@@ -108,7 +108,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
   if (admin.role !== 'ADMIN') throw new Error(`"${admin.login}" is ${admin.role}, not ADMIN`);
 
   const staff = demoStaff(options);
-  const known = new Map((await admin.api.request<op.UsersResult>(op.USERS)).users.map((u) => [u.login, u]));
+  const known = new Map((await admin.api.request(op.DemoUsersDocument)).users.map((u) => [u.login, u]));
   const missing = staff.filter((p) => !known.has(p.login));
   const summary: DemoSummary = {
     created: [],
@@ -126,7 +126,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
 
   progress.setPhase('hiring');
   await mapLimit(missing, Math.min(4, options.concurrency), async (person) => {
-    await admin.api.request<op.CreateUserResult>(op.CREATE_USER, {
+    await admin.api.request(op.DemoCreateUserDocument, {
       input: { ...person, email: `${person.login}@uberpopug.test`, password: options.password },
     });
     summary.created.push(person);
@@ -152,7 +152,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
   const shufflers = actors.filter((a) => a.role === 'MANAGER');
   const shuffler = () => (shufflers.length ? pickOne(random, shufflers) : admin);
 
-  const recent = await admin.api.request<op.TasksResult>(op.TASKS, { first: 200 });
+  const recent = await admin.api.request(op.DemoTasksDocument, { first: 200 });
   const nextTask = taskFactory(random, lastJiraNumbers(recent.tasks.nodes.map((t) => t.jiraId)));
 
   const createTasks = async (count: number) => {
@@ -162,7 +162,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
       by: pickOne(random, creators),
     }));
     await mapLimit(drafts, options.concurrency, async ({ input, by }) => {
-      await by.api.request<op.CreateTaskResult>(op.CREATE_TASK, { input });
+      await by.api.request(op.DemoCreateTaskDocument, { input });
       summary.tasksCreated += 1;
       progress.tick();
     });
@@ -175,9 +175,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
     progress.shrink(quota - chosen.length);
     await mapLimit(chosen, options.concurrency, async (task) => {
       try {
-        await byId
-          .get(task.assignee.id)
-          ?.api.request<op.CompleteTaskResult>(op.COMPLETE_TASK, { id: task.id });
+        await byId.get(task.assignee.id)?.api.request(op.DemoCompleteTaskDocument, { id: task.id });
         summary.completed += 1;
       } catch (error) {
         // Someone else (a shuffle, another client) got there first: not an error for a demo.
@@ -193,7 +191,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
 
   const shuffle = async () => {
     progress.setPhase('shuffling');
-    const { shuffleTasks } = await shuffler().api.request<op.ShuffleResult>(op.SHUFFLE);
+    const { shuffleTasks } = await shuffler().api.request(op.DemoShuffleDocument);
     summary.reassigned.push(shuffleTasks.reassigned);
     progress.tick();
   };
@@ -216,9 +214,9 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
   if (options.closeDay) {
     progress.setPhase('closing the day');
     await accountingCaughtUp(admin.api);
-    const { accountingDashboard } = await admin.api.request<op.AccountingTodayResult>(op.ACCOUNTING_TODAY);
+    const { accountingDashboard } = await admin.api.request(op.DemoAccountingTodayDocument);
     const day = accountingDashboard.today.day;
-    const { closeBillingDay } = await admin.api.request<op.CloseDayResult>(op.CLOSE_DAY, { day });
+    const { closeBillingDay } = await admin.api.request(op.DemoCloseBillingDayDocument, { day });
     summary.close = { ...closeBillingDay, alreadyClosed: accountingDashboard.today.closed };
     progress.tick();
   }
@@ -241,7 +239,7 @@ export async function fillCompany(options: DemoOptions): Promise<DemoSummary> {
 }
 
 async function logIn(api: DemoApi, login: string, password: string): Promise<Actor> {
-  const { logIn } = await api.request<op.LogInResult>(op.LOG_IN, { login, password });
+  const { logIn } = await api.request(op.DemoLogInDocument, { login, password });
   return {
     id: logIn.user.id,
     login: logIn.user.login,
@@ -269,11 +267,11 @@ function weightedCreators(actors: Actor[], admin: Actor): Actor[] {
   return [admin, ...actors].flatMap((a) => Array.from({ length: weight[a.role] }, () => a));
 }
 
-async function openTasks(api: DemoApi): Promise<op.TasksResult['tasks']['nodes']> {
-  const out: op.TasksResult['tasks']['nodes'] = [];
+async function openTasks(api: DemoApi): Promise<op.DemoTasksQuery['tasks']['nodes']> {
+  const out: op.DemoTasksQuery['tasks']['nodes'] = [];
   let after: string | null = null;
   for (;;) {
-    const { tasks }: op.TasksResult = await api.request<op.TasksResult>(op.TASKS, {
+    const { tasks }: op.DemoTasksQuery = await api.request(op.DemoTasksDocument, {
       status: 'OPEN',
       first: 200,
       after,
@@ -295,8 +293,8 @@ async function accountingCaughtUp(api: DemoApi): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const [{ reconciliation }, { tasks }] = await Promise.all([
-      api.request<op.AccountingTodayResult>(op.ACCOUNTING_TODAY),
-      api.request<op.TasksResult>(op.TASKS, { first: 1 }),
+      api.request(op.DemoAccountingTodayDocument),
+      api.request(op.DemoTasksDocument, { first: 1 }),
     ]);
     if (reconciliation.tasksChecked >= tasks.totalCount && reconciliation.mismatches.length === 0) return;
     await pause(250);
@@ -309,7 +307,7 @@ async function payoutsOf(api: DemoApi, actors: Actor[], day: string, waitMs: num
   for (;;) {
     const statuses = (
       await mapLimit(actors, 8, async (a) => {
-        const { user } = await api.request<op.PayoutsOfResult>(op.PAYOUTS_OF, { userId: a.id });
+        const { user } = await api.request(op.DemoPayoutsOfDocument, { userId: a.id });
         return (user?.account?.payouts ?? []).filter((p) => p.day === day).map((p) => p.status);
       })
     ).flat();

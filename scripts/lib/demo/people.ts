@@ -1,4 +1,4 @@
-import type { Role } from './operations.ts';
+import type { Role } from './generated/operations.ts';
 
 export interface DemoPerson {
   login: string;
