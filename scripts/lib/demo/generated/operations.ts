@@ -105,12 +105,20 @@ export type BillingDayClose = {
   totalPaid: Scalars['Money']['output'];
 };
 
+/**
+ * Every text is stored in Unicode NFC; control characters (NUL included) are refused. A value
+ * that breaks a rule is BAD_USER_INPUT naming its field, and nothing is stored.
+ */
 export type CreateTaskInput = {
+  /** at most 10,000 characters; tabs and line breaks allowed */
   description: Scalars['String']['input'];
+  /** optional Jira issue key like POPUG-42: a capital letter, up to 19 capitals or digits, a dash, a number (at most 32 characters); empty means none */
   jiraId?: InputMaybe<Scalars['String']['input']>;
+  /** 1–200 characters after trimming, at least one visible (not only spaces or zero-width characters), no line breaks, no `[` or `]` */
   title: Scalars['String']['input'];
 };
 
+/** The same rules as SignUpInput, plus the role. */
 export type CreateUserInput = {
   email: Scalars['String']['input'];
   login: Scalars['String']['input'];
@@ -130,13 +138,22 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** ADMIN */
   changeRole: User;
-  /** ADMIN: close a business day and pay out (what the payout worker does at the end of each day); idempotent */
+  /**
+   * ADMIN: close a business day and pay out (what the payout worker does at the end of each day);
+   * idempotent. The day must lie within the business calendar: on or after the company's first
+   * day (configured) and not after today, else BAD_USER_INPUT on `day`.
+   */
   closeBillingDay: BillingDayClose;
   /** the assignee only */
   completeTask: Task;
   createTask: Task;
   /** ADMIN */
   createUser: User;
+  /**
+   * A login of at most 64 characters and a password of at most 200 (else BAD_USER_INPUT). Failed
+   * attempts are throttled per login and address, per address and per login (docs/security.md):
+   * past a limit, RATE_LIMITED with `extensions.retryAfterSeconds`.
+   */
   logIn: AuthPayload;
   /** ADMIN, MANAGER */
   shuffleTasks: ShuffleResult;
@@ -273,10 +290,18 @@ export type ShuffleResult = {
   reassigned: Scalars['Int']['output'];
 };
 
+/**
+ * Texts are stored in Unicode NFC; control characters (NUL included) are refused. A value that
+ * breaks a rule is BAD_USER_INPUT naming its field, and nothing is stored.
+ */
 export type SignUpInput = {
+  /** an address with one @ and a dot in the domain, at most 254 characters; unique regardless of case */
   email: Scalars['String']['input'];
+  /** 3–32 characters: ASCII letters, digits, `_`, `.` or `-`, starting with a letter or digit; unique regardless of case */
   login: Scalars['String']['input'];
+  /** 1–100 characters after trimming, at least one visible (not only spaces or zero-width characters) */
   name: Scalars['String']['input'];
+  /** 8–200 characters */
   password: Scalars['String']['input'];
 };
 
