@@ -125,6 +125,9 @@ export class ChaosCluster {
   readonly databaseUrls = {} as Record<DatabaseName, string>;
   private readonly pools = new Map<DatabaseName, Sql>();
   bankUrl = '';
+  /** The cluster's ATES_INTERNAL_SECRET and the payment sandbox's bearer secret. */
+  readonly internalSecret = randomBytes(32).toString('base64url');
+  readonly sandboxSecret = randomBytes(32).toString('base64url');
   /** Server restarts (NATS, Postgres) done by faults. */
   serverRestarts = { nats: 0, postgres: 0 };
 
@@ -190,6 +193,9 @@ export class ChaosCluster {
       ATES_ADMIN_PASSWORD: ADMIN.password,
       ATES_ADMIN_EMAIL: 'admin@chaos.ates',
       ATES_PASSWORD_COST: '10',
+      // gateway and services; payment sandbox and payout workers
+      ATES_INTERNAL_SECRET: this.internalSecret,
+      ATES_PAYMENT_SANDBOX_SECRET: this.sandboxSecret,
       // email worker: one .eml per email, no SMTP
       EMAIL_MAIL_DIR: path.join(this.runDir, 'mail'),
     };

@@ -273,7 +273,7 @@ export class FaultSchedule {
   private async setBankFaults(body: Record<string, unknown>): Promise<void> {
     const response = await fetch(`${this.cluster.bankUrl}/_control`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.cluster.sandboxSecret}` },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(5_000),
     });

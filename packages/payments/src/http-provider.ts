@@ -13,6 +13,8 @@ export interface HttpPaymentProviderOptions {
   baseUrl: string;
   /** Per request; an answer later than this is a retryable failure (the payment may exist). */
   timeoutMs: number;
+  /** Sent as `Authorization: Bearer <secret>` (the sandbox's ATES_PAYMENT_SANDBOX_SECRET). */
+  secret?: string;
   /** Injectable for tests and instrumentation; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -165,7 +167,11 @@ export class HttpPaymentProvider implements PaymentProvider {
     try {
       response = await this.fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          ...(this.options.secret ? { authorization: `Bearer ${this.options.secret}` } : {}),
+          ...headers,
+        },
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });

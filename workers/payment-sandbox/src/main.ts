@@ -5,6 +5,11 @@ import { startPaymentSandbox } from './service.ts';
 const env = loadPaymentSandboxEnv();
 const logger = createLogger({ service: 'payment-sandbox', level: env.LOG_LEVEL });
 
+if (!env.ATES_PAYMENT_SANDBOX_SECRET)
+  logger.warn(
+    'ATES_PAYMENT_SANDBOX_SECRET not set: /payments and /_control answer anyone (development only)',
+  );
+
 try {
   const sandbox = await startPaymentSandbox({
     host: env.HOST,
@@ -12,6 +17,7 @@ try {
     databaseUrl: env.PAYMENT_SANDBOX_DATABASE_URL,
     logger,
     controlEnabled: env.PAYMENT_SANDBOX_CONTROL === 'true',
+    secret: env.ATES_PAYMENT_SANDBOX_SECRET,
     faults: {
       failNext: env.PAYMENT_SANDBOX_FAIL_NEXT,
       failRate: env.PAYMENT_SANDBOX_FAIL_RATE,

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, readBody, sendJson, type Clock, type Logger } from '@ates/service-kit';
 import { faultPatch, type Faults } from './faults.ts';
@@ -23,6 +24,8 @@ export interface RouteDeps {
   clock: Clock;
   faults: Faults;
   controlEnabled: boolean;
+  /** Required as `Authorization: Bearer <secret>` on /payments and /_control; unset (development) opens them. */
+  secret?: string;
   logger: Logger;
   /** Waits `ms`, or less when the sandbox stops (a slow answer must not hold up shutdown). */
   delay(ms: number): Promise<void>;
@@ -172,6 +175,15 @@ async function control(deps: RouteDeps, req: IncomingMessage, res: ServerRespons
  * `POST /payments` (Idempotency-Key header), `POST /payments/batch`, `GET /payments?accountId=&userId=&idempotencyKey=`,
  * `GET /payments/:id`, `GET|POST /_control`, `/healthz`, `/readyz`.
  */
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** The caller knows the sandbox's secret (compared in constant time). */
+function authorized(deps: RouteDeps, req: IncomingMessage): boolean {
+  if (deps.secret === undefined) return true;
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  return given !== undefined && timingSafeEqual(digest(given), digest(deps.secret));
+}
+
 export function createRouter(deps: RouteDeps) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -188,6 +200,11 @@ export function createRouter(deps: RouteDeps) {
         });
       }
     }
+    if (
+      (path === '/_control' || path === '/payments' || path.startsWith('/payments/')) &&
+      !authorized(deps, req)
+    )
+      return sendJson(res, 401, { error: 'Authorization: Bearer <ATES_PAYMENT_SANDBOX_SECRET> is required' });
     if (path === '/_control') return control(deps, req, res);
     if (path === '/payments/batch') {
       if (method !== 'POST') return sendJson(res, 405, { error: 'POST' });

@@ -28,6 +28,8 @@ export interface PaymentSandboxConfig {
   logger: Logger;
   faults?: Partial<FaultSettings>;
   controlEnabled?: boolean;
+  /** Callers of /payments and /_control must send it as a Bearer token; unset opens them (development only). */
+  secret?: string;
   clock?: Clock;
   random?: RandomSource;
 }
@@ -64,6 +66,7 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
     clock: config.clock ?? systemClock,
     faults,
     controlEnabled: config.controlEnabled ?? true,
+    ...(config.secret === undefined ? {} : { secret: config.secret }),
     logger,
     delay,
     ready: async () => void (await database.sql`select 1`),

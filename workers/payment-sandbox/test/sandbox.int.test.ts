@@ -154,3 +154,54 @@ describe('payment sandbox', () => {
     expect((await fetch(`${sandbox.url}/payments/not-a-uuid`)).status).toBe(404);
   });
 });
+
+describe('payment sandbox with a secret', () => {
+  let locked: PaymentSandbox;
+  let lockedDb: TestDatabase;
+  const secret = 'sandbox-secret-for-tests';
+
+  beforeAll(async () => {
+    lockedDb = await createTestDatabase('paysandbox_locked');
+    locked = await startPaymentSandbox({ port: 0, databaseUrl: lockedDb.url, logger, secret });
+  });
+  afterAll(async () => {
+    await locked?.stop();
+    await lockedDb?.drop();
+  });
+
+  const call = (path: string, init: RequestInit = {}) => fetch(`${locked.url}${path}`, init);
+  const paying = (authorization?: string): RequestInit => ({
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': randomUUID(),
+      ...(authorization ? { authorization } : {}),
+    },
+    body: JSON.stringify(body()),
+  });
+
+  it('closes /payments and /_control to callers without the secret', async () => {
+    for (const authorization of [undefined, 'Bearer wrong', `Basic ${secret}`]) {
+      expect((await call('/payments', paying(authorization))).status).toBe(401);
+      expect((await call('/payments/batch', { ...paying(authorization), body: '{}' })).status).toBe(401);
+      expect((await call(`/payments/${randomUUID()}`)).status).toBe(401);
+      expect(
+        (
+          await call('/_control', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+            body: JSON.stringify({ failNext: 5 }),
+          })
+        ).status,
+      ).toBe(401);
+    }
+    // Health stays open for the orchestrator.
+    expect((await call('/healthz')).status).toBe(200);
+  });
+
+  it("serves a caller that sends the secret (the payout worker's HttpPaymentProvider)", async () => {
+    expect((await call('/payments', paying(`Bearer ${secret}`))).status).toBe(201);
+    const control = await call('/_control', { headers: { authorization: `Bearer ${secret}` } });
+    expect(await control.json()).toMatchObject({ failNext: 0 });
+  });
+});

@@ -19,6 +19,8 @@ const schema = z
       .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }),
     PAYMENT_PROVIDER_URL: z.string().url().default('http://127.0.0.1:4010'),
     PAYMENT_PROVIDER_TIMEOUT_MS: ms(10_000),
+    /** The payment sandbox's bearer secret. */
+    ATES_PAYMENT_SANDBOX_SECRET: optionalString(),
     PAYOUT_RETRY_INITIAL_MS: ms(5_000),
     PAYOUT_RETRY_MAX_MS: ms(15 * 60_000),
     PAYOUT_WORKER_MAX_IDLE_MS: ms(60_000),

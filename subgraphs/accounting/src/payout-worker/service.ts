@@ -30,7 +30,7 @@ export interface PayoutWorkerConfig {
   /** IANA time zone of the company's business days. */
   timeZone: string;
   /** The payment provider: an adapter, or the URL of one that speaks the sandbox's HTTP API. */
-  provider: PaymentProvider | { url: string; timeoutMs: number };
+  provider: PaymentProvider | { url: string; timeoutMs: number; secret?: string | undefined };
   retry: BackoffPolicy;
   maxIdleMs: number;
   logger: Logger;
@@ -83,7 +83,11 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
   const provider =
     'pay' in config.provider
       ? config.provider
-      : new HttpPaymentProvider({ baseUrl: config.provider.url, timeoutMs: config.provider.timeoutMs });
+      : new HttpPaymentProvider({
+          baseUrl: config.provider.url,
+          timeoutMs: config.provider.timeoutMs,
+          ...(config.provider.secret ? { secret: config.provider.secret } : {}),
+        });
   const worker = new PayoutWorker({
     deps,
     provider,
