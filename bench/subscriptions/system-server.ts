@@ -73,6 +73,8 @@ const env: NodeJS.ProcessEnv = {
   ATES_ADMIN_LOGIN: ADMIN.login,
   ATES_ADMIN_PASSWORD: ADMIN.password,
   ATES_TIMEZONE: 'UTC',
+  // The bench's subscribers all connect from 127.0.0.1: lift the gateway's per-address cap.
+  ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
 };
 // The CPU profile flag is for the services (BENCH_CPU_PROF), not inherited by accident.
 delete env.NODE_OPTIONS;

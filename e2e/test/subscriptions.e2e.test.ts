@@ -289,13 +289,13 @@ describe('myTasks over graphql-ws through the gateway', () => {
   });
 
   // Last: it stops the tasks subgraph.
-  it('reports an error to the client, not a silent hang, when the owning subgraph dies', async () => {
+  it('reports an error to the client, not a silent hang, when the owning subgraph dies (after its retries)', async () => {
     const sub = await connect(kesha.client.token).subscribe(OnMyTasks);
     await waitFor('the tasks subgraph to listen', () => tasksListeners() === 1);
     await system.tasks.stop();
     const result = await sub.next(5000);
     expect(result.errors?.[0]?.extensions).toMatchObject({
-      code: 'SERVICE_UNAVAILABLE',
+      code: 'SUBGRAPH_UNAVAILABLE',
       serviceName: 'tasks',
     });
     await sub.ended;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, parseEnv, port, repoRoot } from '@ates/service-kit';
+import { commonEnv, operationLimitsEnv, parseEnv, port, repoRoot, wsLimitsEnv } from '@ates/service-kit';
 import path from 'node:path';
 import { DEFAULT_SUBGRAPH_CALL_POLICY, type SubgraphCallPolicy } from './subgraph-fetcher.ts';
 
@@ -19,9 +19,10 @@ const schema = z
     /** Comma-separated addresses/CIDRs (or loopback, uniquelocal…) whose X-Forwarded-For is believed. */
     ATES_TRUSTED_PROXIES: z.string().default(''),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
-    ATES_MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
-    ATES_MAX_QUERY_FIELDS: z.coerce.number().int().min(10).default(1000),
-    ATES_MAX_QUERY_ALIASES: z.coerce.number().int().min(0).default(50),
+    ...operationLimitsEnv,
+    ...wsLimitsEnv,
+    // The gateway is the public edge: it caps sockets per address (subgraphs see only the gateway).
+    ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(64),
     ATES_SUBGRAPH_DEADLINE_MS: z.coerce
       .number()
       .int()

@@ -3,8 +3,10 @@ import {
   createLogger,
   exitOnStartupError,
   onShutdown,
+  operationLimitsFromEnv,
   parseTrustedProxies,
   resolveJwtKeys,
+  wsLimitsFromEnv,
 } from '@ates/service-kit';
 import { loadGatewayEnv, subgraphCallPolicy, subgraphUrlOverrides } from './env.ts';
 import { startGateway } from './service.ts';
@@ -22,11 +24,8 @@ try {
     publicKeyPem,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : env.NODE_ENV !== 'production',
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
-    limits: {
-      maxDepth: env.ATES_MAX_QUERY_DEPTH,
-      maxFields: env.ATES_MAX_QUERY_FIELDS,
-      maxAliases: env.ATES_MAX_QUERY_ALIASES,
-    },
+    limits: operationLimitsFromEnv(env),
+    ws: wsLimitsFromEnv(env),
     subgraphCalls: subgraphCallPolicy(env),
     logger,
     uiDir: env.ATES_UI_DIR,

@@ -8,13 +8,15 @@ import {
   startHttpServer,
   TokenVerifier,
   trustedProxies,
+  DEFAULT_OPERATION_LIMITS,
   type Logger,
+  type OperationLimits,
+  type WsLimits,
 } from '@ates/service-kit';
 import { makeGatewayContext, type GatewayContext } from './context.ts';
 import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from './gateway.ts';
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
 import { attachGatewaySubscriptions } from './subscriptions/server.ts';
-import { queryLimitsRule, type QueryLimits } from './limits.ts';
 import {
   createSubgraphFetchers,
   DEFAULT_SUBGRAPH_CALL_POLICY,
@@ -31,7 +33,10 @@ export interface GatewayConfig {
   publicKeyPem: string;
   introspection: boolean;
   maxBodyBytes: number;
-  limits: QueryLimits;
+  /** Operation limits over DEFAULT_OPERATION_LIMITS, on HTTP and graphql-ws. */
+  limits?: Partial<OperationLimits>;
+  /** graphql-ws socket limits over DEFAULT_WS_LIMITS (the per-address cap defaults to 64 here). */
+  ws?: Partial<WsLimits>;
   /** Deadlines and breaker of subgraph calls (default DEFAULT_SUBGRAPH_CALL_POLICY), per subgraph. */
   subgraphCalls?: {
     defaults?: Partial<SubgraphCallPolicy>;
@@ -70,6 +75,7 @@ async function checkSubgraph(endpoint: SubgraphEndpoint): Promise<void> {
 export async function startGateway(config: GatewayConfig): Promise<GatewayService> {
   const { logger } = config;
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const limits = { ...DEFAULT_OPERATION_LIMITS, ...config.limits };
   const fetchers = createSubgraphFetchers(
     { ...DEFAULT_SUBGRAPH_CALL_POLICY, ...config.subgraphCalls?.defaults },
     config.subgraphCalls?.overrides,
@@ -80,7 +86,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     {
       logger,
       introspection: config.introspection,
-      validationRules: [queryLimitsRule(config.limits)],
+      limits,
       plugins: [operationResolutionPlugin],
     },
   );
@@ -131,6 +137,9 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     ),
     verifier,
     logger,
+    limits,
+    ws: { maxConnectionsPerAddress: 64, ...config.ws },
+    trust: trustedProxies(config.trustedProxies ?? []),
   });
   registerLiveMetrics(metrics, () => ({
     sockets: subscriptions.stats().sockets,

@@ -17,12 +17,23 @@ import {
   type PushIterator,
   type GraphQLWsServer,
   type Logger,
+  type OperationLimits,
   type TokenVerifier,
+  type TrustedProxies,
+  type WsLimits,
 } from '@ates/service-kit';
 import type { GatewayContext } from '../context.ts';
 import { executeEvent, type EventExecution } from './execute-event.ts';
 import type { SubscriptionPlanner } from './planner.ts';
-import { isForbiddenClose, UpstreamConnections, type UpstreamSubscription } from './upstream.ts';
+import {
+  DEFAULT_UPSTREAM_POLICY,
+  isForbiddenClose,
+  isTimeoutClose,
+  TooManyUpstreamSubscriptions,
+  UpstreamConnections,
+  type UpstreamPolicy,
+  type UpstreamSubscription,
+} from './upstream.ts';
 
 export interface GatewaySubscriptionsOptions {
   server: http.Server;
@@ -32,6 +43,12 @@ export interface GatewaySubscriptionsOptions {
   serviceMap: ServiceMap;
   verifier: TokenVerifier;
   logger: Logger;
+  /** Operation limits, as over HTTP. */
+  limits?: OperationLimits;
+  /** Client socket limits (service-kit's DEFAULT_WS_LIMITS otherwise). */
+  ws?: Partial<WsLimits>;
+  trust?: TrustedProxies;
+  upstream?: Partial<UpstreamPolicy>;
 }
 
 export interface GatewaySubscriptions extends GraphQLWsServer {
@@ -73,9 +90,12 @@ interface Stream {
   closed: boolean;
 }
 
-const unavailable = (service: string) =>
+const unavailable = (service: string, error: unknown) =>
   new GraphQLError(`The ${service} service stopped serving this subscription; subscribe again later`, {
-    extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: service },
+    extensions: {
+      code: isTimeoutClose(error) ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE',
+      serviceName: service,
+    },
   });
 
 /** graphql-ws sends GraphQLError instances; keep what formatError decided the client sees. */
@@ -92,7 +112,7 @@ const asGraphQLError = (e: GraphQLFormattedError) =>
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { planner, logger } = options;
   const formatError = makeFormatError(logger);
-  const connections = new UpstreamConnections();
+  const connections = new UpstreamConnections({ ...DEFAULT_UPSTREAM_POLICY, ...options.upstream });
   const broadcasts = new Map<string, Stream>();
   let upstreams = 0;
 
@@ -134,7 +154,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     const service = stream.run.primary.serviceName;
     logger.warn({ err: error, service }, 'upstream subscription failed');
     for (const out of stream.members.keys()) {
-      out.push({ errors: [unavailable(service)] });
+      out.push({ errors: [unavailable(service, error)] });
       out.end();
     }
     closeStream(stream);
@@ -227,13 +247,15 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       context,
       logger,
     };
-    stream = {
-      key,
-      members: new Map([[out, context]]),
-      upstream: openUpstream(run, upstreamVariables),
-      run,
-      closed: false,
-    };
+    let upstream: UpstreamSubscription;
+    try {
+      upstream = openUpstream(run, upstreamVariables);
+    } catch (error) {
+      if (!(error instanceof TooManyUpstreamSubscriptions)) throw error;
+      const refusal = new GraphQLError(error.message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+      return { errors: [refusal] } satisfies ExecutionResult;
+    }
+    stream = { key, members: new Map([[out, context]]), upstream, run, closed: false };
     upstreams += 1;
     if (key) broadcasts.set(key, stream);
     const started = stream;
@@ -247,6 +269,9 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     schema: planner.apiGraphQLSchema,
     verifier: options.verifier,
     logger,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.ws ? { ws: options.ws } : {}),
+    ...(options.trust ? { trust: options.trust } : {}),
     context: (viewer, authorization) => ({ viewer, authorization, correlationId: randomUUID() }),
     execution: { subscribe, execute: subscribe },
   });

@@ -10,6 +10,12 @@ import {
 } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
 import { makeFormatError } from './errors.ts';
+import {
+  DEFAULT_OPERATION_LIMITS,
+  isTokenLimitError,
+  operationLimitRules,
+  type OperationLimits,
+} from './operation-limits.ts';
 import type { Logger } from './logger.ts';
 import { currentTrace } from './trace.ts';
 
@@ -18,7 +24,35 @@ export interface ApolloOptions {
   introspection: boolean;
   plugins?: ApolloServerPlugin<BaseContext>[];
   validationRules?: ValidationRule[];
+  /** What one operation may cost (default DEFAULT_OPERATION_LIMITS). */
+  limits?: OperationLimits;
 }
+
+/**
+ * Caps a response's errors at `maxErrors` (a document can make execution fail once per field)
+ * and names a document over the token limit QUERY_TOO_COMPLEX rather than a syntax error.
+ */
+const errorBudget = (limits: OperationLimits): ApolloServerPlugin<BaseContext> => ({
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const result = response.body.singleResult;
+        const errors = result.errors;
+        if (!errors?.length) return;
+        const kept = errors.length > limits.maxErrors ? errors.slice(0, limits.maxErrors) : errors;
+        result.errors = kept.map((e) =>
+          e.extensions?.code === 'GRAPHQL_PARSE_FAILED' && isTokenLimitError(e.message)
+            ? {
+                message: `Query too complex: more than ${limits.maxTokens} tokens`,
+                extensions: { code: 'QUERY_TOO_COMPLEX' },
+              }
+            : e,
+        );
+      },
+    };
+  },
+});
 
 /** Names the request's GraphQL operation type for the request metrics (see `RequestTracker`). */
 const operationTypeForMetrics: ApolloServerPlugin<BaseContext> = {
@@ -40,13 +74,19 @@ export function createApolloServer<Ctx extends BaseContext>(
   config: { schema: GraphQLSchema } | { gateway: ApolloServerOptionsWithGateway<Ctx>['gateway'] },
   options: ApolloOptions,
 ): ApolloServer<Ctx> {
+  const limits = options.limits ?? DEFAULT_OPERATION_LIMITS;
   return new ApolloServer<Ctx>({
     ...config,
     csrfPrevention: true,
     introspection: options.introspection,
+    // Closed by default: where introspection is off, errors suggest no field or type names.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: makeFormatError(options.logger),
-    validationRules: options.validationRules ?? [],
+    // graphql-js stops parsing at the first token over the limit, before building any AST.
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationOptions: { maxErrors: limits.maxErrors },
+    validationRules: [...operationLimitRules(limits), ...(options.validationRules ?? [])],
     logger: options.logger,
     // Our own shutdown (`onShutdown`) stops Apollo after the HTTP server has drained; Apollo's
     // handlers would stop it at once and then re-raise the signal, killing the process mid-drain.
@@ -54,6 +94,7 @@ export function createApolloServer<Ctx extends BaseContext>(
     plugins: [
       operationTypeForMetrics as ApolloServerPlugin<Ctx>,
       ApolloServerPluginLandingPageDisabled(),
+      errorBudget(limits) as ApolloServerPlugin<Ctx>,
       // Inline traces are for Apollo's hosted studio, which we do not use.
       ...('schema' in config ? [ApolloServerPluginInlineTraceDisabled()] : []),
       ...((options.plugins ?? []) as ApolloServerPlugin<Ctx>[]),

@@ -6,6 +6,14 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { DomainError, makeFormatError } from './errors.ts';
 import type { TokenVerifier, Viewer } from './auth.ts';
 import type { Logger } from './logger.ts';
+import { clientAddress, type TrustedProxies } from './client-address.ts';
+import {
+  checkOperation,
+  DEFAULT_OPERATION_LIMITS,
+  DEFAULT_WS_LIMITS,
+  type OperationLimits,
+  type WsLimits,
+} from './operation-limits.ts';
 
 export interface GraphQLWsOptions<Ctx> {
   server: http.Server;
@@ -15,10 +23,16 @@ export interface GraphQLWsOptions<Ctx> {
   logger: Logger;
   /** Builds the per-operation context from the connection's verified viewer and its token header. */
   context: (viewer: Viewer, authorization: string) => Ctx;
+  /** Operation limits (default DEFAULT_OPERATION_LIMITS), as over HTTP. */
+  limits?: OperationLimits;
+  /** Socket limits over DEFAULT_WS_LIMITS. */
+  ws?: Partial<WsLimits>;
+  /** Proxies whose X-Forwarded-For names the client (per-address cap); default none. */
+  trust?: TrustedProxies;
   /** Replaces how operations run (the gateway plans them across subgraphs). */
   execution?: Pick<
     ServerOptions<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>,
-    'execute' | 'subscribe' | 'onSubscribe'
+    'execute' | 'subscribe'
   >;
 }
 
@@ -41,12 +55,56 @@ export function authorizationFromParams(
  * valid token (else it closes with 4403 Forbidden), and it closes when the token expires.
  */
 export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ctx>): GraphQLWsServer {
-  const wss = new WebSocketServer({ server: options.server, path: options.path });
+  const limits = options.limits ?? DEFAULT_OPERATION_LIMITS;
+  const wsLimits = { ...DEFAULT_WS_LIMITS, ...options.ws };
+  const perAddress = new Map<string, number>();
+  const wss = new WebSocketServer({
+    server: options.server,
+    path: options.path,
+    maxPayload: wsLimits.maxPayloadBytes,
+    verifyClient: (info, done) => {
+      const cap = wsLimits.maxConnectionsPerAddress;
+      if (cap === undefined) return done(true);
+      const trust = options.trust ?? (() => false);
+      const address =
+        clientAddress(info.req.socket.remoteAddress, info.req.headers['x-forwarded-for'], trust) ?? '';
+      const open = perAddress.get(address) ?? 0;
+      if (open >= cap) return done(false, 429, 'Too many connections from this address');
+      perAddress.set(address, open + 1);
+      // The count drops when this request's socket closes, upgraded or not.
+      info.req.socket.once('close', () => {
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      });
+      done(true);
+    },
+  });
   const formatError = makeFormatError(options.logger);
   const viewers = new WeakMap<object, { viewer: Viewer; authorization: string }>();
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
+      connectionInitWaitTimeout: wsLimits.connectionInitTimeoutMs,
+      // Limits before anything else: the socket's subscription count, then the document's
+      // (parse with its token limit, our rules, and the schema's rules only for a document within them).
+      onSubscribe: (ctx, _id, payload) => {
+        if (Object.keys(ctx.subscriptions).length > wsLimits.maxSubscriptionsPerSocket)
+          return [
+            new GraphQLError(
+              `At most ${wsLimits.maxSubscriptionsPerSocket} subscriptions may be open on one connection`,
+              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+            ),
+          ];
+        const checked = checkOperation(options.schema, payload.query, limits);
+        if ('errors' in checked) return checked.errors;
+        return {
+          schema: options.schema,
+          document: checked.document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
+      },
       onConnect: async (ctx) => {
         try {
           const authorization = authorizationFromParams(ctx.connectionParams);
@@ -86,10 +144,14 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
       },
       ...options.execution,
       onError: (_ctx, _id, _payload, errors) => {
-        options.logger.warn({ errors: errors.map((e) => e.message) }, 'subscription error');
+        // Debug only: a client may send thousands of refused operations (logged for its own sake).
+        options.logger.debug({ errors: errors.slice(0, 3).map((e) => e.message) }, 'subscription error');
+        const kept = errors.slice(0, limits.maxErrors).map((error) => formatError(error.toJSON(), error));
+        return kept;
       },
     },
     wss,
+    wsLimits.keepAliveMs,
   );
   return {
     stats: () => ({ sockets: wss.clients.size }),

@@ -20,3 +20,4 @@ export * from './calendar.ts';
 export * from './client-address.ts';
 export * from './progress.ts';
 export * from './text.ts';
+export * from './operation-limits.ts';

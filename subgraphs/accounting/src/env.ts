@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import {
+  commonEnv,
+  DEFAULT_NATS_URL,
+  operationLimitsEnv,
+  optionalString,
+  parseEnv,
+  port,
+} from '@ates/service-kit';
 import { isTimeZone } from './domain/business-day.ts';
 import { DEFAULT_TASK_LANES } from './events/task-reactions.ts';
 
 const schema = z
   .object({
     ...commonEnv,
+    ...operationLimitsEnv,
     HOST: z.string().default('127.0.0.1'),
     ACCOUNTING_PORT: port(4003),
     ACCOUNTING_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_accounting'),

@@ -1,4 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  onShutdown,
+  operationLimitsFromEnv,
+  resolveJwtKeys,
+} from '@ates/service-kit';
 import { loadAccountingEnv } from './env.ts';
 import { startAccountingService } from './service.ts';
 
@@ -20,6 +26,7 @@ try {
     firstDay: env.ATES_COMPANY_FIRST_DAY,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    limits: operationLimitsFromEnv(env),
     taskLanes: env.ACCOUNTING_TASK_LANES,
     logger,
   });

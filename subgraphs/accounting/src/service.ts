@@ -29,6 +29,7 @@ import {
   type Clock,
   type Logger,
   type RandomSource,
+  type OperationLimits,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { migrationsFolder } from './migrations.ts';
@@ -61,6 +62,8 @@ export interface AccountingServiceConfig {
   firstDay?: string;
   introspection: boolean;
   maxBodyBytes: number;
+  /** Operation limits on HTTP and graphql-ws (default DEFAULT_OPERATION_LIMITS). */
+  limits?: OperationLimits;
   logger: Logger;
   clock?: Clock;
   /** Draws task prices. */
@@ -129,7 +132,10 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
+  const apollo = createApolloServer<Context>(
+    { schema },
+    { logger, introspection: config.introspection, limits: config.limits },
+  );
   await apollo.start();
   const http = await startHttpServer<Context>({
     port: config.port,
@@ -149,6 +155,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   });
   const ws = attachGraphQLWs({
     server: http.server,
+    limits: config.limits,
     path: '/graphql',
     schema,
     verifier,

@@ -1,10 +1,18 @@
 import { z } from 'zod';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import {
+  commonEnv,
+  DEFAULT_NATS_URL,
+  operationLimitsEnv,
+  optionalString,
+  parseEnv,
+  port,
+} from '@ates/service-kit';
 import { isTimeZone } from './domain/calendar.ts';
 
 const schema = z
   .object({
     ...commonEnv,
+    ...operationLimitsEnv,
     HOST: z.string().default('127.0.0.1'),
     ANALYTICS_PORT: port(4004),
     ANALYTICS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_analytics'),

@@ -1,4 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  onShutdown,
+  operationLimitsFromEnv,
+  resolveJwtKeys,
+} from '@ates/service-kit';
 import { loadAnalyticsEnv } from './env.ts';
 import { startAnalyticsService } from './service.ts';
 
@@ -20,6 +26,7 @@ try {
     timeZone: env.ATES_TIMEZONE,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    limits: operationLimitsFromEnv(env),
     logger,
   });
   onShutdown(logger, [service.stop]);

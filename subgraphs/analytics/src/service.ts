@@ -19,6 +19,7 @@ import {
   TokenVerifier,
   type Clock,
   type Logger,
+  type OperationLimits,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
@@ -50,6 +51,8 @@ export interface AnalyticsServiceConfig {
   timeZone: string;
   introspection: boolean;
   maxBodyBytes: number;
+  /** Operation limits on HTTP and graphql-ws (default DEFAULT_OPERATION_LIMITS). */
+  limits?: OperationLimits;
   logger: Logger;
   clock?: Clock;
 }
@@ -95,7 +98,10 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
   const feed = new LiveFeed(nats, namespace, logger);
   const today = new TodayBroadcast(feed, deps);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
+  const apollo = createApolloServer<Context>(
+    { schema },
+    { logger, introspection: config.introspection, limits: config.limits },
+  );
   await apollo.start();
   const http = await startHttpServer<Context>({
     port: config.port,
@@ -116,6 +122,7 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
   });
   const ws = attachGraphQLWs({
     server: http.server,
+    limits: config.limits,
     path: '/graphql',
     schema,
     verifier,

@@ -1,9 +1,17 @@
 import { z } from 'zod';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import {
+  commonEnv,
+  DEFAULT_NATS_URL,
+  operationLimitsEnv,
+  optionalString,
+  parseEnv,
+  port,
+} from '@ates/service-kit';
 
 const schema = z
   .object({
     ...commonEnv,
+    ...operationLimitsEnv,
     HOST: z.string().default('127.0.0.1'),
     TASKS_PORT: port(4002),
     TASKS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_tasks'),

@@ -1,4 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  onShutdown,
+  operationLimitsFromEnv,
+  resolveJwtKeys,
+} from '@ates/service-kit';
 import { loadTasksEnv } from './env.ts';
 import { startTasksService } from './service.ts';
 
@@ -18,6 +24,7 @@ try {
     publicKeyPem,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    limits: operationLimitsFromEnv(env),
     logger,
   });
   onShutdown(logger, [service.stop]);

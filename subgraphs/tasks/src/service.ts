@@ -29,6 +29,7 @@ import {
   type Clock,
   type Logger,
   type RandomSource,
+  type OperationLimits,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
@@ -51,6 +52,8 @@ export interface TasksServiceConfig {
   publicKeyPem: string;
   introspection: boolean;
   maxBodyBytes: number;
+  /** Operation limits on HTTP and graphql-ws (default DEFAULT_OPERATION_LIMITS). */
+  limits?: OperationLimits;
   logger: Logger;
   clock?: Clock;
   random?: RandomSource;
@@ -103,7 +106,10 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>({ schema }, { logger, introspection: config.introspection });
+  const apollo = createApolloServer<Context>(
+    { schema },
+    { logger, introspection: config.introspection, limits: config.limits },
+  );
   await apollo.start();
   const http = await startHttpServer<Context>({
     port: config.port,
@@ -123,6 +129,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
   });
   const ws = attachGraphQLWs({
     server: http.server,
+    limits: config.limits,
     path: '/graphql',
     schema,
     verifier,

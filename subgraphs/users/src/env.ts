@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { OWASP_SCRYPT_LOG2N } from './domain/password.ts';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import {
+  commonEnv,
+  DEFAULT_NATS_URL,
+  operationLimitsEnv,
+  optionalString,
+  parseEnv,
+  port,
+} from '@ates/service-kit';
 
 const schema = z
   .object({
     ...commonEnv,
+    ...operationLimitsEnv,
     HOST: z.string().default('127.0.0.1'),
     USERS_PORT: port(4001),
     USERS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_users'),

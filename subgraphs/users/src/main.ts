@@ -1,4 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown, resolveJwtKeys } from '@ates/service-kit';
+import {
+  createLogger,
+  exitOnStartupError,
+  onShutdown,
+  operationLimitsFromEnv,
+  resolveJwtKeys,
+} from '@ates/service-kit';
 import { loadUsersEnv } from './env.ts';
 import { startUsersService } from './service.ts';
 
@@ -42,6 +48,7 @@ try {
         : undefined,
     introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : !production,
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
+    limits: operationLimitsFromEnv(env),
     throttle: {
       perLoginAddress: env.ATES_LOGIN_FAILURES_PER_LOGIN_ADDRESS,
       perAddress: env.ATES_LOGIN_FAILURES_PER_ADDRESS,

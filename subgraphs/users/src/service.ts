@@ -19,6 +19,7 @@ import {
   TokenVerifier,
   type Clock,
   type Logger,
+  type OperationLimits,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContextFactory, type Context } from './context.ts';
@@ -46,6 +47,8 @@ export interface UsersServiceConfig {
   adminSeed?: AdminSeed;
   introspection: boolean;
   maxBodyBytes: number;
+  /** Operation limits on HTTP and graphql-ws (default DEFAULT_OPERATION_LIMITS). */
+  limits?: OperationLimits;
   logger: Logger;
   clock?: Clock;
   /** Log-in throttling; unset fields take DEFAULT_THROTTLE's. */
@@ -100,7 +103,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
   const apollo = createApolloServer<Context>(
     { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
-    { logger, introspection: config.introspection },
+    { logger, introspection: config.introspection, limits: config.limits },
   );
   await apollo.start();
   const http = await startHttpServer<Context>({
