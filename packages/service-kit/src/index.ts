@@ -5,7 +5,7 @@ export * from './errors.ts';
 export * from './auth.ts';
 export * from './http-server.ts';
 export * from './route-server.ts';
-export * from './db.ts';
+export * from './db/postgres.ts';
 export * from './shutdown.ts';
 export * from './money.ts';
 export * from './scalars.ts';

@@ -30,6 +30,7 @@ import {
   type Logger,
   type RandomSource,
   type OperationLimits,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { migrationsFolder } from './migrations.ts';
@@ -148,7 +149,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
       '/healthz': healthRoute,
       '/metrics': metrics.route,
       '/readyz': readinessRoute({
-        database: async () => void (await database.sql`select 1`),
+        database: () => pingDatabase(database.sql),
         nats: async () => void (await nats.flush()),
       }),
     },

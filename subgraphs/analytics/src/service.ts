@@ -20,6 +20,7 @@ import {
   type Clock,
   type Logger,
   type OperationLimits,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContext, makeContextFactory, type Context } from './context.ts';
@@ -114,8 +115,8 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
       '/healthz': healthRoute,
       '/metrics': metrics.route,
       '/readyz': readinessRoute({
-        database: async () => void (await database.sql`select 1`),
-        ...(replica ? { replica: async () => void (await replica.sql`select 1`) } : {}),
+        database: () => pingDatabase(database.sql),
+        ...(replica ? { replica: () => pingDatabase(replica.sql) } : {}),
         nats: async () => void (await nats.flush()),
       }),
     },

@@ -20,6 +20,7 @@ import {
   type Clock,
   type Logger,
   type OperationLimits,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContextFactory, type Context } from './context.ts';
@@ -117,7 +118,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
       '/healthz': healthRoute,
       '/metrics': metrics.route,
       '/readyz': readinessRoute({
-        database: async () => void (await database.sql`select 1`),
+        database: () => pingDatabase(database.sql),
         nats: async () => void (await nats.flush()),
       }),
     },

@@ -11,6 +11,7 @@ import {
   systemClock,
   type Clock,
   type Logger,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { keepRecipientsWhenUsersChange } from './events/keep-recipients-when-users-change.ts';
@@ -131,7 +132,7 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
             if (url.pathname === '/metrics') return metrics.route(req, res);
             if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
             try {
-              await database.sql`select 1`;
+              await pingDatabase(database.sql);
               await nats.flush();
               sendJson(res, 200, { status: 'ready', transport: transport.kind });
             } catch (error) {

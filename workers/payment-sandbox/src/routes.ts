@@ -13,7 +13,7 @@ import {
   paymentBody,
   type PaymentBody,
   type SandboxDb,
-} from './payments.ts';
+} from './db/payments.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 /** A batch of MAX_BATCH payments fits (~300 bytes each). */

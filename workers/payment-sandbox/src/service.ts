@@ -10,13 +10,14 @@ import {
   type Clock,
   type Logger,
   type RandomSource,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { Faults, NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
 import { createRouter } from './routes.ts';
 
 export { NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
-export type { PaymentView } from './payments.ts';
+export type { PaymentView } from './db/payments.ts';
 
 export const migrationsFolder = path.resolve(import.meta.dirname, '../drizzle');
 
@@ -69,7 +70,7 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
     ...(config.secret === undefined ? {} : { secret: config.secret }),
     logger,
     delay,
-    ready: async () => void (await database.sql`select 1`),
+    ready: () => pingDatabase(database.sql),
   });
   const http = await startRouteServer({
     port: config.port,

@@ -20,6 +20,14 @@ export async function findAccountsOfUsers(
   return db.select().from(accounts).where(anyUuid(accounts.userId, valid));
 }
 
+/**
+ * Holds the accounts table until the transaction ends: readers go on, every writer (a posting,
+ * an account opening) waits.
+ */
+export async function lockAccountsAgainstWriters(db: AccountingTx): Promise<void> {
+  await db.execute(sql`lock table accounts in exclusive mode`);
+}
+
 /** `openAccount` for several users in one statement, inserted in user id order (a fixed lock order). */
 export async function openAccounts(
   db: AccountingTx,

@@ -3,6 +3,14 @@ import type { AccountingTx } from './db.ts';
 import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
+/** The payout worker LISTENs here: a close left new PENDING payouts. */
+export const PAYOUTS_CHANNEL = 'ates_payouts';
+
+/** Wakes the payout worker when the caller's transaction commits (NOTIFY is transactional). */
+export async function notifyPayoutsDue(db: AccountingTx, day: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${day})`);
+}
+
 /**
  * PENDING/FAILED → PAID for a batch of confirmed payments, in one statement; as markPayoutPaid,
  * only the rows this call moved come back (as the caller's rows, PAID, with the new attempt count).

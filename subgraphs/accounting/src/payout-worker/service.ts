@@ -13,10 +13,12 @@ import {
   systemClock,
   type Clock,
   type Logger,
+  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from '../db/tables.ts';
 import { migrationsFolder } from '../migrations.ts';
-import { PAYOUTS_CHANNEL, type CloseHooks } from '../use-cases/close-billing-day.ts';
+import { PAYOUTS_CHANNEL } from '../db/payout-repository.ts';
+import type { CloseHooks } from '../use-cases/close-billing-day.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
 import type { PayHooks } from '../use-cases/pay-payouts.ts';
 import { PayoutWorker } from './worker.ts';
@@ -108,7 +110,7 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
           if (url.pathname === '/metrics') return metrics.route(req, res);
           if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
           try {
-            await database.sql`select 1`;
+            await pingDatabase(database.sql);
             await nats.flush();
             sendJson(res, 200, { status: 'ready' });
           } catch (error) {

@@ -1,7 +1,8 @@
-import { sql } from 'drizzle-orm';
 import { enqueueEvents } from '@ates/events';
 import { failedPrecondition, requireRole, type Viewer } from '@ates/service-kit';
+import { lockAccountsAgainstWriters } from '../db/account-repository.ts';
 import { figuresOf, figuresOfClose, findBillingDay, insertBillingDay } from '../db/billing-day-repository.ts';
+import { notifyPayoutsDue } from '../db/payout-repository.ts';
 import type { PayoutRow } from '../db/schema.ts';
 import { LockBusyError, withSessionLock } from '../db/session-lock.ts';
 import { checkDayToClose, type BillingDayFigures } from '../domain/billing-day.ts';
@@ -14,8 +15,6 @@ import { retryOnConflict } from './retry-on-conflict.ts';
 
 /** One close at a time per database, whichever process runs it (payout workers, the subgraph). */
 export const CLOSE_LOCK = 'ates.accounting.billing-day-close';
-/** The payout worker LISTENs here: a close left new PENDING payouts. */
-export const PAYOUTS_CHANNEL = 'ates_payouts';
 
 /** Points where tests stop a close to prove that it resumes (crash windows, docs/payouts.md). */
 export interface CloseHooks {
@@ -57,14 +56,14 @@ export async function closeBillingDay(
   options: CloseOptions,
 ): Promise<BillingDayFigures> {
   checkDayToClose(day, today(deps), deps.firstDay);
-  const deadline = Date.now() + options.waitMs;
+  const deadline = deps.clock.now().getTime() + options.waitMs;
   for (;;) {
     const closed = await findBillingDay(deps.db, day);
     if (closed) return figuresOf(closed);
     try {
       return await withSessionLock(deps.sql, CLOSE_LOCK, () => closeUnderLock(deps, day, options));
     } catch (error) {
-      if (!(error instanceof LockBusyError) || Date.now() >= deadline) throw error;
+      if (!(error instanceof LockBusyError) || deps.clock.now().getTime() >= deadline) throw error;
     }
     // Another process is closing: poll for its result without holding a connection.
     await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
@@ -108,7 +107,7 @@ async function finishClose(
   day: Day,
 ): Promise<{ figures: BillingDayFigures; payouts: PayoutRow[] }> {
   return deps.db.transaction(async (tx) => {
-    await tx.execute(sql`lock table accounts in exclusive mode`);
+    await lockAccountsAgainstWriters(tx);
     let afterId: string | null = null;
     const payouts: PayoutRow[] = [];
     for (;;) {
@@ -122,7 +121,7 @@ async function finishClose(
     const row = await insertBillingDay(tx, figures, closedAt);
     if (!row) throw new Error(`billing day ${day} was closed by someone else while holding the close lock`);
     await enqueueEvents(tx, [billingDayClosed(figures, closedAt)]);
-    await tx.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${day})`);
+    await notifyPayoutsDue(tx, day);
     return { figures, payouts };
   });
 }

@@ -5,11 +5,9 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import path from 'node:path';
-import { inArray, sql } from 'drizzle-orm';
-import { connectNats, ensureStreams, inbox, resetConsumer, streamName, type Domain } from '@ates/events';
+import { connectNats, ensureStreams, resetConsumer, streamName, type Domain } from '@ates/events';
 import { applyMigrations, connectDatabase, type Logger } from '@ates/service-kit';
-import { READ_MODEL_TABLES } from '../db/db.ts';
-import { lockProjection } from '../db/projection-lock.ts';
+import { dropReadModel } from '../db/read-model-repository.ts';
 import * as tables from '../db/tables.ts';
 import { CONSUMERS } from '../events/projections.ts';
 import { startProjection } from '../events/start-projection.ts';
@@ -70,11 +68,7 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
     const jsm = await jetstreamManager(nats);
     await ensureStreams(jsm, namespace);
     const consumers = STREAMS.map((s) => s.consumer);
-    await database.db.transaction(async (tx) => {
-      await lockProjection(tx);
-      await tx.execute(sql.raw(`truncate ${READ_MODEL_TABLES.join(', ')}`));
-      await tx.delete(inbox).where(inArray(inbox.consumer, consumers));
-    });
+    await dropReadModel(database.db, consumers);
     for (const { domain, consumer } of STREAMS) {
       try {
         await resetConsumer(jsm, { stream: streamName(namespace, domain), name: consumer });

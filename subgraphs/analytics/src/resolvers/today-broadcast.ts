@@ -1,13 +1,6 @@
-import { and, eq } from 'drizzle-orm';
-import { inbox, type LiveFeed } from '@ates/events';
-import {
-  anyUuid,
-  createPushIterator,
-  isUuid,
-  requireRole,
-  type PushIterator,
-  type Viewer,
-} from '@ates/service-kit';
+import type { LiveFeed } from '@ates/events';
+import { createPushIterator, isUuid, requireRole, type PushIterator, type Viewer } from '@ates/service-kit';
+import { appliedEventIds } from '../db/read-model-repository.ts';
 import { ANALYSTS } from '../domain/permissions.ts';
 import type { AnalyticsDay } from '../domain/figures.ts';
 import { CONSUMERS } from '../events/projections.ts';
@@ -102,11 +95,7 @@ export class TodayBroadcast {
     const deadline = Date.now() + (this.options.maxWaitMs ?? 10_000);
     let left = eventIds;
     for (;;) {
-      const rows = await this.deps.readDb
-        .select({ eventId: inbox.eventId })
-        .from(inbox)
-        .where(and(eq(inbox.consumer, CONSUMERS.accounting), anyUuid(inbox.eventId, left)));
-      const done = new Set(rows.map((r) => r.eventId));
+      const done = await appliedEventIds(this.deps.readDb, CONSUMERS.accounting, left);
       left = left.filter((id) => !done.has(id));
       if (left.length === 0) return;
       if (Date.now() > deadline) {

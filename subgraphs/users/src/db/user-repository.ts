@@ -101,3 +101,13 @@ export async function updatePasswordHash(
     .set({ passwordHash: next })
     .where(and(eq(users.id, id), eq(users.passwordHash, previous)));
 }
+
+/** Until the transaction ends, one demotion of an admin at a time (so the last one stays). */
+export async function lockAdminDemotions(db: UsersTx): Promise<void> {
+  await db.execute(`select pg_advisory_xact_lock(hashtext('users.admin-demotion'))`);
+}
+
+/** Until the transaction ends, one seeding of the first admin at a time. */
+export async function lockAdminSeed(db: UsersTx): Promise<void> {
+  await db.execute(`select pg_advisory_xact_lock(hashtext('users.seed-admin'))`);
+}

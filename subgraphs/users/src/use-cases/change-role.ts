@@ -10,7 +10,7 @@ import {
   type Viewer,
 } from '@ates/service-kit';
 import { userRoleChanged } from '../events/user-events.ts';
-import { countUsers, lockUser, updateRole } from '../db/user-repository.ts';
+import { countUsers, lockUser, updateRole, lockAdminDemotions } from '../db/user-repository.ts';
 import type { UserRow } from '../db/schema.ts';
 import type { UsersDeps } from './deps.ts';
 
@@ -33,7 +33,7 @@ export async function changeRole(
     if (user.role === role) return user;
     if (user.role === 'ADMIN') {
       // Serialize demotions of admins so two concurrent ones cannot remove the last two.
-      await tx.execute(`select pg_advisory_xact_lock(hashtext('users.admin-demotion'))`);
+      await lockAdminDemotions(tx);
       if ((await countUsers(tx, 'ADMIN')) <= 1) throw failedPrecondition('The last ADMIN cannot be demoted');
     }
     const updated = await updateRole(tx, userId, role, deps.clock.now());

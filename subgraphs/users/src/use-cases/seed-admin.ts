@@ -2,7 +2,7 @@ import { enqueueEvents } from '@ates/events';
 import { hashPassword } from '../domain/password.ts';
 import { userCreated } from '../events/user-events.ts';
 import { validateNewUser } from '../domain/user-input.ts';
-import { countUsers, insertUser } from '../db/user-repository.ts';
+import { countUsers, insertUser, lockAdminSeed } from '../db/user-repository.ts';
 import type { UsersDeps } from './deps.ts';
 
 export interface AdminSeed {
@@ -20,7 +20,7 @@ export async function seedAdmin(deps: UsersDeps, seed: AdminSeed): Promise<boole
   const valid = validateNewUser({ ...seed, role: 'ADMIN' }, { passwordPolicy: false });
   const passwordHash = await hashPassword(valid.password, deps.passwordCost);
   return deps.db.transaction(async (tx) => {
-    await tx.execute(`select pg_advisory_xact_lock(hashtext('users.seed-admin'))`);
+    await lockAdminSeed(tx);
     if ((await countUsers(tx)) > 0) return false;
     const now = deps.clock.now();
     const { login, name, email, role } = valid;

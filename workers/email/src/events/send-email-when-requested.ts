@@ -1,8 +1,14 @@
-import { eq, sql } from 'drizzle-orm';
-import type { ConsumerTx, EmailRequestedV1, EventEnvelope, EventHandlers } from '@ates/events';
+import type { EmailRequestedV1, EventEnvelope, EventHandlers } from '@ates/events';
 import type { Clock, Logger } from '@ates/service-kit';
 import type * as tables from '../db/tables.ts';
-import { recipients, sentEmails } from '../db/schema.ts';
+import {
+  findRecipient,
+  findSentEmail,
+  lockIdempotencyKey,
+  recordSentEmail,
+  rememberProfileIfUnknown,
+  type EmailTx,
+} from '../db/email-repository.ts';
 import type { UserDirectory } from '../recipients/user-directory.ts';
 import { renderEmail } from '../templates/render.ts';
 import { messageIdFor, type MailTransport } from '../transport/mail-transport.ts';
@@ -25,20 +31,16 @@ export class UnknownRecipientError extends Error {
   }
 }
 
-type Tx = ConsumerTx<typeof tables>;
+type Tx = EmailTx;
 
 async function resolveRecipient(tx: Tx, job: EmailRequestedV1, deps: SendEmailDeps, logger: Logger) {
-  const [known] = await tx.select().from(recipients).where(eq(recipients.userId, job.userId));
+  const known = await findRecipient(tx, job.userId);
   if (job.to) return { email: job.to, name: job.data.name ?? known?.name ?? 'popug' };
   if (known) return { email: known.email, name: job.data.name ?? known.name };
   const found = await deps.directory?.find(job.userId);
   if (!found) throw new UnknownRecipientError(job.userId);
   logger.info({ userId: job.userId }, 'recipient taken from the User Service');
-  // Remembered with the epoch as its time, so the next users' event about them wins.
-  await tx
-    .insert(recipients)
-    .values({ ...found, userId: job.userId, profileChangedAt: new Date(0) })
-    .onConflictDoNothing();
+  await rememberProfileIfUnknown(tx, { ...found, userId: job.userId });
   return { email: found.email, name: job.data.name ?? found.name };
 }
 
@@ -64,8 +66,8 @@ export async function sendRequestedEmail(
 ): Promise<void> {
   const job = event.data;
   const key = job.idempotencyKey;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`email:${key}`}, 0))`);
-  const [sent] = await tx.select().from(sentEmails).where(eq(sentEmails.idempotencyKey, key));
+  await lockIdempotencyKey(tx, key);
+  const sent = await findSentEmail(tx, key);
   if (sent) {
     logger.info({ idempotencyKey: key, jobId: event.id, sentBy: sent.jobId }, 'email already sent; skipped');
     return;
@@ -82,7 +84,7 @@ export async function sendRequestedEmail(
     idempotencyKey: key,
     date: now,
   });
-  await tx.insert(sentEmails).values({
+  await recordSentEmail(tx, {
     idempotencyKey: key,
     jobId: event.id,
     userId: job.userId,

@@ -36,6 +36,11 @@ export function uuidArrayParam(ids: readonly string[]): SQL {
 export const anyUuid = (column: SQLWrapper, ids: readonly string[]): SQL =>
   drizzleSql`${column} = any(${uuidArrayParam(ids)})`;
 
+/** A readiness probe's round trip to the database. */
+export async function pingDatabase(sql: Sql): Promise<void> {
+  await sql`select 1`;
+}
+
 /** Splits `postgres://host/db` into the server URL (database `postgres`) and the database name. */
 export function splitDatabaseUrl(url: string): { serverUrl: string; database: string } {
   const parsed = new URL(url);

@@ -4,8 +4,8 @@ import { jsonParam } from '@ates/service-kit';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { z } from 'zod';
 import type { Clock } from '@ates/service-kit';
-import type * as tables from './db/tables.ts';
-import { payments, type PaymentRow } from './db/tables.ts';
+import type * as tables from './tables.ts';
+import { payments, type PaymentRow } from './tables.ts';
 
 export type SandboxDb = PostgresJsDatabase<typeof tables>;
 
