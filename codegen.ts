@@ -18,13 +18,20 @@ interface SubgraphCodegen {
 /** Each subgraph: its mappers (paths are copied verbatim into imports of the generated file). */
 const subgraphs: Record<string, SubgraphCodegen> = {
   users: { mappers: { User: '../db/schema.ts#UserRow' } },
-  tasks: { mappers: { Task: '../db/schema.ts#TaskRow', User: '../resolvers/refs.ts#UserRef' } },
+  tasks: {
+    mappers: {
+      Task: '../db/schema.ts#TaskRow',
+      User: '../resolvers/refs.ts#UserRef',
+      Reconciliation: '../resolvers/refs.ts#ReconciliationRef',
+    },
+  },
   accounting: {
     mappers: {
       Account: '../db/schema.ts#AccountRow',
       Transaction: '../db/schema.ts#TransactionRow',
       Payout: '../db/schema.ts#PayoutRow',
-      TaskMismatch: '../db/task-repository.ts#TaskCount',
+      TaskMismatch: '../domain/reconciliation.ts#Mismatch',
+      Reconciliation: '../resolvers/refs.ts#ReconciliationRef',
       AccountingDashboard: '../resolvers/refs.ts#DashboardRef',
       User: '../resolvers/refs.ts#UserRef',
       Task: '../resolvers/refs.ts#TaskRef',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatMoney, parseMoney } from '@ates/service-kit';
-import { ops } from '@ates/testing';
+import { reconcileAll } from '@ates/testing';
 import type { Pipeline } from './catch-up.ts';
 import type { ChaosCluster, DatabaseName } from './cluster.ts';
 
@@ -64,9 +64,12 @@ function limited(problems: string[], title: string, items: string[], max = 10): 
   for (const item of items.slice(0, max)) problems.push(`    ${item}`);
 }
 
-/** Reconciliation through the gateway: no task with missing or extra fees or rewards. */
+/**
+ * Reconciliation through the gateway, every page: no task with missing or extra fees or rewards,
+ * none that only one side knows.
+ */
 export async function checkReconciliation(cluster: ChaosCluster, adminToken: string): Promise<CheckResult> {
-  const { reconciliation } = await cluster.client(0, adminToken).ok(ops.ReconciliationDocument);
+  const reconciliation = await reconcileAll(cluster.client(0, adminToken));
   const [tasks] = await cluster.sql('tasks')<{ n: number }[]>`select count(*)::int as n from tasks`;
   const problems: string[] = [];
   limited(
@@ -74,7 +77,7 @@ export async function checkReconciliation(cluster: ChaosCluster, adminToken: str
     'reconciliation mismatches',
     reconciliation.mismatches.map(
       (m) =>
-        `task ${m.task.id}: fees ${m.actualAssignFees}/${m.expectedAssignFees}, rewards ${m.actualRewards}/${m.expectedRewards}`,
+        `task ${m.taskId} (${m.kind}): fees ${m.actualAssignFees}/${m.expectedAssignFees}, rewards ${m.actualRewards}/${m.expectedRewards}`,
     ),
   );
   if (reconciliation.tasksChecked !== tasks?.n)

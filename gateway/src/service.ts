@@ -23,6 +23,7 @@ import {
   type SubgraphCallPolicy,
 } from './subgraph-fetcher.ts';
 import { operationResolutionPlugin } from './operation-resolution.ts';
+import { valueCompletionPlugin } from './value-completion.ts';
 import { staticSite } from './static-files.ts';
 
 export interface GatewayConfig {
@@ -87,7 +88,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       logger,
       introspection: config.introspection,
       limits,
-      plugins: [operationResolutionPlugin],
+      plugins: [operationResolutionPlugin, valueCompletionPlugin],
     },
   );
   await apollo.start();

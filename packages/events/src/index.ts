@@ -31,6 +31,7 @@ export { countUnpublished, deletePublishedBefore, republishOutboxSince } from '.
 // NATS
 export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';
 export { ensureStreams, desiredStreams, removeStreams, type StreamOptions } from './nats/streams.ts';
+export { DEFAULT_RETENTION, parseRetention, retentionOf, type Retention } from './nats/retention.ts';
 
 // Consuming
 export { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';

@@ -1,3 +1,4 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Sql } from 'postgres';
 import { memoizeFor, type Sample, type ServiceMetrics } from '@ates/service-kit';
 import type { RunningConsumer } from './consumer/consumer.ts';
@@ -11,6 +12,8 @@ export interface EventMetricsOptions {
   deadLetters?: Sql;
   /** Its durable consumers: `ates_consumer_lag_messages`, `ates_consumer_ack_pending_messages`. */
   consumers?: readonly RunningConsumer[];
+  /** Streams to report (`ates_stream_bytes`, `_messages`, `ates_stream_oldest_event_age_seconds`). */
+  streams?: { jsm: JetStreamManager; names: readonly string[] };
   /** A consumer's lag costs a JetStream round trip each: reused for this long. Default 2 s. */
   lagCacheMs?: number;
   /** The consumers' clock (tests). Default `Date.now`. */
@@ -28,7 +31,8 @@ const DEAD_LETTER_STATUSES: DeadLetterStatus[] = ['dead', 'replayed'];
  * 0 on a healthy, idle system (dead letters: 0 in status `dead`).
  */
 export function registerEventMetrics(metrics: ServiceMetrics, options: EventMetricsOptions): void {
-  const { outbox, deadLetters, consumers = [], now = Date.now } = options;
+  const { outbox, deadLetters, consumers = [], now = Date.now, streams } = options;
+  if (streams) registerStreamMetrics(metrics, streams, options.lagCacheMs ?? 2000, now);
   if (outbox) {
     metrics.scrapedGauge({
       name: 'ates_outbox_backlog',
@@ -88,4 +92,40 @@ export function registerEventMetrics(metrics: ServiceMetrics, options: EventMetr
       },
     });
   }
+}
+
+/** What each stream holds against its limits: how close the horizon is (docs/operations.md). */
+function registerStreamMetrics(
+  metrics: ServiceMetrics,
+  { jsm, names }: { jsm: JetStreamManager; names: readonly string[] },
+  cacheMs: number,
+  now: () => number,
+): void {
+  const states = memoizeFor(cacheMs, () =>
+    Promise.all(names.map(async (stream) => ({ stream, state: (await jsm.streams.info(stream)).state }))),
+  );
+  metrics.scrapedGauge({
+    name: 'ates_stream_bytes',
+    help: 'Bytes a JetStream stream holds (bounded by its max_bytes)',
+    labelNames: ['stream'],
+    collect: async () =>
+      (await states()).map(({ stream, state }) => ({ labels: { stream }, value: state.bytes })),
+  });
+  metrics.scrapedGauge({
+    name: 'ates_stream_messages',
+    help: 'Messages a JetStream stream holds',
+    labelNames: ['stream'],
+    collect: async () =>
+      (await states()).map(({ stream, state }) => ({ labels: { stream }, value: state.messages })),
+  });
+  metrics.scrapedGauge({
+    name: 'ates_stream_oldest_event_age_seconds',
+    help: 'Age of the oldest event a stream still holds: how far a replay or rebuild reaches back (0 when empty)',
+    labelNames: ['stream'],
+    collect: async () =>
+      (await states()).map(({ stream, state }) => ({
+        labels: { stream },
+        value: state.messages === 0 ? 0 : Math.max(0, (now() - Date.parse(state.first_ts)) / 1000),
+      })),
+  });
 }

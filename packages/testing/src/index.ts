@@ -8,3 +8,4 @@ export * from './operations.ts';
 export * from './ws-client.ts';
 export * from './wait-for.ts';
 export * from './metrics.ts';
+export * from './reconciliation.ts';

@@ -6,11 +6,13 @@ import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
 import {
   connectNats,
+  DOMAINS,
   ensureStreams,
   LiveFeed,
   registerEventMetrics,
   startConsumer,
   startOutboxRelay,
+  streamName,
 } from '@ates/events';
 import {
   applyMigrations,
@@ -92,7 +94,8 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-accounting' });
   const nats = await connectNats(config.natsUrl, { name: 'ates-accounting' });
   const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
+  const jsm = await jetstreamManager(nats);
+  await ensureStreams(jsm, namespace, { replicas: config.streamReplicas });
   const deps: AccountingDeps = {
     db: database.db,
     sql: database.sql,
@@ -128,6 +131,9 @@ export async function startAccountingService(config: AccountingServiceConfig): P
     outbox: database.sql,
     deadLetters: database.sql,
     consumers: [tasksConsumer, usersConsumer],
+    // Accounting runs once per system and replays from the streams after a restore: it reports
+    // every stream's horizon.
+    streams: { jsm, names: DOMAINS.map((d) => streamName(namespace, d)) },
   });
   registerPayoutMetrics(metrics, database.sql);
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);

@@ -5,6 +5,8 @@ const schema = z.object({
   NATS_URL: z.string().default(DEFAULT_NATS_URL),
   /** Default for --db. */
   ATES_EVENTS_DATABASE_URL: optionalString(),
+  /** Default for `streams ensure --retention` (e.g. `tasks=45d:20GiB,jobs=3d:1GiB`). */
+  ATES_STREAM_RETENTION: optionalString(),
 });
 
 /** The one place the events CLI reads process.env. */

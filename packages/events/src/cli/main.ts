@@ -8,6 +8,7 @@ import { parseCli, usageError } from '@ates/service-kit/cli';
 import { resetConsumer } from '../consumer/reset.ts';
 import { getDeadLetter, listDeadLetters, replayDeadLetter } from '../dead-letters/operations.ts';
 import { connectNats } from '../nats/connect.ts';
+import { parseRetention } from '../nats/retention.ts';
 import { ensureStreams } from '../nats/streams.ts';
 import { countUnpublished, republishOutboxSince } from '../outbox/maintenance.ts';
 import { checkLock, updateLock } from '../registry/lock.ts';
@@ -29,6 +30,7 @@ const { values: flags, positionals } = parseCli('pnpm events', {
     stream: { type: 'string' },
     since: { type: 'string' },
     replicas: { type: 'string' },
+    retention: { type: 'string' },
     check: { type: 'boolean' },
   },
 });
@@ -90,9 +92,18 @@ async function main(): Promise<number> {
         const replicas = flags.replicas === undefined ? undefined : Number(flags.replicas);
         if (replicas !== undefined && !(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5))
           throw new UsageError(`--replicas must be 1 to 5, not ${flags.replicas}`);
-        for (const info of await ensureStreams(await jetstreamManager(nats), flags.namespace, { replicas })) {
-          const { name, subjects, retention, num_replicas } = info.config;
-          console.log(`${name}: ${subjects.join(', ')} (${retention}, R${num_replicas})`);
+        const text = flags.retention ?? env.ATES_STREAM_RETENTION;
+        let limits;
+        try {
+          limits = text === undefined ? undefined : parseRetention(text);
+        } catch (error) {
+          throw new UsageError(error instanceof Error ? error.message : String(error));
+        }
+        const jsm = await jetstreamManager(nats);
+        for (const info of await ensureStreams(jsm, flags.namespace, { replicas, retention: limits })) {
+          const { name, subjects, retention, num_replicas, max_age, max_bytes } = info.config;
+          const horizon = `max age ${max_age / 3.6e12}h, max ${(max_bytes / 1024 ** 3).toFixed(1)} GiB`;
+          console.log(`${name}: ${subjects.join(', ')} (${retention}, R${num_replicas}, ${horizon})`);
         }
         return 0;
       });

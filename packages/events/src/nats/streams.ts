@@ -10,6 +10,8 @@ import {
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { DOMAINS, streamName, withNamespace } from '../subjects.ts';
+import { retentionConfig, retentionOf, type Retention } from './retention.ts';
+import type { Domain } from '../subjects.ts';
 
 export interface StreamOptions {
   /** The window in which a repeated `Nats-Msg-Id` is dropped by the server. */
@@ -21,12 +23,18 @@ export interface StreamOptions {
    * tools that only need the streams to exist never scale them down.
    */
   replicas?: number;
+  /**
+   * Age and size limits per stream (docs/operations.md#stream-horizon). A new stream, or one
+   * without any limit, gets these or the defaults; an existing stream's limits change only when
+   * this is given, so services started with other settings do not undo an operator's choice.
+   */
+  retention?: Partial<Record<Domain, Retention>>;
 }
 
 /** The part of a stream's config we own and compare with what the server reports. */
 type OwnedConfig = Pick<
   StreamConfig,
-  'name' | 'subjects' | 'retention' | 'storage' | 'discard' | 'duplicate_window'
+  'name' | 'subjects' | 'retention' | 'storage' | 'discard' | 'duplicate_window' | 'max_age' | 'max_bytes'
 > &
   Partial<Pick<StreamConfig, 'num_replicas'>>;
 
@@ -47,6 +55,7 @@ export function desiredStreams(namespace: string | undefined, options: StreamOpt
     name: streamName(namespace, domain),
     subjects: [withNamespace(namespace, `${domain}.>`)],
     retention: domain === 'jobs' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
+    ...retentionConfig(retentionOf(domain, options.retention)),
   }));
 }
 
@@ -100,8 +109,13 @@ export async function ensureStreams(
   options: StreamOptions = {},
 ): Promise<StreamInfo[]> {
   const result: StreamInfo[] = [];
-  for (const want of desiredStreams(namespace, options)) {
-    const current = await streamInfo(jsm, want.name);
+  for (const desired of desiredStreams(namespace, options)) {
+    const current = await streamInfo(jsm, desired.name);
+    const bounded = current && (current.config.max_age > 0 || current.config.max_bytes > 0);
+    const want =
+      bounded && !options.retention
+        ? { ...desired, max_age: current.config.max_age, max_bytes: current.config.max_bytes }
+        : desired;
     // A single server refuses to create a replicated stream, but (2.9) accepts raising an
     // existing stream's count and keeps one copy: without cluster info there is no cluster.
     if (current && !current.cluster && (want.num_replicas ?? 1) > 1)

@@ -134,6 +134,24 @@ export type ExpensiveTask = {
   task: Task;
 };
 
+/**
+ * What is wrong with a task's fees or rewards (docs/reconciliation.md). The task tracker's own
+ * counters are the expected side when it knows the task, else what its events reported.
+ */
+export type MismatchKind =
+  /** more ASSIGN_FEE rows than assignments */
+  | 'EXTRA_FEE'
+  /** fewer ASSIGN_FEE rows than assignments (a lost or dead-lettered task.assigned) */
+  | 'FEE_GAP'
+  /** a TASK_REWARD for a task that is not completed, or more than one */
+  | 'REWARD_EXTRA'
+  /** the task is completed but has no TASK_REWARD */
+  | 'REWARD_MISSING'
+  /** the task tracker has the task; accounting never heard of it (lost or not yet applied task events) */
+  | 'UNKNOWN_TO_ACCOUNTING'
+  /** accounting has the task; the task tracker does not (deleted, or its database restored from before it) */
+  | 'UNKNOWN_TO_TASK_TRACKER';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** ADMIN */
@@ -238,7 +256,7 @@ export type Query = {
   me: Maybe<User>;
   /** the caller's own account */
   myAccount: Maybe<Account>;
-  /** ADMIN, ACCOUNTANT */
+  /** ADMIN, ACCOUNTANT: tasks in id order after `after`, `first` (1–5000) of the task tracker's per page */
   reconciliation: Reconciliation;
   task: Maybe<Task>;
   /** the task dashboard, newest first; everyone logged in */
@@ -247,6 +265,12 @@ export type Query = {
   user: Maybe<User>;
   /** ADMIN, MANAGER, ACCOUNTANT */
   users: Array<User>;
+};
+
+
+export type QueryReconciliationArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -272,10 +296,21 @@ export type QueryUsersArgs = {
   role?: InputMaybe<Role>;
 };
 
+/**
+ * One page of the comparison, tasks in id order: accounting's counters and ledger against the task
+ * tracker's own counters (`tracked`, resolved by the task tracker through the gateway).
+ */
 export type Reconciliation = {
   __typename?: 'Reconciliation';
+  /** the page: its size and where it starts (opaque) */
+  id: Scalars['ID']['output'];
   mismatches: Array<TaskMismatch>;
+  /** `endCursor` is the `after` of the next page */
+  pageInfo: PageInfo;
+  /** tasks compared on this page: known to accounting, to the task tracker, or both */
   tasksChecked: Scalars['Int']['output'];
+  /** ADMIN, ACCOUNTANT: the page's tasks in id order (one more than the page size when more follow) */
+  tracked: Array<TrackedTask>;
 };
 
 export type Role =
@@ -345,13 +380,19 @@ export type TaskEventKind =
   | 'COMPLETED'
   | 'UNASSIGNED';
 
+/** One inconsistency of one task; a task with two problems has two entries */
 export type TaskMismatch = {
   __typename?: 'TaskMismatch';
   actualAssignFees: Scalars['Int']['output'];
   actualRewards: Scalars['Int']['output'];
   expectedAssignFees: Scalars['Int']['output'];
   expectedRewards: Scalars['Int']['output'];
-  task: Task;
+  kind: MismatchKind;
+  /** the highest assignment number the task tracker's events carried (0: accounting does not know the task) */
+  reportedAssignments: Scalars['Int']['output'];
+  /** null when the task tracker does not know the task */
+  task: Maybe<Task>;
+  taskId: Scalars['ID']['output'];
 };
 
 export type TaskPrice = {
@@ -363,6 +404,15 @@ export type TaskPrice = {
 export type TaskStatus =
   | 'DONE'
   | 'OPEN';
+
+/** The task tracker's own counters of one task */
+export type TrackedTask = {
+  __typename?: 'TrackedTask';
+  /** assignments made so far; creation is the first */
+  assignments: Scalars['Int']['output'];
+  completed: Scalars['Boolean']['output'];
+  taskId: Scalars['ID']['output'];
+};
 
 export type Transaction = {
   __typename?: 'Transaction';
@@ -460,7 +510,7 @@ export type DemoCompleteTaskMutation = { __typename?: 'Mutation', completeTask: 
 export type DemoAccountingTodayQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type DemoAccountingTodayQuery = { __typename?: 'Query', accountingDashboard: { __typename?: 'AccountingDashboard', today: { __typename?: 'AccountingDay', day: string, closed: boolean, managementEarnings: string } }, reconciliation: { __typename?: 'Reconciliation', tasksChecked: number, mismatches: Array<{ __typename?: 'TaskMismatch', task: { __typename?: 'Task', id: string } }> } };
+export type DemoAccountingTodayQuery = { __typename?: 'Query', accountingDashboard: { __typename?: 'AccountingDashboard', today: { __typename?: 'AccountingDay', day: string, closed: boolean, managementEarnings: string } }, reconciliation: { __typename?: 'Reconciliation', tasksChecked: number, mismatches: Array<{ __typename?: 'TaskMismatch', task: { __typename?: 'Task', id: string } | null }> } };
 
 export type DemoCloseBillingDayMutationVariables = Exact<{
   day: Scalars['Date']['input'];

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { AccountingDb, AccountingTx } from './db.ts';
 import { anyUuid, isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
+import type { LedgerCounts } from '../domain/reconciliation.ts';
 
 /** Which of these tasks accounting already knows (has priced): one indexed read, no locks. */
 export async function knownTaskIds(db: AccountingTx, ids: readonly string[]): Promise<Set<string>> {
@@ -90,59 +91,42 @@ export async function findTasksByIds(db: AccountingTx, ids: readonly string[]): 
   return db.select().from(pricedTasks).where(anyUuid(pricedTasks.id, valid));
 }
 
-export interface TaskCount {
-  taskId: string;
-  expectedAssignFees: number;
-  actualAssignFees: number;
-  expectedRewards: number;
-  actualRewards: number;
-}
-
 /**
- * Per known task, the task tracker's reported counts against the ledger's transactions; only
- * the tasks where they differ, and how many tasks were checked. One pass over the ledger's
- * task index: an operator query, not a hot path.
+ * Accounting's side of a reconciliation page: up to `limit` known tasks in id order after
+ * `after` (up to `upper` inclusive when set), each with its reported counts and its ledger's
+ * fees and rewards, counted through the two partial unique indexes. Operator query, one snapshot.
  */
-export async function reconcileTasks(
+export async function ledgerCounts(
   db: AccountingDb,
-): Promise<{ tasksChecked: number; mismatches: TaskCount[] }> {
+  after: string | null,
+  upper: string | null,
+  limit: number,
+): Promise<LedgerCounts[]> {
   return db.transaction(
     async (tx) => {
-      const [checked] = await tx.select({ n: sql<number>`count(*)::int` }).from(pricedTasks);
       const rows = await tx.execute<{
         task_id: string;
-        expected_fees: number;
-        actual_fees: number;
-        expected_rewards: number;
-        actual_rewards: number;
+        reported: number;
+        completions: number;
+        fees: number;
+        rewards: number;
       }>(sql`
-        select t.id as task_id,
-               t.assignments_reported as expected_fees,
-               coalesce(x.fees, 0)::int as actual_fees,
-               t.completions_reported as expected_rewards,
-               coalesce(x.rewards, 0)::int as actual_rewards
+        select t.id as task_id, t.assignments_reported as reported, t.completions_reported as completions,
+               (select count(*)::int from transactions x where x.task_id = t.id and x.kind = 'ASSIGN_FEE') as fees,
+               (select count(*)::int from transactions x where x.task_id = t.id and x.kind = 'TASK_REWARD') as rewards
         from tasks t
-        left join (
-          select task_id,
-                 count(*) filter (where kind = 'ASSIGN_FEE') as fees,
-                 count(*) filter (where kind = 'TASK_REWARD') as rewards
-          from transactions where task_id is not null group by task_id
-        ) x on x.task_id = t.id
-        where t.assignments_reported <> coalesce(x.fees, 0)
-           or t.completions_reported <> coalesce(x.rewards, 0)
-        order by t.id`);
-      return {
-        tasksChecked: checked?.n ?? 0,
-        mismatches: rows.map((r) => ({
-          taskId: r.task_id,
-          expectedAssignFees: r.expected_fees,
-          actualAssignFees: r.actual_fees,
-          expectedRewards: r.expected_rewards,
-          actualRewards: r.actual_rewards,
-        })),
-      };
+        where (${after}::uuid is null or t.id > ${after}::uuid)
+          and (${upper}::uuid is null or t.id <= ${upper}::uuid)
+        order by t.id
+        limit ${limit}`);
+      return Array.from(rows, (r) => ({
+        taskId: r.task_id,
+        assignmentsReported: r.reported,
+        completionsReported: r.completions,
+        fees: r.fees,
+        rewards: r.rewards,
+      }));
     },
-    // One snapshot for the count and the comparison.
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
 }

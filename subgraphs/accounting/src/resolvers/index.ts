@@ -4,11 +4,28 @@ import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
 import { closeBillingDayAsAdmin } from '../use-cases/close-billing-day.ts';
 import { accountingDays, accountingToday } from '../use-cases/dashboard.ts';
 import { accountOfUser, auditLog, myAccount } from '../use-cases/read-account.ts';
-import { reconcile } from '../use-cases/reconcile.ts';
+import { checkReconciliationArgs, reconciliationPageId } from '../domain/reconciliation.ts';
+import { reconcile, type ReconciledPage } from '../use-cases/reconcile.ts';
+import type { Context } from '../context.ts';
+import type { ReconciliationRef } from './refs.ts';
 import { accountingTodayStream, myAccountStream } from './live.ts';
 
 const userRef = (id: string) => ({ __typename: 'User' as const, id });
 const taskRef = (id: string) => ({ __typename: 'Task' as const, id });
+
+/** The page's three fields share one comparison. */
+const pages = new WeakMap<ReconciliationRef, Promise<ReconciledPage>>();
+function pageOf(ref: ReconciliationRef, { viewer, deps }: Context): Promise<ReconciledPage> {
+  let page = pages.get(ref);
+  if (!page) {
+    // Without the task tracker's side (a direct call that skipped the gateway) there is no answer.
+    if (!ref.tracked)
+      throw new Error('reconciliation needs the task tracker’s counters (query it through the gateway)');
+    page = reconcile(deps, viewer, ref.id, ref.tracked);
+    pages.set(ref, page);
+  }
+  return page;
+}
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -20,7 +37,11 @@ export const resolvers: Resolvers = {
       requireRole(viewer, ACCOUNTING_STAFF);
       return {};
     },
-    reconciliation: (_, __, { viewer, deps }) => reconcile(deps, viewer),
+    reconciliation: (_, { first, after }, { viewer }) => {
+      requireRole(viewer, ACCOUNTING_STAFF);
+      const page = checkReconciliationArgs(first ?? 1000, after);
+      return { id: reconciliationPageId(page.first, page.after) };
+    },
   },
   Mutation: {
     closeBillingDay: (_, { day }, { viewer, deps }) => closeBillingDayAsAdmin(deps, viewer, day),
@@ -43,8 +64,17 @@ export const resolvers: Resolvers = {
   Transaction: {
     task: (row) => (row.taskId ? taskRef(row.taskId) : null),
   },
+  Reconciliation: {
+    __resolveReference: (ref) => ref,
+    tasksChecked: async (ref, _, context) => (await pageOf(ref, context)).tasksChecked,
+    mismatches: async (ref, _, context) => (await pageOf(ref, context)).mismatches,
+    pageInfo: async (ref, _, context) => {
+      const { endCursor } = await pageOf(ref, context);
+      return { hasNextPage: endCursor !== null, endCursor };
+    },
+  },
   TaskMismatch: {
-    task: (count) => taskRef(count.taskId),
+    task: (m) => (m.trackerKnows ? taskRef(m.taskId) : null),
   },
   User: {
     account: (user, _, { viewer, accountByUserId }) =>

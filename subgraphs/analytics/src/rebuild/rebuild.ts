@@ -50,6 +50,23 @@ async function remaining(jsm: JetStreamManager, namespace: string | undefined): 
 }
 
 /**
+ * A stream bounded by age or size (docs/operations.md#stream-horizon) may have discarded its first
+ * events; a rebuild from it would silently lose them, so it refuses and says what to do instead.
+ */
+async function refuseBeyondHorizon(jsm: JetStreamManager, namespace: string | undefined): Promise<void> {
+  for (const { domain } of STREAMS) {
+    const name = streamName(namespace, domain);
+    const { state } = await jsm.streams.info(name);
+    if (state.first_seq > 1)
+      throw new Error(
+        `${name} no longer holds events 1–${state.first_seq - 1} (its horizon: ${state.first_ts}): a rebuild ` +
+          'would lose them. Restore analytics from a backup instead (pnpm restore <folder> --service analytics): ' +
+          'it replays the tail since the backup by itself.',
+      );
+  }
+}
+
+/**
  * Drops the read model and replays the tasks and accounting streams from their first event
  * with fresh consumers (reset through `@ates/events`), then returns once everything published
  * so far is applied. The projection does not depend on event order, so the result equals the
@@ -67,6 +84,7 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
   try {
     const jsm = await jetstreamManager(nats);
     await ensureStreams(jsm, namespace);
+    await refuseBeyondHorizon(jsm, namespace);
     const consumers = STREAMS.map((s) => s.consumer);
     await dropReadModel(database.db, consumers);
     for (const { domain, consumer } of STREAMS) {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { TransactionSql } from 'postgres';
 import { anyUuid, isUuid } from '@ates/service-kit';
@@ -129,4 +129,22 @@ export async function tasksOfUser(
     .from(tasks)
     .where(and(eq(tasks.assigneeId, userId), status ? eq(tasks.status, status) : undefined))
     .orderBy(desc(tasks.createdAt), desc(tasks.id));
+}
+
+/**
+ * The tracker's own counters of up to `limit` tasks in id order after `after` (accounting's
+ * reconciliation compares its ledger with them); walks the primary key.
+ */
+export async function trackedTasks(
+  db: TasksTx,
+  after: string | null,
+  limit: number,
+): Promise<{ taskId: string; assignments: number; completed: boolean }[]> {
+  const rows = await db
+    .select({ taskId: tasks.id, assignments: tasks.assignmentCount, status: tasks.status })
+    .from(tasks)
+    .where(after ? gt(tasks.id, after) : undefined)
+    .orderBy(asc(tasks.id))
+    .limit(limit);
+  return rows.map((r) => ({ taskId: r.taskId, assignments: r.assignments, completed: r.status === 'DONE' }));
 }

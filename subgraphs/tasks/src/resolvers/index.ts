@@ -1,7 +1,9 @@
-import { DateTimeScalar, requireViewer } from '@ates/service-kit';
+import { DateTimeScalar, requireRole, requireViewer } from '@ates/service-kit';
 import type { Resolvers } from '../generated/resolvers-types.ts';
 import { checkPageSize, decodeCursor, encodeCursor } from '../domain/cursor.ts';
-import { countTasks, pageTasks, tasksOfUser } from '../db/task-repository.ts';
+import { countTasks, pageTasks, tasksOfUser, trackedTasks } from '../db/task-repository.ts';
+import { RECONCILERS } from '../domain/permissions.ts';
+import { parseReconciliationPage } from '../domain/reconciliation-page.ts';
 import { completeTask } from '../use-cases/complete-task.ts';
 import { createTask } from '../use-cases/create-task.ts';
 import { shuffleTasks } from '../use-cases/shuffle-tasks.ts';
@@ -52,6 +54,15 @@ export const resolvers: Resolvers = {
     },
     assignee: (task) => userRef(task.assigneeId),
     createdBy: (task) => userRef(task.createdBy),
+  },
+  Reconciliation: {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    // One more than the page, so that accounting knows whether more tasks follow.
+    tracked: (page, _, { viewer, deps }) => {
+      requireRole(viewer, RECONCILERS);
+      const { first, after } = parseReconciliationPage(page.id);
+      return trackedTasks(deps.db, after, first + 1);
+    },
   },
   User: {
     tasks: (user, { status }, { viewer, deps }) => {

@@ -3,3 +3,9 @@ export interface UserRef {
   __typename?: 'User';
   id: string;
 }
+
+/** A page of accounting's reconciliation, for which this subgraph contributes `tracked`. */
+export interface ReconciliationRef {
+  __typename?: 'Reconciliation';
+  id: string;
+}
