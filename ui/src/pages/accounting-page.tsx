@@ -145,9 +145,12 @@ function ReconciliationPanel() {
                   </tr>
                 </thead>
                 <tbody>
-                  {result.mismatches.map((m) => (
-                    <tr key={m.task.id}>
-                      <td>{m.task.title}</td>
+                  {result.mismatches.map((m, i) => (
+                    // The API leaves `task` null when the task tracker lost the task (the contract says Task!).
+                    <tr key={i}>
+                      <td>
+                        {(m.task as typeof m.task | null)?.title ?? 'a task the task tracker does not know'}
+                      </td>
                       <td className="num">
                         {m.expectedAssignFees} / {m.actualAssignFees}
                       </td>
