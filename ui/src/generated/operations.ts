@@ -134,6 +134,24 @@ export type ExpensiveTask = {
   task: Task;
 };
 
+/**
+ * What is wrong with a task's fees or rewards (docs/reconciliation.md). The task tracker's own
+ * counters are the expected side when it knows the task, else what its events reported.
+ */
+export type MismatchKind =
+  /** more ASSIGN_FEE rows than assignments */
+  | 'EXTRA_FEE'
+  /** fewer ASSIGN_FEE rows than assignments (a lost or dead-lettered task.assigned) */
+  | 'FEE_GAP'
+  /** a TASK_REWARD for a task that is not completed, or more than one */
+  | 'REWARD_EXTRA'
+  /** the task is completed but has no TASK_REWARD */
+  | 'REWARD_MISSING'
+  /** the task tracker has the task; accounting never heard of it (lost or not yet applied task events) */
+  | 'UNKNOWN_TO_ACCOUNTING'
+  /** accounting has the task; the task tracker does not (deleted, or its database restored from before it) */
+  | 'UNKNOWN_TO_TASK_TRACKER';
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** ADMIN */
@@ -238,7 +256,7 @@ export type Query = {
   me: Maybe<User>;
   /** the caller's own account */
   myAccount: Maybe<Account>;
-  /** ADMIN, ACCOUNTANT */
+  /** ADMIN, ACCOUNTANT: tasks in id order after `after`, `first` (1–5000) of the task tracker's per page */
   reconciliation: Reconciliation;
   task: Maybe<Task>;
   /** the task dashboard, newest first; everyone logged in */
@@ -247,6 +265,12 @@ export type Query = {
   user: Maybe<User>;
   /** ADMIN, MANAGER, ACCOUNTANT */
   users: Array<User>;
+};
+
+
+export type QueryReconciliationArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -272,10 +296,21 @@ export type QueryUsersArgs = {
   role?: InputMaybe<Role>;
 };
 
+/**
+ * One page of the comparison, tasks in id order: accounting's counters and ledger against the task
+ * tracker's own counters (`tracked`, resolved by the task tracker through the gateway).
+ */
 export type Reconciliation = {
   __typename?: 'Reconciliation';
+  /** the page: its size and where it starts (opaque) */
+  id: Scalars['ID']['output'];
   mismatches: Array<TaskMismatch>;
+  /** `endCursor` is the `after` of the next page */
+  pageInfo: PageInfo;
+  /** tasks compared on this page: known to accounting, to the task tracker, or both */
   tasksChecked: Scalars['Int']['output'];
+  /** ADMIN, ACCOUNTANT: the page's tasks in id order (one more than the page size when more follow) */
+  tracked: Array<TrackedTask>;
 };
 
 export type Role =
@@ -345,13 +380,19 @@ export type TaskEventKind =
   | 'COMPLETED'
   | 'UNASSIGNED';
 
+/** One inconsistency of one task; a task with two problems has two entries */
 export type TaskMismatch = {
   __typename?: 'TaskMismatch';
   actualAssignFees: Scalars['Int']['output'];
   actualRewards: Scalars['Int']['output'];
   expectedAssignFees: Scalars['Int']['output'];
   expectedRewards: Scalars['Int']['output'];
-  task: Task;
+  kind: MismatchKind;
+  /** the highest assignment number the task tracker's events carried (0: accounting does not know the task) */
+  reportedAssignments: Scalars['Int']['output'];
+  /** null when the task tracker does not know the task */
+  task: Maybe<Task>;
+  taskId: Scalars['ID']['output'];
 };
 
 export type TaskPrice = {
@@ -363,6 +404,15 @@ export type TaskPrice = {
 export type TaskStatus =
   | 'DONE'
   | 'OPEN';
+
+/** The task tracker's own counters of one task */
+export type TrackedTask = {
+  __typename?: 'TrackedTask';
+  /** assignments made so far; creation is the first */
+  assignments: Scalars['Int']['output'];
+  completed: Scalars['Boolean']['output'];
+  taskId: Scalars['ID']['output'];
+};
 
 export type Transaction = {
   __typename?: 'Transaction';
@@ -429,7 +479,7 @@ export type AccountingDashboardQuery = { __typename?: 'Query', accountingDashboa
 export type ReconciliationQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ReconciliationQuery = { __typename?: 'Query', reconciliation: { __typename?: 'Reconciliation', tasksChecked: number, mismatches: Array<{ __typename?: 'TaskMismatch', expectedAssignFees: number, actualAssignFees: number, expectedRewards: number, actualRewards: number, task: { __typename?: 'Task', id: string, title: string } }> } };
+export type ReconciliationQuery = { __typename?: 'Query', reconciliation: { __typename?: 'Reconciliation', tasksChecked: number, mismatches: Array<{ __typename?: 'TaskMismatch', taskId: string, kind: MismatchKind, expectedAssignFees: number, actualAssignFees: number, expectedRewards: number, actualRewards: number, task: { __typename?: 'Task', id: string, title: string } | null }> } };
 
 export type CloseBillingDayMutationVariables = Exact<{
   day: Scalars['Date']['input'];
@@ -565,7 +615,7 @@ export type UsersQuery = { __typename?: 'Query', users: Array<{ __typename?: 'Us
 
 export const MyAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"MyAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"day"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"myAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"owner"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"login"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"transactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"jiraId"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"payouts"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"paidAt"}}]}}]}}]}}]} as unknown as DocumentNode<MyAccountQuery, MyAccountQueryVariables>;
 export const AccountingDashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AccountingDashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"from"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"to"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountingDashboard"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"today"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"feesCharged"}},{"kind":"Field","name":{"kind":"Name","value":"rewardsPaid"}},{"kind":"Field","name":{"kind":"Name","value":"closed"}}]}},{"kind":"Field","name":{"kind":"Name","value":"days"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"from"},"value":{"kind":"Variable","name":{"kind":"Name","value":"from"}}},{"kind":"Argument","name":{"kind":"Name","value":"to"},"value":{"kind":"Variable","name":{"kind":"Name","value":"to"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"feesCharged"}},{"kind":"Field","name":{"kind":"Name","value":"rewardsPaid"}},{"kind":"Field","name":{"kind":"Name","value":"closed"}}]}}]}}]}}]} as unknown as DocumentNode<AccountingDashboardQuery, AccountingDashboardQueryVariables>;
-export const ReconciliationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Reconciliation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reconciliation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tasksChecked"}},{"kind":"Field","name":{"kind":"Name","value":"mismatches"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expectedAssignFees"}},{"kind":"Field","name":{"kind":"Name","value":"actualAssignFees"}},{"kind":"Field","name":{"kind":"Name","value":"expectedRewards"}},{"kind":"Field","name":{"kind":"Name","value":"actualRewards"}}]}}]}}]}}]} as unknown as DocumentNode<ReconciliationQuery, ReconciliationQueryVariables>;
+export const ReconciliationDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Reconciliation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"reconciliation"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tasksChecked"}},{"kind":"Field","name":{"kind":"Name","value":"mismatches"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"taskId"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}},{"kind":"Field","name":{"kind":"Name","value":"expectedAssignFees"}},{"kind":"Field","name":{"kind":"Name","value":"actualAssignFees"}},{"kind":"Field","name":{"kind":"Name","value":"expectedRewards"}},{"kind":"Field","name":{"kind":"Name","value":"actualRewards"}}]}}]}}]}}]} as unknown as DocumentNode<ReconciliationQuery, ReconciliationQueryVariables>;
 export const CloseBillingDayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CloseBillingDay"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"day"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"Date"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"closeBillingDay"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"day"},"value":{"kind":"Variable","name":{"kind":"Name","value":"day"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"accountsPaid"}},{"kind":"Field","name":{"kind":"Name","value":"totalPaid"}},{"kind":"Field","name":{"kind":"Name","value":"accountsInRed"}}]}}]}}]} as unknown as DocumentNode<CloseBillingDayMutation, CloseBillingDayMutationVariables>;
 export const OnMyAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OnMyAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"myAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"}},{"kind":"Field","name":{"kind":"Name","value":"transactions"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"1"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"nodes"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"task"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<OnMyAccountSubscription, OnMyAccountSubscriptionVariables>;
 export const OnAccountingTodayDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"OnAccountingToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"accountingToday"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"day"}},{"kind":"Field","name":{"kind":"Name","value":"managementEarnings"}},{"kind":"Field","name":{"kind":"Name","value":"feesCharged"}},{"kind":"Field","name":{"kind":"Name","value":"rewardsPaid"}}]}}]}}]} as unknown as DocumentNode<OnAccountingTodaySubscription, OnAccountingTodaySubscriptionVariables>;

@@ -136,6 +136,7 @@ function ReconciliationPanel() {
                 <thead>
                   <tr>
                     <th scope="col">Task</th>
+                    <th scope="col">Problem</th>
                     <th scope="col" className="num">
                       Fees expected / found
                     </th>
@@ -146,7 +147,6 @@ function ReconciliationPanel() {
                 </thead>
                 <tbody>
                   {result.mismatches.map((m, i) => (
-                    // The API leaves `task` null when the task tracker lost the task (the contract says Task!).
                     <tr key={i}>
                       <td>
                         {(m.task as typeof m.task | null)?.title ?? 'a task the task tracker does not know'}
