@@ -1,6 +1,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { DOMAINS, streamName } from '@ates/events';
+import { natsServers } from '@ates/service-kit';
 import type { ChaosCluster, DatabaseName } from './cluster.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +48,7 @@ export class Pipeline {
   ) {}
 
   static async connect(cluster: ChaosCluster): Promise<Pipeline> {
-    const nc = await connect({ servers: cluster.nats.url, name: 'chaos-checks' });
+    const nc = await connect({ servers: natsServers(cluster.nats.url), name: 'chaos-checks' });
     return new Pipeline(cluster, nc, await jetstreamManager(nc));
   }
 

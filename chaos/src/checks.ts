@@ -49,7 +49,7 @@ export const CONSUMERS: Array<{ name: string; domain: string; db: DatabaseName; 
 ];
 
 /** Where each domain's events are produced (the payout worker writes to accounting's outbox). */
-const PRODUCERS: Record<string, DatabaseName> = {
+export const PRODUCERS: Record<string, DatabaseName> = {
   users: 'users',
   tasks: 'tasks',
   accounting: 'accounting',

@@ -3,12 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connectNats, ensureStreams } from '@ates/events';
 import { ensureDatabase, ensureDevKeys, withDatabase } from '@ates/service-kit';
 import { Balancer } from '../../scripts/lib/balancer.ts';
 import { TimedClient } from './client.ts';
-import { freePort, PrivateNats, PrivatePostgres } from './infra.ts';
+import { freePort, PrivateNatsCluster, PrivatePostgres } from './infra.ts';
 import { ServiceProcess, type ProcessSpec, type UnexpectedExit } from './processes.ts';
 import type { ChaosSettings } from './settings.ts';
+
+/** Every stream is replicated on all three NATS nodes: one node may fail. */
+const STREAM_REPLICAS = 3;
 
 export const ADMIN = { login: 'chaosadmin', password: 'chaos-admin-password-1' };
 
@@ -136,7 +141,7 @@ export class ChaosCluster {
     readonly runDir: string,
     readonly runId: string,
     readonly namespace: string,
-    readonly nats: PrivateNats,
+    readonly nats: PrivateNatsCluster,
     readonly pg: PrivatePostgres,
   ) {}
 
@@ -149,11 +154,13 @@ export class ChaosCluster {
     log(`run directory ${runDir} (logs/ has every process's output)`);
     const pg = await PrivatePostgres.start(runDir);
     log(`private PostgreSQL on 127.0.0.1:${pg.port}`);
-    const nats = await PrivateNats.start(runDir).catch(async (error: unknown) => {
+    const nats = await PrivateNatsCluster.start(runDir).catch(async (error: unknown) => {
       await pg.stop();
       throw error;
     });
-    log(`private nats-server -js on 127.0.0.1:${nats.port}`);
+    log(
+      `private 3-node JetStream cluster on ${nats.nodes.map((n) => `${n.name} 127.0.0.1:${n.port}`).join(', ')}`,
+    );
     const cluster = new ChaosCluster(settings, runDir, runId, `tchaos${runId}`, nats, pg);
     try {
       await cluster.boot(log);
@@ -166,6 +173,7 @@ export class ChaosCluster {
   }
 
   private async boot(log: (line: string) => void): Promise<void> {
+    await this.ensureStreams();
     const dataDir = path.join(this.runDir, 'data');
     const keys = ensureDevKeys(dataDir);
     for (const name of DATABASES) {
@@ -185,6 +193,7 @@ export class ChaosCluster {
       ATES_DATA_DIR: dataDir,
       NATS_URL: this.nats.url,
       ATES_NATS_NAMESPACE: this.namespace,
+      ATES_NATS_STREAM_REPLICAS: String(STREAM_REPLICAS),
       ATES_JWT_PUBLIC_KEY: keys.publicKeyPath,
       ATES_TIMEZONE: 'UTC',
       // users
@@ -241,6 +250,28 @@ export class ChaosCluster {
         .map((p) => p.name)
         .join(', ')}`,
     );
+  }
+
+  /**
+   * The streams with 3 replicas, created once before the services start (as `pnpm start
+   * --cluster` does), retried while the new cluster still elects its metadata leader.
+   */
+  private async ensureStreams(): Promise<void> {
+    const nc = await connectNats(this.nats.url, { name: 'chaos-streams' });
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await ensureStreams(await jetstreamManager(nc), this.namespace, { replicas: STREAM_REPLICAS });
+          return;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      await nc.close();
+    }
   }
 
   instances(service: string): ServiceProcess[] {

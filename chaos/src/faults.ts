@@ -4,6 +4,14 @@ import type { ChaosCluster } from './cluster.ts';
 import { processOwningLocalPort } from './owner.ts';
 import type { ServiceProcess } from './processes.ts';
 import type { FaultName } from './settings.ts';
+import {
+  leaderWatch,
+  STALL_BOUND_MS,
+  streamPlacement,
+  waitForLeaders,
+  waitForReplicas,
+  type StallWindow,
+} from './stall.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -14,6 +22,10 @@ export interface FaultRecord {
   atOperation: number;
   detail: string;
   ms: number;
+  /** A fault that may stall the event pipeline: the window its latency is measured in. */
+  stall?: StallWindow;
+  /** Operations that failed while a NATS node was down (the services must keep serving). */
+  failedWhileDown?: number;
 }
 
 /** What the billing-day close went through, for the checks and the report. */
@@ -48,6 +60,8 @@ export class FaultSchedule {
     operations: number,
     private readonly adminToken: () => string,
     private readonly log: (line: string) => void,
+    /** Operations failed so far (the load driver's count). */
+    private readonly failedOps: () => number = () => 0,
   ) {
     this.thresholds = faults.map((_, k) => Math.round(((k + 1) * operations) / (faults.length + 1)));
     this.done = faults.map(() => {
@@ -83,15 +97,17 @@ export class FaultSchedule {
     const crashesBefore = this.cluster.unexpectedExits().length;
     this.log(`fault ${k + 1}/${this.faults.length} at operation ${atOperation}: ${name}`);
     let detail: string;
+    const record: FaultRecord = { name, atOperation, detail: '', ms: 0 };
     try {
-      detail = await this.inject(name, this.cluster.settings.downtimeMs);
+      detail = await this.inject(name, this.cluster.settings.downtimeMs, record);
     } finally {
       this.done[k]!.resolve();
     }
     const crashed = this.cluster.unexpectedExits().length - crashesBefore;
     if (crashed > 0) detail += `; ${crashed} process crash(es) meanwhile, restarted by the restart policy`;
     const ms = Date.now() - t0;
-    this.records.push({ name, atOperation, detail, ms });
+    Object.assign(record, { detail, ms });
+    this.records.push(record);
     this.log(`  ${detail} (${(ms / 1000).toFixed(1)} s)`);
   }
 
@@ -110,7 +126,7 @@ export class FaultSchedule {
     return `kill -9 ${targets.map((p) => p.name).join(' + ')}, down ${downtimeMs / 1000} s, restarted`;
   }
 
-  private async inject(name: FaultName, downtimeMs: number): Promise<string> {
+  private async inject(name: FaultName, downtimeMs: number, record: FaultRecord): Promise<string> {
     switch (name) {
       case 'kill-accounting':
         return this.killAndRestart([this.nextOf('accounting')], downtimeMs);
@@ -130,8 +146,14 @@ export class FaultSchedule {
         return this.killAndRestart(this.cluster.instances('tasks'), downtimeMs);
       case 'restart-nats':
         await this.cluster.nats.restart(downtimeMs);
-        this.cluster.serverRestarts.nats += 1;
-        return `nats-server kill -9, down ${downtimeMs / 1000} s, restarted on the same port and store`;
+        this.cluster.serverRestarts.nats += 3;
+        return `all 3 nats-servers kill -9, down ${downtimeMs / 1000} s, restarted on the same ports and stores`;
+      case 'kill-nats-leader':
+        return this.killNatsNode('leader', record);
+      case 'kill-nats-follower':
+        return this.killNatsNode('follower', record);
+      case 'postgres-connection-storm':
+        return this.connectionStorm(downtimeMs, record);
       case 'restart-postgres':
         await this.cluster.pg.restart(downtimeMs);
         this.cluster.serverRestarts.postgres += 1;
@@ -141,6 +163,73 @@ export class FaultSchedule {
       case 'close-day':
         return this.closeDay(downtimeMs);
     }
+  }
+
+  /**
+   * SIGKILL of one NATS node under load: the leader of the busiest stream, or a node holding one
+   * of its other replicas. The node stays down until every stream and consumer has a leader
+   * again and the stall bound has passed, then rejoins; the next fault waits until every stream
+   * has all its replicas current again (one node down at a time: R3 keeps a quorum).
+   */
+  private async killNatsNode(role: 'leader' | 'follower', record: FaultRecord): Promise<string> {
+    const watch = await leaderWatch(this.cluster);
+    try {
+      const placement = await streamPlacement(watch.jsm, this.cluster.namespace);
+      const busiest = placement.reduce((a, b) => (b.messages > a.messages ? b : a));
+      const victimName = role === 'leader' ? busiest.leader : (busiest.replicas[0] ?? busiest.leader);
+      const victim = this.cluster.nats.node(victimName);
+      const failedBefore = this.failedOps();
+      const startedAt = Date.now();
+      await victim.crash();
+      const recoveredAt = await waitForLeaders(watch.jsm, this.cluster.namespace, 60_000);
+      await sleep(STALL_BOUND_MS);
+      record.failedWhileDown = this.failedOps() - failedBefore;
+      record.stall = { fault: record.name, startedAt, recoveredAt, until: Date.now() };
+      await victim.start();
+      this.cluster.serverRestarts.nats += 1;
+      const caughtUp = await waitForReplicas(watch.jsm, this.cluster.namespace, 120_000);
+      return (
+        `kill -9 ${victimName} (${role === 'leader' ? 'leader' : 'a follower'} of ${busiest.stream}, ${busiest.messages} messages); ` +
+        `every stream and consumer had a leader after ${((recoveredAt - startedAt) / 1000).toFixed(1)} s; ` +
+        `${record.failedWhileDown} operations failed meanwhile; restarted, replicas current after ${(caughtUp / 1000).toFixed(1)} s`
+      );
+    } finally {
+      await watch.close();
+    }
+  }
+
+  /**
+   * Opens connections to the chaos Postgres until it refuses more ("too many clients"), each
+   * busy in `pg_sleep`, for the downtime; the services must ride it out on the connections
+   * they hold and retry what needs a new one.
+   */
+  private async connectionStorm(downtimeMs: number, record: FaultRecord): Promise<string> {
+    const holdMs = Math.max(downtimeMs, 3_000);
+    const startedAt = Date.now();
+    const clients: postgres.Sql[] = [];
+    const sleeping: Promise<unknown>[] = [];
+    let refused = 0;
+    for (let i = 0; i < 500 && refused < 20; i++) {
+      const sql = postgres(`${this.cluster.pg.url}/postgres`, {
+        max: 1,
+        connect_timeout: 2,
+        onnotice: () => {},
+      });
+      try {
+        await sql`select 1`;
+        clients.push(sql);
+        sleeping.push(sql`select pg_sleep(${holdMs / 1000})`.catch(() => undefined));
+      } catch {
+        refused += 1;
+        await sql.end({ timeout: 1 });
+      }
+    }
+    await Promise.all(sleeping);
+    await Promise.all(clients.map((sql) => sql.end({ timeout: 2 })));
+    const recoveredAt = Date.now();
+    await sleep(STALL_BOUND_MS);
+    record.stall = { fault: record.name, startedAt, recoveredAt, until: Date.now() };
+    return `${clients.length} connections opened until Postgres refused ${refused}, each in pg_sleep for ${holdMs / 1000} s, then closed`;
   }
 
   private async dropConnections(): Promise<number> {

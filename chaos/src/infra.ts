@@ -54,18 +54,23 @@ function logTo(file: string): number {
   return fs.openSync(file, 'a');
 }
 
-/** `nats-server -js` on its own port and store directory; `crash()` is SIGKILL. */
+/** `nats-server -js` on its own port and store directory (a cluster's node with `extraArgs`); `crash()` is SIGKILL. */
 export class PrivateNats {
   private child: ChildProcess | undefined;
   readonly url: string;
+  /** The node's server name (`-n`), as JetStream names stream leaders and replicas. */
+  readonly name: string;
 
-  private constructor(
+  constructor(
     private readonly binary: string,
     readonly port: number,
     private readonly storeDir: string,
     private readonly logFile: string,
+    private readonly extraArgs: string[] = [],
   ) {
     this.url = `nats://127.0.0.1:${port}`;
+    const n = extraArgs.indexOf('-n');
+    this.name = n >= 0 ? extraArgs[n + 1]! : `nats-${port}`;
   }
 
   static async start(runDir: string): Promise<PrivateNats> {
@@ -76,16 +81,24 @@ export class PrivateNats {
       path.join(runDir, 'nats'),
       path.join(runDir, 'logs', 'nats-server.log'),
     );
-    fs.mkdirSync(nats.storeDir, { recursive: true });
-    await nats.launch();
+    await nats.start();
     return nats;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    fs.mkdirSync(this.storeDir, { recursive: true });
+    await this.launch();
   }
 
   private async launch(): Promise<void> {
     const out = logTo(this.logFile);
     const child = spawn(
       this.binary,
-      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir],
+      ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...this.extraArgs],
       { stdio: ['ignore', out, out] },
     );
     fs.closeSync(out);
@@ -120,6 +133,72 @@ export class PrivateNats {
     child.kill('SIGTERM');
     await waitExit(child, 10_000);
     this.child = undefined;
+  }
+}
+
+/**
+ * A 3-node JetStream cluster (`nats-1..3`, cluster `chaos`) on free client and route ports, each
+ * node with its own store; `url` lists every node, comma-separated, as services take `NATS_URL`.
+ * A node can be killed (SIGKILL) and started again on the same ports and store, where it rejoins.
+ */
+export class PrivateNatsCluster {
+  readonly nodes: PrivateNats[];
+  readonly url: string;
+
+  private constructor(nodes: PrivateNats[]) {
+    this.nodes = nodes;
+    this.url = nodes.map((n) => n.url).join(',');
+  }
+
+  static async start(runDir: string, size = 3): Promise<PrivateNatsCluster> {
+    const ports = await Promise.all(
+      Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort() })),
+    );
+    const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
+    const nodes = ports.map(
+      (p, i) =>
+        new PrivateNats(
+          findBinary('nats-server'),
+          p.client,
+          path.join(runDir, `nats-${i + 1}`),
+          path.join(runDir, 'logs', `nats-${i + 1}.log`),
+          [
+            '-n',
+            `nats-${i + 1}`,
+            '--cluster_name',
+            'chaos',
+            '--cluster',
+            `nats://127.0.0.1:${p.route}`,
+            '--routes',
+            routes,
+          ],
+        ),
+    );
+    const cluster = new PrivateNatsCluster(nodes);
+    try {
+      await Promise.all(nodes.map((n) => n.start()));
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  node(name: string): PrivateNats {
+    const found = this.nodes.find((n) => n.name === name);
+    if (!found) throw new Error(`no NATS node ${name}`);
+    return found;
+  }
+
+  /** Every node killed at once and started again after `downtimeMs`: a whole-cluster outage. */
+  async restart(downtimeMs: number): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.crash()));
+    await sleep(downtimeMs);
+    await Promise.all(this.nodes.map((n) => n.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
   }
 }
 

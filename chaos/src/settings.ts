@@ -36,6 +36,9 @@ export type FaultName =
   | 'kill-tasks-all'
   | 'close-day'
   | 'restart-nats'
+  | 'kill-nats-leader'
+  | 'kill-nats-follower'
+  | 'postgres-connection-storm'
   | 'restart-postgres'
   | 'drop-connections';
 
@@ -46,9 +49,11 @@ const SHORT: ChaosSettings = {
   downtimeMs: 1_000,
   faults: [
     'kill-accounting',
+    'kill-nats-leader',
     'kill-tasks',
-    'restart-nats',
+    'kill-nats-follower',
     'close-day',
+    'postgres-connection-storm',
     'kill-analytics',
     'restart-postgres',
   ],
@@ -70,9 +75,12 @@ const FULL: ChaosSettings = {
   faults: [
     'kill-accounting',
     'kill-analytics',
+    'kill-nats-leader',
     'kill-tasks',
     'restart-nats',
     'kill-gateway',
+    'kill-nats-follower',
+    'postgres-connection-storm',
     'kill-accounting-all',
     'drop-connections',
     'kill-email',
@@ -81,6 +89,7 @@ const FULL: ChaosSettings = {
     'restart-postgres',
     'kill-analytics-all',
     'restart-nats',
+    'kill-nats-leader',
     'kill-accounting',
     'restart-postgres',
   ],

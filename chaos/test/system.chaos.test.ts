@@ -13,6 +13,7 @@ import { classify, describeExit } from '../src/crashes.ts';
 import { LoadDriver, OP_KINDS } from '../src/driver.ts';
 import { FaultSchedule } from '../src/faults.ts';
 import { sabotage } from '../src/sabotage.ts';
+import { consumerStalls, STALL_BOUND_MS } from '../src/stall.ts';
 import { seconds, table } from '../src/report.ts';
 import { chaosSettings } from '../src/settings.ts';
 
@@ -37,6 +38,7 @@ it(`keeps the business rules' promises while processes are killed and servers re
       settings.operations,
       () => driver.adminToken(),
       log,
+      () => Object.values(driver.stats.byKind).reduce((n, k) => n + k.failed, 0),
     );
 
     // The load and the faults, side by side.
@@ -77,6 +79,32 @@ it(`keeps the business rules' promises while processes are killed and servers re
         ['events', await checkEvents(cluster, pipeline)],
       ];
 
+      // How long each consumer took, per fault that can stall the pipeline (NATS node, storm).
+      const stalls: Record<string, string> = {};
+      const stallProblems: string[] = [];
+      for (const [i, r] of schedule.records.entries()) {
+        if (!r.stall) continue;
+        const label = `${i + 1}. ${r.name}`;
+        const figures = await consumerStalls(cluster, r.stall);
+        const worst = figures.reduce((a, b) => (b.maxAfterRecoveryMs > a.maxAfterRecoveryMs ? b : a), {
+          consumer: '-',
+          events: 0,
+          maxLatencyMs: 0,
+          maxAfterRecoveryMs: 0,
+        });
+        const longest = Math.max(0, ...figures.map((f) => f.maxLatencyMs));
+        stalls[label] =
+          `cause gone after ${seconds(r.stall.recoveredAt - r.stall.startedAt)}; longest event latency ${seconds(longest)}; ` +
+          `worst after that: ${worst.consumer} ${seconds(worst.maxAfterRecoveryMs)} (${figures.reduce((n, f) => n + f.events, 0)} events)`;
+        for (const f of figures)
+          if (f.maxAfterRecoveryMs > STALL_BOUND_MS)
+            stallProblems.push(
+              `${label}: ${f.consumer} applied an event ${seconds(f.maxAfterRecoveryMs)} after the cause was gone (bound ${seconds(STALL_BOUND_MS)})`,
+            );
+        if (r.failedWhileDown)
+          stallProblems.push(`${label}: ${r.failedWhileDown} operations failed while a NATS node was down`);
+      }
+
       const ops: Record<string, number | string> = {};
       for (const kind of OP_KINDS) {
         const o = driver.stats.byKind[kind];
@@ -94,6 +122,7 @@ it(`keeps the business rules' promises while processes are killed and servers re
         balancers[name] =
           `${[...b.connections.values()].join(' / ')} connections${b.refused ? `, ${b.refused} refused` : ''}`;
       const problems = results.flatMap(([title, r]) => r.problems.map((p) => `${title}: ${p}`));
+      problems.push(...stallProblems.map((p) => `stall: ${p}`));
       const crashes = cluster.unexpectedExits().map(classify);
       problems.push(...crashes.filter((c) => !c.known).map((c) => `crash: ${describeExit(c)}`));
       const warnings = results.flatMap(([title, r]) => (r.warnings ?? []).map((w) => `${title}: ${w}`));
@@ -123,6 +152,7 @@ it(`keeps the business rules' promises while processes are killed and servers re
           ['operations (through the two gateways)', ops],
           ['faults', faultsTable],
           ['subgraph balancers (connections per instance)', balancers],
+          ['event pipeline stalls (outbox commit → consumer commit)', stalls],
           ...results.map(([title, r]) => [title, r.figures] as [string, Record<string, number | string>]),
           ...(Object.keys(failures).length
             ? [['most frequent failed operations', failures] as [string, Record<string, number>]]
