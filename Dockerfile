@@ -1,31 +1,33 @@
-# One image for every aTES process; docker-compose picks the entry point per service.
-FROM node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# One image for every aTES process; docker-compose picks the entry point per service
+# (`node dist/<service>.js`). Node 24 LTS, pinned to the version CI runs (.ci/run).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+
+# Build stage: every dependency (dev ones too), then `pnpm build`: the services bundled into
+# dist/, the web UI and the explorer.
+FROM ${NODE_IMAGE} AS build
 ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH CI=true
 RUN npm install -g pnpm@10.34.9
 WORKDIR /app
-# Manifests first, so dependency layers are cached across code changes.
-COPY pnpm-lock.yaml pnpm-workspace.yaml package.json .npmrc ./
+# The lockfile alone decides the downloads, so this layer survives any code change.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY patches patches/
-COPY gateway/package.json gateway/
-COPY gateway/explorer/package.json gateway/explorer/
-COPY subgraphs/users/package.json subgraphs/users/
-COPY subgraphs/tasks/package.json subgraphs/tasks/
-COPY subgraphs/accounting/package.json subgraphs/accounting/
-COPY subgraphs/analytics/package.json subgraphs/analytics/
-COPY ui/package.json ui/
-COPY packages/service-kit/package.json packages/service-kit/
-COPY packages/events/package.json packages/events/
-COPY packages/testing/package.json packages/testing/
-COPY packages/payments/package.json packages/payments/
-COPY workers/payment-sandbox/package.json workers/payment-sandbox/
-COPY workers/email/package.json workers/email/
-COPY e2e/package.json e2e/
-RUN pnpm install --frozen-lockfile
+RUN pnpm fetch
 COPY . .
-# The explorer the gateway serves at /explorer (bundled here: nothing loads from a CDN).
-RUN pnpm --filter @ates/explorer build
-RUN mkdir -p /data && chown node:node /data
+RUN pnpm install --offline --frozen-lockfile
+# --out: what production runs and reads, no sources and no node_modules but dist's own.
+RUN pnpm build --out /runtime
+
+# Runtime stage: node and the build only; no package manager, no TypeScript loader.
+FROM ${NODE_IMAGE} AS runtime
+RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+  && mkdir -p /data && chown node:node /data
+WORKDIR /app
+COPY --from=build /runtime ./
 USER node
-ENV NODE_ENV=production HOST=0.0.0.0
-# Each service overrides this with its own entry point.
-CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
+ENV NODE_ENV=production HOST=0.0.0.0 ATES_DATA_DIR=/data
+EXPOSE 4000
+# The gateway's /readyz by default; compose checks each service's own (dist/healthcheck.js <url>).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
+CMD ["node", "dist/gateway.js"]

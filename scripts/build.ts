@@ -4,21 +4,24 @@
  * builds the web UI and the explorer the gateway serves.
  */
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { parseCli } from '@ates/service-kit/cli';
-import { buildServices } from './lib/build.ts';
+import { buildServices, copyRuntime } from './lib/build.ts';
 import { BUNDLES } from './lib/builds.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
 const { values } = parseCli('pnpm build', {
-  usage: `Usage: pnpm build [--services-only]
+  usage: `Usage: pnpm build [--services-only] [--out <dir>]
 
 Bundles every service, worker and operator command into dist/<name>.js and builds the web UI and
 the explorer (ui/dist, gateway/explorer/dist).
 
 Options:
   --services-only   skip the browser bundles
+  --out <dir>       also copy what production runs (dist/, the browser bundles, schemas,
+                    migrations; no sources, no node_modules) to <dir>: the image's runtime
   -h, --help        this text`,
-  options: { 'services-only': { type: 'boolean', default: false } },
+  options: { 'services-only': { type: 'boolean', default: false }, out: { type: 'string' } },
 });
 
 const started = performance.now();
@@ -35,4 +38,8 @@ if (!values['services-only']) {
     });
     if (result.status !== 0) process.exit(result.status ?? 1);
   }
+}
+if (values.out) {
+  copyRuntime(path.resolve(values.out));
+  console.log(`runtime files copied to ${values.out}`);
 }

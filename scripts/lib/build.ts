@@ -12,6 +12,7 @@ export const distDir = path.join(repoRoot, 'dist');
 const COMMANDS = [
   { name: 'events', entry: 'packages/events/src/cli/main.ts' },
   { name: 'analytics-rebuild', entry: 'subgraphs/analytics/src/rebuild/main.ts' },
+  { name: 'healthcheck', entry: 'scripts/healthcheck.ts' },
 ];
 
 /**
@@ -108,4 +109,23 @@ export async function buildServices(): Promise<BuildReport> {
     files: outputs.length,
     bytes: outputs.reduce((sum, o) => sum + o.bytes, 0),
   };
+}
+
+/** Besides dist/, what the services read at run time, relative to the repository root. */
+export function runtimeFiles(): string[] {
+  const files = ['dist', 'schema/supergraph.graphql', 'schema/events', 'ui/dist', 'gateway/explorer/dist'];
+  for (const dir of ['packages/events', ...services().map((s) => s.entry.replace(/\/src\/.*$/, ''))]) {
+    for (const name of ['drizzle', 'schema.graphql']) files.push(path.posix.join(dir, name));
+  }
+  return [...new Set(files)].filter((file) => fs.existsSync(path.join(repoRoot, file)));
+}
+
+/**
+ * Copies a runnable aTES to `target` (the image's runtime stage, or a folder to measure):
+ * the build and the files it reads, no sources, no node_modules but dist's own.
+ */
+export function copyRuntime(target: string): void {
+  fs.rmSync(target, { recursive: true, force: true });
+  for (const file of runtimeFiles())
+    fs.cpSync(path.join(repoRoot, file), path.join(target, file), { recursive: true, dereference: true });
 }

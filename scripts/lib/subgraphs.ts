@@ -22,7 +22,7 @@ export interface PresentSubgraph {
   url: string;
 }
 
-/** The subgraphs that exist in this checkout (later issues add the rest). */
+/** The subgraphs with a `schema.graphql` (composition's inputs), with their development URLs. */
 export function presentSubgraphs(): PresentSubgraph[] {
   return SUBGRAPHS.map((s) => {
     const dir = path.join(repoRoot, 'subgraphs', s.name);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/subgraphs.ts';
 
-// The scripts behind `pnpm start`, `demo`, `events`, `db:migrate`, `bench` and `build`, run as
-// pnpm runs them (node --import tsx), but without pnpm's own banner in the output.
+// The scripts behind `pnpm start`, `demo`, `events`, `db:migrate`, `bench`, `build` and
+// `smoke`, run as pnpm runs them (node --import tsx), without pnpm's own banner in the output.
 const COMMANDS: Record<string, string> = {
   start: 'scripts/start.ts',
   demo: 'scripts/demo.ts',
@@ -11,6 +11,7 @@ const COMMANDS: Record<string, string> = {
   'db:migrate': 'scripts/db-migrate.ts',
   bench: 'bench/run.ts',
   build: 'scripts/build.ts',
+  smoke: 'scripts/smoke.ts',
 };
 
 function run(script: string, ...args: string[]) {
