@@ -84,7 +84,9 @@ try {
     );
     start.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
-      if (chunk.toString().includes('ready: web UI')) (clearTimeout(timer), resolve());
+      if (!chunk.toString().includes('ready: web UI')) return;
+      clearTimeout(timer);
+      resolve();
     });
     void exited.then(
       (exit) => (clearTimeout(timer), reject(new Error(`pnpm start --prod exited (${exit})`))),
