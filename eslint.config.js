@@ -42,4 +42,32 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  {
+    // Time and randomness come through service-kit's clock module (injectable in tests).
+    files: [
+      'subgraphs/*/src/**/*.ts',
+      'workers/*/src/**/*.ts',
+      'gateway/src/**/*.ts',
+      'packages/*/src/**/*.ts',
+    ],
+    ignores: ['packages/service-kit/src/clock.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use a Clock (or epochMs) from @ates/service-kit.' },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use a RandomSource (or randomFraction) from @ates/service-kit.',
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'Use a Clock from @ates/service-kit.',
+        },
+      ],
+    },
+  },
 );

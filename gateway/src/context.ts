@@ -8,6 +8,7 @@ import {
   type TrustedProxies,
   type TokenVerifier,
   type Viewer,
+  epochMs,
 } from '@ates/service-kit';
 
 export interface GatewayContext {
@@ -40,7 +41,7 @@ export function makeGatewayContext(verifier: TokenVerifier, addresses: ClientAdd
       correlationId,
       clientAddress: address,
       ...(address && addresses.internalSecret
-        ? { signedClientAddress: signClientAddress(addresses.internalSecret, address, Date.now()) }
+        ? { signedClientAddress: signClientAddress(addresses.internalSecret, address, epochMs()) }
         : {}),
     };
   };

@@ -21,6 +21,7 @@ import {
   type TokenVerifier,
   type TrustedProxies,
   type WsLimits,
+  epochMs,
 } from '@ates/service-kit';
 import type { GatewayContext } from '../context.ts';
 import { executeEvent, type EventExecution } from './execute-event.ts';
@@ -141,8 +142,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     let best: GatewayContext | undefined;
     for (const context of stream.members.values()) {
       const expires = context.viewer?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-      if (context.authorization === stream.run.context.authorization || expires <= Date.now() + 1000)
-        continue;
+      if (context.authorization === stream.run.context.authorization || expires <= epochMs() + 1000) continue;
       const bestExpires = best?.viewer?.expiresAt?.getTime() ?? Number.NEGATIVE_INFINITY;
       if (!best || expires > bestExpires) best = context;
     }

@@ -1,3 +1,4 @@
+import { randomFraction } from '@ates/service-kit';
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws';
 import WebSocket from 'ws';
 
@@ -87,7 +88,7 @@ export class UpstreamConnections {
       lazyCloseTimeout: 0,
       retryAttempts,
       retryWait: (retries) =>
-        new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** retries * (1 + Math.random()))),
+        new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** retries * (1 + randomFraction()))),
       // Retry whatever closed the socket, except a refused token (the stream may switch tokens).
       shouldRetry: (closed) => !isForbiddenClose(closed),
       connectionAckWaitTimeout: connectTimeoutMs,

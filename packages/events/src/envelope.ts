@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { currentTrace } from '@ates/service-kit';
+import { currentTrace, systemClock } from '@ates/service-kit';
 import { EVENT_DOMAINS, type EventDataMap, type EventEnvelopeFields } from './generated/event-types.ts';
 import { subjectForDomain } from './subjects.ts';
 
@@ -46,7 +46,7 @@ export interface MakeEventInput<T extends EventType, V extends EventVersion<T>> 
 export function makeEvent<T extends EventType, V extends EventVersion<T>>(
   input: MakeEventInput<T, V>,
 ): EventEnvelope<T, V> {
-  const occurredAt = input.occurredAt ?? new Date();
+  const occurredAt = input.occurredAt ?? systemClock.now();
   const trace = currentTrace();
   const correlationId = input.correlationId ?? trace?.correlationId;
   const causationId = input.causationId ?? trace?.causationId;

@@ -1,6 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Sql } from 'postgres';
-import { memoizeFor, type Sample, type ServiceMetrics } from '@ates/service-kit';
+import { memoizeFor, type Sample, type ServiceMetrics, epochMs } from '@ates/service-kit';
 import type { RunningConsumer } from './consumer/consumer.ts';
 import { countUnpublished } from './outbox/maintenance.ts';
 import type { DeadLetterStatus } from './tables.ts';
@@ -31,7 +31,7 @@ const DEAD_LETTER_STATUSES: DeadLetterStatus[] = ['dead', 'replayed'];
  * 0 on a healthy, idle system (dead letters: 0 in status `dead`).
  */
 export function registerEventMetrics(metrics: ServiceMetrics, options: EventMetricsOptions): void {
-  const { outbox, deadLetters, consumers = [], now = Date.now, streams } = options;
+  const { outbox, deadLetters, consumers = [], now = epochMs, streams } = options;
   if (streams) registerStreamMetrics(metrics, streams, options.lagCacheMs ?? 2000, now);
   if (outbox) {
     metrics.scrapedGauge({

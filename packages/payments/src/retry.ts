@@ -1,3 +1,4 @@
+import { randomFraction } from '@ates/service-kit';
 import { PaymentError } from './provider.ts';
 
 export interface BackoffPolicy {
@@ -22,7 +23,7 @@ export interface BackoffPolicy {
 export function backoffDelay(
   retry: number,
   policy: BackoffPolicy,
-  random: () => number = Math.random,
+  random: () => number = randomFraction,
 ): number {
   const factor = policy.factor ?? 2;
   const exponential = policy.initialDelayMs * factor ** Math.max(0, retry - 1);

@@ -1,3 +1,4 @@
+import { epochMs } from './clock.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
@@ -89,7 +90,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<Viewer> {
     const known = this.verified.get(token);
     // Same rule as the full check: valid while now < exp (the expired case goes through it).
-    if (known && (known.expiresAt === undefined || Date.now() < known.expiresAt.getTime()))
+    if (known && (known.expiresAt === undefined || epochMs() < known.expiresAt.getTime()))
       return { ...known };
     if (known) this.verified.delete(token);
     const viewer = await this.verifySignedToken(token);

@@ -1,3 +1,4 @@
+import { epochMs } from './clock.ts';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from 'proxy-addr';
@@ -86,7 +87,7 @@ export function clientAddressOf(
   const header = req.headers[CLIENT_ADDRESS_HEADER];
   const signed =
     internalSecret && typeof header === 'string'
-      ? verifyClientAddress(header, internalSecret, Date.now())
+      ? verifyClientAddress(header, internalSecret, epochMs())
       : undefined;
   return signed ?? req.socket.remoteAddress ?? undefined;
 }

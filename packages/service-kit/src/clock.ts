@@ -45,3 +45,13 @@ export function seededRandom(seed: number): RandomSource {
     intBetween: (min, max) => min + Math.floor(next() * (max - min + 1)),
   };
 }
+
+/**
+ * Milliseconds since the epoch by `clock`: deadlines, ages and intervals of infrastructure code
+ * that has no clock injected read the system clock through here (the lint rule bans Date.now).
+ */
+export const epochMs = (clock: Clock = systemClock): number => clock.now().getTime();
+
+/** A uniformly distributed fraction in [0, 1), for jitter (the lint rule bans Math.random). */
+export const randomFraction = (random: RandomSource = cryptoRandom): number =>
+  random.intBetween(0, 2 ** 32 - 1) / 2 ** 32;

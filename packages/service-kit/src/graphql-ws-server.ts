@@ -1,3 +1,4 @@
+import { epochMs } from './clock.ts';
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
@@ -112,7 +113,7 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
           if (!viewer || !authorization) return false;
           viewers.set(ctx, { viewer, authorization });
           if (viewer.expiresAt) {
-            const left = viewer.expiresAt.getTime() - Date.now();
+            const left = viewer.expiresAt.getTime() - epochMs();
             const timer = setTimeout(
               () => ctx.extra.socket.close(CloseCode.Forbidden, 'Token expired'),
               Math.max(0, left),

@@ -1,3 +1,4 @@
+import { epochMs } from './clock.ts';
 import client from 'prom-client';
 import type { RouteHandler } from './http-server.ts';
 import type { Logger } from './logger.ts';
@@ -62,8 +63,8 @@ export interface CounterOptions {
 export function memoizeFor<T>(ms: number, read: () => Promise<T> | T): () => Promise<T> {
   let cached: { at: number; value: Promise<T> } | undefined;
   return () => {
-    if (!cached || Date.now() - cached.at >= ms) {
-      const entry = { at: Date.now(), value: Promise.resolve().then(read) };
+    if (!cached || epochMs() - cached.at >= ms) {
+      const entry = { at: epochMs(), value: Promise.resolve().then(read) };
       entry.value.catch(() => {
         if (cached === entry) cached = undefined;
       });

@@ -1,3 +1,4 @@
+import { epochMs } from '@ates/service-kit';
 /**
  * Waits until `check` holds, re-checking on a short interval: for conditions that have no
  * event to await (another process's state). Fails with `what` after the timeout.
@@ -7,9 +8,9 @@ export async function waitFor(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 5000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = epochMs() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (epochMs() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -1,3 +1,4 @@
+import { epochMs } from '@ates/service-kit';
 import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
@@ -125,7 +126,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
   );
   const prefetch = options.prefetch ?? 100;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? epochMs;
   let lastDeliveryAt = now();
   // nats.js' defaults (30 s expiry, 15 s heartbeats) noticed a pull lost with a dead NATS node
   // only after 30 s. `bind` re-pulls after missed heartbeats without a consumer info first,
@@ -195,11 +196,11 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     },
     lastDeliveryAt: () => lastDeliveryAt,
     async caughtUp({ timeoutMs = 20_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = epochMs() + timeoutMs;
       for (;;) {
         const info = await jsm.consumers.info(stream, options.name);
         if (info.num_pending === 0 && info.num_ack_pending === 0 && lanes.size === 0) return;
-        if (Date.now() > deadline) {
+        if (epochMs() > deadline) {
           throw new Error(
             `consumer ${options.name} not caught up after ${timeoutMs} ms: ` +
               `pending ${info.num_pending}, awaiting ack ${info.num_ack_pending}, in flight ${lanes.size}`,

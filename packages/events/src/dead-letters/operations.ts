@@ -1,3 +1,4 @@
+import { systemClock } from '@ates/service-kit';
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { jetstream } from '@nats-io/jetstream';
@@ -56,7 +57,7 @@ export async function replayDeadLetter(db: Db, nats: NatsConnection, id: number)
   });
   const [updated] = await db
     .update(deadLetters)
-    .set({ status: 'replayed', replayedAt: new Date(), updatedAt: new Date() })
+    .set({ status: 'replayed', replayedAt: systemClock.now(), updatedAt: systemClock.now() })
     .where(eq(deadLetters.id, id))
     .returning();
   if (!updated) throw new Error(`Dead letter ${id} vanished during replay`);

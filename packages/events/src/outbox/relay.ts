@@ -1,3 +1,4 @@
+import { epochMs } from '@ates/service-kit';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Sql } from 'postgres';
@@ -118,9 +119,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function cleanup(): Promise<void> {
-    if (Date.now() - lastCleanup < cleanupIntervalMs) return;
-    lastCleanup = Date.now();
-    const deleted = await deletePublishedBefore(sql, new Date(Date.now() - retentionMs));
+    if (epochMs() - lastCleanup < cleanupIntervalMs) return;
+    lastCleanup = epochMs();
+    const deleted = await deletePublishedBefore(sql, new Date(epochMs() - retentionMs));
     if (deleted > 0) log.info({ deleted }, 'deleted published outbox rows past retention');
   }
 
@@ -181,14 +182,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await unlisten?.();
     },
     async drained({ timeoutMs = 20_000 } = {}) {
-      const deadline = Date.now() + timeoutMs;
+      const deadline = epochMs() + timeoutMs;
       for (;;) {
         const left = await countUnpublished(sql).catch((error: unknown) => {
           if (isTransientDbError(error)) return -1; // the relay is riding out the same outage
           throw error;
         });
         if (left === 0) return;
-        if (Date.now() > deadline)
+        if (epochMs() > deadline)
           throw new Error(
             `outbox not drained after ${timeoutMs} ms: ${left < 0 ? 'database unreachable' : `${left} rows unpublished`}`,
           );

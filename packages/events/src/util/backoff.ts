@@ -1,3 +1,4 @@
+import { randomFraction } from '@ates/service-kit';
 /** Exponential backoff with full jitter, for retrying infrastructure (NATS, Postgres) outages. */
 export class Backoff {
   private attempt = 0;
@@ -10,7 +11,7 @@ export class Backoff {
   next(): number {
     const ceiling = Math.min(this.maxMs, this.minMs * 2 ** this.attempt);
     this.attempt += 1;
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    return Math.round(ceiling / 2 + (randomFraction() * ceiling) / 2);
   }
 
   reset(): void {

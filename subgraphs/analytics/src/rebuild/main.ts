@@ -1,4 +1,4 @@
-import { createLogger } from '@ates/service-kit';
+import { createLogger, epochMs } from '@ates/service-kit';
 import { loadAnalyticsEnv } from '../env.ts';
 import { rebuildReadModel } from './rebuild.ts';
 import { renderProgress } from './progress.ts';
@@ -22,10 +22,10 @@ try {
     onProgress: (progress) => {
       const line = renderProgress(progress);
       if (tty) process.stderr.write(`\r${line}\u001b[K`);
-      else if (Date.now() - lastLine > 5000 || progress.done === progress.total) {
+      else if (epochMs() - lastLine > 5000 || progress.done === progress.total) {
         // Not a terminal (CI, a log file): one line every few seconds.
         process.stderr.write(`${line}\n`);
-        lastLine = Date.now();
+        lastLine = epochMs();
       }
     },
   });

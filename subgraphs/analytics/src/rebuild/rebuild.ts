@@ -6,7 +6,7 @@ import {
 } from '@nats-io/jetstream';
 import path from 'node:path';
 import { connectNats, ensureStreams, resetConsumer, streamName, type Domain } from '@ates/events';
-import { applyMigrations, connectDatabase, type Logger } from '@ates/service-kit';
+import { applyMigrations, connectDatabase, type Logger, epochMs } from '@ates/service-kit';
 import { dropReadModel } from '../db/read-model-repository.ts';
 import * as tables from '../db/tables.ts';
 import { CONSUMERS } from '../events/projections.ts';
@@ -97,14 +97,14 @@ export async function rebuildReadModel(options: RebuildOptions): Promise<Rebuild
     }
     logger.info({ consumers }, 'read model dropped; replaying the streams from the start');
 
-    const started = Date.now();
+    const started = epochMs();
     let total = 0;
     let done = 0;
     const measure = async () => {
       const left = await remaining(jsm, namespace);
       total = Math.max(total, done + left);
       done = Math.max(done, total - left);
-      return progressOf(done, total, Date.now() - started);
+      return progressOf(done, total, epochMs() - started);
     };
     await measure();
     const projection = await startProjection({

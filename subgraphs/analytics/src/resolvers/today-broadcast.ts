@@ -1,5 +1,12 @@
 import type { LiveFeed } from '@ates/events';
-import { createPushIterator, isUuid, requireRole, type PushIterator, type Viewer } from '@ates/service-kit';
+import {
+  createPushIterator,
+  isUuid,
+  requireRole,
+  type PushIterator,
+  type Viewer,
+  epochMs,
+} from '@ates/service-kit';
 import { appliedEventIds } from '../db/read-model-repository.ts';
 import { ANALYSTS } from '../domain/permissions.ts';
 import type { AnalyticsDay } from '../domain/figures.ts';
@@ -92,13 +99,13 @@ export class TodayBroadcast {
 
   /** Waits until the read model (the replica queries use) has applied every one of `eventIds`. */
   private async applied(eventIds: string[]): Promise<void> {
-    const deadline = Date.now() + (this.options.maxWaitMs ?? 10_000);
+    const deadline = epochMs() + (this.options.maxWaitMs ?? 10_000);
     let left = eventIds;
     for (;;) {
       const done = await appliedEventIds(this.deps.readDb, CONSUMERS.accounting, left);
       left = left.filter((id) => !done.has(id));
       if (left.length === 0) return;
-      if (Date.now() > deadline) {
+      if (epochMs() > deadline) {
         this.deps.logger.warn(
           { waitingFor: left.length },
           'analyticsToday: projection lagging; sending figures as they are',

@@ -59,19 +59,22 @@ export const taskAssigned = (a: AssignmentFacts, at: Date, correlationId?: strin
     data: { ...a, assignedAt: at.toISOString() },
   });
 
-export const taskCompleted = (task: TaskRow, correlationId?: string) =>
-  makeEvent({
+/** A completed task: `completedAt` is set. */
+export function taskCompleted(task: TaskRow, correlationId?: string) {
+  if (!task.completedAt) throw new Error(`task ${task.id} is not completed`);
+  return makeEvent({
     type: 'task.completed',
     version: 1,
     producer: PRODUCER,
     aggregateId: task.id,
-    occurredAt: task.completedAt ?? undefined,
+    occurredAt: task.completedAt,
     correlationId,
     data: {
       taskId: task.id,
       assigneeId: task.assigneeId,
-      completedAt: (task.completedAt ?? new Date()).toISOString(),
+      completedAt: task.completedAt.toISOString(),
       title: task.title,
       jiraId: task.jiraId,
     },
   });
+}

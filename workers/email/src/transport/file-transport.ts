@@ -1,3 +1,4 @@
+import { epochMs } from '@ates/service-kit';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
@@ -16,7 +17,7 @@ export function createFileTransport(dir: string): MailTransport {
       const info = await composer.sendMail(toNodemailerMessage(email));
       await fs.mkdir(dir, { recursive: true });
       const file = path.join(dir, emlFileName(email.idempotencyKey));
-      const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      const temp = `${file}.${process.pid}.${epochMs()}.tmp`;
       await fs.writeFile(temp, info.message as Buffer);
       await fs.rename(temp, file);
       return { transport: 'file', detail: file };
