@@ -20,6 +20,11 @@ const schema = z
     ATES_TRUSTED_PROXIES: z.string().default(''),
     ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     ...operationLimitsEnv,
+    ATES_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(4 * 1024 * 1024),
     ...wsLimitsEnv,
     // The gateway is the public edge: it caps sockets per address (subgraphs see only the gateway).
     ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(64),

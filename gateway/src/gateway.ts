@@ -2,15 +2,37 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { CLIENT_ADDRESS_HEADER } from '@ates/service-kit';
 import type { GatewayContext } from './context.ts';
-import { subgraphError, type SubgraphFetchers } from './subgraph-fetcher.ts';
+import { BufferedResponse, subgraphError, type SubgraphFetchers } from './subgraph-fetcher.ts';
+
+/** Bytes of subgraph answers so far, per request (its context). */
+const responseBytes = new WeakMap<object, number>();
 
 /** Sends each subgraph the caller's token and the request's correlation id. */
 export class AuthForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /**
+   * @param maxResponseBytes what all subgraph answers to one request may add up to (the
+   * response is about their sum); unset for subscriptions, whose events each stand alone.
+   */
   constructor(
     readonly serviceName: string,
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly maxResponseBytes?: number,
   ) {
     super(config);
+  }
+
+  override didReceiveResponse({
+    response,
+    context,
+  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['didReceiveResponse']>>[0]) {
+    if (this.maxResponseBytes === undefined || !(response.http instanceof BufferedResponse)) return response;
+    const used = (responseBytes.get(context) ?? 0) + response.http.byteLength;
+    responseBytes.set(context, used);
+    if (used > this.maxResponseBytes)
+      throw new GraphQLError(`The answer would exceed ${this.maxResponseBytes} bytes: ask for less`, {
+        extensions: { code: 'RESPONSE_TOO_LARGE' },
+      });
+    return response;
   }
 
   override willSendRequest({
@@ -68,6 +90,7 @@ export function createGateway(
   supergraphSdl: string,
   urlOverrides: Record<string, string>,
   fetchers: SubgraphFetchers,
+  maxResponseBytes?: number,
 ) {
   // @apollo/gateway otherwise exports usage metrics to Apollo and probes cloud metadata
   // endpoints (169.254.169.254 …) at construction: aTES calls no outside service, ever.
@@ -79,7 +102,11 @@ export function createGateway(
       const finalUrl = urlOverrides[name] ?? url;
       if (!finalUrl) throw new Error(`No URL for subgraph ${name}`);
       endpoints.push({ name, url: finalUrl });
-      return new AuthForwardingDataSource(name, { url: finalUrl, fetcher: fetchers.fetcherFor(name) });
+      return new AuthForwardingDataSource(
+        name,
+        { url: finalUrl, fetcher: fetchers.fetcherFor(name) },
+        maxResponseBytes,
+      );
     },
   });
   return { gateway, endpoints };

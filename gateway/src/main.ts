@@ -26,6 +26,7 @@ try {
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
     limits: operationLimitsFromEnv(env),
     ws: wsLimitsFromEnv(env),
+    maxResponseBytes: env.ATES_MAX_RESPONSE_BYTES,
     subgraphCalls: subgraphCallPolicy(env),
     logger,
     uiDir: env.ATES_UI_DIR,

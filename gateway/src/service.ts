@@ -36,6 +36,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   /** Operation limits over DEFAULT_OPERATION_LIMITS, on HTTP and graphql-ws. */
   limits?: Partial<OperationLimits>;
+  /** Subgraph answers to one HTTP request add up to at most this (RESPONSE_TOO_LARGE); default 4 MiB. */
+  maxResponseBytes?: number;
   /** graphql-ws socket limits over DEFAULT_WS_LIMITS (the per-address cap defaults to 64 here). */
   ws?: Partial<WsLimits>;
   /** Deadlines and breaker of subgraph calls (default DEFAULT_SUBGRAPH_CALL_POLICY), per subgraph. */
@@ -53,6 +55,8 @@ export interface GatewayConfig {
   /** The built explorer (gateway/explorer/dist) served at `/explorer` and to browsers at GET /graphql. */
   explorerDir?: string;
 }
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface GatewayService {
   url: string;
@@ -81,7 +85,12 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     { ...DEFAULT_SUBGRAPH_CALL_POLICY, ...config.subgraphCalls?.defaults },
     config.subgraphCalls?.overrides,
   );
-  const { gateway, endpoints } = createGateway(config.supergraphSdl, config.urlOverrides, fetchers);
+  const { gateway, endpoints } = createGateway(
+    config.supergraphSdl,
+    config.urlOverrides,
+    fetchers,
+    config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  );
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
     {

@@ -72,6 +72,9 @@ export class BufferedResponse implements FetcherResponse {
     this.ok = status >= 200 && status < 300;
   }
 
+  get byteLength(): number {
+    return this.body.byteLength;
+  }
   get bodyUsed(): boolean {
     return this.used;
   }

@@ -13,7 +13,8 @@ import { makeFormatError } from './errors.ts';
 import {
   DEFAULT_OPERATION_LIMITS,
   isTokenLimitError,
-  operationLimitRules,
+  limitsFirstRule,
+  TOO_COMPLEX_PREFIX,
   type OperationLimits,
 } from './operation-limits.ts';
 import type { Logger } from './logger.ts';
@@ -29,8 +30,9 @@ export interface ApolloOptions {
 }
 
 /**
- * Caps a response's errors at `maxErrors` (a document can make execution fail once per field)
- * and names a document over the token limit QUERY_TOO_COMPLEX rather than a syntax error.
+ * Caps a response's errors at `maxErrors` (a document can make execution fail once per field),
+ * answers a refused document with its one refusal, and names a document over the token limit
+ * QUERY_TOO_COMPLEX rather than a syntax error.
  */
 const errorBudget = (limits: OperationLimits): ApolloServerPlugin<BaseContext> => ({
   async requestDidStart() {
@@ -40,6 +42,13 @@ const errorBudget = (limits: OperationLimits): ApolloServerPlugin<BaseContext> =
         const result = response.body.singleResult;
         const errors = result.errors;
         if (!errors?.length) return;
+        // A refused document comes with copies of its refusal (limitsFirstRule): keep one.
+        // Apollo recodes validation errors GRAPHQL_VALIDATION_FAILED: give it back its code.
+        const refusal = errors.find((e) => e.message.startsWith(TOO_COMPLEX_PREFIX));
+        if (refusal) {
+          result.errors = [{ message: refusal.message, extensions: { code: 'QUERY_TOO_COMPLEX' } }];
+          return;
+        }
         const kept = errors.length > limits.maxErrors ? errors.slice(0, limits.maxErrors) : errors;
         result.errors = kept.map((e) =>
           e.extensions?.code === 'GRAPHQL_PARSE_FAILED' && isTokenLimitError(e.message)
@@ -86,7 +95,7 @@ export function createApolloServer<Ctx extends BaseContext>(
     // graphql-js stops parsing at the first token over the limit, before building any AST.
     parseOptions: { maxTokens: limits.maxTokens },
     validationOptions: { maxErrors: limits.maxErrors },
-    validationRules: [...operationLimitRules(limits), ...(options.validationRules ?? [])],
+    validationRules: [limitsFirstRule(limits), ...(options.validationRules ?? [])],
     logger: options.logger,
     // Our own shutdown (`onShutdown`) stops Apollo after the HTTP server has drained; Apollo's
     // handlers would stop it at once and then re-raise the signal, killing the process mid-drain.

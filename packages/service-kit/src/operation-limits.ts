@@ -122,8 +122,10 @@ export const operationLimitsFromEnv = (env: LimitsEnv): OperationLimits => ({
   maxErrors: env.ATES_MAX_ERRORS,
 });
 
+export const TOO_COMPLEX_PREFIX = 'Query too complex: ';
+
 export const tooComplex = (message: string) =>
-  new GraphQLError(`Query too complex: ${message}`, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
+  new GraphQLError(`${TOO_COMPLEX_PREFIX}${message}`, { extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
 type QueryLimits = Pick<OperationLimits, 'maxDepth' | 'maxFields'>;
 
@@ -243,7 +245,37 @@ export function operationLimitRules(limits: OperationLimits): ValidationRule[] {
   ] as ValidationRule[];
 }
 
-// graphql 16 spells it "more that N tokens".
+/** One small error naming every limit the document breaks, or undefined within them. */
+export function limitRefusal(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  limits: OperationLimits,
+): GraphQLError | undefined {
+  const broken = validate(schema, document, operationLimitRules(limits), { maxErrors: limits.maxErrors });
+  if (broken.length === 0) return undefined;
+  const reasons = broken.map((e) => e.message.replace(/^Query too complex: /, '').replace(/\.$/, ''));
+  return new GraphQLError(`Query too complex: ${reasons.join('; ')}`, {
+    extensions: { code: 'QUERY_TOO_COMPLEX', http: { status: 400 } },
+  });
+}
+
+/**
+ * For Apollo, whose validation runs our rules side by side with the schema's (and turns a
+ * thrown error into a 500): checks the limits alone when the document is entered and, when
+ * they are broken, reports the refusal past `maxErrors` so that graphql-js aborts validation
+ * there, before any other rule walks the hostile document. Apollo's `validationOptions.maxErrors`
+ * must be `limits.maxErrors`; the response keeps one copy (see apollo.ts).
+ */
+export function limitsFirstRule(limits: OperationLimits): ValidationRule {
+  return (context) => ({
+    Document(node) {
+      const refusal = limitRefusal(context.getSchema(), node, limits);
+      if (!refusal) return;
+      for (let i = 0; i <= limits.maxErrors; i++) context.reportError(refusal);
+    },
+  });
+}
+
 const TOKEN_LIMIT = /Document contains more tha[nt] \d+ tokens/;
 
 /** A document over the token limit is too complex, not malformed: say so with our code. */
@@ -272,10 +304,9 @@ export function checkOperation(
     if (isTokenLimitError(message)) return { errors: [tooComplex(`more than ${limits.maxTokens} tokens`)] };
     return { errors: [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })] };
   }
-  const options = { maxErrors: limits.maxErrors };
-  const refused = validate(schema, document, operationLimitRules(limits), options);
-  if (refused.length > 0) return { errors: refused };
-  const invalid = validate(schema, document, specifiedRules, options);
+  const refusal = limitRefusal(schema, document, limits);
+  if (refusal) return { errors: [refusal] };
+  const invalid = validate(schema, document, specifiedRules, { maxErrors: limits.maxErrors });
   if (invalid.length > 0)
     return {
       errors: invalid.map(

@@ -58,12 +58,11 @@ describe('operation limits (checkOperation, as graphql-ws and every server apply
       ['QUERY_TOO_COMPLEX', expect.stringMatching(/Aliases limit of 15 exceeded/)],
     ]);
     const directives = `{ me { id ${'@include(if: true) '.repeat(40)} } }`;
-    expect(refusal(directives)).toContainEqual([
-      'QUERY_TOO_COMPLEX',
-      expect.stringMatching(/Directives limit/),
-    ]);
+    expect(refusal(directives)).toEqual([['QUERY_TOO_COMPLEX', expect.stringMatching(/Directives limit/)]]);
     const args = `{ me { id ${Array.from({ length: 120 }, (_, i) => `f${i}: login @skip(if: false)`).join(' ')} } }`;
-    expect(refusal(args)).toContainEqual(['QUERY_TOO_COMPLEX', 'Query too complex: more than 100 arguments']);
+    expect(refusal(args)).toEqual([
+      ['QUERY_TOO_COMPLEX', expect.stringMatching(/; more than 100 arguments$/)],
+    ]);
   });
 
   it('refuses a list fanned out past the cost limit', () => {
