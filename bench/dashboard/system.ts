@@ -201,7 +201,7 @@ export async function startRealSystem(options: {
         const result = await adminClient.ok(ops.CreateTaskDocument, {
           input: {
             title: `Bench task ${i}`,
-            jiraId: `BENCH-${i}`,
+            jiraId: `BENCH-${i + 1}`,
             description: 'seeded by the dashboard bench',
           },
         });

@@ -203,7 +203,7 @@ export class LoadDriver {
           const response = await this.client(gateway, creator).request(ops.CreateTaskDocument, {
             input: {
               title: `Chaos task ${n}`,
-              jiraId: `CHAOS-${n}`,
+              jiraId: `CHAOS-${n + 1}`,
               description: `created by ${creator.login}`,
             },
           });

@@ -96,7 +96,7 @@ describe('accounting down while the task tracker works (data problem 1)', () => 
     await system.stopAccounting();
     for (let i = 0; i < 12; i++) {
       const { createTask } = await admin.ok(ops.CreateTaskDocument, {
-        input: { title: `While down ${i}`, jiraId: `DOWN-${i}`, description: '' },
+        input: { title: `While down ${i}`, jiraId: `DOWN-${i + 1}`, description: '' },
       });
       assignments.set(createTask.id, 1);
     }
