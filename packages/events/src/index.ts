@@ -64,3 +64,11 @@ export { registerEventMetrics, OUTBOX_BACKLOG_LIMIT, type EventMetricsOptions } 
 export { LiveFeed, type LiveListener } from './live/live-feed.ts';
 export { liveStream } from './live/live-stream.ts';
 export { oncePerEvent } from './live/per-event.ts';
+export {
+  copyStream,
+  horizonProblems,
+  recordPositions,
+  resetConsumerTo,
+  type ConsumerPosition,
+  type StreamPosition,
+} from './nats/recovery.ts';

@@ -102,7 +102,8 @@ async function main(): Promise<number> {
         const jsm = await jetstreamManager(nats);
         for (const info of await ensureStreams(jsm, flags.namespace, { replicas, retention: limits })) {
           const { name, subjects, retention, num_replicas, max_age, max_bytes } = info.config;
-          const horizon = `max age ${max_age / 3.6e12}h, max ${(max_bytes / 1024 ** 3).toFixed(1)} GiB`;
+          const size = max_bytes > 0 ? `max ${(max_bytes / 1024 ** 3).toFixed(1)} GiB` : 'no size limit';
+          const horizon = `max age ${max_age / 3.6e12}h, ${size}`;
           console.log(`${name}: ${subjects.join(', ')} (${retention}, R${num_replicas}, ${horizon})`);
         }
         return 0;

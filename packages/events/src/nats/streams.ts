@@ -25,8 +25,8 @@ export interface StreamOptions {
   replicas?: number;
   /**
    * Age and size limits per stream (docs/operations.md#stream-horizon). A new stream, or one
-   * without any limit, gets these or the defaults; an existing stream's limits change only when
-   * this is given, so services started with other settings do not undo an operator's choice.
+   * without an age limit, gets these or the defaults; an existing stream's limits change only
+   * when this is given, so services started with other settings do not undo an operator's choice.
    */
   retention?: Partial<Record<Domain, Retention>>;
 }
@@ -111,7 +111,7 @@ export async function ensureStreams(
   const result: StreamInfo[] = [];
   for (const desired of desiredStreams(namespace, options)) {
     const current = await streamInfo(jsm, desired.name);
-    const bounded = current && (current.config.max_age > 0 || current.config.max_bytes > 0);
+    const bounded = current && current.config.max_age > 0;
     const want =
       bounded && !options.retention
         ? { ...desired, max_age: current.config.max_age, max_bytes: current.config.max_bytes }
