@@ -174,6 +174,8 @@ export class FaultSchedule {
   private async killNatsNode(role: 'leader' | 'follower', record: FaultRecord): Promise<string> {
     const watch = await leaderWatch(this.cluster);
     try {
+      // One node down at a time: the previous NATS fault's node must have caught up first.
+      await waitForReplicas(watch.jsm, this.cluster.namespace, 120_000);
       const placement = await streamPlacement(watch.jsm, this.cluster.namespace);
       const busiest = placement.reduce((a, b) => (b.messages > a.messages ? b : a));
       const victimName = role === 'leader' ? busiest.leader : (busiest.replicas[0] ?? busiest.leader);
