@@ -16,7 +16,7 @@ export interface EventMetricsOptions {
   streams?: { jsm: JetStreamManager; names: readonly string[] };
   /** A consumer's lag costs a JetStream round trip each: reused for this long. Default 2 s. */
   lagCacheMs?: number;
-  /** The consumers' clock (tests). Default `Date.now`. */
+  /** The consumers' clock (tests). Default the system clock. */
   now?: () => number;
 }
 

@@ -61,7 +61,7 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
    */
   pullExpiresMs?: number;
   idleHeartbeatMs?: number;
-  /** The clock of `lastDeliveryAt` (tests). Default `Date.now`. */
+  /** The clock of `lastDeliveryAt` (tests). Default the system clock. */
   now?: () => number;
 }
 

@@ -1,0 +1,3 @@
+import { store } from '../db/store.ts';
+
+export const size = () => store.size;
