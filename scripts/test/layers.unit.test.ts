@@ -8,14 +8,10 @@ const fixtures = path.join(root, 'test/lint-fixtures');
 const domain = path.join(fixtures, 'subgraphs/demo/src/domain');
 const useCases = path.join(fixtures, 'subgraphs/demo/src/use-cases');
 
-async function ruleIdsOf(file: string, code?: string): Promise<string[]> {
-  const eslint = new ESLint({
-    cwd: fixtures,
-    overrideConfigFile: path.join(root, 'eslint.config.js'),
-    ignore: false,
-  });
-  const [result] =
-    code === undefined ? await eslint.lintFiles([file]) : await eslint.lintText(code, { filePath: file });
+async function ruleIdsOf(file: string): Promise<string[]> {
+  // The repository's own config; its global ignore of the fixtures is lifted here.
+  const eslint = new ESLint({ cwd: root, ignore: false });
+  const [result] = await eslint.lintFiles([file]);
   return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
 }
 
@@ -25,10 +21,7 @@ describe('the dependency lint', () => {
   });
 
   it('refuses an import from domain/ into use-cases/', async () => {
-    const code = "import { a } from '../use-cases/cycle-a.ts';\n\nexport const c = a;\n";
-    expect(await ruleIdsOf(path.join(domain, 'uses-use-case.ts'), code)).toContain(
-      'import-x/no-restricted-paths',
-    );
+    expect(await ruleIdsOf(path.join(domain, 'uses-use-case.ts'))).toContain('import-x/no-restricted-paths');
   });
 
   it('refuses an import cycle', async () => {

@@ -1,0 +1,3 @@
+import { a } from '../use-cases/cycle-a.ts';
+
+export const c = a;
