@@ -22,6 +22,8 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
+        // The UI needs its operations' own types, not every object type of the schema again.
+        onlyOperationTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         scalars: { DateTime: 'string', Date: 'string', Money: 'string' },
       },

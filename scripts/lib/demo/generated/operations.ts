@@ -22,89 +22,6 @@ export type Scalars = {
   Money: { input: string; output: string; }
 };
 
-export type Account = {
-  __typename?: 'Account';
-  balance: Scalars['Money']['output'];
-  id: Scalars['ID']['output'];
-  owner: User;
-  payouts: Array<Payout>;
-  /** audit log, newest first; `day` filters to one business day */
-  transactions: TransactionConnection;
-};
-
-
-export type AccountTransactionsArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  day?: InputMaybe<Scalars['Date']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-export type AccountingDashboard = {
-  __typename?: 'AccountingDashboard';
-  /** one entry per day from `from` to `to` inclusive, oldest first */
-  days: Array<AccountingDay>;
-  today: AccountingDay;
-};
-
-
-export type AccountingDashboardDaysArgs = {
-  from: Scalars['Date']['input'];
-  to: Scalars['Date']['input'];
-};
-
-export type AccountingDay = {
-  __typename?: 'AccountingDay';
-  closed: Scalars['Boolean']['output'];
-  day: Scalars['Date']['output'];
-  feesCharged: Scalars['Money']['output'];
-  /** fees charged minus rewards paid on that day */
-  managementEarnings: Scalars['Money']['output'];
-  rewardsPaid: Scalars['Money']['output'];
-};
-
-export type Analytics = {
-  __typename?: 'Analytics';
-  days: Array<AnalyticsDay>;
-  /** the period of the given kind that contains `day` (default today) */
-  mostExpensiveTask: Maybe<ExpensiveTask>;
-  today: AnalyticsDay;
-};
-
-
-export type AnalyticsDaysArgs = {
-  from: Scalars['Date']['input'];
-  to: Scalars['Date']['input'];
-};
-
-
-export type AnalyticsMostExpensiveTaskArgs = {
-  day?: InputMaybe<Scalars['Date']['input']>;
-  period: Period;
-};
-
-export type AnalyticsDay = {
-  __typename?: 'AnalyticsDay';
-  day: Scalars['Date']['output'];
-  managementEarnings: Scalars['Money']['output'];
-  /** popugs whose balance is negative (now for today, at the day's end for past days) */
-  popugsInRed: Scalars['Int']['output'];
-};
-
-export type AuthPayload = {
-  __typename?: 'AuthPayload';
-  token: Scalars['String']['output'];
-  user: User;
-};
-
-export type BillingDayClose = {
-  __typename?: 'BillingDayClose';
-  /** accounts left with a negative balance, carried over */
-  accountsInRed: Scalars['Int']['output'];
-  accountsPaid: Scalars['Int']['output'];
-  day: Scalars['Date']['output'];
-  totalPaid: Scalars['Money']['output'];
-};
-
 /**
  * Every text is stored in Unicode NFC; control characters (NUL included) are refused. A value
  * that breaks a rule is BAD_USER_INPUT naming its field, and nothing is stored.
@@ -127,13 +44,6 @@ export type CreateUserInput = {
   role: Role;
 };
 
-export type ExpensiveTask = {
-  __typename?: 'ExpensiveTask';
-  completedAt: Scalars['DateTime']['output'];
-  reward: Scalars['Money']['output'];
-  task: Task;
-};
-
 /**
  * What is wrong with a task's fees or rewards (docs/reconciliation.md). The task tracker's own
  * counters are the expected side when it knows the task, else what its events reported.
@@ -152,90 +62,6 @@ export type MismatchKind =
   /** accounting has the task; the task tracker does not (deleted, or its database restored from before it) */
   | 'UNKNOWN_TO_TASK_TRACKER';
 
-export type Mutation = {
-  __typename?: 'Mutation';
-  /** ADMIN */
-  changeRole: User;
-  /**
-   * ADMIN: close a business day and pay out (what the payout worker does at the end of each day);
-   * idempotent. The day must lie within the business calendar: on or after the company's first
-   * day (configured) and not after today, else BAD_USER_INPUT on `day`.
-   */
-  closeBillingDay: BillingDayClose;
-  /** the assignee only */
-  completeTask: Task;
-  createTask: Task;
-  /** ADMIN */
-  createUser: User;
-  /**
-   * A login of at most 64 characters and a password of at most 200 (else BAD_USER_INPUT). Failed
-   * attempts are throttled per login and address, per address and per login (docs/security.md):
-   * past a limit, RATE_LIMITED with `extensions.retryAfterSeconds`.
-   */
-  logIn: AuthPayload;
-  /** ADMIN, MANAGER */
-  shuffleTasks: ShuffleResult;
-  signUp: AuthPayload;
-};
-
-
-export type MutationChangeRoleArgs = {
-  role: Role;
-  userId: Scalars['ID']['input'];
-};
-
-
-export type MutationCloseBillingDayArgs = {
-  day: Scalars['Date']['input'];
-};
-
-
-export type MutationCompleteTaskArgs = {
-  id: Scalars['ID']['input'];
-};
-
-
-export type MutationCreateTaskArgs = {
-  input: CreateTaskInput;
-};
-
-
-export type MutationCreateUserArgs = {
-  input: CreateUserInput;
-};
-
-
-export type MutationLogInArgs = {
-  login: Scalars['String']['input'];
-  password: Scalars['String']['input'];
-};
-
-
-export type MutationSignUpArgs = {
-  input: SignUpInput;
-};
-
-export type MyTaskEvent = {
-  __typename?: 'MyTaskEvent';
-  kind: TaskEventKind;
-  task: Task;
-};
-
-export type PageInfo = {
-  __typename?: 'PageInfo';
-  endCursor: Maybe<Scalars['String']['output']>;
-  hasNextPage: Scalars['Boolean']['output'];
-};
-
-export type Payout = {
-  __typename?: 'Payout';
-  amount: Scalars['Money']['output'];
-  day: Scalars['Date']['output'];
-  id: Scalars['ID']['output'];
-  paidAt: Maybe<Scalars['DateTime']['output']>;
-  status: PayoutStatus;
-};
-
 export type PayoutStatus =
   | 'FAILED'
   | 'PAID'
@@ -246,84 +72,11 @@ export type Period =
   | 'MONTH'
   | 'WEEK';
 
-export type Query = {
-  __typename?: 'Query';
-  /** ADMIN, ACCOUNTANT */
-  accountingDashboard: AccountingDashboard;
-  /** ADMIN */
-  analytics: Analytics;
-  /** null when the request carries no valid token */
-  me: Maybe<User>;
-  /** the caller's own account */
-  myAccount: Maybe<Account>;
-  /** ADMIN, ACCOUNTANT: tasks in id order after `after`, `first` (1–5000) of the task tracker's per page */
-  reconciliation: Reconciliation;
-  task: Maybe<Task>;
-  /** the task dashboard, newest first; everyone logged in */
-  tasks: TaskConnection;
-  /** any logged-in user (public profile); null for an unknown id */
-  user: Maybe<User>;
-  /** ADMIN, MANAGER, ACCOUNTANT */
-  users: Array<User>;
-};
-
-
-export type QueryReconciliationArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
-export type QueryTaskArgs = {
-  id: Scalars['ID']['input'];
-};
-
-
-export type QueryTasksArgs = {
-  after?: InputMaybe<Scalars['String']['input']>;
-  assigneeId?: InputMaybe<Scalars['ID']['input']>;
-  first?: InputMaybe<Scalars['Int']['input']>;
-  status?: InputMaybe<TaskStatus>;
-};
-
-
-export type QueryUserArgs = {
-  id: Scalars['ID']['input'];
-};
-
-
-export type QueryUsersArgs = {
-  role?: InputMaybe<Role>;
-};
-
-/**
- * One page of the comparison, tasks in id order: accounting's counters and ledger against the task
- * tracker's own counters (`tracked`, resolved by the task tracker through the gateway).
- */
-export type Reconciliation = {
-  __typename?: 'Reconciliation';
-  /** the page: its size and where it starts (opaque) */
-  id: Scalars['ID']['output'];
-  mismatches: Array<TaskMismatch>;
-  /** `endCursor` is the `after` of the next page */
-  pageInfo: PageInfo;
-  /** tasks compared on this page: known to accounting, to the task tracker, or both */
-  tasksChecked: Scalars['Int']['output'];
-  /** ADMIN, ACCOUNTANT: the page's tasks in id order (one more than the page size when more follow) */
-  tracked: Array<TrackedTask>;
-};
-
 export type Role =
   | 'ACCOUNTANT'
   | 'ADMIN'
   | 'MANAGER'
   | 'WORKER';
-
-export type ShuffleResult = {
-  __typename?: 'ShuffleResult';
-  /** how many OPEN tasks were reassigned */
-  reassigned: Scalars['Int']['output'];
-};
 
 /**
  * Texts are stored in Unicode NFC; control characters (NUL included) are refused. A value that
@@ -340,124 +93,19 @@ export type SignUpInput = {
   password: Scalars['String']['input'];
 };
 
-export type Subscription = {
-  __typename?: 'Subscription';
-  /** ADMIN, ACCOUNTANT: today's figures after each transaction */
-  accountingToday: AccountingDay;
-  /** ADMIN: today's analytics after each change */
-  analyticsToday: AnalyticsDay;
-  /** the caller's account after each change of its balance */
-  myAccount: Account;
-  /** a task assigned to the caller, taken from the caller, or completed */
-  myTasks: MyTaskEvent;
-};
-
-export type Task = {
-  __typename?: 'Task';
-  assignee: User;
-  completedAt: Maybe<Scalars['DateTime']['output']>;
-  createdAt: Scalars['DateTime']['output'];
-  createdBy: User;
-  description: Scalars['String']['output'];
-  id: Scalars['ID']['output'];
-  /** e.g. POPUG-42; never part of the title */
-  jiraId: Maybe<Scalars['String']['output']>;
-  /** null until accounting has priced the task */
-  price: Maybe<TaskPrice>;
-  status: TaskStatus;
-  title: Scalars['String']['output'];
-};
-
-export type TaskConnection = {
-  __typename?: 'TaskConnection';
-  nodes: Array<Task>;
-  pageInfo: PageInfo;
-  totalCount: Scalars['Int']['output'];
-};
-
 export type TaskEventKind =
   | 'ASSIGNED'
   | 'COMPLETED'
   | 'UNASSIGNED';
 
-/** One inconsistency of one task; a task with two problems has two entries */
-export type TaskMismatch = {
-  __typename?: 'TaskMismatch';
-  actualAssignFees: Scalars['Int']['output'];
-  actualRewards: Scalars['Int']['output'];
-  expectedAssignFees: Scalars['Int']['output'];
-  expectedRewards: Scalars['Int']['output'];
-  kind: MismatchKind;
-  /** the highest assignment number the task tracker's events carried (0: accounting does not know the task) */
-  reportedAssignments: Scalars['Int']['output'];
-  /** null when the task tracker does not know the task */
-  task: Maybe<Task>;
-  taskId: Scalars['ID']['output'];
-};
-
-export type TaskPrice = {
-  __typename?: 'TaskPrice';
-  assignFee: Scalars['Money']['output'];
-  reward: Scalars['Money']['output'];
-};
-
 export type TaskStatus =
   | 'DONE'
   | 'OPEN';
-
-/** The task tracker's own counters of one task */
-export type TrackedTask = {
-  __typename?: 'TrackedTask';
-  /** assignments made so far; creation is the first */
-  assignments: Scalars['Int']['output'];
-  completed: Scalars['Boolean']['output'];
-  taskId: Scalars['ID']['output'];
-};
-
-export type Transaction = {
-  __typename?: 'Transaction';
-  /** signed: debits (fees, payouts) are negative */
-  amount: Scalars['Money']['output'];
-  createdAt: Scalars['DateTime']['output'];
-  day: Scalars['Date']['output'];
-  description: Scalars['String']['output'];
-  id: Scalars['ID']['output'];
-  kind: TransactionKind;
-  task: Maybe<Task>;
-};
-
-export type TransactionConnection = {
-  __typename?: 'TransactionConnection';
-  nodes: Array<Transaction>;
-  pageInfo: PageInfo;
-};
 
 export type TransactionKind =
   | 'ASSIGN_FEE'
   | 'PAYOUT'
   | 'TASK_REWARD';
-
-/** Public profile (id, login, name, role, createdAt): visible to every logged-in user. */
-export type User = {
-  __typename?: 'User';
-  /** the user's account; owner, ADMIN and ACCOUNTANT only, else FORBIDDEN */
-  account: Maybe<Account>;
-  createdAt: Scalars['DateTime']['output'];
-  /** the user themself and ADMIN only, else FORBIDDEN */
-  email: Scalars['String']['output'];
-  id: Scalars['ID']['output'];
-  login: Scalars['String']['output'];
-  name: Scalars['String']['output'];
-  role: Role;
-  /** the user's tasks, newest first */
-  tasks: Array<Task>;
-};
-
-
-/** Public profile (id, login, name, role, createdAt): visible to every logged-in user. */
-export type UserTasksArgs = {
-  status?: InputMaybe<TaskStatus>;
-};
 
 export type DemoLogInMutationVariables = Exact<{
   login: Scalars['String']['input'];
