@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { commonEnv, operationLimitsEnv, parseEnv, port, repoRoot, wsLimitsEnv } from '@ates/service-kit';
+import {
+  commonEnv,
+  graphqlServerEnv,
+  parseEnv,
+  port,
+  repoRoot,
+  requiredInProduction,
+  wsLimitsEnv,
+} from '@ates/service-kit';
 import path from 'node:path';
 import { DEFAULT_SUBGRAPH_CALL_POLICY, type SubgraphCallPolicy } from './subgraph-fetcher.ts';
 
@@ -15,11 +23,9 @@ const schema = z
     ATES_TASKS_URL: z.string().url().optional(),
     ATES_ACCOUNTING_URL: z.string().url().optional(),
     ATES_ANALYTICS_URL: z.string().url().optional(),
-    ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
     /** Comma-separated addresses/CIDRs (or loopback, uniquelocal…) whose X-Forwarded-For is believed. */
     ATES_TRUSTED_PROXIES: z.string().default(''),
-    ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
-    ...operationLimitsEnv,
+    ...graphqlServerEnv,
     ATES_MAX_RESPONSE_BYTES: z.coerce
       .number()
       .int()
@@ -58,11 +64,7 @@ const schema = z
       .min(100)
       .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerHalfOpenAfterMs),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const key of ['ATES_JWT_PUBLIC_KEY', 'ATES_INTERNAL_SECRET'] as const)
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
-  });
+  .superRefine(requiredInProduction('ATES_JWT_PUBLIC_KEY', 'ATES_INTERNAL_SECRET'));
 
 export type GatewayEnv = z.output<typeof schema>;
 

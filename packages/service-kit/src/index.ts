@@ -1,4 +1,5 @@
 export * from './env.ts';
+export * from './service-env.ts';
 export * from './logger.ts';
 export * from './clock.ts';
 export * from './errors.ts';

@@ -1,23 +1,19 @@
 import { z } from 'zod';
 import { OWASP_SCRYPT_LOG2N } from './domain/password.ts';
 import {
-  commonEnv,
-  DEFAULT_NATS_URL,
-  operationLimitsEnv,
+  databaseUrl,
   optionalString,
   parseEnv,
   port,
+  requiredInProduction,
+  subgraphEnv,
 } from '@ates/service-kit';
 
 const schema = z
   .object({
-    ...commonEnv,
-    ...operationLimitsEnv,
-    HOST: z.string().default('127.0.0.1'),
+    ...subgraphEnv,
     USERS_PORT: port(4001),
-    USERS_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_users'),
-    NATS_URL: z.string().default(DEFAULT_NATS_URL),
-    ATES_NATS_NAMESPACE: optionalString(),
+    USERS_DATABASE_URL: databaseUrl('ates_users'),
     ATES_JWT_PRIVATE_KEY: optionalString(),
     ATES_JWT_TTL_SECONDS: z.coerce
       .number()
@@ -29,26 +25,21 @@ const schema = z
     ATES_ADMIN_PASSWORD: optionalString(),
     ATES_ADMIN_EMAIL: z.string().default('admin@ates.local'),
     ATES_ADMIN_NAME: z.string().default('Administrator'),
-    ATES_INTROSPECTION: z.enum(['true', 'false']).optional(),
     ATES_LOGIN_FAILURES_PER_LOGIN_ADDRESS: z.coerce.number().int().min(1).default(10),
     ATES_LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
     ATES_LOGIN_FAILURES_PER_LOGIN: z.coerce.number().int().min(1).default(50),
     ATES_LOGIN_DELAY_MS: z.coerce.number().int().min(1).default(1000),
     ATES_LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
-    ATES_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV !== 'production') return;
-    for (const key of [
+  .superRefine(
+    requiredInProduction(
       'ATES_ADMIN_LOGIN',
       'ATES_ADMIN_PASSWORD',
       'ATES_JWT_PRIVATE_KEY',
       'ATES_JWT_PUBLIC_KEY',
       'ATES_INTERNAL_SECRET',
-    ] as const) {
-      if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required in production' });
-    }
-  });
+    ),
+  );
 
 export type UsersEnv = z.output<typeof schema>;
 

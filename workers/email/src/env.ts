@@ -1,15 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
+import { databaseUrl, optionalString, parseEnv, port, workerEnv } from '@ates/service-kit';
 
 const schema = z
   .object({
-    ...commonEnv,
-    HOST: z.string().default('127.0.0.1'),
+    ...workerEnv,
     EMAIL_WORKER_PORT: port(4011),
-    EMAIL_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_email'),
-    NATS_URL: z.string().default(DEFAULT_NATS_URL),
-    ATES_NATS_NAMESPACE: optionalString(),
+    EMAIL_DATABASE_URL: databaseUrl('ates_email'),
     /** Unset: emails are written as .eml files under EMAIL_MAIL_DIR. */
     SMTP_URL: optionalString().pipe(z.string().url().optional()),
     EMAIL_SMTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),

@@ -1,15 +1,19 @@
 import { z } from 'zod';
-import { commonEnv, optionalString, parseEnv, port } from '@ates/service-kit';
+import {
+  commonEnv,
+  databaseUrl,
+  optionalString,
+  parseEnv,
+  port,
+  requiredInProduction,
+} from '@ates/service-kit';
 
 const schema = z
   .object({
     ...commonEnv,
     HOST: z.string().default('127.0.0.1'),
     PAYMENT_SANDBOX_PORT: port(4010),
-    PAYMENT_SANDBOX_DATABASE_URL: z
-      .string()
-      .url()
-      .default('postgres://postgres@127.0.0.1:5432/ates_payment_sandbox'),
+    PAYMENT_SANDBOX_DATABASE_URL: databaseUrl('ates_payment_sandbox'),
     /** Fault injection at start (the `/_control` endpoint changes it at run time). */
     PAYMENT_SANDBOX_FAIL_NEXT: z.coerce.number().int().min(0).default(0),
     PAYMENT_SANDBOX_FAIL_RATE: z.coerce.number().min(0).max(1).default(0),
@@ -20,14 +24,7 @@ const schema = z
     /** Bearer secret of /payments and /_control (required in production). */
     ATES_PAYMENT_SANDBOX_SECRET: optionalString(),
   })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && !env.ATES_PAYMENT_SANDBOX_SECRET)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ATES_PAYMENT_SANDBOX_SECRET'],
-        message: 'required in production',
-      });
-  });
+  .superRefine(requiredInProduction('ATES_PAYMENT_SANDBOX_SECRET'));
 
 export type PaymentSandboxEnv = z.output<typeof schema>;
 

@@ -1,22 +1,15 @@
 import { z } from 'zod';
-import { commonEnv, DEFAULT_NATS_URL, optionalString, parseEnv, port } from '@ates/service-kit';
-import { isTimeZone } from '../domain/business-day.ts';
+import { databaseUrl, optionalString, parseEnv, port, timeZone, workerEnv } from '@ates/service-kit';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const schema = z
   .object({
-    ...commonEnv,
-    HOST: z.string().default('127.0.0.1'),
+    ...workerEnv,
     /** Health endpoints only. */
     PAYOUT_WORKER_PORT: port(4012),
-    ACCOUNTING_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/ates_accounting'),
-    NATS_URL: z.string().default(DEFAULT_NATS_URL),
-    ATES_NATS_NAMESPACE: optionalString(),
-    ATES_TIMEZONE: z
-      .string()
-      .default('UTC')
-      .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' }),
+    ACCOUNTING_DATABASE_URL: databaseUrl('ates_accounting'),
+    ATES_TIMEZONE: timeZone(),
     PAYMENT_PROVIDER_URL: z.string().url().default('http://127.0.0.1:4010'),
     PAYMENT_PROVIDER_TIMEOUT_MS: ms(10_000),
     /** The payment sandbox's bearer secret. */
