@@ -68,7 +68,11 @@ async function post(
 ): Promise<{ status: number; bytes: number; codes: string[] }> {
   const response = await fetch(gateway.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization: `Bearer ${token}`,
+    },
     body,
   });
   const text = await response.text();

@@ -24,6 +24,7 @@ import {
 } from './subgraph-fetcher.ts';
 import { operationResolutionPlugin } from './operation-resolution.ts';
 import { valueCompletionPlugin } from './value-completion.ts';
+import { graphqlResponseStatusPlugin } from './http-spec.ts';
 import { staticSite } from './static-files.ts';
 
 export interface GatewayConfig {
@@ -97,7 +98,11 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       logger,
       introspection: config.introspection,
       limits,
-      plugins: [operationResolutionPlugin, valueCompletionPlugin],
+      // Credentials travel only as a bearer token in the Authorization header, never in a
+      // cookie: a cross-site request a browser sends by itself is anonymous, and GET never runs
+      // a mutation (405). Apollo's CSRF check would refuse the spec's plain GET queries for nothing.
+      csrfPrevention: false,
+      plugins: [operationResolutionPlugin, valueCompletionPlugin, graphqlResponseStatusPlugin],
     },
   );
   await apollo.start();

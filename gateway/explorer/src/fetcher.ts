@@ -15,8 +15,7 @@ export function endpoints(location: Location = window.location): { http: string;
 }
 
 /**
- * One fetcher per token. Queries and mutations are POSTed as JSON (the gateway's CSRF
- * prevention refuses simple requests); subscriptions share one lazy graphql-ws socket that
+ * One fetcher per token. Queries and mutations are POSTed as JSON; subscriptions share one lazy graphql-ws socket that
  * carries the token in `connectionParams`, as the gateway checks it on connect. A result
  * that carries a token (logIn, signUp) is reported so the page can offer to use it.
  */

@@ -27,6 +27,8 @@ export interface ApolloOptions {
   validationRules?: ValidationRule[];
   /** What one operation may cost (default DEFAULT_OPERATION_LIMITS). */
   limits?: OperationLimits;
+  /** Apollo's CSRF prevention (default on); see the gateway for why its edge turns it off. */
+  csrfPrevention?: boolean;
 }
 
 /**
@@ -86,7 +88,7 @@ export function createApolloServer<Ctx extends BaseContext>(
   const limits = options.limits ?? DEFAULT_OPERATION_LIMITS;
   return new ApolloServer<Ctx>({
     ...config,
-    csrfPrevention: true,
+    csrfPrevention: options.csrfPrevention ?? true,
     introspection: options.introspection,
     // Closed by default: where introspection is off, errors suggest no field or type names.
     hideSchemaDetailsFromClientErrors: !options.introspection,
