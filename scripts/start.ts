@@ -12,7 +12,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, ensureDevKeys, withDatabase } from '@ates/service-kit';
+import {
+  DEFAULT_NATS_URL,
+  DEFAULT_POSTGRES_URL,
+  ensureDevKeys,
+  natsAddress,
+  withDatabase,
+} from '@ates/service-kit';
 import { parseCli } from '@ates/service-kit/cli';
 import { Balancer } from './lib/balancer.ts';
 import { distEntry } from './lib/build.ts';
@@ -21,6 +27,7 @@ import {
   anyReachable,
   findOnPath,
   isReachable,
+  parseClusterPorts,
   startEmbeddedPostgres,
   startNatsCluster,
   startNatsServer,
@@ -52,8 +59,16 @@ Options:
 
 const dataDir = process.env.ATES_DATA_DIR ?? path.join(repoRoot, '.data');
 const cluster = flags.cluster;
-/** In cluster mode, replica k of a service listens on its port + k × 100; the port itself is its balancer. */
-const REPLICA_PORT_STEP = 100;
+/**
+ * In cluster mode, replica k of a service listens on its port + k × this step (100 unless
+ * `ATES_REPLICA_PORT_STEP` says otherwise, e.g. to keep a run inside a block of ports on a
+ * shared machine); the port itself is its balancer.
+ */
+const REPLICA_PORT_STEP = Number(process.env.ATES_REPLICA_PORT_STEP ?? 100);
+if (!Number.isInteger(REPLICA_PORT_STEP) || REPLICA_PORT_STEP < 1)
+  throw new Error(
+    `ATES_REPLICA_PORT_STEP must be a positive integer, got ${process.env.ATES_REPLICA_PORT_STEP}`,
+  );
 const say = (line: string) => process.stdout.write(`${'aTES'.padEnd(10)} │ ${line}\n`);
 
 const started: StartedInfra[] = [];
@@ -94,17 +109,17 @@ async function ensurePostgres(): Promise<string> {
 async function ensureNats(): Promise<string> {
   const url = process.env.NATS_URL ?? DEFAULT_NATS_URL;
   if (process.env.NATS_URL) {
-    if (await anyReachable(url, 4222)) return url;
+    if (await anyReachable(url)) return url;
     throw new Error(`no NATS server answers at NATS_URL=${url}`);
   }
   const binary = findOnPath('nats-server');
   if (cluster) {
     if (!binary) throw new Error('--cluster needs nats-server on PATH (Debian: apt-get install nats-server)');
-    const ports = (process.env.ATES_NATS_CLUSTER_PORTS ?? '4222,4223,4224').split(',').map(Number);
-    for (const port of ports)
+    const ports = parseClusterPorts(process.env.ATES_NATS_CLUSTER_PORTS ?? '4222,4223,4224');
+    for (const port of ports.flatMap((p) => [p.client, p.route]))
       if (await isReachable(`nats://127.0.0.1:${port}`, port))
         throw new Error(
-          `--cluster: something already listens on 127.0.0.1:${port}; pick free client ports with ATES_NATS_CLUSTER_PORTS (route ports are 2000 above) or give the cluster's NATS_URL`,
+          `--cluster: something already listens on 127.0.0.1:${port}; pick free ports with ATES_NATS_CLUSTER_PORTS (client ports, or client:route) or give the cluster's NATS_URL`,
         );
     say(
       `starting a ${ports.length}-node JetStream cluster with ${binary} under ${path.join(dataDir, 'nats-N')}`,
@@ -113,14 +128,14 @@ async function ensureNats(): Promise<string> {
     started.push(nats);
     return nats.url;
   }
-  if (await isReachable(url, 4222)) return url;
+  if (await anyReachable(url)) return url;
   if (!binary) {
     throw new Error(
       `no NATS at ${url} and no nats-server on PATH: install it (Debian: apt-get install nats-server) or set NATS_URL`,
     );
   }
   say(`no NATS at ${url}: starting ${binary} -js under ${path.join(dataDir, 'nats')}`);
-  const nats = await startNatsServer(binary, dataDir, Number(new URL(url).port || 4222));
+  const nats = await startNatsServer(binary, dataDir, natsAddress(url).port);
   started.push(nats);
   return nats.url;
 }

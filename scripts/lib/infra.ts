@@ -2,11 +2,16 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { natsAddress, natsServers } from '@ates/service-kit';
 
 export function isReachable(url: string, defaultPort: number, timeoutMs = 1500): Promise<boolean> {
   const { hostname, port } = new URL(url);
+  return canConnect(hostname, Number(port || defaultPort), timeoutMs);
+}
+
+function canConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || defaultPort) });
+    const socket = net.connect({ host, port });
     socket.setTimeout(timeoutMs);
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
@@ -14,13 +19,17 @@ export function isReachable(url: string, defaultPort: number, timeoutMs = 1500):
   });
 }
 
-/** Whether any server of a comma-separated list (a NATS cluster's `NATS_URL`) accepts a connection. */
-export async function anyReachable(urls: string, defaultPort: number, timeoutMs = 1500): Promise<boolean> {
-  const list = urls
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u !== '');
-  const answers = await Promise.all(list.map((url) => isReachable(url, defaultPort, timeoutMs)));
+/**
+ * Whether any server of a `NATS_URL` (one, or a cluster's servers comma-separated; see
+ * `natsServers`) accepts a connection. Throws on an entry that is not a NATS URL.
+ */
+export async function anyReachable(natsUrl: string, timeoutMs = 1500): Promise<boolean> {
+  const answers = await Promise.all(
+    natsServers(natsUrl).map((server) => {
+      const { host, port } = natsAddress(server);
+      return canConnect(host, port, timeoutMs);
+    }),
+  );
   return answers.includes(true);
 }
 
@@ -62,26 +71,63 @@ export async function startNatsServer(binary: string, dataDir: string, port: num
   return launchNats(binary, port, path.join(dataDir, 'nats'), []);
 }
 
-/** What a route port is for a node's client port: 4222 → 6222, as nats-server's defaults pair them. */
-export const routePortOf = (clientPort: number) => clientPort + 2000;
+/** One node of a local cluster: its client port and its route port (cluster traffic). */
+export interface NodePorts {
+  client: number;
+  route: number;
+}
 
 /**
- * A JetStream cluster `ates` of one node per client port on this machine: `nats-N` has its
- * store and log under `.data/nats-N`, its route port 2000 above its client port, routes to all
- * the others, and its pid in `.data/nats-N/nats-server.pid` (to kill one by hand). A node that
- * dies is started again after `restartAfterMs` on the same port and store, so it rejoins.
+ * `ATES_NATS_CLUSTER_PORTS`: one entry per node, comma-separated, each a client port (its route
+ * port 2000 above, as nats-server's defaults pair 4222 and 6222) or `client:route`. At least
+ * three nodes, since R3 streams need three; every port distinct.
+ */
+export function parseClusterPorts(value: string): NodePorts[] {
+  const asPort = (text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new Error(`ATES_NATS_CLUSTER_PORTS: "${text}" is not a port`);
+    return n;
+  };
+  const nodes = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const [client, route, ...rest] = entry.split(':');
+      if (rest.length > 0) throw new Error(`ATES_NATS_CLUSTER_PORTS: "${entry}" is not port or port:port`);
+      const clientPort = asPort(client!);
+      return { client: clientPort, route: route === undefined ? clientPort + 2000 : asPort(route) };
+    });
+  if (nodes.length < 3)
+    throw new Error(
+      `ATES_NATS_CLUSTER_PORTS: ${nodes.length} node(s) given; a cluster for R3 streams needs 3`,
+    );
+  const all = nodes.flatMap((n) => [n.client, n.route]);
+  if (new Set(all).size !== all.length)
+    throw new Error(`ATES_NATS_CLUSTER_PORTS: a port is used twice (${value})`);
+  if (all.some((p) => p > 65535))
+    throw new Error(`ATES_NATS_CLUSTER_PORTS: a route port is above 65535 (${value})`);
+  return nodes;
+}
+
+/**
+ * A JetStream cluster `ates` of one node per entry of `ports` on this machine: `nats-N` has its
+ * store and log under `.data/nats-N`, routes to all the others, and its pid in
+ * `.data/nats-N/nats-server.pid` (to kill one by hand). A node that dies is started again after
+ * `restartAfterMs` on the same ports and store, so it rejoins.
  */
 export async function startNatsCluster(
   binary: string,
   dataDir: string,
-  clientPorts: number[],
+  ports: NodePorts[],
   say: (line: string) => void,
   restartAfterMs = 3000,
 ): Promise<StartedInfra> {
-  const routes = clientPorts.map((p) => `nats://127.0.0.1:${routePortOf(p)}`).join(',');
+  const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(',');
   let stopping = false;
   const current = new Map<number, StartedInfra>();
-  const startNode = async (port: number, i: number): Promise<void> => {
+  const startNode = async ({ client: port, route }: NodePorts, i: number): Promise<void> => {
     const name = `nats-${i + 1}`;
     const storeDir = path.join(dataDir, name);
     const node = await launchNats(binary, port, storeDir, [
@@ -90,7 +136,7 @@ export async function startNatsCluster(
       '--cluster_name',
       'ates',
       '--cluster',
-      `nats://127.0.0.1:${routePortOf(port)}`,
+      `nats://127.0.0.1:${route}`,
       '--routes',
       routes,
       '-P',
@@ -102,13 +148,15 @@ export async function startNatsCluster(
       say(`${name} (127.0.0.1:${port}) exited (${code}); starting it again in ${restartAfterMs / 1000} s`);
       setTimeout(() => {
         if (!stopping)
-          startNode(port, i).catch((error: unknown) => say(`${name} did not restart: ${String(error)}`));
+          startNode({ client: port, route }, i).catch((error: unknown) =>
+            say(`${name} did not restart: ${String(error)}`),
+          );
       }, restartAfterMs);
     });
   };
-  await Promise.all(clientPorts.map(startNode));
+  await Promise.all(ports.map(startNode));
   return {
-    url: clientPorts.map((p) => `nats://127.0.0.1:${p}`).join(','),
+    url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','),
     stop: async () => {
       stopping = true;
       await Promise.all([...current.values()].map((n) => n.stop()));

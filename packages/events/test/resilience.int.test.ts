@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, natsServers } from '@ates/service-kit';
+import { connectDatabase, natsAddress, natsServers } from '@ates/service-kit';
 import { testNatsUrl } from '@ates/testing';
 import { connectNats, enqueueEvents, startConsumer, startOutboxRelay } from '../src/index.ts';
 import { consumerOptions, expectAppliedOnce, recordingHandlers } from './support/consumers.ts';
@@ -10,7 +10,8 @@ let h: EventsHarness;
 let natsProxy: TcpProxy;
 beforeAll(async () => {
   h = await createHarness('resilience');
-  natsProxy = await startTcpProxy(Number(new URL(natsServers(testNatsUrl())[0]!).port || 4222));
+  const server = natsAddress(natsServers(testNatsUrl())[0]!);
+  natsProxy = await startTcpProxy(server.port, server.host);
 });
 afterAll(async () => {
   await natsProxy?.close();
@@ -62,6 +63,55 @@ describe('surviving NATS and Postgres outages', () => {
         events.map((e) => e.id),
       ),
     ).toBe(true);
+  });
+
+  it('goes on through another server of a comma-separated NATS_URL when its server is gone for good', async () => {
+    // Two "servers" of one cluster: two proxies in front of the same NATS. The one the client
+    // picked dies and never comes back; the relay and the consumer must carry on through the other.
+    const nats0 = natsAddress(natsServers(testNatsUrl())[0]!);
+    const proxies = [
+      await startTcpProxy(nats0.port, nats0.host),
+      await startTcpProxy(nats0.port, nats0.host),
+    ];
+    const nats = await connectNats(proxies.map((p) => p.url('nats')).join(','), { reconnectTimeWaitMs: 50 });
+    try {
+      const relay = startOutboxRelay({
+        sql: h.database.sql,
+        nats,
+        namespace: h.namespace,
+        logger,
+        batchSize: 50,
+        publishTimeoutMs: 500,
+        minBackoffMs: 20,
+        maxBackoffMs: 200,
+      });
+      const consumer = await startConsumer({
+        ...consumerOptions(h, 'cluster-survivor', recordingHandlers('cluster-survivor')),
+        nats,
+        ackWaitMs: 1000,
+      });
+      const events = Array.from({ length: 400 }, () => userCreated());
+      await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(0, 200)));
+      const used = proxies.findIndex((p) => p.connections() > 0);
+      expect(used).toBeGreaterThanOrEqual(0);
+      await proxies[used]!.cut();
+      await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(200)));
+      await relay.drained({ timeoutMs: 30_000 });
+      await consumer.caughtUp({ timeoutMs: 30_000 });
+      expect(proxies[1 - used]!.connections()).toBe(1);
+      await consumer.stop();
+      await relay.stop();
+      expect(
+        await expectAppliedOnce(
+          h,
+          'cluster-survivor',
+          events.map((e) => e.id),
+        ),
+      ).toBe(true);
+    } finally {
+      await nats.close();
+      await Promise.all(proxies.map((p) => p.close()));
+    }
   });
 
   it('the relay reconnects after Postgres dropped its connections, as on a restart', async () => {

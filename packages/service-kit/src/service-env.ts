@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isTimeZone } from './calendar.ts';
-import { commonEnv, DEFAULT_NATS_URL, DEFAULT_POSTGRES_URL, optionalString } from './env.ts';
+import { commonEnv, DEFAULT_POSTGRES_URL, natsUrl, optionalString } from './env.ts';
 import { operationLimitsEnv } from './operation-limits.ts';
 
 /** A service's own database, on the local server unless configured. */
@@ -18,7 +18,7 @@ export const timeZone = () =>
 export const workerEnv = {
   ...commonEnv,
   HOST: z.string().default('127.0.0.1'),
-  NATS_URL: z.string().default(DEFAULT_NATS_URL),
+  NATS_URL: natsUrl(),
   ATES_NATS_NAMESPACE: optionalString(),
 };
 

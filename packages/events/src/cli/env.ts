@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_NATS_URL, optionalString, parseEnv } from '@ates/service-kit';
+import { natsUrl, optionalString, parseEnv } from '@ates/service-kit';
 
 const schema = z.object({
-  NATS_URL: z.string().default(DEFAULT_NATS_URL),
+  NATS_URL: natsUrl(),
   /** Default for --db. */
   ATES_EVENTS_DATABASE_URL: optionalString(),
   /** Default for `streams ensure --retention` (e.g. `tasks=45d:20GiB,jobs=3d:1GiB`). */

@@ -3,6 +3,8 @@ import net from 'node:net';
 export interface TcpProxy {
   port: number;
   url(protocol: string, path?: string): string;
+  /** Client connections open through the proxy now. */
+  connections(): number;
   /** Simulates a server restart: drops every connection and refuses new ones until `restore`. */
   cut(): Promise<void>;
   restore(): Promise<void>;
@@ -15,14 +17,17 @@ export interface TcpProxy {
  */
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const clients = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, targetHost);
     sockets.add(client).add(upstream);
+    clients.add(client);
     const drop = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
+      clients.delete(client);
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
@@ -39,6 +44,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   return {
     port,
     url: (protocol, path = '') => `${protocol}://127.0.0.1:${port}${path}`,
+    connections: () => clients.size,
     async cut() {
       const closed = stopListening();
       for (const socket of sockets) socket.destroy();
