@@ -26,7 +26,7 @@ export interface PayoutRow {
   paidAt: string | null;
 }
 
-export function BalanceCard({ balance, owner }: { balance: string; owner?: string }) {
+export function BalanceCard({ balance, owner }: { balance: string; owner?: string | undefined }) {
   const tone = moneyTone(balance);
   return (
     <div className={`card stat stat--hero stat--${tone}`}>
@@ -68,6 +68,43 @@ export function PayoutsCard({ payouts }: { payouts: PayoutRow[] }) {
         </ul>
       )}
       {sorted.length > 8 && <p className="muted">and {sorted.length - 8} earlier payouts</p>}
+    </div>
+  );
+}
+
+interface AccountDetailsProps {
+  account: {
+    balance: string;
+    payouts: PayoutRow[];
+    transactions: { nodes: TransactionRow[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  };
+  /** Shown on the balance when the reader is not the owner. */
+  owner?: string;
+  pages: { page: number; next: (cursor: string) => void; previous: () => void };
+  day: string | null;
+  onDay: (day: string | null) => void;
+  busy: boolean;
+}
+
+/** One account as its owner and the accountants see it: balance, payouts and the audit log. */
+export function AccountDetails({ account, owner, pages, day, onDay, busy }: AccountDetailsProps) {
+  return (
+    <div className="grid grid--account">
+      <BalanceCard balance={account.balance} owner={owner} />
+      <PayoutsCard payouts={account.payouts} />
+      <div className="grid__wide">
+        <AuditLog
+          transactions={account.transactions.nodes}
+          hasNext={account.transactions.pageInfo.hasNextPage}
+          endCursor={account.transactions.pageInfo.endCursor}
+          page={pages.page}
+          onNext={pages.next}
+          onPrevious={pages.previous}
+          day={day ?? ''}
+          onDay={onDay}
+          busy={busy}
+        />
+      </div>
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { CombinedError } from '@urql/core';
+import type { CombinedError, OperationContext } from '@urql/core';
 import type { ReactNode } from 'react';
 import { describeError } from '../lib/errors.ts';
 
@@ -36,6 +36,33 @@ export function ErrorNotice({ error, title = 'Could not load this', onRetry }: E
         </button>
       )}
     </div>
+  );
+}
+
+interface QueryStatusProps {
+  /** Whether the page has something to show: then a failure or a reload shows nothing here. */
+  loaded: boolean;
+  fetching: boolean;
+  error: CombinedError | undefined;
+  failed: string;
+  loading: string;
+  refetch: (context: Partial<OperationContext>) => void;
+}
+
+/** A query's failure (with a retry past the cache) or its first load. */
+export function QueryStatus({ loaded, fetching, error, failed, loading, refetch }: QueryStatusProps) {
+  if (loaded) return null;
+  return (
+    <>
+      {error && (
+        <ErrorNotice
+          error={error}
+          title={failed}
+          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+        />
+      )}
+      {fetching && <Loading label={loading} />}
+    </>
   );
 }
 

@@ -57,3 +57,24 @@ export function useFormErrors() {
     reset,
   };
 }
+
+/** A form's text values with its errors: `bind(name)` gives a field its value, message and onChange. */
+export function useForm<T extends { [K in keyof T]: string }>(initial: T) {
+  const errors = useFormErrors();
+  const [values, setValues] = useState<T>(initial);
+  const bind = (name: keyof T & string) => ({
+    name,
+    value: values[name],
+    error: errors.fields[name],
+    onChange: (e: { target: { value: string } }) => {
+      setValues((v) => ({ ...v, [name]: e.target.value }));
+      errors.clearField(name);
+    },
+  });
+  /** After a success: the initial values, no messages. */
+  const clear = () => {
+    setValues(initial);
+    errors.reset();
+  };
+  return { ...errors, values, setValues, bind, clear };
+}

@@ -28,3 +28,11 @@ export function checkNewUser(values: NewUserFields): Record<keyof NewUserFields,
     password: values.password.length < PASSWORD_MIN ? `Use at least ${PASSWORD_MIN} characters` : null,
   };
 }
+
+/** What the API takes for a new user: names trimmed, the password as typed. */
+export const newUserInput = (values: NewUserFields): NewUserFields => ({
+  login: values.login.trim(),
+  name: values.name.trim(),
+  email: values.email.trim(),
+  password: values.password,
+});

@@ -10,10 +10,10 @@ import { moneyTone } from '../lib/money.ts';
 import { useLiveEvents } from '../lib/use-live-events.ts';
 import { useSearchParam } from '../app/router.tsx';
 import { useLiveState } from '../app/session.tsx';
-import { AuditLog, BalanceCard, PayoutsCard } from '../components/account-view.tsx';
+import { AccountDetails } from '../components/account-view.tsx';
 import { LiveBadge, PageHeader } from '../components/page-header.tsx';
 import { useCursorPages } from '../components/pager.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Empty, QueryStatus } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { isDay } from '../lib/dates.ts';
 
@@ -53,38 +53,20 @@ export function AccountPage() {
         lead="Fees are charged when a task is assigned to you; rewards are paid when you complete it."
         actions={<LiveBadge active={liveState === 'live'} />}
       />
-      {error && !data && (
-        <ErrorNotice
-          error={error}
-          title="Could not load your account"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
-      {!data && fetching && <Loading label="Loading your account…" />}
+      <QueryStatus
+        loaded={!!data}
+        fetching={fetching}
+        error={error}
+        failed="Could not load your account"
+        loading="Loading your account…"
+        refetch={refetch}
+      />
       {data && !account && (
         <div className="card">
           <Empty>You have no account yet: it opens with your first assigned task.</Empty>
         </div>
       )}
-      {account && (
-        <div className="grid grid--account">
-          <BalanceCard balance={account.balance} />
-          <PayoutsCard payouts={account.payouts} />
-          <div className="grid__wide">
-            <AuditLog
-              transactions={account.transactions.nodes}
-              hasNext={account.transactions.pageInfo.hasNextPage}
-              endCursor={account.transactions.pageInfo.endCursor}
-              page={pages.page}
-              onNext={pages.next}
-              onPrevious={pages.previous}
-              day={day ?? ''}
-              onDay={setDay}
-              busy={fetching}
-            />
-          </div>
-        </div>
-      )}
+      {account && <AccountDetails account={account} pages={pages} day={day} onDay={setDay} busy={fetching} />}
     </section>
   );
 }

@@ -10,7 +10,7 @@ import { DayRangePicker, useDayRange } from '../components/date-range.tsx';
 import { Money } from '../components/money.tsx';
 import { LiveBadge, PageHeader } from '../components/page-header.tsx';
 import { MoneyStat } from '../components/stat.tsx';
-import { ErrorNotice, Loading } from '../components/status.tsx';
+import { ErrorNotice, QueryStatus } from '../components/status.tsx';
 import { moneyBars, moneyTick, sumMoney, withLiveDay } from '../lib/chart-data.ts';
 import { addDays, formatDay } from '../lib/dates.ts';
 import { PopugAccountPanel } from './popug-account-panel.tsx';
@@ -48,14 +48,14 @@ export function AccountingPage() {
         lead="Management earnings are the fees charged minus the rewards paid."
         actions={<LiveBadge active={liveState === 'live'} />}
       />
-      {error && !data && (
-        <ErrorNotice
-          error={error}
-          title="Could not load the dashboard"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
-      {!data && fetching && <Loading label="Loading the accounting dashboard…" />}
+      <QueryStatus
+        loaded={!!data}
+        fetching={fetching}
+        error={error}
+        failed="Could not load the dashboard"
+        loading="Loading the accounting dashboard…"
+        refetch={refetch}
+      />
       {today && (
         <div className="grid grid--stats" aria-live="polite">
           <MoneyStat

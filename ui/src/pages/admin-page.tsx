@@ -14,13 +14,13 @@ import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { SelectField, TextField } from '../components/field.tsx';
 import { Money } from '../components/money.tsx';
 import { PageHeader } from '../components/page-header.tsx';
-import { Empty, ErrorNotice, FormMessages, Loading } from '../components/status.tsx';
+import { Empty, FormMessages, QueryStatus } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { formatDay, isDay, today } from '../lib/dates.ts';
 import { describeError } from '../lib/errors.ts';
 import { ROLE_LABELS, ROLES } from '../lib/roles.ts';
-import { useFormErrors } from '../lib/use-form-errors.ts';
-import { checkNewUser, type NewUserFields } from '../lib/user-input.ts';
+import { useForm, useFormErrors } from '../lib/use-form-errors.ts';
+import { checkNewUser, newUserInput, type NewUserFields } from '../lib/user-input.ts';
 
 /** Administration: users and roles, and closing a billing day by hand. */
 export function AdminPage() {
@@ -63,14 +63,14 @@ function UsersCard() {
           ))}
         </SelectField>
       </div>
-      {error && !data && (
-        <ErrorNotice
-          error={error}
-          title="Could not load users"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
-      {!data && fetching && <Loading label="Loading users…" />}
+      <QueryStatus
+        loaded={!!data}
+        fetching={fetching}
+        error={error}
+        failed="Could not load users"
+        loading="Loading users…"
+        refetch={refetch}
+      />
       {data && users.length === 0 && <Empty>No users with this role.</Empty>}
       {users.length > 0 && (
         <div className="table-wrap">
@@ -159,39 +159,20 @@ type NewUserValues = NewUserFields & { role: Role };
 const EMPTY_USER: NewUserValues = { login: '', name: '', email: '', password: '', role: 'WORKER' };
 
 function CreateUserCard() {
-  const [values, setValues] = useState<NewUserValues>(EMPTY_USER);
-  const form = useFormErrors();
+  const form = useForm<NewUserValues>(EMPTY_USER);
+  const { values, setValues, bind } = form;
   const [{ fetching }, createUser] = useMutation(CreateUserDocument);
   const [created, setCreated] = useState<string | null>(null);
-
-  const bind = (name: keyof NewUserFields) => ({
-    name,
-    value: values[name],
-    error: form.fields[name],
-    onChange: (e: { target: { value: string } }) => {
-      setValues((v) => ({ ...v, [name]: e.target.value }));
-      form.clearField(name);
-    },
-  });
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setCreated(null);
     if (!form.check(checkNewUser(values))) return;
-    const result = await createUser({
-      input: {
-        login: values.login.trim(),
-        name: values.name.trim(),
-        email: values.email.trim(),
-        password: values.password,
-        role: values.role,
-      },
-    });
+    const result = await createUser({ input: { ...newUserInput(values), role: values.role } });
     if (result.data) {
       const user = result.data.createUser;
       setCreated(`Created @${user.login} (${ROLE_LABELS[user.role]}).`);
-      setValues(EMPTY_USER);
-      form.reset();
+      form.clear();
     } else form.fromApi(result.error);
   }
 

@@ -8,7 +8,7 @@ import { TextField } from '../components/field.tsx';
 import { Money } from '../components/money.tsx';
 import { LiveBadge, PageHeader } from '../components/page-header.tsx';
 import { CountStat, MoneyStat } from '../components/stat.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Empty, QueryStatus } from '../components/status.tsx';
 import { TaskTitle } from '../components/task-bits.tsx';
 import { countBars, countTick, moneyBars, moneyTick, withLiveDay } from '../lib/chart-data.ts';
 import { formatDateTime, formatDay, isDay, today } from '../lib/dates.ts';
@@ -38,14 +38,14 @@ export function AnalyticsPage() {
         lead="Figures from the analytics read model, by business day."
         actions={<LiveBadge active={liveState === 'live'} />}
       />
-      {error && !data && (
-        <ErrorNotice
-          error={error}
-          title="Could not load analytics"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
-      {!data && fetching && <Loading label="Loading analytics…" />}
+      <QueryStatus
+        loaded={!!data}
+        fetching={fetching}
+        error={error}
+        failed="Could not load analytics"
+        loading="Loading analytics…"
+        refetch={refetch}
+      />
       {todayFigures && (
         <div className="grid grid--stats" aria-live="polite">
           <MoneyStat

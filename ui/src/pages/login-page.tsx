@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { LogInDocument } from '../generated/operations.ts';
 import { TextField } from '../components/field.tsx';
@@ -6,13 +6,12 @@ import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
 import { sessionExpired } from '../app/session.tsx';
 import { session } from '../lib/session.ts';
-import { useFormErrors } from '../lib/use-form-errors.ts';
+import { useForm } from '../lib/use-form-errors.ts';
 import { AuthScreen } from './auth-screen.tsx';
 
 export function LoginPage() {
-  const [login, setLogin] = useState('');
-  const [password, setPassword] = useState('');
-  const form = useFormErrors();
+  const form = useForm({ login: '', password: '' });
+  const { login, password } = form.values;
   const [{ fetching }, logIn] = useMutation(LogInDocument);
 
   async function submit(event: FormEvent) {
@@ -37,30 +36,18 @@ export function LoginPage() {
       <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
         <TextField
           label="Login"
-          name="login"
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
-          value={login}
           required
-          onChange={(e) => {
-            setLogin(e.target.value);
-            form.clearField('login');
-          }}
-          error={form.fields['login']}
+          {...form.bind('login')}
         />
         <TextField
           label="Password"
-          name="password"
           type="password"
           autoComplete="current-password"
-          value={password}
           required
-          onChange={(e) => {
-            setPassword(e.target.value);
-            form.clearField('password');
-          }}
-          error={form.fields['password']}
+          {...form.bind('password')}
         />
         <FormMessages messages={form.messages} />
         <button type="submit" className="button button--primary button--block" disabled={fetching}>

@@ -13,7 +13,7 @@ import { useLiveState } from '../app/session.tsx';
 import { StatusBadge } from '../components/badges.tsx';
 import { CompleteButton } from '../components/complete-button.tsx';
 import { LiveBadge, PageHeader } from '../components/page-header.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Empty, QueryStatus } from '../components/status.tsx';
 import { Price, TaskTitle } from '../components/task-bits.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { formatDateTime } from '../lib/dates.ts';
@@ -79,14 +79,14 @@ export function MyTasksPage() {
             Live updates are unavailable right now; the list refreshes when you come back to this page.
           </p>
         )}
-        {error && !data && (
-          <ErrorNotice
-            error={error}
-            title="Could not load your tasks"
-            onRetry={() => refetch({ requestPolicy: 'network-only' })}
-          />
-        )}
-        {!data && fetching && <Loading label="Loading your tasks…" />}
+        <QueryStatus
+          loaded={!!data}
+          fetching={fetching}
+          error={error}
+          failed="Could not load your tasks"
+          loading="Loading your tasks…"
+          refetch={refetch}
+        />
         {tasks && tasks.length === 0 && (
           <Empty>{status === 'OPEN' ? 'No open tasks. Enjoy the quiet.' : 'Nothing here yet.'}</Empty>
         )}

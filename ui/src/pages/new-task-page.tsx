@@ -6,7 +6,7 @@ import { TextAreaField, TextField } from '../components/field.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { checkNewTask, TITLE_MAX, type NewTaskFields } from '../lib/task-input.ts';
-import { useFormErrors } from '../lib/use-form-errors.ts';
+import { useForm } from '../lib/use-form-errors.ts';
 
 const EMPTY: NewTaskFields = { title: '', jiraId: '', description: '' };
 
@@ -47,19 +47,9 @@ export function CreateTaskForm({
 }: {
   onCreated: (task: CreateTaskMutation['createTask']) => void;
 }) {
-  const [values, setValues] = useState<NewTaskFields>(EMPTY);
-  const form = useFormErrors();
+  const form = useForm(EMPTY);
+  const { values, bind } = form;
   const [{ fetching }, createTask] = useMutation(CreateTaskDocument);
-
-  const bind = (name: keyof NewTaskFields) => ({
-    name,
-    value: values[name],
-    error: form.fields[name],
-    onChange: (e: { target: { value: string } }) => {
-      setValues((v) => ({ ...v, [name]: e.target.value }));
-      form.clearField(name);
-    },
-  });
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -74,8 +64,7 @@ export function CreateTaskForm({
     });
     if (result.data) {
       onCreated(result.data.createTask);
-      setValues(EMPTY);
-      form.reset();
+      form.clear();
     } else form.fromApi(result.error);
   }
 

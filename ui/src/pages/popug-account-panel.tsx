@@ -1,11 +1,11 @@
 import { useQuery } from 'urql';
 import { PopugAccountDocument, UsersDocument } from '../generated/operations.ts';
 import { useSearchParam } from '../app/router.tsx';
-import { AuditLog, BalanceCard, PayoutsCard } from '../components/account-view.tsx';
+import { AccountDetails } from '../components/account-view.tsx';
 import { RoleBadge } from '../components/badges.tsx';
 import { SelectField } from '../components/field.tsx';
 import { useCursorPages } from '../components/pager.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Empty, QueryStatus } from '../components/status.tsx';
 import { isDay } from '../lib/dates.ts';
 
 const PAGE_SIZE = 20;
@@ -49,12 +49,14 @@ export function PopugAccountPanel() {
         </SelectField>
       </div>
       {!userId && <Empty>Choose a popug to see their balance, audit log and payouts.</Empty>}
-      {userId && !data && fetching && <Loading label="Loading the account…" />}
-      {userId && error && !data && (
-        <ErrorNotice
+      {userId && (
+        <QueryStatus
+          loaded={!!data}
+          fetching={fetching}
           error={error}
-          title="Could not load the account"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
+          failed="Could not load the account"
+          loading="Loading the account…"
+          refetch={refetch}
         />
       )}
       {data && !user && <Empty>This popug does not exist.</Empty>}
@@ -64,23 +66,14 @@ export function PopugAccountPanel() {
         </Empty>
       )}
       {user && account && (
-        <div className="grid grid--account">
-          <BalanceCard balance={account.balance} owner={`@${user.login}`} />
-          <PayoutsCard payouts={account.payouts} />
-          <div className="grid__wide">
-            <AuditLog
-              transactions={account.transactions.nodes}
-              hasNext={account.transactions.pageInfo.hasNextPage}
-              endCursor={account.transactions.pageInfo.endCursor}
-              page={pages.page}
-              onNext={pages.next}
-              onPrevious={pages.previous}
-              day={day ?? ''}
-              onDay={setDay}
-              busy={fetching}
-            />
-          </div>
-        </div>
+        <AccountDetails
+          account={account}
+          owner={`@${user.login}`}
+          pages={pages}
+          day={day}
+          onDay={setDay}
+          busy={fetching}
+        />
       )}
     </div>
   );

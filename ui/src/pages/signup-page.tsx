@@ -1,40 +1,23 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { SignUpDocument } from '../generated/operations.ts';
 import { TextField } from '../components/field.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
 import { session } from '../lib/session.ts';
-import { checkNewUser, type NewUserFields } from '../lib/user-input.ts';
-import { useFormErrors } from '../lib/use-form-errors.ts';
+import { checkNewUser, newUserInput } from '../lib/user-input.ts';
+import { useForm } from '../lib/use-form-errors.ts';
 import { AuthScreen } from './auth-screen.tsx';
 
 export function SignUpPage() {
-  const [values, setValues] = useState<NewUserFields>({ login: '', name: '', email: '', password: '' });
-  const form = useFormErrors();
+  const form = useForm({ login: '', name: '', email: '', password: '' });
+  const { bind } = form;
   const [{ fetching }, signUp] = useMutation(SignUpDocument);
-
-  const bind = (name: keyof NewUserFields) => ({
-    name,
-    value: values[name],
-    error: form.fields[name],
-    onChange: (e: { target: { value: string } }) => {
-      setValues((v) => ({ ...v, [name]: e.target.value }));
-      form.clearField(name);
-    },
-  });
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    if (!form.check(checkNewUser(values))) return;
-    const result = await signUp({
-      input: {
-        login: values.login.trim(),
-        name: values.name.trim(),
-        email: values.email.trim(),
-        password: values.password,
-      },
-    });
+    if (!form.check(checkNewUser(form.values))) return;
+    const result = await signUp({ input: newUserInput(form.values) });
     if (result.data) session.signIn(result.data.signUp.token);
     else form.fromApi(result.error);
   }

@@ -5,7 +5,7 @@ import { Link } from '../app/router.tsx';
 import { StatusBadge } from '../components/badges.tsx';
 import { CompleteButton } from '../components/complete-button.tsx';
 import { Money } from '../components/money.tsx';
-import { ErrorNotice, Loading } from '../components/status.tsx';
+import { QueryStatus } from '../components/status.tsx';
 import { formatDateTime } from '../lib/dates.ts';
 
 export function TaskPage({ id }: { id: string }) {
@@ -18,14 +18,14 @@ export function TaskPage({ id }: { id: string }) {
       <p className="breadcrumbs">
         <Link to="/tasks">← Task dashboard</Link>
       </p>
-      {!data && fetching && <Loading label="Loading the task…" />}
-      {error && !data && (
-        <ErrorNotice
-          error={error}
-          title="Could not load the task"
-          onRetry={() => refetch({ requestPolicy: 'network-only' })}
-        />
-      )}
+      <QueryStatus
+        loaded={!!data}
+        fetching={fetching}
+        error={error}
+        failed="Could not load the task"
+        loading="Loading the task…"
+        refetch={refetch}
+      />
       {data && !task && (
         <div className="state-page">
           <h1 id="page-title">Task not found</h1>

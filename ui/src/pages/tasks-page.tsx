@@ -7,7 +7,7 @@ import { SelectField } from '../components/field.tsx';
 import { PageHeader } from '../components/page-header.tsx';
 import { Pager, useCursorPages } from '../components/pager.tsx';
 import { ShuffleButton } from '../components/shuffle-button.tsx';
-import { Empty, ErrorNotice, Loading } from '../components/status.tsx';
+import { Empty, QueryStatus } from '../components/status.tsx';
 import { Price, TaskTitle } from '../components/task-bits.tsx';
 import { formatDateTime } from '../lib/dates.ts';
 import { canListUsers, canShuffle } from '../lib/roles.ts';
@@ -65,14 +65,14 @@ export function TasksPage() {
             {(stale || (fetching && tasks)) && <span className="muted"> · updating…</span>}
           </p>
         </div>
-        {error && !tasks && (
-          <ErrorNotice
-            error={error}
-            title="Could not load tasks"
-            onRetry={() => refetch({ requestPolicy: 'network-only' })}
-          />
-        )}
-        {!tasks && fetching && <Loading label="Loading tasks…" />}
+        <QueryStatus
+          loaded={!!tasks}
+          fetching={fetching}
+          error={error}
+          failed="Could not load tasks"
+          loading="Loading tasks…"
+          refetch={refetch}
+        />
         {tasks && tasks.nodes.length === 0 && (
           <Empty>
             No tasks match these filters. <Link to="/tasks/new">Create a task</Link>
