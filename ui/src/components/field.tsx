@@ -120,3 +120,32 @@ export function focusFirstInvalid(form: HTMLFormElement | null): void {
   const invalid = form?.querySelector<HTMLElement>('[aria-invalid="true"]');
   invalid?.focus();
 }
+
+/** A form's primary button, labelled with what it is doing while busy; `block` spans the form. */
+export function SubmitButton({
+  busy,
+  busyLabel,
+  block,
+  children,
+}: {
+  busy: boolean;
+  busyLabel?: string;
+  block?: boolean;
+  children: ReactNode;
+}) {
+  const button = (
+    <button
+      type="submit"
+      className={`button button--primary${block ? ' button--block' : ''}`}
+      disabled={busy}
+    >
+      {busy && busyLabel ? busyLabel : children}
+    </button>
+  );
+  return block ? button : <div className="form__actions">{button}</div>;
+}
+
+/** A login as people type it: no capital first letter, no spelling marks. */
+export function LoginField(props: Omit<Common, 'label'> & InputHTMLAttributes<HTMLInputElement>) {
+  return <TextField label="Login" autoCapitalize="none" spellCheck={false} required {...props} />;
+}

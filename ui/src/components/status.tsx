@@ -40,28 +40,26 @@ export function ErrorNotice({ error, title = 'Could not load this', onRetry }: E
 }
 
 interface QueryStatusProps {
-  /** Whether the page has something to show: then a failure or a reload shows nothing here. */
-  loaded: boolean;
-  fetching: boolean;
-  error: CombinedError | undefined;
-  failed: string;
-  loading: string;
+  /** What is loaded, as in "Loading your tasks…". */
+  what: string;
+  /** The query's state; `data` present means the page has something to show. */
+  result: { data?: unknown; fetching: boolean; error?: CombinedError | undefined };
   refetch: (context: Partial<OperationContext>) => void;
 }
 
-/** A query's failure (with a retry past the cache) or its first load. */
-export function QueryStatus({ loaded, fetching, error, failed, loading, refetch }: QueryStatusProps) {
-  if (loaded) return null;
+/** A query's failure (with a retry past the cache) or its first load; nothing once data is shown. */
+export function QueryStatus({ what, result, refetch }: QueryStatusProps) {
+  if (result.data) return null;
   return (
     <>
-      {error && (
+      {result.error && (
         <ErrorNotice
-          error={error}
-          title={failed}
+          error={result.error}
+          title={`Could not load ${what}`}
           onRetry={() => refetch({ requestPolicy: 'network-only' })}
         />
       )}
-      {fetching && <Loading label={loading} />}
+      {result.fetching && <Loading label={`Loading ${what}…`} />}
     </>
   );
 }

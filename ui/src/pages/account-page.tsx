@@ -9,9 +9,8 @@ import { describeAccountEvents } from '../lib/live-messages.ts';
 import { moneyTone } from '../lib/money.ts';
 import { useLiveEvents } from '../lib/use-live-events.ts';
 import { useSearchParam } from '../app/router.tsx';
-import { useLiveState } from '../app/session.tsx';
 import { AccountDetails } from '../components/account-view.tsx';
-import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { useCursorPages } from '../components/pager.tsx';
 import { Empty, QueryStatus } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
@@ -28,7 +27,6 @@ export function AccountPage() {
     query: MyAccountDocument,
     variables: { first: PAGE_SIZE, after: pages.after, day },
   });
-  const liveState = useLiveState();
   const notify = useNotify();
   useLiveEvents(
     OnMyAccountDocument,
@@ -47,26 +45,18 @@ export function AccountPage() {
   const account = data?.myAccount;
 
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="My account"
-        lead="Fees are charged when a task is assigned to you; rewards are paid when you complete it."
-        actions={<LiveBadge active={liveState === 'live'} />}
-      />
-      <QueryStatus
-        loaded={!!data}
-        fetching={fetching}
-        error={error}
-        failed="Could not load your account"
-        loading="Loading your account…"
-        refetch={refetch}
-      />
+    <Page
+      title="My account"
+      lead="Fees are charged when a task is assigned to you; rewards are paid when you complete it."
+      live
+    >
+      <QueryStatus what="your account" result={{ data, fetching, error }} refetch={refetch} />
       {data && !account && (
         <div className="card">
           <Empty>You have no account yet: it opens with your first assigned task.</Empty>
         </div>
       )}
       {account && <AccountDetails account={account} pages={pages} day={day} onDay={setDay} busy={fetching} />}
-    </section>
+    </Page>
   );
 }

@@ -4,11 +4,10 @@ import {
   OnAccountingTodayDocument,
   ReconciliationDocument,
 } from '../generated/operations.ts';
-import { useLiveState } from '../app/session.tsx';
 import { BarChart } from '../components/bar-chart.tsx';
 import { DayRangePicker, useDayRange } from '../components/date-range.tsx';
 import { Money } from '../components/money.tsx';
-import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { MoneyStat } from '../components/stat.tsx';
 import { ErrorNotice, QueryStatus } from '../components/status.tsx';
 import { moneyBars, moneyTick, sumMoney, withLiveDay } from '../lib/chart-data.ts';
@@ -28,7 +27,6 @@ export function AccountingPage() {
     pause: range.problem !== null,
   });
   const [live] = useSubscription({ query: OnAccountingTodayDocument });
-  const liveState = useLiveState();
   const dashboard = data?.accountingDashboard;
   const liveToday = live.data?.accountingToday;
   const today =
@@ -42,20 +40,8 @@ export function AccountingPage() {
   }, [closedDay]);
 
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="Accounting"
-        lead="Management earnings are the fees charged minus the rewards paid."
-        actions={<LiveBadge active={liveState === 'live'} />}
-      />
-      <QueryStatus
-        loaded={!!data}
-        fetching={fetching}
-        error={error}
-        failed="Could not load the dashboard"
-        loading="Loading the accounting dashboard…"
-        refetch={refetch}
-      />
+    <Page title="Accounting" lead="Management earnings are the fees charged minus the rewards paid." live>
+      <QueryStatus what="the accounting dashboard" result={{ data, fetching, error }} refetch={refetch} />
       {today && (
         <div className="grid grid--stats" aria-live="polite">
           <MoneyStat
@@ -94,7 +80,7 @@ export function AccountingPage() {
       </div>
       <PopugAccountPanel />
       <ReconciliationPanel />
-    </section>
+    </Page>
   );
 }
 

@@ -11,9 +11,10 @@ import {
 import { useCurrentUser } from '../app/current-user.tsx';
 import { RoleBadge } from '../components/badges.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
-import { SelectField, TextField } from '../components/field.tsx';
+import { SelectField, SubmitButton, TextField } from '../components/field.tsx';
+import { NewUserFieldset } from '../components/user-fields.tsx';
 import { Money } from '../components/money.tsx';
-import { PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { Empty, FormMessages, QueryStatus } from '../components/status.tsx';
 import { useNotify } from '../components/toasts.tsx';
 import { formatDay, isDay, today } from '../lib/dates.ts';
@@ -25,8 +26,7 @@ import { checkNewUser, newUserInput, type NewUserFields } from '../lib/user-inpu
 /** Administration: users and roles, and closing a billing day by hand. */
 export function AdminPage() {
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader title="Admin" lead="Users and roles, and the end of a billing day." />
+    <Page title="Admin" lead="Users and roles, and the end of a billing day.">
       <div className="grid grid--admin">
         <UsersCard />
         <div className="stack">
@@ -34,7 +34,7 @@ export function AdminPage() {
           <CloseDayCard />
         </div>
       </div>
-    </section>
+    </Page>
   );
 }
 
@@ -63,14 +63,7 @@ function UsersCard() {
           ))}
         </SelectField>
       </div>
-      <QueryStatus
-        loaded={!!data}
-        fetching={fetching}
-        error={error}
-        failed="Could not load users"
-        loading="Loading users…"
-        refetch={refetch}
-      />
+      <QueryStatus what="users" result={{ data, fetching, error }} refetch={refetch} />
       {data && users.length === 0 && <Empty>No users with this role.</Empty>}
       {users.length > 0 && (
         <div className="table-wrap">
@@ -180,24 +173,7 @@ function CreateUserCard() {
     <div className="card">
       <h2 className="card__title">Create a user</h2>
       <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
-        <TextField
-          label="Login"
-          autoComplete="off"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          {...bind('login')}
-        />
-        <TextField label="Name" autoComplete="off" required {...bind('name')} />
-        <TextField label="Email" type="email" autoComplete="off" required {...bind('email')} />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters"
-          {...bind('password')}
-        />
+        <NewUserFieldset bind={bind} own={false} />
         <SelectField
           label="Role"
           name="role"
@@ -215,11 +191,9 @@ function CreateUserCard() {
         <p className="inline-status" role="status">
           {created}
         </p>
-        <div className="form__actions">
-          <button type="submit" className="button button--primary" disabled={fetching}>
-            {fetching ? 'Creating…' : 'Create user'}
-          </button>
-        </div>
+        <SubmitButton busy={fetching} busyLabel="Creating…">
+          Create user
+        </SubmitButton>
       </form>
     </div>
   );
@@ -266,11 +240,7 @@ function CloseDayCard() {
           }}
         />
         <FormMessages messages={form.messages} />
-        <div className="form__actions">
-          <button type="submit" className="button button--primary" disabled={fetching}>
-            Close the day…
-          </button>
-        </div>
+        <SubmitButton busy={fetching}>Close the day…</SubmitButton>
       </form>
       {result && (
         <div className="notice notice--success" role="status">

@@ -1,12 +1,11 @@
 import { useQuery, useSubscription } from 'urql';
 import { AnalyticsDashboardDocument, OnAnalyticsTodayDocument } from '../generated/operations.ts';
 import { useSearchParam } from '../app/router.tsx';
-import { useLiveState } from '../app/session.tsx';
 import { BarChart } from '../components/bar-chart.tsx';
 import { DayRangePicker, useDayRange } from '../components/date-range.tsx';
 import { TextField } from '../components/field.tsx';
 import { Money } from '../components/money.tsx';
-import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { CountStat, MoneyStat } from '../components/stat.tsx';
 import { Empty, QueryStatus } from '../components/status.tsx';
 import { TaskTitle } from '../components/task-bits.tsx';
@@ -24,7 +23,6 @@ export function AnalyticsPage() {
     pause: range.problem !== null,
   });
   const [live] = useSubscription({ query: OnAnalyticsTodayDocument });
-  const liveState = useLiveState();
   const analytics = data?.analytics;
   const liveToday = live.data?.analyticsToday;
   const todayFigures =
@@ -32,20 +30,8 @@ export function AnalyticsPage() {
   const days = analytics ? withLiveDay(analytics.days, liveToday) : [];
 
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="Analytics"
-        lead="Figures from the analytics read model, by business day."
-        actions={<LiveBadge active={liveState === 'live'} />}
-      />
-      <QueryStatus
-        loaded={!!data}
-        fetching={fetching}
-        error={error}
-        failed="Could not load analytics"
-        loading="Loading analytics…"
-        refetch={refetch}
-      />
+    <Page title="Analytics" lead="Figures from the analytics read model, by business day." live>
+      <QueryStatus what="analytics" result={{ data, fetching, error }} refetch={refetch} />
       {todayFigures && (
         <div className="grid grid--stats" aria-live="polite">
           <MoneyStat
@@ -103,7 +89,7 @@ export function AnalyticsPage() {
           </div>
         )}
       </div>
-    </section>
+    </Page>
   );
 }
 

@@ -1,7 +1,7 @@
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { LogInDocument } from '../generated/operations.ts';
-import { TextField } from '../components/field.tsx';
+import { LoginField, SubmitButton, TextField } from '../components/field.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
 import { sessionExpired } from '../app/session.tsx';
@@ -34,14 +34,7 @@ export function LoginPage() {
         </p>
       )}
       <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
-        <TextField
-          label="Login"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          {...form.bind('login')}
-        />
+        <LoginField autoComplete="username" {...form.bind('login')} />
         <TextField
           label="Password"
           type="password"
@@ -50,9 +43,9 @@ export function LoginPage() {
           {...form.bind('password')}
         />
         <FormMessages messages={form.messages} />
-        <button type="submit" className="button button--primary button--block" disabled={fetching}>
-          {fetching ? 'Logging in…' : 'Log in'}
-        </button>
+        <SubmitButton busy={fetching} busyLabel="Logging in…" block>
+          Log in
+        </SubmitButton>
       </form>
       <p className="auth__switch">
         New popug? <Link to="/signup">Create an account</Link>

@@ -9,10 +9,9 @@ import {
 import { describeTaskEvents } from '../lib/live-messages.ts';
 import { useLiveEvents } from '../lib/use-live-events.ts';
 import { useSearchParam } from '../app/router.tsx';
-import { useLiveState } from '../app/session.tsx';
 import { StatusBadge } from '../components/badges.tsx';
 import { CompleteButton } from '../components/complete-button.tsx';
-import { LiveBadge, PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { Empty, QueryStatus } from '../components/status.tsx';
 import { Price, TaskTitle } from '../components/task-bits.tsx';
 import { useNotify } from '../components/toasts.tsx';
@@ -36,7 +35,6 @@ export function MyTasksPage() {
   const activeTab = tab === 'DONE' || tab === 'ALL' ? tab : '';
   const status = statusOf(activeTab);
   const [{ data, fetching, error }, refetch] = useQuery({ query: MyTasksDocument, variables: { status } });
-  const liveState = useLiveState();
   const notify = useNotify();
   const live = useLiveEvents(
     OnMyTasksDocument,
@@ -54,12 +52,11 @@ export function MyTasksPage() {
   const tasks = data?.me?.tasks;
 
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="My tasks"
-        lead="Tasks assigned to you. Completing one pays its reward into your account."
-        actions={<LiveBadge active={liveState === 'live'} />}
-      />
+    <Page
+      title="My tasks"
+      lead="Tasks assigned to you. Completing one pays its reward into your account."
+      live
+    >
       <div className="card">
         <div className="tabs" role="group" aria-label="Show">
           {TABS.map((t) => (
@@ -79,14 +76,7 @@ export function MyTasksPage() {
             Live updates are unavailable right now; the list refreshes when you come back to this page.
           </p>
         )}
-        <QueryStatus
-          loaded={!!data}
-          fetching={fetching}
-          error={error}
-          failed="Could not load your tasks"
-          loading="Loading your tasks…"
-          refetch={refetch}
-        />
+        <QueryStatus what="your tasks" result={{ data, fetching, error }} refetch={refetch} />
         {tasks && tasks.length === 0 && (
           <Empty>{status === 'OPEN' ? 'No open tasks. Enjoy the quiet.' : 'Nothing here yet.'}</Empty>
         )}
@@ -114,6 +104,6 @@ export function MyTasksPage() {
           </ul>
         )}
       </div>
-    </section>
+    </Page>
   );
 }

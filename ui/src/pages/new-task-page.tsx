@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { CreateTaskDocument, type CreateTaskMutation } from '../generated/operations.ts';
 import { Link } from '../app/router.tsx';
-import { TextAreaField, TextField } from '../components/field.tsx';
-import { PageHeader } from '../components/page-header.tsx';
+import { SubmitButton, TextAreaField, TextField } from '../components/field.tsx';
+import { Page } from '../components/page-header.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { checkNewTask, TITLE_MAX, type NewTaskFields } from '../lib/task-input.ts';
 import { useForm } from '../lib/use-form-errors.ts';
@@ -13,16 +13,15 @@ const EMPTY: NewTaskFields = { title: '', jiraId: '', description: '' };
 export function NewTaskPage() {
   const [created, setCreated] = useState<CreateTaskMutation['createTask'] | null>(null);
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="New task"
-        lead="The task goes at once to a random popug, who is charged its fee."
-        actions={
-          <Link to="/tasks" className="button button--ghost">
-            ← Back to dashboard
-          </Link>
-        }
-      />
+    <Page
+      title="New task"
+      lead="The task goes at once to a random popug, who is charged its fee."
+      actions={
+        <Link to="/tasks" className="button button--ghost">
+          ← Back to dashboard
+        </Link>
+      }
+    >
       {created && (
         <div className="notice notice--success" role="status">
           <div>
@@ -38,7 +37,7 @@ export function NewTaskPage() {
       <div className="card card--narrow">
         <CreateTaskForm onCreated={setCreated} />
       </div>
-    </section>
+    </Page>
   );
 }
 
@@ -87,11 +86,9 @@ export function CreateTaskForm({
       />
       <TextAreaField label="Description" rows={5} {...bind('description')} />
       <FormMessages messages={form.messages} />
-      <div className="form__actions">
-        <button type="submit" className="button button--primary" disabled={fetching}>
-          {fetching ? 'Creating…' : 'Create task'}
-        </button>
-      </div>
+      <SubmitButton busy={fetching} busyLabel="Creating…">
+        Create task
+      </SubmitButton>
     </form>
   );
 }

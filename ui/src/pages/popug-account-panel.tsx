@@ -49,16 +49,7 @@ export function PopugAccountPanel() {
         </SelectField>
       </div>
       {!userId && <Empty>Choose a popug to see their balance, audit log and payouts.</Empty>}
-      {userId && (
-        <QueryStatus
-          loaded={!!data}
-          fetching={fetching}
-          error={error}
-          failed="Could not load the account"
-          loading="Loading the account…"
-          refetch={refetch}
-        />
-      )}
+      {userId && <QueryStatus what="the account" result={{ data, fetching, error }} refetch={refetch} />}
       {data && !user && <Empty>This popug does not exist.</Empty>}
       {user && !account && (
         <Empty>

@@ -1,7 +1,8 @@
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { SignUpDocument } from '../generated/operations.ts';
-import { TextField } from '../components/field.tsx';
+import { SubmitButton } from '../components/field.tsx';
+import { NewUserFieldset } from '../components/user-fields.tsx';
 import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
 import { session } from '../lib/session.ts';
@@ -11,7 +12,6 @@ import { AuthScreen } from './auth-screen.tsx';
 
 export function SignUpPage() {
   const form = useForm({ login: '', name: '', email: '', password: '' });
-  const { bind } = form;
   const [{ fetching }, signUp] = useMutation(SignUpDocument);
 
   async function submit(event: FormEvent) {
@@ -25,29 +25,11 @@ export function SignUpPage() {
   return (
     <AuthScreen title="Create your account">
       <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
-        <TextField
-          label="Login"
-          autoComplete="username"
-          autoCapitalize="none"
-          spellCheck={false}
-          required
-          hint="3–32 letters, digits, “_”, “.” or “-”"
-          {...bind('login')}
-        />
-        <TextField label="Name" autoComplete="name" required {...bind('name')} />
-        <TextField label="Email" type="email" autoComplete="email" required {...bind('email')} />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          hint="At least 8 characters"
-          {...bind('password')}
-        />
+        <NewUserFieldset bind={form.bind} own />
         <FormMessages messages={form.messages} />
-        <button type="submit" className="button button--primary button--block" disabled={fetching}>
-          {fetching ? 'Creating account…' : 'Sign up'}
-        </button>
+        <SubmitButton busy={fetching} busyLabel="Creating account…" block>
+          Sign up
+        </SubmitButton>
       </form>
       <p className="auth__switch">
         Already have an account? <Link to="/login">Log in</Link>

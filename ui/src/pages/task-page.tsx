@@ -18,14 +18,7 @@ export function TaskPage({ id }: { id: string }) {
       <p className="breadcrumbs">
         <Link to="/tasks">← Task dashboard</Link>
       </p>
-      <QueryStatus
-        loaded={!!data}
-        fetching={fetching}
-        error={error}
-        failed="Could not load the task"
-        loading="Loading the task…"
-        refetch={refetch}
-      />
+      <QueryStatus what="the task" result={{ data, fetching, error }} refetch={refetch} />
       {data && !task && (
         <div className="state-page">
           <h1 id="page-title">Task not found</h1>

@@ -4,7 +4,7 @@ import { useCurrentUser } from '../app/current-user.tsx';
 import { Link, useSearchParam } from '../app/router.tsx';
 import { StatusBadge } from '../components/badges.tsx';
 import { SelectField } from '../components/field.tsx';
-import { PageHeader } from '../components/page-header.tsx';
+import { Page } from '../components/page-header.tsx';
 import { Pager, useCursorPages } from '../components/pager.tsx';
 import { ShuffleButton } from '../components/shuffle-button.tsx';
 import { Empty, QueryStatus } from '../components/status.tsx';
@@ -32,21 +32,20 @@ export function TasksPage() {
   const tasks = data?.tasks;
 
   return (
-    <section aria-labelledby="page-title">
-      <PageHeader
-        title="Task dashboard"
-        lead="Every task in the company, newest first."
-        actions={
-          <>
-            {canShuffle(user.role) && (
-              <ShuffleButton onDone={() => refetch({ requestPolicy: 'network-only' })} />
-            )}
-            <Link to="/tasks/new" className="button button--primary">
-              New task
-            </Link>
-          </>
-        }
-      />
+    <Page
+      title="Task dashboard"
+      lead="Every task in the company, newest first."
+      actions={
+        <>
+          {canShuffle(user.role) && (
+            <ShuffleButton onDone={() => refetch({ requestPolicy: 'network-only' })} />
+          )}
+          <Link to="/tasks/new" className="button button--primary">
+            New task
+          </Link>
+        </>
+      }
+    >
       <div className="card">
         <div className="filters" role="group" aria-label="Filters">
           <SelectField
@@ -65,14 +64,7 @@ export function TasksPage() {
             {(stale || (fetching && tasks)) && <span className="muted"> · updating…</span>}
           </p>
         </div>
-        <QueryStatus
-          loaded={!!tasks}
-          fetching={fetching}
-          error={error}
-          failed="Could not load tasks"
-          loading="Loading tasks…"
-          refetch={refetch}
-        />
+        <QueryStatus what="tasks" result={{ data: tasks, fetching, error }} refetch={refetch} />
         {tasks && tasks.nodes.length === 0 && (
           <Empty>
             No tasks match these filters. <Link to="/tasks/new">Create a task</Link>
@@ -130,7 +122,7 @@ export function TasksPage() {
           />
         )}
       </div>
-    </section>
+    </Page>
   );
 }
 
