@@ -10,6 +10,8 @@ import {
   TypeInfo,
   visit,
   visitWithTypeInfo,
+  type ASTNode,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
 } from 'graphql';
 import { OPERATION_DIRS, operationFiles, repoRoot } from './subgraphs.ts';
@@ -33,13 +35,17 @@ export function projectOperations(): ProjectOperation[] {
   return clients.flatMap((client) =>
     operationFiles(client).flatMap((file) => {
       const document = parse(fs.readFileSync(file, 'utf8'));
-      const fragments = document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
+      const fragments = new Map(
+        document.definitions
+          .filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)
+          .map((d) => [d.name.value, d] as const),
+      );
       return document.definitions.flatMap((d) =>
         d.kind === Kind.OPERATION_DEFINITION
           ? [
               {
                 name: `${path.relative(repoRoot, file)} ${d.name?.value ?? '(anonymous)'}`,
-                text: [d, ...fragments]
+                text: [d, ...spreadFragments(d, fragments)]
                   .map((n) => n.loc?.source.body.slice(n.loc.start, n.loc.end))
                   .join('\n'),
               },
@@ -48,6 +54,23 @@ export function projectOperations(): ProjectOperation[] {
       );
     }),
   );
+}
+
+/** The fragments a definition spreads, and those they spread in turn (unused ones fail validation). */
+function spreadFragments(
+  node: ASTNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  found = new Map<string, FragmentDefinitionNode>(),
+): FragmentDefinitionNode[] {
+  visit(node, {
+    FragmentSpread(spread) {
+      const fragment = fragments.get(spread.name.value);
+      if (!fragment || found.has(fragment.name.value)) return;
+      found.set(fragment.name.value, fragment);
+      spreadFragments(fragment, fragments, found);
+    },
+  });
+  return [...found.values()];
 }
 
 /**
