@@ -1,5 +1,12 @@
 import { inject } from 'vitest';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import {
+  applyMigrations,
+  connectDatabase,
+  dropDatabase,
+  ensureDatabase,
+  withDatabase,
+  type Database,
+} from '@ates/service-kit';
 import { TEST_DB_PREFIX, TEST_NS_PREFIX, shortId } from './names.ts';
 import { testPostgresUrl } from './services.ts';
 
@@ -23,6 +30,32 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   const url = withDatabase(testPostgresUrl(), name);
   await ensureDatabase(url);
   return { url, name, drop: () => dropDatabase(url) };
+}
+
+export interface MigratedDatabase<Schema extends Record<string, unknown>> extends Database<Schema> {
+  url: string;
+  /** Closes the pool, then drops the database. */
+  drop(): Promise<void>;
+}
+
+/** A test file's own database with a service's migrations applied, connected with its tables. */
+export async function createMigratedDatabase<Schema extends Record<string, unknown>>(
+  label: string,
+  migrationsFolder: string,
+  tables: Schema,
+  options: { max?: number } = {},
+): Promise<MigratedDatabase<Schema>> {
+  const testDb = await createTestDatabase(label);
+  await applyMigrations(testDb.url, migrationsFolder);
+  const database = connectDatabase(testDb.url, tables, options);
+  return {
+    ...database,
+    url: testDb.url,
+    async drop() {
+      await database.close();
+      await testDb.drop();
+    },
+  };
 }
 
 /**

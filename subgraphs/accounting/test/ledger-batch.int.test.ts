@@ -2,38 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
-import { applyMigrations, connectDatabase, createLogger, ManualClock, seededRandom } from '@ates/service-kit';
-import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
 import { taskReactions } from '../src/events/task-reactions.ts';
 import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
 import { migrationsFolder } from '../src/service.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
+import { testDeps } from './support/deps.ts';
 
-let testDb: TestDatabase;
-let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let database: MigratedDatabase<typeof tables>;
 let deps: AccountingDeps;
-const logger = createLogger({ service: 'accounting-test', level: 'silent' });
 
 beforeAll(async () => {
-  testDb = await createTestDatabase('accounting_ledger_batch');
-  await applyMigrations(testDb.url, migrationsFolder);
-  database = connectDatabase(testDb.url, tables, { max: 4 });
-  deps = {
-    db: database.db,
-    sql: database.sql,
-    clock: new ManualClock(new Date('2026-03-01T12:00:00Z')),
-    random: seededRandom(7),
-    timeZone: 'UTC',
-    logger,
-    newId: randomUUID,
-  };
+  database = await createMigratedDatabase('accounting_ledger_batch', migrationsFolder, tables, { max: 4 });
+  deps = testDeps(database, '2026-03-01T12:00:00Z', 7);
 });
-afterAll(async () => {
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => database?.drop());
 
 const title = 'Feed the parrots';
 const at = '2026-03-01T12:00:00.000Z';
@@ -126,7 +111,7 @@ describe('a batch of task events applied together', () => {
     await database.db.transaction(async (tx) => {
       await taskReactions(deps)['task.assigned']![1]!(first, {
         tx,
-        logger,
+        logger: deps.logger,
         delivery: { consumer: 'test', stream: 'tasks', subject: 'x', streamSeq: 1, attempt: 1 },
       });
     });

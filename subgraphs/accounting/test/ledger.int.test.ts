@@ -1,37 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { applyMigrations, connectDatabase, createLogger, ManualClock, seededRandom } from '@ates/service-kit';
-import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { migrationsFolder } from '../src/service.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
+import { testDeps } from './support/deps.ts';
 import { postEntry } from './support/post-entry.ts';
 
-let testDb: TestDatabase;
-let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let database: MigratedDatabase<typeof tables>;
 let deps: AccountingDeps;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase('accounting_ledger');
-  await applyMigrations(testDb.url, migrationsFolder);
-  database = connectDatabase(testDb.url, tables, { max: 24 });
-  deps = {
-    db: database.db,
-    sql: database.sql,
-    clock: new ManualClock(new Date('2026-03-01T12:00:00Z')),
-    random: seededRandom(1),
-    timeZone: 'UTC',
-    logger: createLogger({ service: 'accounting-test', level: 'silent' }),
-    newId: randomUUID,
-  };
+  database = await createMigratedDatabase('accounting_ledger', migrationsFolder, tables, { max: 24 });
+  deps = testDeps(database, '2026-03-01T12:00:00Z', 1);
 });
-afterAll(async () => {
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => database?.drop());
 
 const task = (title = 'Feed the parrots') => ({ taskId: randomUUID(), title, jiraId: null });
 const fee = (userId: string, assignFee: number, assignmentNo = 1, t = task()) =>

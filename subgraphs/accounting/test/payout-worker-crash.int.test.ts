@@ -6,19 +6,20 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asc, eq } from 'drizzle-orm';
 import { startEmailWorker, emlFileName, type EmailWorker } from '@ates/email-worker';
+import { createLogger, repoRoot } from '@ates/service-kit';
 import {
-  applyMigrations,
-  connectDatabase,
-  createLogger,
-  ManualClock,
-  repoRoot,
-  seededRandom,
-} from '@ates/service-kit';
-import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
+  createMigratedDatabase,
+  createTestDatabase,
+  createTestNamespace,
+  testNatsUrl,
+  type MigratedDatabase,
+  type TestDatabase,
+} from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { accounts, billingDays, outbox, payouts, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { migrationsFolder } from '../src/migrations.ts';
+import { testDeps } from './support/deps.ts';
 import { postEntry } from './support/post-entry.ts';
 import type { AccountingDeps } from '../src/use-cases/deps.ts';
 import { startSandbox, type Sandbox } from './support/payouts-harness.ts';
@@ -27,8 +28,7 @@ const logger = createLogger({ service: 'payout-crash-test', level: process.env.L
 const CHILD = path.join(import.meta.dirname, 'fixtures/crashing-payout-worker.ts');
 
 let bank: Sandbox;
-let testDb: TestDatabase;
-let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let database: MigratedDatabase<typeof tables>;
 let deps: AccountingDeps;
 let email: EmailWorker;
 let emailDb: TestDatabase;
@@ -37,18 +37,8 @@ const namespace = createTestNamespace();
 
 beforeAll(async () => {
   bank = await startSandbox('payoutcrash');
-  testDb = await createTestDatabase('payoutcrash');
-  await applyMigrations(testDb.url, migrationsFolder);
-  database = connectDatabase(testDb.url, tables, { max: 4 });
-  deps = {
-    db: database.db,
-    sql: database.sql,
-    clock: new ManualClock(new Date('2026-11-24T10:00:00Z')),
-    random: seededRandom(3),
-    timeZone: 'UTC',
-    logger,
-    newId: randomUUID,
-  };
+  database = await createMigratedDatabase('payoutcrash', migrationsFolder, tables, { max: 4 });
+  deps = testDeps(database, '2026-11-24T10:00:00Z', 3, logger);
   emailDb = await createTestDatabase('payoutcrash_mail');
   mailDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-payout-mail-'));
   email = await startEmailWorker({
@@ -65,8 +55,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await email?.stop();
-  await database?.close();
-  await testDb?.drop();
+  await database?.drop();
   await emailDb?.drop();
   await bank?.stop();
   if (mailDir) fs.rmSync(mailDir, { recursive: true, force: true });
@@ -78,7 +67,7 @@ function runWorker(crashAt?: string): Promise<{ code: number | null; signal: str
     cwd: repoRoot,
     env: {
       ...process.env,
-      ACCOUNTING_DATABASE_URL: testDb.url,
+      ACCOUNTING_DATABASE_URL: database.url,
       NATS_URL: testNatsUrl(),
       ATES_NATS_NAMESPACE: namespace,
       PAYMENT_PROVIDER_URL: bank.sandbox.url,

@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { applyMigrations, connectDatabase } from '@ates/service-kit';
-import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { findAccountsOfUsers, openAccounts } from '../src/db/account-repository.ts';
 import { migrationsFolder } from '../src/service.ts';
 
-let testDb: TestDatabase;
-let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let database: MigratedDatabase<typeof tables>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase('accounting_prepared');
-  await applyMigrations(testDb.url, migrationsFolder);
   // One connection, so every statement below is prepared (or not) on the session queried.
-  database = connectDatabase(testDb.url, tables, { max: 1 });
+  database = await createMigratedDatabase('accounting_prepared', migrationsFolder, tables, { max: 1 });
 });
-afterAll(async () => {
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => database?.drop());
 
 /** The statements prepared on the connection that reads them, reading accounts by user. */
 async function preparedAccountLookups(): Promise<number> {

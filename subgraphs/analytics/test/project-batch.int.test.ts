@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
-import { applyMigrations, connectDatabase } from '@ates/service-kit';
-import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { migrationsFolder } from '../src/service.ts';
 import { taskCompleted, taskPriced, transactionApplied as tx } from './support/events.ts';
@@ -12,22 +11,17 @@ import { projectEvents } from '../src/use-cases/project-events.ts';
 // the same account on several days in one batch, balances crossing zero both ways, a late
 // transaction for a past day, and facts of one task arriving in every order.
 const TZ = 'Europe/Berlin';
-type Db = ReturnType<typeof connectDatabase<typeof tables>>;
-const dbs: { test: TestDatabase; db: Db }[] = [];
+type Db = MigratedDatabase<typeof tables>;
+const dbs: Db[] = [];
 
 async function freshDb(): Promise<Db> {
-  const test = await createTestDatabase('analytics_batch');
-  await applyMigrations(test.url, migrationsFolder);
-  const db = connectDatabase(test.url, tables, { max: 2 });
-  dbs.push({ test, db });
+  const db = await createMigratedDatabase('analytics_batch', migrationsFolder, tables, { max: 2 });
+  dbs.push(db);
   return db;
 }
 
 afterAll(async () => {
-  for (const { test, db } of dbs) {
-    await db.close();
-    await test.drop();
-  }
+  for (const db of dbs) await db.drop();
 });
 
 const created = (taskId: string, title: string) =>

@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations, connectDatabase, type Role } from '@ates/service-kit';
-import { createTestDatabase, type TestDatabase } from '@ates/testing';
+import type { Role } from '@ates/service-kit';
+import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import { rememberPopug } from '../src/db/popug-repository.ts';
 import * as tables from '../src/db/tables.ts';
 import { assignableWorkers, assignableWorkersIn } from '../src/db/task-repository.ts';
 import { isAssignable } from '../src/domain/assignment.ts';
 import { migrationsFolder } from '../src/service.ts';
 
-let testDb: TestDatabase;
-let database: ReturnType<typeof connectDatabase<typeof tables>>;
+let database: MigratedDatabase<typeof tables>;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase('tasks_assignable');
-  await applyMigrations(testDb.url, migrationsFolder);
-  database = connectDatabase(testDb.url, tables, { max: 2 });
+  database = await createMigratedDatabase('tasks_assignable', migrationsFolder, tables, { max: 2 });
 });
-afterAll(async () => {
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => database?.drop());
 
 describe('who is assignable', () => {
   it('is the domain rule in both queries (creation and shuffle), whatever the role', async () => {
