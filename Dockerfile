@@ -30,4 +30,5 @@ ENV NODE_ENV=production HOST=0.0.0.0 ATES_DATA_DIR=/data
 EXPOSE 4000
 # The gateway's /readyz by default; compose checks each service's own (dist/healthcheck.js <url>).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 CMD ["node", "dist/healthcheck.js"]
-CMD ["node", "dist/gateway.js"]
+# OpenTelemetry loads first (off unless OTEL_* name an exporter; docs/operations.md#tracing).
+CMD ["node", "--import", "./dist/telemetry.js", "dist/gateway.js"]

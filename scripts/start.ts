@@ -34,7 +34,7 @@ import {
   type StartedInfra,
 } from './lib/infra.ts';
 import { runService, waitForHttp, type ManagedProcess } from './lib/processes.ts';
-import { services, type ServiceSpec } from './lib/services.ts';
+import { serviceArgs, services, type ServiceSpec } from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
 const { values: flags } = parseCli('pnpm start', {
@@ -257,9 +257,7 @@ async function main(): Promise<void> {
   for (const wave of waves) {
     const members = instances.filter((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}` === wave);
     const procs = members.map((instance) => {
-      const args = flags.prod
-        ? [distEntry(instance.spec.name)]
-        : ['--import', 'tsx', path.join(repoRoot, instance.spec.entry)];
+      const args = serviceArgs(instance.spec, flags.prod);
       const proc = runService(instance.name, args, instance.env, width);
       running.push(proc);
       void proc.exited.then((code) => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { services } from './services.ts';
+import { services, TELEMETRY_ENTRY } from './services.ts';
 import { repoRoot } from './subgraphs.ts';
 
 /** Where `pnpm build` writes the runnable JavaScript: `node dist/<name>.js`. */
@@ -10,6 +10,8 @@ export const distDir = path.join(repoRoot, 'dist');
 
 /** Operator commands built beside the services (`node dist/<name>.js --help`). */
 const COMMANDS = [
+  // Loaded before each service (`node --import ./dist/telemetry.js dist/<name>.js`): OpenTelemetry.
+  { name: 'telemetry', entry: TELEMETRY_ENTRY },
   { name: 'events', entry: 'packages/events/src/cli/main.ts' },
   { name: 'analytics-rebuild', entry: 'subgraphs/analytics/src/rebuild/main.ts' },
   { name: 'healthcheck', entry: 'scripts/healthcheck.ts' },

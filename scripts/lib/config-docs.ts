@@ -13,6 +13,8 @@ const ENV_LOADERS = [
   ['workers/payment-sandbox/src/env.ts', 'loadPaymentSandboxEnv'],
   ['workers/email/src/env.ts', 'loadEmailWorkerEnv'],
   ['packages/events/src/cli/env.ts', 'loadCliEnv'],
+  // Every process: whether it traces (OpenTelemetry's own variables; not zod, see the file).
+  ['packages/service-kit/src/telemetry/settings.ts', 'telemetrySettings'],
 ] as const;
 
 /**

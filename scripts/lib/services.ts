@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { repoRoot } from './subgraphs.ts';
 
 /**
@@ -105,4 +106,28 @@ const ALL: ServiceSpec[] = [
 /** The services whose code exists in this checkout. */
 export function services(): ServiceSpec[] {
   return ALL.filter((s) => fs.existsSync(path.join(repoRoot, s.entry)));
+}
+
+/** The module each service runs first (`--import`): OpenTelemetry, when OTEL_* turn it on. */
+export const TELEMETRY_ENTRY = 'packages/service-kit/src/telemetry/register.ts';
+
+/**
+ * The node arguments that run a service: its build (`--prod`) or its sources through tsx, with
+ * the telemetry module loaded first either way, so its instrumentations see `http` and
+ * `graphql` load. (Compose and the Dockerfile spell out the same for the build.)
+ */
+export function serviceArgs(spec: { name: string; entry: string }, prod: boolean): string[] {
+  return prod
+    ? [
+        '--import',
+        pathToFileURL(path.join(repoRoot, 'dist/telemetry.js')).href,
+        path.join(repoRoot, 'dist', `${spec.name}.js`),
+      ]
+    : [
+        '--import',
+        'tsx',
+        '--import',
+        pathToFileURL(path.join(repoRoot, TELEMETRY_ENTRY)).href,
+        path.join(repoRoot, spec.entry),
+      ];
 }

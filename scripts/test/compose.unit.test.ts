@@ -34,12 +34,18 @@ const ates = services.filter(([, s]) => s.build !== undefined);
 const inDefaultProfile = services.filter(([, s]) => !s.profiles);
 
 describe('docker-compose.yml', () => {
-  it('runs every aTES service from the build with plain node, named after its entry', () => {
+  it('runs every aTES service from the build with plain node, telemetry first, named after its entry', () => {
     const names = new Set(serviceSpecs().map((s) => s.name));
     expect(ates.length).toBeGreaterThan(0);
     for (const [name, service] of ates) {
-      const [node, entry, ...rest] = service.command ?? [];
-      expect({ name, node, rest }).toEqual({ name, node: 'node', rest: [] });
+      const [node, importFlag, telemetry, entry, ...rest] = service.command ?? [];
+      expect({ name, node, importFlag, telemetry, rest }).toEqual({
+        name,
+        node: 'node',
+        importFlag: '--import',
+        telemetry: './dist/telemetry.js',
+        rest: [],
+      });
       expect(names).toContain(/^dist\/(.+)\.js$/.exec(entry ?? '')?.[1]);
       expect(name.replace(/^cluster-/, '')).toBe(entry?.slice('dist/'.length, -'.js'.length));
     }

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
-import { acceptCorrelationId, CORRELATION_HEADER, withTrace, type TraceScope } from './trace.ts';
+import { CORRELATION_HEADER, requestCorrelationId, withTrace, type TraceScope } from './trace.ts';
 
 /** How long a closing server waits for requests in flight before cutting connections. */
 export const DEFAULT_DRAIN_MS = 10_000;
@@ -17,9 +16,9 @@ export interface RequestTrackerOptions {
 }
 
 /**
- * What every request of our HTTP servers goes through: a correlation id (the caller's, if
- * well-formed, else a new one; echoed in the response and set on the request for the code
- * behind), a trace scope around the handler (so its logs and events carry the id), latency
+ * What every request of our HTTP servers goes through: a correlation id (the trace id when
+ * traced, else the caller's if well-formed, else a new one; echoed in the response and set on
+ * the request for the code behind), a trace scope around the handler (so its logs and events carry the id), latency
  * metrics, and the bookkeeping a graceful close needs.
  *
  * `close()` stops accepting connections, lets the requests in flight finish (their connections
@@ -39,7 +38,7 @@ export class RequestTracker {
   /** Runs `handle` for one request inside its trace scope. */
   run(req: IncomingMessage, res: ServerResponse, handle: () => Promise<void>): Promise<void> {
     const { metrics, logger } = this.options;
-    const correlationId = acceptCorrelationId(req.headers[CORRELATION_HEADER]) ?? randomUUID();
+    const correlationId = requestCorrelationId(req.headers[CORRELATION_HEADER]);
     req.headers[CORRELATION_HEADER] = correlationId;
     res.setHeader(CORRELATION_HEADER, correlationId);
     if (this.draining) res.shouldKeepAlive = false;

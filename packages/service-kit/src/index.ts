@@ -15,6 +15,7 @@ export * from './permissions.ts';
 export * from './push-iterator.ts';
 export * from './graphql-ws-server.ts';
 export * from './trace.ts';
+export * from './telemetry/tracing.ts';
 export * from './metrics.ts';
 export * from './http-drain.ts';
 export * from './calendar.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts';
+import { flushTelemetry } from './telemetry/tracing.ts';
 
 type Closer = () => Promise<void> | void;
 
@@ -38,6 +39,8 @@ export function onShutdown(logger: Logger, closers: Closer[], options: ShutdownO
         logger.error({ err: error }, 'error during shutdown');
       }
     }
+    // The spans of the last requests and events, when tracing is on.
+    await flushTelemetry();
     logger.info('stopped');
     process.exit(code);
   };

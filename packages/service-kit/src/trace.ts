@@ -1,4 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { activeTraceId } from './telemetry/tracing.ts';
 
 /**
  * What one unit of work (an HTTP request, an event being handled, a worker run) is part of.
@@ -34,6 +36,14 @@ export function withTrace<T>(scope: TraceScope, work: () => T): T {
 /** A correlation id taken from outside (a header), or undefined when absent or malformed. */
 export function acceptCorrelationId(value: unknown): string | undefined {
   return typeof value === 'string' && CORRELATION.test(value) ? value : undefined;
+}
+
+/**
+ * The correlation id of an incoming request: its OpenTelemetry trace id when it is traced (so
+ * a log line leads to its trace), else the caller's id if well-formed, else a new one.
+ */
+export function requestCorrelationId(header: unknown): string {
+  return activeTraceId() ?? acceptCorrelationId(header) ?? randomUUID();
 }
 
 /**

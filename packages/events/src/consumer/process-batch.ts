@@ -1,7 +1,15 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { jsonParam, type Logger, withTrace } from '@ates/service-kit';
+import {
+  contextFrom,
+  inSpan,
+  jsonParam,
+  linkFrom,
+  type Logger,
+  SpanKind,
+  withTrace,
+} from '@ates/service-kit';
 import { recordDeadLetter } from '../dead-letters/record.ts';
 import type { RawEnvelope } from '../registry/registry.ts';
 import { inbox } from '../tables.ts';
@@ -56,6 +64,36 @@ const deliveryOf = (msg: JsMsg, consumer: string, stream: string): Delivery => (
 function traced<T>(event: RawEnvelope | undefined, work: () => T): T {
   if (!event) return work();
   return withTrace({ correlationId: event.correlationId ?? event.id, causationId: event.id }, work);
+}
+
+const traceparentOf = (msg: JsMsg) => msg.headers?.get('traceparent') || undefined;
+
+/**
+ * Runs `work` (applying one message's event, or a batch's) in a consumer span continuing the
+ * trace the message carries (its publisher's, stored with the outbox row), so one trace runs
+ * from the request through the relay to every consumer. Messages of other traces in the batch
+ * are linked. Untraced messages (tracing off, old events) run as they are.
+ */
+function consumed<T>(consumer: string, msgs: JsMsg[], work: () => Promise<T>): Promise<T> {
+  const traced = msgs.filter((msg) => traceparentOf(msg) !== undefined);
+  const [first, ...others] = traced;
+  if (!first) return work();
+  const links = others.flatMap((msg) => linkFrom(msg.headers!) ?? []);
+  return inSpan(
+    msgs.length === 1 ? `${consumer} process ${first.subject}` : `${consumer} process ${msgs.length} events`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFrom(first.headers),
+      links,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.operation.type': 'process',
+        'messaging.consumer.group.name': consumer,
+        'messaging.batch.message_count': msgs.length,
+      },
+    },
+    work,
+  );
 }
 
 /**
@@ -172,16 +210,23 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
       const fresh = new Set(Array.from(inserted, (r) => r.event_id));
       const todo = items.filter((item) => fresh.delete(item.decision.received.id));
       if (options.batchHandler && todo.length > 1) {
-        await options.batchHandler(
-          todo.map((item) => item.decision.envelope),
-          { tx, logger },
+        await consumed(
+          options.consumer,
+          todo.map((item) => item.msg),
+          () =>
+            options.batchHandler!(
+              todo.map((item) => item.decision.envelope),
+              { tx, logger },
+            ),
         );
         logger.debug({ events: todo.length }, 'events handled together');
         return;
       }
       for (const item of todo) {
         const { envelope, received, handler } = item.decision;
-        await traced(received, () => apply(handler, envelope, tx, item));
+        await traced(received, () =>
+          consumed(options.consumer, [item.msg], () => apply(handler, envelope, tx, item)),
+        );
       }
     });
   }
@@ -199,7 +244,9 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
               .onConflictDoNothing()
               .returning({ eventId: inbox.eventId });
             if (inserted.length > 0)
-              await traced(item.decision.received, () => apply(handler, envelope, sp, item));
+              await traced(item.decision.received, () =>
+                consumed(options.consumer, [item.msg], () => apply(handler, envelope, sp, item)),
+              );
           });
         } catch (error) {
           // The connection is gone: the whole batch is retried.

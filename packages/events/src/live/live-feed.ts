@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Logger } from '@ates/service-kit';
+import { contextFrom, SpanKind, startSpan, withSpan, type Logger } from '@ates/service-kit';
 import { subjectFor, type AnyEventEnvelope, type EventType } from '../envelope.ts';
 
 export type LiveListener = (event: AnyEventEnvelope) => void;
@@ -68,13 +68,24 @@ export class LiveFeed {
           );
           return;
         }
-        for (const listener of [...listeners]) {
-          try {
-            listener(event);
-          } catch (listenerError) {
-            this.logger.error({ err: listenerError, type }, 'live feed listener failed');
+        const push = () => {
+          for (const listener of [...listeners]) {
+            try {
+              listener(event);
+            } catch (listenerError) {
+              this.logger.error({ err: listenerError, type }, 'live feed listener failed');
+            }
           }
-        }
+        };
+        // The subscription push, in the trace of the request that caused the event.
+        if (!msg.headers?.get('traceparent') || listeners.size === 0) return push();
+        const span = startSpan(`live push ${type}`, {
+          kind: SpanKind.CONSUMER,
+          parent: contextFrom(msg.headers),
+          attributes: { 'messaging.system': 'nats', 'ates.live.listeners': listeners.size },
+        });
+        withSpan(span, push);
+        span.end();
       },
     });
     const topic = { sub, listeners };

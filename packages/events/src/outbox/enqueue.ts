@@ -1,6 +1,7 @@
 import { sql as drizzleSql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
+import { traceHeaders } from '@ates/service-kit';
 import type { AnyEventEnvelope } from '../envelope.ts';
 import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
 import { getRegistry, type EventRegistry } from '../registry/registry.ts';
@@ -31,6 +32,15 @@ function subjectsOf(events: readonly AnyEventEnvelope[], registry: EventRegistry
   return subjects;
 }
 
+/**
+ * The W3C trace context of the work enqueueing (empty when untraced), stored in the rows' NATS
+ * headers: the relay's publish and every consumer continue the request's trace.
+ */
+interface Trace {
+  traceparent: string;
+  tracestate: string;
+}
+
 /** A tagged template of either client: postgres.js's `sql\`…\`` or drizzle's. */
 type SqlTag<R> = (strings: TemplateStringsArray, ...values: (string | number)[]) => R;
 
@@ -38,14 +48,16 @@ type SqlTag<R> = (strings: TemplateStringsArray, ...values: (string | number)[])
  * One chunk's INSERT, written once for both clients: the envelopes and the type → subject map
  * go as JSON text cast to jsonb, and `with ordinality … order by` keeps `seq` in the events' order.
  */
-const insertChunk = <R>(tag: SqlTag<R>, subjects: string, envelopes: string): R => tag`
+const insertChunk = <R>(tag: SqlTag<R>, subjects: string, envelopes: string, trace: Trace): R => tag`
   insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
   select (p->>'id')::uuid, (select ${subjects}::jsonb) ->> (p->>'type'),
          p->>'type', (p->>'version')::int, p->>'aggregateId', p,
          jsonb_strip_nulls(jsonb_build_object(
            ${HEADER_TYPE}::text, p->>'type', ${HEADER_VERSION}::text, p->>'version',
            ${HEADER_AGGREGATE}::text, nullif(p->>'aggregateId', ''),
-           ${HEADER_CORRELATION}::text, nullif(p->>'correlationId', '')))
+           ${HEADER_CORRELATION}::text, nullif(p->>'correlationId', ''),
+           'traceparent', nullif(${trace.traceparent}::text, ''),
+           'tracestate', nullif(${trace.tracestate}::text, '')))
   from jsonb_array_elements(${envelopes}::jsonb) with ordinality as e(p, n)
   order by n`;
 
@@ -62,6 +74,8 @@ export async function enqueueEvents(
   if (events.length === 0) return;
   const registry = options.registry ?? getRegistry();
   for (const event of events) registry.assertValid(event);
+  const { traceparent = '', tracestate = '' } = traceHeaders();
+  const trace: Trace = { traceparent, tracestate };
   const chunks: [subjects: string, envelopes: string][] = [];
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
     const chunk = events.slice(i, i + ROWS_PER_STATEMENT);
@@ -74,12 +88,13 @@ export async function enqueueEvents(
     // than a json parameter, because drizzle turns off postgres.js's json serializer on clients
     // it shares.
     for (const [subjects, envelopes] of chunks)
-      await insertChunk((strings, ...values) => tx(strings, ...values), subjects, envelopes);
+      await insertChunk((strings, ...values) => tx(strings, ...values), subjects, envelopes, trace);
     await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
     return;
   }
   // Drizzle: the same one-JSON-document statement (its multi-row VALUES costs Node several µs
   // per parameter, seven per event; consumers enqueue hundreds of events per batch).
-  for (const [subjects, envelopes] of chunks) await tx.execute(insertChunk(drizzleSql, subjects, envelopes));
+  for (const [subjects, envelopes] of chunks)
+    await tx.execute(insertChunk(drizzleSql, subjects, envelopes, trace));
   await tx.execute(drizzleSql`select pg_notify(${OUTBOX_CHANNEL}, '')`);
 }

@@ -1,6 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import type { Sql } from 'postgres';
+import { contextFrom, failSpan, SpanKind, spanHeaders, startSpan, type Span } from '@ates/service-kit';
 import { withNamespace } from '../subjects.ts';
 
 interface PendingRow {
@@ -31,6 +32,19 @@ export type BatchResult =
 
 const encoder = new TextEncoder();
 
+function publishSpan(row: PendingRow, subject: string): Span {
+  return startSpan(`outbox publish ${row.subject}`, {
+    kind: SpanKind.PRODUCER,
+    parent: contextFrom(row.headers),
+    attributes: {
+      'messaging.system': 'nats',
+      'messaging.operation.type': 'publish',
+      'messaging.destination.name': subject,
+      'messaging.message.id': row.id,
+    },
+  });
+}
+
 /**
  * Publishes the rows in `seq` order on one connection with up to `window` in flight: each ack
  * lets the next row go, so JetStream is never left waiting for a whole window to come back.
@@ -43,14 +57,25 @@ async function publishRows(
   const acks: (PubAck | undefined)[] = new Array<PubAck | undefined>(rows.length);
   let next = 0;
   const failures: { index: number; error: unknown }[] = [];
-  const publishOne = (row: PendingRow) => {
+  const publishOne = async (row: PendingRow) => {
     const headers = natsHeaders();
-    for (const [name, value] of Object.entries(row.headers)) headers.set(name, value);
-    return options.js.publish(withNamespace(options.namespace, row.subject), encoder.encode(row.body), {
-      msgID: row.id,
-      headers,
-      timeout: options.publishTimeoutMs,
-    });
+    const subject = withNamespace(options.namespace, row.subject);
+    // A row enqueued in a trace is published in it (the span the consumers' spans hang from).
+    const span = row.headers.traceparent === undefined ? undefined : publishSpan(row, subject);
+    const carried = span ? { ...row.headers, ...spanHeaders(span) } : row.headers;
+    for (const [name, value] of Object.entries(carried)) headers.set(name, value);
+    try {
+      const ack = await options.js.publish(subject, encoder.encode(row.body), {
+        msgID: row.id,
+        headers,
+        timeout: options.publishTimeoutMs,
+      });
+      span?.setAttribute('messaging.nats.stream_sequence', ack.seq).end();
+      return ack;
+    } catch (error) {
+      if (span) failSpan(span, error);
+      throw error;
+    }
   };
   const lane = async () => {
     while (next < rows.length && failures.length === 0) {

@@ -1,0 +1,218 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CORRELATION_HEADER, ensureDevKeys } from '@ates/service-kit';
+import {
+  connectWs,
+  createTestDatabase,
+  createTestNamespace,
+  GraphQLClient,
+  ops,
+  startOtlpReceiver,
+  testNatsUrl,
+  waitFor,
+  type OtlpReceiver,
+  type ReceivedSpan,
+  type TestDatabase,
+} from '@ates/testing';
+import { serviceArgs, services } from '../../scripts/lib/services.ts';
+
+// The services run as separate processes, each with OpenTelemetry loaded the way production
+// loads it (`--import` of the telemetry module) and exporting OTLP to a receiver in this test:
+// one trace must cross the process boundaries, so the spans cannot come from this process.
+const TRACED = ['users', 'tasks', 'accounting', 'analytics', 'gateway'];
+const ADMIN = { login: 'admin', password: 'admin-password-1' };
+
+let receiver: OtlpReceiver;
+const children: ChildProcess[] = [];
+const databases: TestDatabase[] = [];
+let dataDir: string;
+let gatewayUrl: string;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-tracing-'));
+  ensureDevKeys(dataDir);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    ATES_DATA_DIR: dataDir,
+    NATS_URL: testNatsUrl(),
+    ATES_NATS_NAMESPACE: createTestNamespace(),
+    ATES_INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+    ATES_ADMIN_LOGIN: ADMIN.login,
+    ATES_ADMIN_PASSWORD: ADMIN.password,
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    // Export within 100 ms of a span's end rather than 5 s.
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  };
+  const specs = services().filter((s) => TRACED.includes(s.name));
+  for (const spec of specs) {
+    if (spec.port) env[spec.port.env] = String(await freePort());
+    if (spec.database) {
+      const db = await createTestDatabase(`tracing_${spec.name}`);
+      databases.push(db);
+      env[spec.database.env] = db.url;
+    }
+    if (spec.port && spec.address)
+      env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
+  }
+  // Subgraphs first (each migrates its database), then the gateway, which composes them.
+  for (const group of [
+    specs.filter((s) => s.name !== 'gateway'),
+    specs.filter((s) => s.name === 'gateway'),
+  ]) {
+    for (const spec of group) {
+      const child = spawn(process.execPath, serviceArgs(spec, false), {
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+    }
+    await Promise.all(
+      group.map((spec) =>
+        waitFor(
+          `${spec.name} to be ready`,
+          () => healthy(`http://127.0.0.1:${env[spec.port!.env]}/readyz`),
+          120_000,
+        ),
+      ),
+    );
+  }
+  gatewayUrl = `http://127.0.0.1:${env.GATEWAY_PORT}/graphql`;
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  await receiver?.close();
+  for (const db of databases) await db.drop();
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe('OpenTelemetry across processes', () => {
+  it('shows one completeTask as one trace: gateway, tasks, outbox relay, consumers, subscription push', async () => {
+    const anonymous = new GraphQLClient(gatewayUrl);
+    const logIn = async (login: string, password: string) =>
+      anonymous.withToken((await anonymous.ok(ops.LogInDocument, { login, password })).logIn.token);
+    const admin = await logIn(ADMIN.login, ADMIN.password);
+    const login = `traced${randomBytes(3).toString('hex')}`;
+    await admin.ok(ops.CreateUserDocument, {
+      input: {
+        login,
+        password: 'popug-password-1',
+        role: 'WORKER',
+        name: login,
+        email: `${login}@ates.test`,
+      },
+    });
+    const popug = await logIn(login, 'popug-password-1');
+    // The popug watches its tasks. Tasks are created until one reaches it as a push: by then the
+    // tracker knows the popug (from user.created) and the subscription is live end to end.
+    const ws = connectWs(gatewayUrl, popug.token);
+    const subscription = await ws.subscribe(print(ops.OnMyTasksDocument));
+    let taskId: string | undefined;
+    let correlationId: string | null = null;
+    try {
+      await waitFor(
+        'a task assigned to the popug to be pushed to it',
+        async () => {
+          const response = await admin.request(ops.CreateTaskDocument, {
+            input: { title: 'Trace me', description: '' },
+          });
+          taskId ??= response.data?.createTask.id;
+          return (
+            taskId !== undefined &&
+            subscription.next(1000).then(
+              () => true,
+              () => false,
+            )
+          );
+        },
+        60_000,
+      );
+      const response = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${popug.token}` },
+        body: JSON.stringify({ query: print(ops.CompleteTaskDocument), variables: { id: taskId } }),
+      });
+      const body = (await response.json()) as { data?: { completeTask: { status: string } } };
+      expect(body.data?.completeTask.status).toBe('DONE');
+      correlationId = response.headers.get(CORRELATION_HEADER);
+      type Pushed = { myTasks: { kind: string; task: { id: string } } };
+      let pushed: Pushed;
+      do pushed = (await subscription.next(30_000)).data as unknown as Pushed;
+      while (pushed.myTasks.task.id !== taskId || pushed.myTasks.kind !== 'COMPLETED');
+    } finally {
+      await subscription.close();
+      await ws.dispose();
+    }
+
+    const traceOf = (spans: ReceivedSpan[]) => {
+      const mutation = spans.find((s) => s.service === 'tasks' && /completeTask/.test(s.name));
+      return mutation ? spans.filter((s) => s.traceId === mutation.traceId) : [];
+    };
+    // Consumers apply the event and flush their spans within moments; no sleeping, just polling.
+    let trace: ReceivedSpan[] = [];
+    await waitFor(
+      'the trace to reach the relay, both consumers and the subscription push',
+      () => {
+        trace = traceOf(receiver.spans());
+        const names = trace.map((s) => `${s.service}: ${s.name}`);
+        return (
+          names.some((n) => n.startsWith('tasks: outbox publish')) &&
+          names.some((n) => /^accounting: .* process /.test(n)) &&
+          names.some((n) => /^analytics: .* process /.test(n)) &&
+          names.some((n) => n.startsWith('tasks: live push'))
+        );
+      },
+      30_000,
+    );
+    const services = new Set(trace.map((s) => s.service));
+    expect([...services].sort()).toEqual(
+      expect.arrayContaining(['accounting', 'analytics', 'gateway', 'tasks']),
+    );
+
+    // The correlation id the gateway answered with (and logged under) is the trace's id.
+    expect(correlationId).toBe(trace[0]!.traceId);
+
+    // One tree: every span but the gateway's root has its parent in the trace.
+    const ids = new Set(trace.map((s) => s.spanId));
+    const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
+    expect(roots.map((s) => `${s.service}: ${s.name}`)).toEqual([expect.stringMatching(/^gateway: /)]);
+    // Apollo Gateway's own plan and fetch spans are in it.
+    expect(trace.some((s) => s.service === 'gateway' && s.name === 'gateway.plan')).toBe(true);
+    expect(trace.some((s) => s.service === 'gateway' && s.name === 'gateway.fetch')).toBe(true);
+  }, 120_000);
+});
