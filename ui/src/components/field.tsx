@@ -6,19 +6,25 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 
-interface FieldShellProps {
-  id: string;
-  label: string;
-  hint?: ReactNode;
-  error?: string | undefined;
-  required?: boolean | undefined;
-  children: ReactNode;
+type Common = { label: string; hint?: ReactNode; error?: string | undefined; name: string };
+
+type ControlProps = { id: string; 'aria-invalid': true | undefined; 'aria-describedby': string | undefined };
+
+interface FieldProps extends Omit<Common, 'name'> {
+  name: string | undefined;
+  id: string | undefined;
+  required: boolean | undefined;
+  /** The control, given the id and ARIA attributes that tie it to its label, hint and error. */
+  control: (props: ControlProps) => ReactNode;
 }
 
-function FieldShell({ id, label, hint, error, required, children }: FieldShellProps) {
+function Field({ label, hint, error, id, name, required, control }: FieldProps) {
+  const autoId = useId();
+  const fieldId = id ?? `${name}-${autoId}`;
+  const described = error ? `${fieldId}-error` : hint ? `${fieldId}-hint` : undefined;
   return (
     <div className={`field${error ? ' field--invalid' : ''}`}>
-      <label htmlFor={id} className="field__label">
+      <label htmlFor={fieldId} className="field__label">
         {label}
         {required && (
           <span className="field__required" aria-hidden="true">
@@ -27,92 +33,42 @@ function FieldShell({ id, label, hint, error, required, children }: FieldShellPr
           </span>
         )}
       </label>
-      {children}
+      {control({ id: fieldId, 'aria-invalid': error ? true : undefined, 'aria-describedby': described })}
       {hint && !error && (
-        <p id={`${id}-hint`} className="field__hint">
+        <p id={`${fieldId}-hint`} className="field__hint">
           {hint}
         </p>
       )}
-      <p id={`${id}-error`} className="field__error" aria-live="polite">
+      <p id={`${fieldId}-error`} className="field__error" aria-live="polite">
         {error}
       </p>
     </div>
   );
 }
 
-function describedBy(id: string, hint: ReactNode, error: string | undefined): string {
-  return error ? `${id}-error` : hint ? `${id}-hint` : '';
+/** A field's own props, and the rest for its control. */
+function split<P extends Common & { id?: string | undefined; required?: boolean | undefined }>(props: P) {
+  const { label, hint, error, id, ...control } = props;
+  return [{ label, hint, error, id, name: control.name, required: control.required }, control] as const;
 }
 
-type Common = { label: string; hint?: ReactNode; error?: string | undefined; name: string };
-
-export function TextField({
-  label,
-  hint,
-  error,
-  id,
-  ...input
-}: Common & InputHTMLAttributes<HTMLInputElement>) {
-  const autoId = useId();
-  const fieldId = id ?? `${input.name}-${autoId}`;
-  return (
-    <FieldShell id={fieldId} label={label} hint={hint} error={error} required={input.required}>
-      <input
-        id={fieldId}
-        className="input"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error) || undefined}
-        {...input}
-      />
-    </FieldShell>
-  );
+export function TextField(props: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const [field, input] = split(props);
+  return <Field {...field} control={(control) => <input className="input" {...control} {...input} />} />;
 }
 
-export function TextAreaField({
-  label,
-  hint,
-  error,
-  id,
-  ...input
-}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const autoId = useId();
-  const fieldId = id ?? `${input.name}-${autoId}`;
-  return (
-    <FieldShell id={fieldId} label={label} hint={hint} error={error} required={input.required}>
-      <textarea
-        id={fieldId}
-        className="input input--area"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error) || undefined}
-        {...input}
-      />
-    </FieldShell>
-  );
+export function TextAreaField(props: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const [field, area] = split(props);
+  const render = (control: ControlProps) => <textarea className="input input--area" {...control} {...area} />;
+  return <Field {...field} control={render} />;
 }
 
-export function SelectField({
-  label,
-  hint,
-  error,
-  id,
-  children,
-  ...select
-}: Common & SelectHTMLAttributes<HTMLSelectElement>) {
-  const autoId = useId();
-  const fieldId = id ?? `${select.name}-${autoId}`;
-  return (
-    <FieldShell id={fieldId} label={label} hint={hint} error={error} required={select.required}>
-      <select
-        id={fieldId}
-        className="input input--select"
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(fieldId, hint, error) || undefined}
-        {...select}
-      >
-        {children}
-      </select>
-    </FieldShell>
+export function SelectField(props: Common & SelectHTMLAttributes<HTMLSelectElement>) {
+  const [field, select] = split(props);
+  const render = (control: ControlProps) => (
+    <select className="input input--select" {...control} {...select} />
   );
+  return <Field {...field} control={render} />;
 }
 
 /** Moves focus to the first invalid control of a form after a failed submit. */

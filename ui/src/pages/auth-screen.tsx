@@ -1,5 +1,7 @@
-import type { ReactNode } from 'react';
+import type { FormEvent, ReactNode, RefObject } from 'react';
+import { SubmitButton } from '../components/field.tsx';
 import { Logo } from '../components/logo.tsx';
+import { FormMessages } from '../components/status.tsx';
 
 /** The signed-out frame: a calm brand panel beside the form. */
 export function AuthScreen({ title, children }: { title: string; children: ReactNode }) {
@@ -28,5 +30,27 @@ export function AuthScreen({ title, children }: { title: string; children: React
         </div>
       </main>
     </div>
+  );
+}
+
+interface AuthFormProps {
+  form: { formRef: RefObject<HTMLFormElement | null>; messages: string[] };
+  busy: boolean;
+  onSubmit: (event: FormEvent) => void;
+  /** The button's text, which says what it is doing while busy. */
+  label: string;
+  children: ReactNode;
+}
+
+/** Log-in and sign-up: their fields, the form's messages and the button. */
+export function AuthForm({ form, busy, onSubmit, label, children }: AuthFormProps) {
+  return (
+    <form ref={form.formRef} className="form" onSubmit={onSubmit} noValidate aria-busy={busy}>
+      {children}
+      <FormMessages messages={form.messages} />
+      <SubmitButton busy={busy} block>
+        {label}
+      </SubmitButton>
+    </form>
   );
 }

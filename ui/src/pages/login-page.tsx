@@ -1,13 +1,12 @@
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { LogInDocument } from '../generated/operations.ts';
-import { LoginField, SubmitButton, TextField } from '../components/field.tsx';
-import { FormMessages } from '../components/status.tsx';
+import { LoginField, TextField } from '../components/field.tsx';
 import { Link } from '../app/router.tsx';
 import { sessionExpired } from '../app/session.tsx';
 import { session } from '../lib/session.ts';
 import { useForm } from '../lib/use-form-errors.ts';
-import { AuthScreen } from './auth-screen.tsx';
+import { AuthForm, AuthScreen } from './auth-screen.tsx';
 
 export function LoginPage() {
   const form = useForm({ login: '', password: '' });
@@ -26,6 +25,7 @@ export function LoginPage() {
     else form.fromApi(result.error);
   }
 
+  const label = fetching ? 'Logging in…' : 'Log in';
   return (
     <AuthScreen title="Log in">
       {sessionExpired() && (
@@ -33,7 +33,7 @@ export function LoginPage() {
           Your session has ended. Please log in again.
         </p>
       )}
-      <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
+      <AuthForm form={form} busy={fetching} onSubmit={submit} label={label}>
         <LoginField autoComplete="username" {...form.bind('login')} />
         <TextField
           label="Password"
@@ -42,11 +42,7 @@ export function LoginPage() {
           required
           {...form.bind('password')}
         />
-        <FormMessages messages={form.messages} />
-        <SubmitButton busy={fetching} busyLabel="Logging in…" block>
-          Log in
-        </SubmitButton>
-      </form>
+      </AuthForm>
       <p className="auth__switch">
         New popug? <Link to="/signup">Create an account</Link>
       </p>

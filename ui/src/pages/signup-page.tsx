@@ -1,14 +1,12 @@
 import type { FormEvent } from 'react';
 import { useMutation } from 'urql';
 import { SignUpDocument } from '../generated/operations.ts';
-import { SubmitButton } from '../components/field.tsx';
 import { NewUserFieldset } from '../components/user-fields.tsx';
-import { FormMessages } from '../components/status.tsx';
 import { Link } from '../app/router.tsx';
 import { session } from '../lib/session.ts';
 import { checkNewUser, newUserInput } from '../lib/user-input.ts';
 import { useForm } from '../lib/use-form-errors.ts';
-import { AuthScreen } from './auth-screen.tsx';
+import { AuthForm, AuthScreen } from './auth-screen.tsx';
 
 export function SignUpPage() {
   const form = useForm({ login: '', name: '', email: '', password: '' });
@@ -22,15 +20,12 @@ export function SignUpPage() {
     else form.fromApi(result.error);
   }
 
+  const label = fetching ? 'Creating account…' : 'Sign up';
   return (
     <AuthScreen title="Create your account">
-      <form ref={form.formRef} className="form" onSubmit={submit} noValidate aria-busy={fetching}>
+      <AuthForm form={form} busy={fetching} onSubmit={submit} label={label}>
         <NewUserFieldset bind={form.bind} own />
-        <FormMessages messages={form.messages} />
-        <SubmitButton busy={fetching} busyLabel="Creating account…" block>
-          Sign up
-        </SubmitButton>
-      </form>
+      </AuthForm>
       <p className="auth__switch">
         Already have an account? <Link to="/login">Log in</Link>
       </p>
