@@ -20,6 +20,10 @@ describe('the dependency lint', () => {
     expect(await ruleIdsOf(path.join(domain, 'uses-db.ts'))).toContain('import-x/no-restricted-paths');
   });
 
+  it('refuses an import from domain/ into resolvers/', async () => {
+    expect(await ruleIdsOf(path.join(domain, 'uses-resolver.ts'))).toContain('import-x/no-restricted-paths');
+  });
+
   it('refuses an import from domain/ into use-cases/', async () => {
     expect(await ruleIdsOf(path.join(domain, 'uses-use-case.ts'))).toContain('import-x/no-restricted-paths');
   });

@@ -1,0 +1,3 @@
+import { query } from '../resolvers/query.ts';
+
+export const greeting = query.hello;
