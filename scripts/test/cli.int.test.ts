@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/subgraphs.ts';
 
 // The scripts behind `pnpm start`, `demo`, `events`, `db:migrate`, `bench`, `build` and
-// `smoke`, run as pnpm runs them (node --import tsx), without pnpm's own banner in the output.
+// `smoke`, `backup`, `restore`, run as pnpm runs them (node --import tsx), without pnpm's own banner in the output.
 const COMMANDS: Record<string, string> = {
   start: 'scripts/start.ts',
   demo: 'scripts/demo.ts',
@@ -12,6 +12,8 @@ const COMMANDS: Record<string, string> = {
   bench: 'bench/run.ts',
   build: 'scripts/build.ts',
   smoke: 'scripts/smoke.ts',
+  backup: 'scripts/backup.ts',
+  restore: 'scripts/restore.ts',
 };
 
 function run(script: string, ...args: string[]) {
@@ -36,5 +38,26 @@ describe.each(Object.entries(COMMANDS))('pnpm %s', (name, script) => {
     expect(stdout).toBe('');
     expect(stderr).toBe(`pnpm ${name}: unknown option '--bogus' (see pnpm ${name} --help)\n`);
     expect(code).toBe(2);
+  });
+});
+
+describe('pnpm restore', () => {
+  it('needs a backup folder and known service names (exit 2, one line)', () => {
+    expect(run(COMMANDS.restore!)).toMatchObject({
+      code: 2,
+      stderr: 'pnpm restore: missing <folder> (see pnpm restore --help)\n',
+    });
+    expect(run(COMMANDS.restore!, 'some-folder', '--service', 'ledger')).toMatchObject({
+      code: 2,
+      stderr: "pnpm restore: unknown service 'ledger' (see pnpm restore --help)\n",
+    });
+  });
+
+  it('refuses a folder that holds no finished backup, with the reason (exit 1)', () => {
+    const { code, stderr } = run(COMMANDS.restore!, 'scripts/test');
+    expect(stderr).toMatch(
+      /^pnpm restore: .*scripts\/test has no manifest.json: not a backup, or an unfinished one\n$/,
+    );
+    expect(code).toBe(1);
   });
 });

@@ -66,9 +66,13 @@ export { liveStream } from './live/live-stream.ts';
 export { oncePerEvent } from './live/per-event.ts';
 export {
   copyStream,
+  ensureStreamsOver,
   horizonProblems,
+  publishStreamCopy,
+  readStreamTail,
   recordPositions,
   resetConsumerTo,
   type ConsumerPosition,
+  type StoredMessage,
   type StreamPosition,
 } from './nats/recovery.ts';

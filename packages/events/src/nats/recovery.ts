@@ -1,7 +1,8 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import {
   DeliverPolicy,
   JetStreamApiCodes,
@@ -9,8 +10,9 @@ import {
   jetstream,
   jetstreamManager,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { DOMAINS, streamName } from '../subjects.ts';
+import { ensureStreams } from './streams.ts';
 
 /** Where a stream stood when a backup began: the events after `lastSeq` are the backup's tail. */
 export interface StreamPosition {
@@ -95,13 +97,20 @@ export async function horizonProblems(nats: NatsConnection, positions: readonly 
 /**
  * Recreates a durable consumer with its config, delivering from `startSeq` on: a service whose
  * database went back in time resumes where that database stands (its inbox skips what it has).
+ * False if there is no such consumer (its service makes it at start, from the stream's start).
  */
 export async function resetConsumerTo(
   nats: NatsConnection,
   options: { stream: string; name: string; startSeq: number },
-): Promise<void> {
+): Promise<boolean> {
   const jsm = await jetstreamManager(nats);
-  const info = await jsm.consumers.info(options.stream, options.name);
+  let info;
+  try {
+    info = await jsm.consumers.info(options.stream, options.name);
+  } catch (error) {
+    if (notFound(error)) return false;
+    throw error;
+  }
   await jsm.consumers.delete(options.stream, options.name);
   const { opt_start_seq: _seq, opt_start_time: _time, ...config } = info.config;
   await jsm.consumers.add(
@@ -110,6 +119,7 @@ export async function resetConsumerTo(
       ? { ...config, deliver_policy: DeliverPolicy.All }
       : { ...config, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.startSeq },
   );
+  return true;
 }
 
 /**
@@ -150,4 +160,69 @@ export async function copyStream(
   gzip.end();
   await done;
   return count;
+}
+
+/** A message as a stream holds it. */
+export interface StoredMessage {
+  seq: number;
+  subject: string;
+  headers: Record<string, string>;
+  data: Uint8Array;
+}
+
+/**
+ * The messages of a stream from `fromSeq` through its last one as of the call, in order (an
+ * ordered consumer: no durable state on the server). For a restore's tail, which the stream's
+ * age limit bounds.
+ */
+export async function readStreamTail(
+  nats: NatsConnection,
+  stream: string,
+  fromSeq: number,
+): Promise<StoredMessage[]> {
+  const jsm = await jetstreamManager(nats);
+  const { state } = await jsm.streams.info(stream);
+  const out: StoredMessage[] = [];
+  if (state.messages === 0 || state.last_seq < fromSeq) return out;
+  const consumer = await jetstream(nats).consumers.get(stream, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(fromSeq, state.first_seq),
+  });
+  const messages = await consumer.consume({ max_messages: 1000 });
+  for await (const m of messages) {
+    const headers: Record<string, string> = {};
+    if (m.headers) for (const [k, v] of m.headers) if (v[0] !== undefined) headers[k] = v[0];
+    out.push({ seq: m.seq, subject: m.subject, headers, data: m.data });
+    if (m.seq >= state.last_seq) break;
+  }
+  await messages.close();
+  return out;
+}
+
+/**
+ * Publishes a copy made by copyStream into its (empty) stream again, in order, with its headers
+ * (the event id as `Nats-Msg-Id` among them); the stream numbers them anew. Returns how many.
+ */
+export async function publishStreamCopy(nats: NatsConnection, stream: string, file: string): Promise<number> {
+  const jsm = await jetstreamManager(nats);
+  const { state } = await jsm.streams.info(stream);
+  if (state.messages > 0)
+    throw new Error(`${stream} holds ${state.messages} messages: a copy goes only into an empty stream`);
+  const js = jetstream(nats);
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  let count = 0;
+  for await (const line of lines) {
+    if (line === '') continue;
+    const m = JSON.parse(line) as { subject: string; headers: Record<string, string[]>; data: string };
+    const h = natsHeaders();
+    for (const [k, values] of Object.entries(m.headers)) for (const v of values) h.append(k, v);
+    await js.publish(m.subject, Buffer.from(m.data, 'base64'), { headers: h });
+    count++;
+  }
+  return count;
+}
+
+/** The domain streams and the job queue, made if missing (before a copy is published into them). */
+export async function ensureStreamsOver(nats: NatsConnection, namespace: string | undefined) {
+  return ensureStreams(await jetstreamManager(nats), namespace);
 }

@@ -1,3 +1,4 @@
+import { v5 as uuidV5 } from 'uuid';
 import { badInput, type Cents } from '@ates/service-kit';
 import { addDays, daysBetween, type Day } from './business-day.ts';
 
@@ -46,6 +47,17 @@ export function accountClose(balance: Cents, countedOnLaterDays: Cents): Account
 }
 
 export const payoutDescription = (day: Day) => `Payout for ${day}`;
+
+/** The namespace of payout ids (a fixed random UUID). */
+const PAYOUT_ID_NAMESPACE = '6f1d4a52-93c1-4b1e-8f0a-2c7e5d9b3a61';
+
+/**
+ * A payout's id, which the bank takes as its idempotency key, derived from its account and day
+ * (one payout per account and day): a close made again after a restore pays under the same key,
+ * and the bank answers with the payment it already made instead of paying twice.
+ */
+export const payoutIdOf = (accountId: string, day: Day): string =>
+  uuidV5(`${accountId}/${day}`, PAYOUT_ID_NAMESPACE);
 
 /**
  * The past days the payout worker still has to close, oldest first: every day after the last

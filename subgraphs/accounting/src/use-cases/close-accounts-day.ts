@@ -7,7 +7,7 @@ import {
 import type { AccountingTx } from '../db/db.ts';
 import { addRowsToDailyTotals } from '../db/ledger-repository.ts';
 import type { PayoutRow, TransactionRow } from '../db/schema.ts';
-import { accountClose, payoutDescription } from '../domain/billing-day.ts';
+import { accountClose, payoutDescription, payoutIdOf } from '../domain/billing-day.ts';
 import type { Day } from '../domain/business-day.ts';
 import { transactionApplied } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
@@ -49,7 +49,7 @@ export async function closeAccountsDay(
       continue;
     }
     const payout = {
-      id: deps.newId(),
+      id: payoutIdOf(account.id, day),
       userId: account.userId,
       transactionId: deps.newId(),
       amount: outcome.amount,

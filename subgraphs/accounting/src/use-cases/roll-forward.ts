@@ -1,0 +1,153 @@
+import type { AnyEventEnvelope } from '@ates/events';
+import { addToBalances } from '../db/account-repository.ts';
+import type { AccountingTx } from '../db/db.ts';
+import { addRowsToDailyTotals, appendTransactions } from '../db/ledger-repository.ts';
+import {
+  closeAccountsThrough,
+  eventsInOutbox,
+  insertBillingDayRecord,
+  insertPricedTasks,
+  openAccountsWithIds,
+  recordPaidPayouts,
+  recordPublished,
+  recordPendingPayouts,
+  type PublishedEvent,
+} from '../db/roll-forward-repository.ts';
+import type { TransactionRow } from '../db/schema.ts';
+import { payoutIdOf } from '../domain/billing-day.ts';
+import type { TransactionKind } from '../domain/ledger.ts';
+
+/** One of accounting's own events read back from its stream, with what the outbox row needs. */
+export interface OwnEvent {
+  envelope: AnyEventEnvelope;
+  /** Subject without the namespace. */
+  subject: string;
+  headers: Record<string, string>;
+}
+
+/** What a fee's causing `task.assigned` (or any task event) said, by event id. */
+export type TaskEventFacts = ReadonlyMap<
+  string,
+  { taskId: string; title: string; jiraId: string | null; assignmentNo?: number }
+>;
+
+export interface RollForwardReport {
+  applied: number;
+  alreadyHeld: number;
+  transactions: number;
+}
+
+/**
+ * Brings a database restored from a backup forward to what accounting published after it, from
+ * its own stream: the events are the record of every decision accounting made (prices drawn,
+ * ledger rows with their ids, days and balances, closes, payouts paid), so replaying the task
+ * events alone would draw new prices, post into today and close days again. Events the outbox
+ * already holds are skipped, so a second run changes nothing; each one applied is recorded in
+ * the outbox as published. Afterwards the task consumers replay from the restored inbox's
+ * position and find every fact posted (the ledger's unique facts skip them).
+ */
+export async function rollForwardBatch(
+  tx: AccountingTx,
+  events: readonly OwnEvent[],
+  taskEvents: TaskEventFacts,
+): Promise<RollForwardReport> {
+  const held = await eventsInOutbox(
+    tx,
+    events.map((e) => e.envelope.id),
+  );
+  const fresh = events.filter((e) => !held.has(e.envelope.id));
+  const accounts = new Map<string, { id: string; userId: string; createdAt: string }>();
+  const priced: Parameters<typeof insertPricedTasks>[1][number][] = [];
+  const rows: Omit<TransactionRow, 'seq'>[] = [];
+  const paid: Parameters<typeof recordPaidPayouts>[1][number][] = [];
+  const closedDays: Parameters<typeof insertBillingDayRecord>[1][] = [];
+  for (const { envelope: e } of fresh) {
+    if (e.type === 'task.priced' && e.version === 1) {
+      const cause = e.causationId ? taskEvents.get(e.causationId) : undefined;
+      const seen = cause ?? [...taskEvents.values()].find((t) => t.taskId === e.data.taskId);
+      priced.push({
+        id: e.data.taskId,
+        title: seen?.title ?? '',
+        jiraId: seen?.jiraId ?? null,
+        assignFee: e.data.assignFee,
+        reward: e.data.reward,
+        pricedAt: e.data.pricedAt,
+      });
+    } else if (e.type === 'transaction.applied' && e.version === 1) {
+      const d = e.data;
+      accounts.set(d.accountId, { id: d.accountId, userId: d.userId, createdAt: d.appliedAt });
+      const kind = d.kind as TransactionKind;
+      let assignmentNo: number | null = null;
+      if (kind === 'ASSIGN_FEE') {
+        const cause = e.causationId ? taskEvents.get(e.causationId) : undefined;
+        if (cause?.assignmentNo === undefined)
+          throw new Error(
+            `fee ${d.transactionId}: its task.assigned (${e.causationId ?? 'none'}) is not in the task stream's tail`,
+          );
+        assignmentNo = cause.assignmentNo;
+      }
+      rows.push({
+        id: d.transactionId,
+        accountId: d.accountId,
+        kind,
+        amount: d.amount,
+        balanceAfter: d.balanceAfter,
+        taskId: d.taskId,
+        assignmentNo,
+        eventId: kind === 'PAYOUT' ? null : (e.causationId ?? null),
+        description: d.description,
+        day: d.day,
+        createdAt: new Date(d.appliedAt),
+      });
+    } else if (e.type === 'payout.made' && e.version === 1) {
+      paid.push({ ...e.data });
+    } else if (e.type === 'billing-day.closed' && e.version === 1) {
+      closedDays.push({ ...e.data });
+    } else throw new Error(`no roll-forward for ${e.type} v${e.version}`);
+  }
+  await openAccountsWithIds(tx, [...accounts.values()]);
+  await insertPricedTasks(tx, priced);
+  const appended = await appendTransactions(tx, rows);
+  const deltas = new Map<string, number>();
+  for (const row of appended) deltas.set(row.accountId, (deltas.get(row.accountId) ?? 0) + row.amount);
+  await addToBalances(tx, deltas);
+  await addRowsToDailyTotals(tx, appended);
+  const payoutRows = appended.filter((r) => r.kind === 'PAYOUT');
+  for (const day of new Set(payoutRows.map((r) => r.day)))
+    await closeAccountsThrough(tx, day, {
+      accountIds: payoutRows.filter((r) => r.day === day).map((r) => r.accountId),
+    });
+  await recordPaidPayouts(tx, paid);
+  // A close's payout whose payment the stream does not record yet: PENDING again, under the id
+  // the close gave it (derived from account and day), so the bank answers a repeat with the
+  // payment it may already have made.
+  await recordPendingPayouts(
+    tx,
+    payoutRows.map((r) => ({
+      payoutId: payoutIdOf(r.accountId, r.day),
+      accountId: r.accountId,
+      userId: accounts.get(r.accountId)!.userId,
+      day: r.day,
+      amount: -r.amount,
+      transactionId: r.id,
+      createdAt: r.createdAt.toISOString(),
+    })),
+  );
+  for (const day of closedDays) {
+    await insertBillingDayRecord(tx, day);
+    await closeAccountsThrough(tx, day.day, { openedBy: day.closedAt });
+  }
+  await recordPublished(tx, events.map(publishedRow));
+  return { applied: fresh.length, alreadyHeld: held.size, transactions: appended.length };
+}
+
+const publishedRow = ({ envelope, subject, headers }: OwnEvent): PublishedEvent => ({
+  id: envelope.id,
+  subject,
+  type: envelope.type,
+  version: envelope.version,
+  aggregateId: envelope.aggregateId ?? null,
+  payload: envelope,
+  headers,
+  createdAt: envelope.occurredAt,
+});
