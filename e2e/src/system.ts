@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
@@ -94,6 +95,23 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
+/**
+ * A free port below Linux's ephemeral range (32768+) for a service the tests restart: a port
+ * picked by the kernel (port 0) is often taken by some other process's outgoing connection
+ * by the time the service listens on it again.
+ */
+async function restartablePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 const defaultLogger = (service: string) =>
   createLogger({ service, level: process.env.ATES_TEST_LOG_LEVEL ?? 'silent' });
 
@@ -152,7 +170,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       ...(options.accounting?.taskLanes === undefined ? {} : { taskLanes: options.accounting.taskLanes }),
       logger: logger('accounting'),
     });
-  let accounting: AccountingService | null = await launchAccounting(0);
+  let accounting: AccountingService | null = await launchAccounting(await restartablePort());
   // The gateway keeps the first URL: a restart listens on the same port.
   const accountingPort = Number(new URL(accounting.url).port);
   const analyticsDatabaseUrl = await newDb('analytics');
@@ -165,7 +183,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       clock: options.clock ?? options.accounting?.clock,
       logger: logger('analytics'),
     });
-  let analytics: AnalyticsService | null = await launchAnalytics(0);
+  let analytics: AnalyticsService | null = await launchAnalytics(await restartablePort());
   const analyticsPort = Number(new URL(analytics.url).port);
   const gateway = await startGateway({
     ...common,

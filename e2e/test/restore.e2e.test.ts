@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { startPayoutWorkerService, type PayoutWorkerService } from '@ates/accounting/payout-worker';
 import { migrationsFolder } from '@ates/accounting';
+import { migrationsFolder as analyticsMigrations } from '@ates/analytics';
 import { connectNats, streamName } from '@ates/events';
 import { startPaymentSandbox, type PaymentSandbox, type PaymentView } from '@ates/payment-sandbox';
 import { createLogger, ManualClock, repoRoot } from '@ates/service-kit';
@@ -33,6 +34,7 @@ class TickingClock extends ManualClock {
 }
 const clock = new TickingClock(new Date('2026-11-24T09:00:00Z'));
 const DAY = '2026-11-24';
+const NEXT_DAY = '2026-11-25';
 const silent = (service: string) =>
   createLogger({ service, level: process.env.ATES_TEST_LOG_LEVEL ?? 'silent' });
 
@@ -117,6 +119,8 @@ afterAll(async () => {
 
 describe('restoring accounting from an earlier backup', () => {
   let before: Map<string, Ledger>;
+  let analyticsBefore: ops.AnalyticsDashboardQuery;
+  const dashboard = () => admin.ok(ops.AnalyticsDashboardDocument, { from: DAY, to: NEXT_DAY, day: DAY });
 
   it('backs up while the system runs, into a dated folder with a manifest', async () => {
     ({ folder } = await takeBackup({
@@ -127,7 +131,7 @@ describe('restoring accounting from an earlier backup', () => {
       now: clock.now(),
     }));
     expect(path.basename(folder)).toMatch(/^ates-2026-11-24T\d{6}Z$/);
-    expect(fs.readdirSync(path.join(folder, 'accounting'))).toContain('transactions.copy.gz');
+    expect(fs.readdirSync(path.join(folder, 'accounting'))).toContain('transactions.jsonl.gz');
   });
 
   it('after more traffic (tasks created, shuffled, completed, a day closed and paid), refuses while accounting runs', async () => {
@@ -154,6 +158,7 @@ describe('restoring accounting from an earlier backup', () => {
     await payoutWorker!.outboxDrained();
     await system.settle();
     before = await ledgers();
+    analyticsBefore = await dashboard();
 
     const refused = await restoreBackup({
       folder,
@@ -169,13 +174,15 @@ describe('restoring accounting from an earlier backup', () => {
     await payoutWorker!.stop();
     payoutWorker = null;
     await system.stopAccounting();
+    await system.stopAnalytics();
     await restoreBackup({
       folder,
-      databases: { accounting: system.accountingDatabaseUrl },
-      migrations: { accounting: migrationsFolder },
+      databases: { accounting: system.accountingDatabaseUrl, analytics: system.analyticsDatabaseUrl },
+      migrations: { accounting: migrationsFolder, analytics: analyticsMigrations },
       nats,
     });
     await system.startAccounting();
+    await system.startAnalytics();
     await startWorker();
     // The worker's first run finds the day closed and every payout paid: nothing to do again.
     const run = await payoutWorker!.worker.runOnce();
@@ -198,6 +205,8 @@ describe('restoring accounting from an earlier backup', () => {
       const mine = payouts.filter((p) => p.user_id === popug.id);
       expect(paid.map((p) => p.idempotencyKey).sort()).toEqual(mine.map((p) => p.id).sort());
     }
+    // Analytics, restored beside it, replayed the same events into the same figures.
+    expect(await dashboard()).toEqual(analyticsBefore);
   });
 
   it('refuses a backup older than the streams’ horizon, saying which events are gone', async () => {

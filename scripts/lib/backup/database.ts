@@ -1,16 +1,23 @@
 /**
- * A logical dump of one service database through postgres.js (`COPY … TO STDOUT` per table,
- * gzipped) and its load (`COPY … FROM STDIN`). Not pg_dump: `pnpm start` may run an embedded
- * PostgreSQL 18 while the machine's client tools are 15, and pg_dump refuses a newer server;
- * COPY through the driver works against any server the services themselves talk to, and a
- * restore applies the code's migrations first, so a dump loads into the schema the code expects.
+ * A logical dump of one service database through postgres.js: each table's rows as JSON lines
+ * (`row_to_json`, read with a cursor, gzipped), loaded back with `jsonb_populate_recordset`, so
+ * Postgres itself converts every value both ways. Not pg_dump: `pnpm start` may run an embedded
+ * PostgreSQL 18 while the machine's client tools are 15, and pg_dump refuses a newer server; the
+ * driver works against any server the services themselves talk to. Not postgres.js' COPY
+ * streams: piped through gzip they stall now and then (porsager/postgres#499, #917; seen here).
+ * A restore applies the code's migrations first, so a dump loads into the schema the code expects.
  */
 import fs from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import postgres from 'postgres';
 import { applyMigrations, dropDatabase, ensureDatabase, splitDatabaseUrl } from '@ates/service-kit';
+
+/** Rows per cursor read and per insert. */
+const BATCH = 1000;
 
 export interface TableDump {
   table: string;
@@ -49,14 +56,21 @@ export async function dumpDatabase(url: string, dir: string): Promise<DatabaseDu
         byTable.set(c.table_name, [...(byTable.get(c.table_name) ?? []), c.column_name]);
       const tables: TableDump[] = [];
       for (const [table, cols] of byTable) {
-        const file = `${table}.copy.gz`;
+        const file = `${table}.jsonl.gz`;
         const list = cols.map(quote).join(', ');
-        const [{ n }] = (await tx.unsafe(`select count(*)::int as n from ${quote(table)}`)) as [
-          { n: number },
-        ];
-        const source = await tx.unsafe(`copy (select ${list} from ${quote(table)}) to stdout`).readable();
-        await pipeline(source, createGzip(), fs.createWriteStream(path.join(dir, file)));
-        tables.push({ table, columns: cols, rows: n, file });
+        const gzip = createGzip();
+        const written = pipeline(gzip, fs.createWriteStream(path.join(dir, file)));
+        let rows = 0;
+        const cursor = tx
+          .unsafe(`select row_to_json(r)::text as j from (select ${list} from ${quote(table)}) r`)
+          .cursor(BATCH);
+        for await (const batch of cursor as AsyncIterable<{ j: string }[]>) {
+          rows += batch.length;
+          if (!gzip.write(batch.map((r) => `${r.j}\n`).join(''))) await once(gzip, 'drain');
+        }
+        gzip.end();
+        await written;
+        tables.push({ table, columns: cols, rows, file });
       }
       const sequences = await tx<{ name: string; last_value: string | null }[]>`
         select sequencename as name, last_value from pg_sequences where schemaname = 'public'`;
@@ -109,10 +123,23 @@ export async function loadDatabase(
       await tx`set local session_replication_role = replica`;
       for (const t of dump.tables) {
         const list = t.columns.map(quote).join(', ');
-        const sink = await tx.unsafe(`copy ${quote(t.table)} (${list}) from stdin`).writable();
-        await pipeline(fs.createReadStream(path.join(dir, t.file)), createGunzip(), sink);
+        const insert = (lines: string[]) =>
+          tx.unsafe(
+            `insert into ${quote(t.table)} (${list}) select ${list} from jsonb_populate_recordset(null::${quote(t.table)}, $1::text::jsonb)`,
+            [`[${lines.join(',')}]`],
+          );
+        const input = fs.createReadStream(path.join(dir, t.file)).pipe(createGunzip());
+        let lines: string[] = [];
+        for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+          if (line === '') continue;
+          lines.push(line);
+          if (lines.length === BATCH) await insert(lines.splice(0));
+        }
+        if (lines.length > 0) await insert(lines);
+        lines = [];
       }
-      for (const s of dump.sequences) await tx`select setval(${`public.${quote(s.name)}`}, ${s.lastValue})`;
+      for (const s of dump.sequences)
+        await tx`select setval(${`public.${quote(s.name)}`}::regclass, ${s.lastValue})`;
     });
   } finally {
     await sql.end();

@@ -11,6 +11,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { epochMs } from '@ates/service-kit';
 import { DOMAINS, streamName } from '../subjects.ts';
 import { ensureStreams } from './streams.ts';
 
@@ -137,26 +138,17 @@ export async function copyStream(
   const gzip = createGzip();
   const done = pipeline(gzip, createWriteStream(file));
   let count = 0;
-  if (lastSeq > 0) {
-    const consumer = await jetstream(nats).consumers.get(stream);
-    const messages = await consumer.consume({ max_messages: 1000 });
-    for await (const m of messages) {
-      if (m.seq > lastSeq) break;
-      const headers: Record<string, string[]> = {};
-      if (m.headers) for (const [k, v] of m.headers) headers[k] = v;
-      const line = JSON.stringify({
-        seq: m.seq,
-        subject: m.subject,
-        time: m.time.toISOString(),
-        headers,
-        data: Buffer.from(m.data).toString('base64'),
-      });
-      if (!gzip.write(`${line}\n`)) await once(gzip, 'drain');
-      count++;
-      if (m.seq >= lastSeq) break;
-    }
-    await messages.close();
-  }
+  await forEachMessage(nats, stream, 1, lastSeq, async (m) => {
+    const line = JSON.stringify({
+      seq: m.seq,
+      subject: m.subject,
+      time: m.time,
+      headers: m.allHeaders,
+      data: Buffer.from(m.data).toString('base64'),
+    });
+    if (!gzip.write(`${line}\n`)) await once(gzip, 'drain');
+    count++;
+  });
   gzip.end();
   await done;
   return count;
@@ -180,23 +172,67 @@ export async function readStreamTail(
   stream: string,
   fromSeq: number,
 ): Promise<StoredMessage[]> {
-  const jsm = await jetstreamManager(nats);
-  const { state } = await jsm.streams.info(stream);
+  const { state } = await (await jetstreamManager(nats)).streams.info(stream);
   const out: StoredMessage[] = [];
-  if (state.messages === 0 || state.last_seq < fromSeq) return out;
-  const consumer = await jetstream(nats).consumers.get(stream, {
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: Math.max(fromSeq, state.first_seq),
+  await forEachMessage(nats, stream, Math.max(fromSeq, state.first_seq), state.last_seq, (m) => {
+    out.push({ seq: m.seq, subject: m.subject, headers: m.headers, data: m.data });
   });
-  const messages = await consumer.consume({ max_messages: 1000 });
-  for await (const m of messages) {
-    const headers: Record<string, string> = {};
-    if (m.headers) for (const [k, v] of m.headers) if (v[0] !== undefined) headers[k] = v[0];
-    out.push({ seq: m.seq, subject: m.subject, headers, data: m.data });
-    if (m.seq >= state.last_seq) break;
-  }
-  await messages.close();
   return out;
+}
+
+/** Waiting this long for the next message of a range that the stream holds means it is stuck. */
+const IDLE_DEADLINE_MS = 15_000;
+
+/**
+ * Visits a stream's messages `fromSeq`..`toSeq` in order with an ordered consumer (no durable
+ * state on the server), pulling in bounded batches: a fetch that brings nothing for
+ * IDLE_DEADLINE_MS fails the read instead of waiting forever.
+ */
+async function forEachMessage(
+  nats: NatsConnection,
+  stream: string,
+  fromSeq: number,
+  toSeq: number,
+  visit: (m: StoredMessage & { time: string; allHeaders: Record<string, string[]> }) => void | Promise<void>,
+): Promise<void> {
+  if (toSeq < fromSeq || toSeq === 0) return;
+  const consumer = await jetstream(nats).consumers.get(
+    stream,
+    fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {},
+  );
+  let last = fromSeq - 1;
+  let progressAt = epochMs();
+  while (last < toSeq) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
+    for await (const m of batch) {
+      if (m.seq > toSeq) {
+        last = toSeq;
+        break;
+      }
+      const headers: Record<string, string> = {};
+      const allHeaders: Record<string, string[]> = {};
+      if (m.headers)
+        for (const [k, v] of m.headers) {
+          allHeaders[k] = v;
+          if (v[0] !== undefined) headers[k] = v[0];
+        }
+      await visit({
+        seq: m.seq,
+        subject: m.subject,
+        headers,
+        allHeaders,
+        data: m.data,
+        time: m.time.toISOString(),
+      });
+      last = m.seq;
+      progressAt = epochMs();
+      if (last >= toSeq) break;
+    }
+    if (last < toSeq && epochMs() - progressAt > IDLE_DEADLINE_MS)
+      throw new Error(
+        `${stream}: no message after ${last} for ${IDLE_DEADLINE_MS / 1000} s (reading through ${toSeq})`,
+      );
+  }
 }
 
 /**
