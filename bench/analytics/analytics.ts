@@ -191,7 +191,7 @@ async function main() {
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
   const token = await (
-    await TokenSigner.fromPem(keys.privateKey, 3600)
+    await TokenSigner.fromPem(keys.privateKey, 900)
   ).sign({ userId: randomUUID(), role: 'ADMIN' }, new Date());
   const built: Built[] = [];
   const samples = new Map<

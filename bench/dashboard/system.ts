@@ -181,7 +181,7 @@ export async function startRealSystem(options: {
       const token = await signRawToken(
         keys.privateKeyPem,
         { role: 'WORKER' },
-        { issuedAt: now, expiresAt: now + 4 * 3600, subject: id },
+        { issuedAt: now, expiresAt: now + 900, subject: id },
       );
       return { id, token };
     });

@@ -136,7 +136,7 @@ const { logIn } = await client.ok(ops.LogInDocument, ADMIN);
 const admin = client.withToken(logIn.token);
 const now = Math.floor(Date.now() / 1000);
 const tokenFor = (userId: string, role: Role) =>
-  signRawToken(keys.privateKeyPem, { role }, { issuedAt: now, expiresAt: now + 3 * 3600, subject: userId });
+  signRawToken(keys.privateKeyPem, { role }, { issuedAt: now, expiresAt: now + 900, subject: userId });
 
 async function create(role: Role, i: number) {
   const login = `${role.toLowerCase()}${i}b${Math.random().toString(36).slice(2, 6)}`;

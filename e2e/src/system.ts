@@ -144,7 +144,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     ...common,
     databaseUrl: await newDb('users'),
     privateKeyPem: keys.privateKeyPem,
-    tokenTtlSeconds: 3600,
+    tokenTtlSeconds: 900,
     passwordCost: 12,
     adminSeed: { ...ADMIN, email: 'admin@ates.test', name: 'Admin' },
     logger: logger('users'),

@@ -159,7 +159,7 @@ describe('graceful shutdown', () => {
       () => tasks.lines.filter((l) => l.msg === 'event handled' && l.type === 'user.created').length === 3,
       20_000,
     );
-    const signer = await TokenSigner.fromPem(keys.privateKeyPem, 3600);
+    const signer = await TokenSigner.fromPem(keys.privateKeyPem, 900);
     const token = await signer.sign({ userId: randomUUID(), role: 'MANAGER' }, new Date());
 
     // Hold every task insert at the database, so the requests are surely in flight at SIGTERM.

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   commonEnv,
   graphqlServerEnv,
+  natsUrl,
+  optionalString,
   parseEnv,
   port,
   repoRoot,
@@ -23,6 +25,9 @@ const schema = z
     ATES_TASKS_URL: z.string().url().optional(),
     ATES_ACCOUNTING_URL: z.string().url().optional(),
     ATES_ANALYTICS_URL: z.string().url().optional(),
+    // The users stream tells the gateway which tokens were revoked.
+    NATS_URL: natsUrl(),
+    ATES_NATS_NAMESPACE: optionalString(),
     /** Comma-separated addresses/CIDRs (or loopback, uniquelocal…) whose X-Forwarded-For is believed. */
     ATES_TRUSTED_PROXIES: z.string().default(''),
     ...graphqlServerEnv,

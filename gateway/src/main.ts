@@ -33,6 +33,8 @@ try {
     trustedProxies: parseTrustedProxies(env.ATES_TRUSTED_PROXIES),
     internalSecret: env.ATES_INTERNAL_SECRET,
     explorerDir: env.ATES_EXPLORER_DIR,
+    natsUrl: env.NATS_URL,
+    natsNamespace: env.ATES_NATS_NAMESPACE,
   });
   onShutdown(logger, [service.stop]);
 } catch (error) {

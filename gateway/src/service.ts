@@ -26,6 +26,7 @@ import { operationResolutionPlugin } from './operation-resolution.ts';
 import { valueCompletionPlugin } from './value-completion.ts';
 import { graphqlResponseStatusPlugin } from './http-spec.ts';
 import { staticSite } from './static-files.ts';
+import { learnTokenRevocations } from './token-revocations.ts';
 
 export interface GatewayConfig {
   host: string;
@@ -55,6 +56,9 @@ export interface GatewayConfig {
   internalSecret?: string;
   /** The built explorer (gateway/explorer/dist) served at `/explorer` and to browsers at GET /graphql. */
   explorerDir?: string;
+  /** NATS, to learn revoked tokens from the users stream (NATS_URL, ATES_NATS_NAMESPACE). */
+  natsUrl?: string;
+  natsNamespace?: string;
 }
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -81,6 +85,11 @@ async function checkSubgraph(endpoint: SubgraphEndpoint): Promise<void> {
 export async function startGateway(config: GatewayConfig): Promise<GatewayService> {
   const { logger } = config;
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const revocations = await learnTokenRevocations(
+    { url: config.natsUrl, namespace: config.natsNamespace },
+    verifier,
+    logger,
+  );
   const limits = { ...DEFAULT_OPERATION_LIMITS, ...config.limits };
   const fetchers = createSubgraphFetchers(
     { ...DEFAULT_SUBGRAPH_CALL_POLICY, ...config.subgraphCalls?.defaults },
@@ -171,6 +180,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       await http.close();
       await apollo.stop();
       await fetchers.close();
+      await revocations.stop();
     }),
   };
 }

@@ -143,6 +143,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     for (const context of stream.members.values()) {
       const expires = context.viewer?.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
       if (context.authorization === stream.run.context.authorization || expires <= epochMs() + 1000) continue;
+      if (context.viewer && options.verifier.isRevoked(context.viewer)) continue;
       const bestExpires = best?.viewer?.expiresAt?.getTime() ?? Number.NEGATIVE_INFINITY;
       if (!best || expires > bestExpires) best = context;
     }

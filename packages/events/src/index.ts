@@ -76,3 +76,9 @@ export {
   type StoredMessage,
   type StreamPosition,
 } from './nats/recovery.ts';
+export {
+  followTokenRevocations,
+  type FollowTokenRevocationsOptions,
+  type RevocationSink,
+  type TokenRevocationFeed,
+} from './live/token-revocations.ts';

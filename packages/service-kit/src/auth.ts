@@ -4,6 +4,7 @@ import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8, importSPKI, jwtVerify, errors as joseErrors, type CryptoKey } from 'jose';
 import { unauthenticated } from './errors.ts';
+import { isUuid } from './db/postgres.ts';
 
 export const ROLES = ['ADMIN', 'MANAGER', 'ACCOUNTANT', 'WORKER'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,6 +19,29 @@ export interface Viewer {
   role: Role;
   /** When the token proving it expires (long-lived connections close then). */
   expiresAt?: Date;
+  /**
+   * The user's token generation when the token was issued (`gen` claim, 0 if absent). A role
+   * change, a deactivation or a password change starts a new generation: older tokens die.
+   */
+  generation?: number;
+}
+
+/**
+ * The longest an access token may live (`exp - iat`). Verifiers refuse longer ones, so a
+ * revocation they learn needs to be remembered only this long (plus clock skew).
+ */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** Clock skew between the issuer and the verifiers that revocations allow for. */
+const REVOCATION_SKEW_MS = 60_000;
+
+/** The socket close code and reason of a graphql-ws connection whose token was revoked. */
+export const TOKEN_REVOKED_CLOSE = { code: 4403, reason: 'Token revoked: log in again' } as const;
+
+/** A user's tokens older than `generation` are dead since `at` (the users service's event). */
+export interface TokenRevocation {
+  userId: string;
+  generation: number;
+  at: Date;
 }
 
 const ALG = 'ES256';
@@ -76,9 +100,16 @@ export class TokenVerifier {
   /**
    * Tokens that passed verification, by their exact text. A client sends the same token with
    * every request, and the gateway and each subgraph it reaches verify it: an ECDSA check
-   * per process per request otherwise. A remembered token is still refused once it expires.
+   * per process per request otherwise. A remembered token is still refused once it expires
+   * or its generation is revoked.
    */
   private readonly verified = new Map<string, Viewer>();
+  /**
+   * Per user, the first generation still valid and until when that matters (a revocation's
+   * time plus the longest token life): bounded by the revocations of the last ~16 minutes.
+   */
+  private readonly revoked = new Map<string, { generation: number; until: number }>();
+  private readonly revocationListeners = new Set<(revocation: TokenRevocation) => void>();
 
   private constructor(private readonly key: CryptoKey) {}
 
@@ -86,14 +117,21 @@ export class TokenVerifier {
     return new TokenVerifier(await importSPKI(publicKeyPem, ALG));
   }
 
-  /** Verifies signature, algorithm, issuer, audience and expiry; anything wrong is UNAUTHENTICATED. */
+  /**
+   * Verifies signature, algorithm, issuer, audience, expiry, the claims (`exp`, `iat`, a UUID
+   * `sub`, a known `role`; a lifetime of at most 15 min) and revocation; anything wrong is
+   * UNAUTHENTICATED, never an internal error.
+   */
   async verify(token: string): Promise<Viewer> {
     const known = this.verified.get(token);
     // Same rule as the full check: valid while now < exp (the expired case goes through it).
-    if (known && (known.expiresAt === undefined || epochMs() < known.expiresAt.getTime()))
+    if (known && (known.expiresAt === undefined || epochMs() < known.expiresAt.getTime())) {
+      this.refuseRevoked(known);
       return { ...known };
+    }
     if (known) this.verified.delete(token);
     const viewer = await this.verifySignedToken(token);
+    this.refuseRevoked(viewer);
     if (this.verified.size >= VERIFIED_TOKENS_KEPT) {
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
@@ -102,19 +140,64 @@ export class TokenVerifier {
     return { ...viewer };
   }
 
+  /** True when a revocation learnt since makes this viewer's token dead. */
+  isRevoked(viewer: Viewer): boolean {
+    const entry = this.revoked.get(viewer.userId);
+    return entry !== undefined && epochMs() < entry.until && (viewer.generation ?? 0) < entry.generation;
+  }
+
+  /**
+   * Learns that the user's tokens before `generation` are dead (idempotent; an older
+   * generation than one already known changes nothing) and tells the listeners, which close
+   * that user's live connections.
+   */
+  revoke(revocation: TokenRevocation): void {
+    const now = epochMs();
+    const until = revocation.at.getTime() + MAX_ACCESS_TOKEN_TTL_SECONDS * 1000 + REVOCATION_SKEW_MS;
+    if (until <= now) return;
+    const known = this.revoked.get(revocation.userId);
+    if (!known || known.generation < revocation.generation) {
+      // Re-inserted at the end: the map stays ordered by `until`, so pruning reads from the front.
+      this.revoked.delete(revocation.userId);
+      this.revoked.set(revocation.userId, { generation: revocation.generation, until });
+    }
+    for (const [userId, entry] of this.revoked) {
+      if (entry.until > now) break;
+      this.revoked.delete(userId);
+    }
+    for (const listener of this.revocationListeners) listener(revocation);
+  }
+
+  /** Calls `listener` for each revocation learnt, until the returned function is called. */
+  onRevoked(listener: (revocation: TokenRevocation) => void): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  private refuseRevoked(viewer: Viewer): void {
+    if (this.isRevoked(viewer)) throw unauthenticated('Token revoked: log in again');
+  }
+
   private async verifySignedToken(token: string): Promise<Viewer> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALG],
         issuer: ISSUER,
         audience: AUDIENCE,
+        requiredClaims: ['exp', 'iat', 'sub'],
       });
-      if (typeof payload.sub !== 'string' || !isRole(payload.role))
+      const { sub, role, exp, iat, gen } = payload;
+      if (typeof sub !== 'string' || !isUuid(sub) || !isRole(role))
+        throw unauthenticated('Invalid token claims');
+      if (typeof exp !== 'number' || typeof iat !== 'number' || exp - iat > MAX_ACCESS_TOKEN_TTL_SECONDS)
+        throw unauthenticated('Invalid token lifetime');
+      if (gen !== undefined && !(Number.isSafeInteger(gen) && (gen as number) >= 0))
         throw unauthenticated('Invalid token claims');
       return {
-        userId: payload.sub,
-        role: payload.role,
-        ...(payload.exp ? { expiresAt: new Date(payload.exp * 1000) } : {}),
+        userId: sub,
+        role,
+        expiresAt: new Date(exp * 1000),
+        ...(gen === undefined ? {} : { generation: gen as number }),
       };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired: log in again');
@@ -138,22 +221,28 @@ export class TokenVerifier {
 export class TokenSigner {
   private constructor(
     private readonly key: CryptoKey,
-    private readonly ttlSeconds: number,
+    private readonly ttl: number,
   ) {}
 
   static async fromPem(privateKeyPem: string, ttlSeconds: number): Promise<TokenSigner> {
+    if (ttlSeconds > MAX_ACCESS_TOKEN_TTL_SECONDS)
+      throw new Error(`access tokens live at most ${MAX_ACCESS_TOKEN_TTL_SECONDS} s`);
     return new TokenSigner(await importPKCS8(privateKeyPem, ALG), ttlSeconds);
+  }
+
+  get ttlSeconds(): number {
+    return this.ttl;
   }
 
   async sign(viewer: Viewer, now: Date): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ role: viewer.role })
+    return new SignJWT({ role: viewer.role, gen: viewer.generation ?? 0 })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(viewer.userId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + this.ttlSeconds)
+      .setExpirationTime(iat + this.ttl)
       .sign(this.key);
   }
 }

@@ -5,7 +5,7 @@ import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { DomainError, makeFormatError } from './errors.ts';
-import type { TokenVerifier, Viewer } from './auth.ts';
+import { TOKEN_REVOKED_CLOSE, type TokenVerifier, type Viewer } from './auth.ts';
 import type { Logger } from './logger.ts';
 import { clientAddress, type TrustedProxies } from './client-address.ts';
 import {
@@ -53,7 +53,8 @@ export function authorizationFromParams(
 
 /**
  * graphql-ws on the same port and path as GraphQL over HTTP. Every connection must carry a
- * valid token (else it closes with 4403 Forbidden), and it closes when the token expires.
+ * valid token (else it closes with 4403 Forbidden), and it closes when the token expires
+ * (4403 `Token expired`) or is revoked (TOKEN_REVOKED_CLOSE: 4403 `Token revoked: log in again`).
  */
 export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ctx>): GraphQLWsServer {
   const limits = options.limits ?? DEFAULT_OPERATION_LIMITS;
@@ -83,6 +84,14 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
   });
   const formatError = makeFormatError(options.logger);
   const viewers = new WeakMap<object, { viewer: Viewer; authorization: string }>();
+  /** Open sockets per user, so a revocation closes that user's sockets at once. */
+  const socketsOf = new Map<string, Map<{ close(code: number, reason: string): void }, Viewer>>();
+  const stopRevocations = options.verifier.onRevoked((revocation) => {
+    for (const [socket, viewer] of socketsOf.get(revocation.userId) ?? []) {
+      if ((viewer.generation ?? 0) < revocation.generation)
+        socket.close(TOKEN_REVOKED_CLOSE.code, TOKEN_REVOKED_CLOSE.reason);
+    }
+  });
   const cleanup = useServer<Record<string, unknown>>(
     {
       schema: options.schema,
@@ -112,6 +121,13 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
           const viewer = await options.verifier.viewerFromHeader(authorization);
           if (!viewer || !authorization) return false;
           viewers.set(ctx, { viewer, authorization });
+          const socket = ctx.extra.socket;
+          const mine = socketsOf.get(viewer.userId) ?? new Map();
+          socketsOf.set(viewer.userId, mine.set(socket, viewer));
+          socket.once('close', () => {
+            mine.delete(socket);
+            if (mine.size === 0 && socketsOf.get(viewer.userId) === mine) socketsOf.delete(viewer.userId);
+          });
           if (viewer.expiresAt) {
             const left = viewer.expiresAt.getTime() - epochMs();
             const timer = setTimeout(
@@ -157,6 +173,7 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
   return {
     stats: () => ({ sockets: wss.clients.size }),
     close: async () => {
+      stopRevocations();
       for (const socket of wss.clients) socket.close(1001, 'Server shutting down');
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -20,15 +20,22 @@ export function generateTestKeys(): TestKeys {
 export async function signRawToken(
   privateKeyPem: string,
   claims: Record<string, unknown>,
-  options: { issuedAt: number; expiresAt: number; issuer?: string; audience?: string; subject?: string },
+  /** `null` leaves the claim out (tests of tokens without `iat` or `exp`). */
+  options: {
+    issuedAt: number | null;
+    expiresAt: number | null;
+    issuer?: string;
+    audience?: string;
+    subject?: string;
+  },
 ): Promise<string> {
   const key = await importPKCS8(privateKeyPem, 'ES256');
   let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT' })
-    .setIssuedAt(options.issuedAt)
-    .setExpirationTime(options.expiresAt)
     .setIssuer(options.issuer ?? 'ates')
     .setAudience(options.audience ?? 'ates');
+  if (options.issuedAt !== null) jwt = jwt.setIssuedAt(options.issuedAt);
+  if (options.expiresAt !== null) jwt = jwt.setExpirationTime(options.expiresAt);
   if (options.subject) jwt = jwt.setSubject(options.subject);
   return jwt.sign(key);
 }

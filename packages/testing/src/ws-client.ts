@@ -17,14 +17,17 @@ export interface WsConnection {
   client: Client;
   /** Resolves with the close code when the server closes the socket. */
   closed: Promise<number>;
+  /** The same close, with its reason. */
+  closedWith: Promise<{ code: number; reason: string }>;
   subscribe(query: string, variables?: Record<string, unknown>): Promise<TestSubscription>;
   dispose(): Promise<void>;
 }
 
 /** A graphql-ws client as a browser would use it: token in connectionParams, no retries. */
 export function connectWs(httpUrl: string, token?: string): WsConnection {
-  let resolveClosed: (code: number) => void = () => {};
-  const closed = new Promise<number>((resolve) => (resolveClosed = resolve));
+  let resolveClosed: (close: { code: number; reason: string }) => void = () => {};
+  const closedWith = new Promise<{ code: number; reason: string }>((resolve) => (resolveClosed = resolve));
+  const closed = closedWith.then((close) => close.code);
   const client = createClient({
     url: httpUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
@@ -33,13 +36,19 @@ export function connectWs(httpUrl: string, token?: string): WsConnection {
     lazy: false,
     // Reported through `closed` instead of the console.
     onNonLazyError: () => undefined,
-    on: { closed: (event) => resolveClosed((event as { code: number }).code) },
+    on: {
+      closed: (event) => {
+        const { code, reason } = event as { code: number; reason?: unknown };
+        resolveClosed({ code, reason: typeof reason === 'string' ? reason : String(reason ?? '') });
+      },
+    },
   });
   // A connection the server refuses ends in a close event, not an error to report here.
   client.on('error', () => undefined);
   return {
     client,
     closed,
+    closedWith,
     dispose: async () => {
       await client.dispose();
     },

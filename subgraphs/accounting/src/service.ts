@@ -13,6 +13,7 @@ import {
   startConsumer,
   startOutboxRelay,
   streamName,
+  followTokenRevocations,
 } from '@ates/events';
 import {
   applyMigrations,
@@ -137,6 +138,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   });
   registerPayoutMetrics(metrics, database.sql);
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
   const apollo = createApolloServer<Context>(
@@ -188,6 +190,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
       await tasksConsumer.stop();
       await usersConsumer.stop();
       await relay.stop();
+      await revocations.stop();
       await nats.drain();
       await database.close();
     }),

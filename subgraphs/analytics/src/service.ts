@@ -3,7 +3,13 @@ import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, LiveFeed, registerEventMetrics } from '@ates/events';
+import {
+  connectNats,
+  ensureStreams,
+  followTokenRevocations,
+  LiveFeed,
+  registerEventMetrics,
+} from '@ates/events';
 import {
   applyMigrations,
   attachGraphQLWs,
@@ -96,6 +102,7 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
   const metrics = createMetrics('analytics', { logger });
   registerEventMetrics(metrics, { deadLetters: database.sql, consumers: projection.consumers });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
   const feed = new LiveFeed(nats, namespace, logger);
   const today = new TodayBroadcast(feed, deps);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
@@ -151,6 +158,7 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
       await http.close();
       await apollo.stop();
       await projection.stop();
+      await revocations.stop();
       await nats.drain();
       await replica?.close();
       await database.close();

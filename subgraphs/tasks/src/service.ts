@@ -11,6 +11,7 @@ import {
   registerEventMetrics,
   startConsumer,
   startOutboxRelay,
+  followTokenRevocations,
 } from '@ates/events';
 import {
   applyMigrations,
@@ -105,6 +106,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     consumers: [usersConsumer],
   });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
   const apollo = createApolloServer<Context>(
@@ -152,6 +154,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
       await apollo.stop();
       await usersConsumer.stop();
       await relay.stop();
+      await revocations.stop();
       await nats.drain();
       await database.close();
     }),

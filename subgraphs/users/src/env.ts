@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { OWASP_SCRYPT_LOG2N } from './domain/password.ts';
 import {
   databaseUrl,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
   optionalString,
   parseEnv,
   port,
@@ -15,11 +16,13 @@ const schema = z
     USERS_PORT: port(4001),
     USERS_DATABASE_URL: databaseUrl('ates_users'),
     ATES_JWT_PRIVATE_KEY: optionalString(),
-    ATES_JWT_TTL_SECONDS: z.coerce
+    // Access tokens are short-lived; the session goes on by refresh tokens.
+    ATES_JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(MAX_ACCESS_TOKEN_TTL_SECONDS).default(900),
+    ATES_REFRESH_TOKEN_TTL_SECONDS: z.coerce
       .number()
       .int()
-      .min(60)
-      .default(12 * 3600),
+      .min(300)
+      .default(7 * 24 * 3600),
     ATES_PASSWORD_COST: z.coerce.number().int().min(10).max(20).default(OWASP_SCRYPT_LOG2N),
     ATES_ADMIN_LOGIN: optionalString(),
     ATES_ADMIN_PASSWORD: optionalString(),

@@ -36,6 +36,7 @@ try {
     privateKeyPem: keys.privateKeyPem,
     publicKeyPem: keys.publicKeyPem,
     tokenTtlSeconds: env.ATES_JWT_TTL_SECONDS,
+    refreshTtlSeconds: env.ATES_REFRESH_TOKEN_TTL_SECONDS,
     passwordCost: env.ATES_PASSWORD_COST,
     adminSeed:
       adminLogin && adminPassword

@@ -1,10 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import fs from 'node:fs';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, registerEventMetrics, startOutboxRelay } from '@ates/events';
+import {
+  connectNats,
+  ensureStreams,
+  followTokenRevocations,
+  registerEventMetrics,
+  startOutboxRelay,
+} from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
@@ -44,6 +50,8 @@ export interface UsersServiceConfig {
   privateKeyPem: string;
   publicKeyPem: string;
   tokenTtlSeconds: number;
+  /** How long an unused refresh token lives (default 7 days). */
+  refreshTtlSeconds?: number;
   passwordCost: number;
   adminSeed?: AdminSeed;
   introspection: boolean;
@@ -87,6 +95,10 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     help: 'Throttle counters closed by a failed log-in, by scope: login_address, address, login (delay)',
     labelNames: ['scope'],
   });
+  const refreshReuses = metrics.counter({
+    name: 'ates_refresh_token_reuse_total',
+    help: 'Rotated refresh tokens presented again (each revoked its session)',
+  });
   const deps: UsersDeps = {
     db: database.db,
     clock: config.clock ?? systemClock,
@@ -94,14 +106,26 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     logger,
     passwordCost: config.passwordCost,
     newId: randomUUID,
+    newSecret: () => randomBytes(32).toString('base64url'),
+    refreshTtlSeconds: config.refreshTtlSeconds ?? 7 * 24 * 3600,
     throttle: { ...DEFAULT_THROTTLE, ...config.throttle },
-    audit: { attempt: (outcome) => attempts({ outcome }), lockout: (scope) => lockouts({ scope }) },
+    audit: {
+      attempt: (outcome) => attempts({ outcome }),
+      lockout: (scope) => lockouts({ scope }),
+      refreshReused: () => refreshReuses(),
+    },
   };
   if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
     logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
   }
   registerEventMetrics(metrics, { outbox: database.sql });
   const verifier = await TokenVerifier.fromPem(config.publicKeyPem);
+  const revocations = followTokenRevocations({
+    nats,
+    namespace: config.natsNamespace,
+    sink: verifier,
+    logger,
+  });
   const apollo = createApolloServer<Context>(
     { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
     { logger, introspection: config.introspection, limits: config.limits },
@@ -132,6 +156,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
       await http.close();
       await apollo.stop();
       await relay.stop();
+      await revocations.stop();
       await nats.drain();
       await database.close();
     }),

@@ -407,6 +407,29 @@ export interface UserRoleChangedV1 {
   previousRole: "ADMIN" | "MANAGER" | "ACCOUNTANT" | "WORKER";
 }
 
+// user.tokens-revoked v1: schema/events/users/user-tokens-revoked.v1.json
+/**
+ * Every token of the user issued before `generation` is dead from `revokedAt`: access tokens are refused by each service that learns this, refresh tokens were revoked in the same transaction.
+ */
+export interface UserTokensRevokedV1 {
+  /**
+   * The user's id.
+   */
+  userId: string;
+  /**
+   * The user's token generation from now on: access tokens whose `gen` claim is lower are refused.
+   */
+  generation: number;
+  /**
+   * Why the tokens were revoked.
+   */
+  reason: "role-changed" | "deactivated" | "password-changed";
+  /**
+   * When (the users service's clock); old access tokens expire at most 15 minutes later.
+   */
+  revokedAt: string;
+}
+
 // user.updated v1: schema/events/users/user-updated.v1.json
 /**
  * A user's profile (login, name, email) changed; carries the full new profile.
@@ -434,6 +457,7 @@ export interface EventDataMap {
   'transaction.applied': { 1: TransactionAppliedV1 };
   'user.created': { 1: UserCreatedV1 };
   'user.role-changed': { 1: UserRoleChangedV1 };
+  'user.tokens-revoked': { 1: UserTokensRevokedV1 };
   'user.updated': { 1: UserUpdatedV1 };
 }
 
@@ -450,5 +474,6 @@ export const EVENT_DOMAINS = {
   'transaction.applied': 'accounting',
   'user.created': 'users',
   'user.role-changed': 'users',
+  'user.tokens-revoked': 'users',
   'user.updated': 'users',
 } as const;

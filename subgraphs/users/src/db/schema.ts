@@ -11,6 +11,11 @@ export const users = pgTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     role: text('role').$type<Role>().notNull(),
+    /**
+     * Bumped by a role or password change: access tokens carry the generation they were issued
+     * in (`gen`), and the services refuse older ones once they learn the bump (an event).
+     */
+    tokenGeneration: integer('token_generation').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
@@ -36,3 +41,34 @@ export const loginFailures = pgTable('login_failures', {
   failures: integer('failures').notNull(),
   lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
+
+/**
+ * Refresh tokens, stored as SHA-256 hashes (the token is 256 random bits: a fast hash is
+ * enough, and a stolen table yields no usable token). Each use rotates it: the row is marked
+ * used and a new one of the same family (one log-in) is issued; a used token presented again
+ * revokes the whole family (reuse detection).
+ */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    familyId: uuid('family_id').notNull(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    tokenHash: text('token_hash').notNull(),
+    /** The user's token generation when issued: a later generation makes it dead. */
+    generation: integer('generation').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash),
+    index('refresh_tokens_family_idx').on(t.familyId),
+    index('refresh_tokens_user_idx').on(t.userId),
+  ],
+);
+
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;

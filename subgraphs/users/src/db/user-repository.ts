@@ -62,12 +62,13 @@ export async function takenFields(
   return taken;
 }
 
-export async function insertUser(db: UsersTx, row: UserRow): Promise<UserRow> {
+export async function insertUser(db: UsersTx, row: typeof users.$inferInsert): Promise<UserRow> {
   const [inserted] = await db.insert(users).values(row).returning();
   if (!inserted) throw new Error('insert returned no row');
   return inserted;
 }
 
+/** Sets the role and starts a new token generation (every older token dies). */
 export async function updateRole(
   db: UsersTx,
   id: string,
@@ -76,7 +77,7 @@ export async function updateRole(
 ): Promise<UserRow | undefined> {
   const [row] = await db
     .update(users)
-    .set({ role, updatedAt: now })
+    .set({ role, updatedAt: now, tokenGeneration: sql`${users.tokenGeneration} + 1` })
     .where(and(eq(users.id, id)))
     .returning();
   return row;
@@ -110,4 +111,19 @@ export async function lockAdminDemotions(db: UsersTx): Promise<void> {
 /** Until the transaction ends, one seeding of the first admin at a time. */
 export async function lockAdminSeed(db: UsersTx): Promise<void> {
   await db.execute(`select pg_advisory_xact_lock(hashtext('users.seed-admin'))`);
+}
+
+/** Sets a new password hash and starts a new token generation (every older token dies). */
+export async function replacePassword(
+  db: UsersTx,
+  id: string,
+  passwordHash: string,
+  now: Date,
+): Promise<UserRow | undefined> {
+  const [row] = await db
+    .update(users)
+    .set({ passwordHash, updatedAt: now, tokenGeneration: sql`${users.tokenGeneration} + 1` })
+    .where(eq(users.id, id))
+    .returning();
+  return row;
 }

@@ -64,3 +64,9 @@ export function validateNewUser(input: NewUserInput, options: { passwordPolicy: 
   if (!isRole(input.role)) throw badInput('role', 'Unknown role');
   return { login, name, email, password: input.password, role: input.role };
 }
+
+/** A new password: the same policy as at sign-up, named `newPassword`. */
+export function checkNewPassword(password: string): void {
+  if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX)
+    throw badInput('newPassword', `Password must be ${PASSWORD_MIN}–${PASSWORD_MAX} characters`);
+}

@@ -31,3 +31,16 @@ export const userRoleChanged = (user: UserRow, previousRole: UserRow['role']) =>
     occurredAt: user.updatedAt,
     data: { userId: user.id, role: user.role, previousRole },
   });
+
+export type TokensRevokedReason = 'role-changed' | 'deactivated' | 'password-changed';
+
+/** The user's tokens before their current generation are dead (every verifier learns it). */
+export const userTokensRevoked = (user: UserRow, reason: TokensRevokedReason, at: Date) =>
+  makeEvent({
+    type: 'user.tokens-revoked',
+    version: 1,
+    producer: PRODUCER,
+    aggregateId: user.id,
+    occurredAt: at,
+    data: { userId: user.id, generation: user.tokenGeneration, reason, revokedAt: at.toISOString() },
+  });

@@ -23,8 +23,20 @@ export type Scalars = {
   _FieldSet: { input: any; output: any; }
 };
 
+/**
+ * A session: a short-lived access token for `Authorization: Bearer …` and a refresh token to
+ * exchange, once, for the next pair (`refreshToken`) before or after the access token expires.
+ */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
+  /** when `token` expires */
+  expiresAt: Scalars['DateTime']['output'];
+  /**
+   * single use: `refreshToken(refreshToken:)` returns a new pair; presenting it a second time
+   * revokes the whole session. Dies at log-out, or when the user's role or password changes.
+   */
+  refreshToken: Scalars['String']['output'];
+  /** access token (JWT), valid until `expiresAt` (at most 15 minutes) */
   token: Scalars['String']['output'];
   user: User;
 };
@@ -40,7 +52,12 @@ export type CreateUserInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** ADMIN */
+  /**
+   * The logged-in user's own password (8–200 characters), proving the current one
+   * (BAD_USER_INPUT `currentPassword` if wrong). Revokes every token of theirs and returns a new session.
+   */
+  changePassword: AuthPayload;
+  /** ADMIN. Revokes the user's tokens: their refresh tokens at once, their access tokens and live connections within seconds. */
   changeRole: User;
   /** ADMIN */
   createUser: User;
@@ -50,7 +67,21 @@ export type Mutation = {
    * past a limit, RATE_LIMITED with `extensions.retryAfterSeconds`.
    */
   logIn: AuthPayload;
+  /** Ends the session of this refresh token; true whatever the token was. */
+  logOut: Scalars['Boolean']['output'];
+  /**
+   * A new access token and refresh token for a refresh token, which is used up (rotation). An
+   * unknown, expired, revoked or already used one is UNAUTHENTICATED (an already used one also
+   * revokes its session). Needs no access token.
+   */
+  refreshToken: AuthPayload;
   signUp: AuthPayload;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
 };
 
 
@@ -68,6 +99,16 @@ export type MutationCreateUserArgs = {
 export type MutationLogInArgs = {
   login: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+
+export type MutationLogOutArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRefreshTokenArgs = {
+  refreshToken: Scalars['String']['input'];
 };
 
 
@@ -229,11 +270,11 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Role: Role;
   SignUpInput: SignUpInput;
   User: ResolverTypeWrapper<UserRow>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -244,13 +285,15 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   SignUpInput: SignUpInput;
   User: UserRow;
-  Boolean: Scalars['Boolean']['output'];
 }>;
 
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -260,9 +303,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 }
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  changePassword?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'currentPassword' | 'newPassword'>>;
   changeRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationChangeRoleArgs, 'role' | 'userId'>>;
   createUser?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationCreateUserArgs, 'input'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'login' | 'password'>>;
+  logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogOutArgs, 'refreshToken'>>;
+  refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'refreshToken'>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
 }>;
 

@@ -6,6 +6,8 @@ import { changeRole } from '../use-cases/change-role.ts';
 import { createUser } from '../use-cases/create-user.ts';
 import { logIn } from '../use-cases/log-in.ts';
 import { signUp } from '../use-cases/sign-up.ts';
+import { changePassword } from '../use-cases/change-password.ts';
+import { logOut, refreshSession } from '../use-cases/tokens.ts';
 
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -33,6 +35,14 @@ export const resolvers: Resolvers = {
     },
     createUser: (_, { input }, { viewer, deps }) => createUser(deps, viewer, input),
     changeRole: (_, { userId, role }, { viewer, deps }) => changeRole(deps, viewer, userId, role),
+    refreshToken: async (_, { refreshToken }, ctx) => {
+      const result = await refreshSession(ctx.deps, refreshToken);
+      ctx.authenticatedNow = result.user.id;
+      return result;
+    },
+    logOut: (_, { refreshToken }, { deps }) => logOut(deps, refreshToken),
+    changePassword: (_, { currentPassword, newPassword }, { viewer, deps }) =>
+      changePassword(deps, viewer, currentPassword, newPassword),
   },
   User: {
     // Profiles are for logged-in users only: an anonymous `_entities` call gets nothing.

@@ -13,10 +13,12 @@ import { userRoleChanged } from '../events/user-events.ts';
 import { countUsers, lockUser, updateRole, lockAdminDemotions } from '../db/user-repository.ts';
 import type { UserRow } from '../db/schema.ts';
 import type { UsersDeps } from './deps.ts';
+import { revokeTokensOf } from './tokens.ts';
 
 /**
- * ADMIN changes a user's role. Tokens carry the role, so the change applies to tokens issued
- * from now on. The last ADMIN cannot be demoted: the company would lose its administrator.
+ * ADMIN changes a user's role. Tokens carry the role, so the user's tokens are revoked: their
+ * refresh tokens at once, their access tokens wherever the revocation event arrives (seconds).
+ * The last ADMIN cannot be demoted: the company would lose its administrator.
  */
 export async function changeRole(
   deps: UsersDeps,
@@ -36,9 +38,11 @@ export async function changeRole(
       await lockAdminDemotions(tx);
       if ((await countUsers(tx, 'ADMIN')) <= 1) throw failedPrecondition('The last ADMIN cannot be demoted');
     }
-    const updated = await updateRole(tx, userId, role, deps.clock.now());
+    const now = deps.clock.now();
+    const updated = await updateRole(tx, userId, role, now);
     if (!updated) throw notFound(`No user with id ${userId}`);
     await enqueueEvents(tx, [userRoleChanged(updated, user.role)]);
+    await revokeTokensOf(tx, updated, 'role-changed', now);
     return updated;
   });
 }

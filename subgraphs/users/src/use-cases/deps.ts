@@ -6,6 +6,8 @@ import type { ThrottlePolicy, ThrottleScope } from '../domain/login-throttle.ts'
 export interface AuthAudit {
   attempt(outcome: 'success' | 'failure' | 'rate_limited'): void;
   lockout(scope: ThrottleScope): void;
+  /** A rotated refresh token came back: its family was revoked. */
+  refreshReused(): void;
 }
 
 /** What the use cases need from the outside world; tests pass their own clock and ids. */
@@ -17,6 +19,10 @@ export interface UsersDeps {
   /** log2 of scrypt's N for new hashes. */
   passwordCost: number;
   newId: () => string;
+  /** 256 random bits, base64url: refresh tokens. */
+  newSecret: () => string;
+  /** How long a refresh token lives unused (each rotation starts a new one). */
+  refreshTtlSeconds: number;
   /** Failed log-ins allowed per login and address, per address, per login in a window. */
   throttle: ThrottlePolicy;
   audit: AuthAudit;

@@ -11,8 +11,7 @@ import { lockCounters, saveCounter, takeBackAttempt } from '../db/login-failures
 import { findUserByLogin, updatePasswordHash } from '../db/user-repository.ts';
 import { checkCredentials } from '../domain/user-input.ts';
 import type { UsersDeps } from './deps.ts';
-import type { AuthResult } from './sign-up.ts';
-import { issueTokens } from './tokens.ts';
+import { issueTokens, type AuthResult } from './tokens.ts';
 
 /**
  * One message for unknown login and wrong password, and the same work for both. Each attempt
