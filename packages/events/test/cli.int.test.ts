@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { testNatsUrl } from '@ates/testing';
 import { listDeadLetters } from '../src/index.ts';
 import {
@@ -11,7 +11,7 @@ import {
   recordingHandlers,
   startConsumer,
 } from './support/consumers.ts';
-import { createHarness, userCreated, type EventsHarness } from './support/harness.ts';
+import { harnessPerFile, userCreated } from './support/harness.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -34,13 +34,7 @@ async function events(...args: string[]): Promise<{ stdout: string; stderr: stri
   }
 }
 
-let h: EventsHarness;
-beforeAll(async () => {
-  h = await createHarness('cli');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile('cli');
 
 describe('pnpm events (operator CLI)', () => {
   it('lists, shows and replays dead letters; resets a consumer; reports the outbox', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import {
   deadLetters,
@@ -20,15 +20,9 @@ import {
   recordingHandlers,
   startConsumer,
 } from './support/consumers.ts';
-import { createHarness, effects, userCreated, type EventsHarness } from './support/harness.ts';
+import { harnessPerFile, effects, userCreated } from './support/harness.ts';
 
-let h: EventsHarness;
-beforeAll(async () => {
-  h = await createHarness('consumer');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile('consumer');
 beforeEach(async () => {
   // Each test starts a new consumer on an empty stream: it sees only its own events.
   await h.jsm.streams.purge(streamName(h.namespace, 'users'));

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createMetrics, type ServiceMetrics } from '@ates/service-kit';
 import { metricValue, parseMetrics } from '@ates/testing';
 import { enqueueEvents, registerEventMetrics, startOutboxRelay, streamName } from '../src/index.ts';
 import { consumerOptions, publishRaw, recordingHandlers, startConsumer } from './support/consumers.ts';
-import { createHarness, logger, userCreated, type EventsHarness } from './support/harness.ts';
+import { harnessPerFile, logger, userCreated } from './support/harness.ts';
 
-let h: EventsHarness;
-beforeAll(async () => {
-  h = await createHarness('metrics');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile('metrics');
 beforeEach(async () => {
   await h.jsm.streams.purge(streamName(h.namespace, 'users'));
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import {
   countUnpublished,
@@ -16,15 +16,9 @@ import {
   subjectFor,
   type AnyEventEnvelope,
 } from '../src/index.ts';
-import { createHarness, logger, roleChanged, userCreated, type EventsHarness } from './support/harness.ts';
+import { harnessPerFile, logger, roleChanged, userCreated } from './support/harness.ts';
 
-let h: EventsHarness;
-beforeAll(async () => {
-  h = await createHarness('outbox');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile('outbox');
 
 /** Reads every message of the namespace's USERS stream (an ordered consumer from the start). */
 async function streamMessages(): Promise<JsMsg[]> {

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { makeEvent, startConsumer, type EventEnvelope } from '../src/index.ts';
 import { publishViaOutbox } from './support/consumers.ts';
-import { createHarness, effects, logger, type EventsHarness } from './support/harness.ts';
+import { harnessPerFile, effects, logger } from './support/harness.ts';
 
-let h: EventsHarness;
-beforeAll(async () => {
-  h = await createHarness('versions');
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = harnessPerFile('versions');
 
 const base = () => ({
   taskId: randomUUID(),

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import {
   applyMigrations,
   connectDatabase,
@@ -64,4 +64,24 @@ export async function createMigratedDatabase<Schema extends Record<string, unkno
  */
 export function createTestNamespace(): string {
   return `${TEST_NS_PREFIX}${runId()}${shortId(3)}`;
+}
+
+/**
+ * A resource made before a test file's tests and released after them. The object returned
+ * stands for it (each read goes to the resource), so tests use it as a plain constant.
+ */
+export function perFile<T extends object>(make: () => Promise<T>, release: (value: T) => Promise<void>): T {
+  let current: T | undefined;
+  beforeAll(async () => {
+    current = await make();
+  });
+  afterAll(async () => {
+    if (current) await release(current);
+  });
+  return new Proxy({} as T, {
+    get(_, key) {
+      if (!current) throw new Error(`read before the file's beforeAll: ${String(key)}`);
+      return Reflect.get(current, key) as unknown;
+    },
+  });
 }

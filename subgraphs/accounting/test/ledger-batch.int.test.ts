@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
-import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
-import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
 import { taskReactions } from '../src/events/task-reactions.ts';
 import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
-import { migrationsFolder } from '../src/service.ts';
-import type { AccountingDeps } from '../src/use-cases/deps.ts';
-import { testDeps } from './support/deps.ts';
+import { ledgerPerFile } from './support/deps.ts';
 
-let database: MigratedDatabase<typeof tables>;
-let deps: AccountingDeps;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase('accounting_ledger_batch', migrationsFolder, tables, { max: 4 });
-  deps = testDeps(database, '2026-03-01T12:00:00Z', 7);
+const { database, deps } = ledgerPerFile('accounting_ledger_batch', {
+  now: '2026-03-01T12:00:00Z',
+  seed: 7,
+  max: 4,
 });
-afterAll(() => database?.drop());
 
 const title = 'Feed the parrots';
 const at = '2026-03-01T12:00:00.000Z';

@@ -1,23 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
-import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
-import * as tables from '../src/db/tables.ts';
 import { accounts, dailyTotals, outbox, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
-import { migrationsFolder } from '../src/service.ts';
-import type { AccountingDeps } from '../src/use-cases/deps.ts';
-import { testDeps } from './support/deps.ts';
+import { ledgerPerFile } from './support/deps.ts';
 import { postEntry } from './support/post-entry.ts';
 
-let database: MigratedDatabase<typeof tables>;
-let deps: AccountingDeps;
-
-beforeAll(async () => {
-  database = await createMigratedDatabase('accounting_ledger', migrationsFolder, tables, { max: 24 });
-  deps = testDeps(database, '2026-03-01T12:00:00Z', 1);
+const { database, deps } = ledgerPerFile('accounting_ledger', {
+  now: '2026-03-01T12:00:00Z',
+  seed: 1,
+  max: 24,
 });
-afterAll(() => database?.drop());
 
 const task = (title = 'Feed the parrots') => ({ taskId: randomUUID(), title, jiraId: null });
 const fee = (userId: string, assignFee: number, assignmentNo = 1, t = task()) =>

@@ -4,7 +4,13 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { integer, pgTable, serial, text, uuid } from 'drizzle-orm/pg-core';
 import { applyMigrations, connectDatabase, createLogger, type Database } from '@ates/service-kit';
-import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  perFile,
+  testNatsUrl,
+  type TestDatabase,
+} from '@ates/testing';
 import {
   connectNats,
   deadLetters,
@@ -70,6 +76,13 @@ export async function createHarness(label: string): Promise<EventsHarness> {
     },
   };
 }
+
+/** The test file's harness: made before its tests, closed after them. */
+export const harnessPerFile = (label: string): EventsHarness =>
+  perFile(
+    () => createHarness(label),
+    (h) => h.close(),
+  );
 
 export function userCreated(login = `popug-${randomUUID().slice(0, 8)}`, userId: string = randomUUID()) {
   return makeEvent({

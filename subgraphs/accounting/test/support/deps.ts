@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createLogger, ManualClock, seededRandom, type Database, type Logger } from '@ates/service-kit';
-import type * as tables from '../../src/db/tables.ts';
+import { createMigratedDatabase, perFile } from '@ates/testing';
+import * as tables from '../../src/db/tables.ts';
+import { migrationsFolder } from '../../src/migrations.ts';
 import type { AccountingDeps } from '../../src/use-cases/deps.ts';
 
 /** Accounting's use-case deps over a test database: a manual clock at `now`, seeded prices, UTC. */
@@ -18,3 +20,16 @@ export const testDeps = (
   logger,
   newId: randomUUID,
 });
+
+/** The test file's own migrated accounting database, and use-case deps over it. */
+export function ledgerPerFile(label: string, options: { now: string; seed: number; max: number }) {
+  const database = perFile(
+    () => createMigratedDatabase(label, migrationsFolder, tables, { max: options.max }),
+    (d) => d.drop(),
+  );
+  const deps = perFile(
+    () => Promise.resolve(testDeps(database, options.now, options.seed)),
+    () => Promise.resolve(),
+  );
+  return { database, deps };
+}
