@@ -44,6 +44,13 @@ export interface ManagedProcess {
 
 let colorIndex = 0;
 
+// One exit hook for every child (a listener each would pass Node's limit of 10 in cluster mode):
+// whatever still runs when the supervisor exits is killed with it.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
 /** Runs a service as a child process with its output prefixed by its name. */
 export function runService(
   name: string,
@@ -55,9 +62,8 @@ export function runService(
   const prefix = paint(color, `${name.padEnd(width)} │`);
   // Its own process group: Ctrl-C reaches only the supervisor, which stops services in order.
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  process.once('exit', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     readline.createInterface({ input: stream }).on('line', (line) => {
