@@ -5,6 +5,7 @@ import { processOwningLocalPort } from './owner.ts';
 import type { ServiceProcess } from './processes.ts';
 import type { FaultName } from './settings.ts';
 import {
+  groupLeaders,
   leaderWatch,
   STALL_BOUND_MS,
   streamPlacement,
@@ -178,12 +179,26 @@ export class FaultSchedule {
       await waitForReplicas(watch.jsm, this.cluster.namespace, 120_000);
       const placement = await streamPlacement(watch.jsm, this.cluster.namespace);
       const busiest = placement.reduce((a, b) => (b.messages > a.messages ? b : a));
-      const victimName = role === 'leader' ? busiest.leader : (busiest.replicas[0] ?? busiest.leader);
+      // A follower of the busiest stream that leads other groups, the most of them: a node that
+      // just rejoined leads nothing, and killing it would cost no election at all.
+      const byGroup = await groupLeaders(watch.jsm, this.cluster.namespace);
+      const leaders = [...byGroup.values()];
+      const leads = (node: string) => leaders.filter((l) => l === node).length;
+      const follower = [...busiest.replicas].sort((a, b) => leads(b) - leads(a))[0];
+      const victimName = role === 'leader' ? busiest.leader : (follower ?? busiest.leader);
+      const ledGroups = leads(victimName);
       const victim = this.cluster.nats.node(victimName);
       const failedBefore = this.failedOps();
       const startedAt = Date.now();
       await victim.crash();
-      const recoveredAt = await waitForLeaders(watch.jsm, this.cluster.namespace, 60_000);
+      const answered = await waitForLeaders(watch.jsm, this.cluster.namespace, 60_000);
+      // The polls see a new leader only as precisely as their API timeout (1 s); the leader-elected
+      // advisories of the groups the node led say when their elections really ended.
+      const led = [...byGroup].filter(([, leader]) => leader === victimName).map(([group]) => group);
+      const elections = watch.elections.since(startedAt);
+      const recoveredAt = led.every((g) => elections.has(g))
+        ? Math.max(startedAt, ...led.map((g) => elections.get(g)!))
+        : answered;
       await sleep(STALL_BOUND_MS);
       record.failedWhileDown = this.failedOps() - failedBefore;
       record.stall = { fault: record.name, startedAt, recoveredAt, until: Date.now() };
@@ -191,7 +206,7 @@ export class FaultSchedule {
       this.cluster.serverRestarts.nats += 1;
       const caughtUp = await waitForReplicas(watch.jsm, this.cluster.namespace, 120_000);
       return (
-        `kill -9 ${victimName} (${role === 'leader' ? 'leader' : 'a follower'} of ${busiest.stream}, ${busiest.messages} messages); ` +
+        `kill -9 ${victimName} (${role === 'leader' ? 'leader' : 'a follower'} of ${busiest.stream}, ${busiest.messages} messages; leader of ${ledGroups} streams and consumers); ` +
         `every stream and consumer had a leader after ${((recoveredAt - startedAt) / 1000).toFixed(1)} s; ` +
         `${record.failedWhileDown} operations failed meanwhile; restarted, replicas current after ${(caughtUp / 1000).toFixed(1)} s`
       );

@@ -1,4 +1,5 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, DOMAINS, streamName } from '@ates/events';
 import type { ChaosCluster } from './cluster.ts';
 import { CONSUMERS, PRODUCERS } from './checks.ts';
@@ -37,9 +38,53 @@ export interface ConsumerStall {
  */
 export async function leaderWatch(
   cluster: ChaosCluster,
-): Promise<{ jsm: JetStreamManager; close(): Promise<void> }> {
+): Promise<{ jsm: JetStreamManager; elections: Elections; close(): Promise<void> }> {
   const nc = await connectNats(cluster.nats.url, { name: 'chaos-leaders', reconnectTimeWaitMs: 100 });
-  return { jsm: await jetstreamManager(nc, { timeout: 1000 }), close: () => nc.close() };
+  const elections = watchElections(nc, cluster.namespace);
+  return {
+    jsm: await jetstreamManager(nc, { timeout: 1000 }),
+    elections,
+    close: async () => {
+      elections.close();
+      await nc.close();
+    },
+  };
+}
+
+/** When each Raft group of the run last announced a new leader (ms since the epoch, as received). */
+export interface Elections {
+  /** The groups (named as by `groupLeaders`) that had a new leader at or after `since`, and when. */
+  since(since: number): Map<string, number>;
+  close(): void;
+}
+
+/**
+ * Listens to the leader-elected advisories every new stream and consumer leader publishes
+ * (`$JS.EVENT.ADVISORY.{STREAM,CONSUMER}.LEADER_ELECTED.…`): the moment of each election,
+ * which polling `info` sees only as precisely as its API timeout.
+ */
+function watchElections(nc: NatsConnection, namespace: string): Elections {
+  const last = new Map<string, number>();
+  const domainOf = new Map<string, string>(DOMAINS.map((d) => [streamName(namespace, d), d.toUpperCase()]));
+  const subs = [
+    nc.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*', {
+      callback: (_, msg) => {
+        const domain = domainOf.get(msg.subject.split('.').at(-1)!);
+        if (domain) last.set(domain, Date.now());
+      },
+    }),
+    nc.subscribe('$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.*.*', {
+      callback: (_, msg) => {
+        const [stream, consumer] = msg.subject.split('.').slice(-2);
+        const domain = domainOf.get(stream!);
+        if (domain) last.set(`${domain}/${consumer}`, Date.now());
+      },
+    }),
+  ];
+  return {
+    since: (since) => new Map([...last].filter(([, at]) => at >= since)),
+    close: () => subs.forEach((s) => s.unsubscribe()),
+  };
 }
 
 /** Where each stream's leader is now (node name), and which nodes hold its other replicas. */
@@ -61,31 +106,56 @@ export async function streamPlacement(
 }
 
 /**
+ * The Raft groups of the run — each stream (named by its domain, `TASKS`) and each durable
+ * consumer (`TASKS/accounting-tasks`) — with a read of the node that leads it now ('' when
+ * none does, or it does not answer: an info is answered by the group's leader only).
+ */
+function raftGroups(
+  jsm: JetStreamManager,
+  namespace: string,
+): Array<{ group: string; leader: () => Promise<string> }> {
+  return [
+    ...DOMAINS.map((domain) => ({
+      group: domain.toUpperCase(),
+      leader: async () => (await jsm.streams.info(streamName(namespace, domain))).cluster?.leader ?? '',
+    })),
+    ...CONSUMERS.map((c) => ({
+      group: `${c.domain.toUpperCase()}/${c.name}`,
+      leader: async () =>
+        (await jsm.consumers.info(streamName(namespace, c.domain), c.name)).cluster?.leader ?? '',
+    })),
+  ];
+}
+
+/** Which node leads each stream and durable consumer of the run now. */
+export async function groupLeaders(jsm: JetStreamManager, namespace: string): Promise<Map<string, string>> {
+  const groups = raftGroups(jsm, namespace);
+  const leaders = await Promise.all(groups.map((g) => g.leader().catch(() => '')));
+  return new Map(groups.map((g, i) => [g.group, leaders[i]!]));
+}
+
+/**
  * Polls until every stream of the run and every durable consumer answers its info with a leader
  * (an info is answered by the group's leader only): the moment the cluster has failed over.
+ * `elected` hears when each group answered first (the groups the dead node led: their election).
  */
 export async function waitForLeaders(
   jsm: JetStreamManager,
   namespace: string,
   timeoutMs: number,
+  elected: (group: string, at: number) => void = () => {},
 ): Promise<number> {
-  const groups: Array<() => Promise<boolean>> = [
-    ...DOMAINS.map((domain) => async () => {
-      const info = await jsm.streams.info(streamName(namespace, domain));
-      return !!info.cluster?.leader;
-    }),
-    ...CONSUMERS.map((c) => async () => {
-      const info = await jsm.consumers.info(streamName(namespace, c.domain), c.name);
-      return !!info.cluster?.leader;
-    }),
-  ];
+  const groups = raftGroups(jsm, namespace);
   const done = new Set<number>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await Promise.all(
-      groups.map(async (check, i) => {
+      groups.map(async ({ group, leader }, i) => {
         if (done.has(i)) return;
-        if (await check().catch(() => false)) done.add(i);
+        if ((await leader().catch(() => '')) !== '') {
+          done.add(i);
+          elected(group, Date.now());
+        }
       }),
     );
     if (done.size === groups.length) return Date.now();
