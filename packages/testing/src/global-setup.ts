@@ -2,7 +2,7 @@ import net from 'node:net';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { natsServers } from '@ates/service-kit';
+import { natsAddress, natsServers } from '@ates/service-kit';
 import { TEST_DB_PREFIX, TEST_NS_PREFIX, shortId } from './names.ts';
 import { testPostgresUrl, testNatsUrl } from './services.ts';
 
@@ -12,10 +12,9 @@ declare module 'vitest' {
   }
 }
 
-function reachable(url: string, fallbackPort: number): Promise<boolean> {
-  const { hostname, port } = new URL(url);
+function reachable({ host, port }: { host: string; port: number }): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: hostname, port: Number(port || fallbackPort) });
+    const socket = net.connect({ host, port });
     socket.setTimeout(2000);
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
@@ -47,9 +46,10 @@ async function sweep(runId: string): Promise<void> {
 
 export default async function setup({ provide }: { provide: (key: 'testRunId', value: string) => void }) {
   const problems: string[] = [];
-  if (!(await reachable(testPostgresUrl(), 5432)))
+  const pg = new URL(testPostgresUrl());
+  if (!(await reachable({ host: pg.hostname, port: Number(pg.port || 5432) })))
     problems.push(`PostgreSQL is not reachable at ${testPostgresUrl()}`);
-  const natsUp = await Promise.all(natsServers(testNatsUrl()).map((url) => reachable(url, 4222)));
+  const natsUp = await Promise.all(natsServers(testNatsUrl()).map((url) => reachable(natsAddress(url))));
   if (!natsUp.includes(true)) problems.push(`NATS is not reachable at ${testNatsUrl()}`);
   if (problems.length > 0) {
     throw new Error(
