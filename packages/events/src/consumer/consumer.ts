@@ -176,6 +176,18 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     }
   }
 
+  // A pull held by a leader that died is re-issued after two missed heartbeats, and a pull sent
+  // while the consumer has no leader is refused (503); so after the election the consumer pulled
+  // again up to a second late. Its new leader announces itself: pull again at once.
+  const elections = options.nats.subscribe(
+    `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${stream}.${options.name}`,
+    {
+      callback: (error) => {
+        if (!error && !stopping) pullAgain(messages);
+      },
+    },
+  );
+
   const running = run();
   log.info('consumer started');
 
@@ -184,6 +196,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     stream,
     async stop() {
       stopping = true;
+      elections.unsubscribe();
       stopped.fire();
       await messages?.close();
       for (const item of await lanes.close()) item.msg.nak();
@@ -210,4 +223,14 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       }
     },
   };
+}
+
+/**
+ * What a consume() does after two missed heartbeats, at once: forget the pulls it had sent and
+ * pull again. nats.js 3.4 (pinned) has it as `resetPending()`, outside its public types; looked
+ * up rather than assumed, so a version without it only loses the shortcut.
+ */
+function pullAgain(messages: ConsumerMessages | undefined): void {
+  const reset = (messages as unknown as { resetPending?: () => Promise<boolean> } | undefined)?.resetPending;
+  if (typeof reset === 'function') reset.call(messages).catch(() => {});
 }

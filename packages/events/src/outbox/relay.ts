@@ -26,8 +26,10 @@ export interface OutboxRelayOptions {
   /** Polling fallback when no NOTIFY arrives (e.g. the LISTEN connection is down). */
   pollIntervalMs?: number;
   /**
-   * A publish in flight when its stream's leader dies gets no answer: give up after this long
-   * (default 2 s) and publish again to the new leader; the message id makes the repeat harmless.
+   * A publish in flight when its stream's leader dies, or sent while the stream has none, gets
+   * no answer: give up after this long (default 1 s; with a full window of 500 in flight an ack
+   * comes within tens of milliseconds here, docs/performance.md) and publish again to the new
+   * leader; the message id makes the repeat harmless.
    */
   publishTimeoutMs?: number;
   /** How long published rows are kept for `outbox republish --since`. Default 7 days. */
@@ -83,7 +85,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     batchSize: options.batchSize ?? 2000,
     window: options.publishWindow ?? 500,
     lockKey: options.lockKey ?? 'ates.outbox.relay',
-    publishTimeoutMs: options.publishTimeoutMs ?? 2000,
+    publishTimeoutMs: options.publishTimeoutMs ?? 1000,
     afterPublish: options.afterPublish,
   };
   const wake = new Pulse();
@@ -169,12 +171,27 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
+  // A stream that lost its leader refuses publishes until a follower wins the election (4–9 s
+  // on nats-server); its new leader announces itself, and a relay waiting out its backoff tries
+  // again at once instead of up to a second later. Any stream's election wakes it: a spare step
+  // is cheap, elections are rare. (Where permissions deny the advisories, the backoff remains.)
+  const elections = options.nats.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*', {
+    callback: (error) => {
+      if (error) log.warn({ err: errorMessage(error) }, 'no leader advisories; retrying on backoff alone');
+      else if (!healthy) {
+        backoff.reset();
+        wake.fire();
+      }
+    },
+  });
+
   void listen();
   const running = loop();
 
   return {
     async stop({ flushMs = 5000 } = {}) {
       stopping = true;
+      elections.unsubscribe();
       wake.fire();
       stopped.fire();
       await running;
