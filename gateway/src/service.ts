@@ -1,11 +1,11 @@
 import {
+  addGraphQLRoute,
+  addHealthRoutes,
   createApolloServer,
+  createHttpServer,
   createMetrics,
-  healthRoute,
   once,
-  readinessRoute,
   registerLiveMetrics,
-  startHttpServer,
   TokenVerifier,
   trustedProxies,
   DEFAULT_OPERATION_LIMITS,
@@ -25,7 +25,7 @@ import {
 import { operationResolutionPlugin } from './operation-resolution.ts';
 import { valueCompletionPlugin } from './value-completion.ts';
 import { graphqlResponseStatusPlugin } from './http-spec.ts';
-import { staticSite } from './static-files.ts';
+import { staticSites } from './static-sites.ts';
 import { learnTokenRevocations } from './token-revocations.ts';
 
 export interface GatewayConfig {
@@ -117,38 +117,31 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
   await apollo.start();
   const readiness = Object.fromEntries(endpoints.map((e) => [e.name, () => checkSubgraph(e)]));
   const metrics = createMetrics('gateway', { logger });
-  const ui = config.uiDir ? staticSite(config.uiDir, '/') : undefined;
-  const explorer = config.explorerDir ? staticSite(config.explorerDir, '/explorer') : undefined;
-  if (config.uiDir && !ui)
-    logger.warn({ dir: config.uiDir }, 'no built UI found (run `pnpm --filter @ates/ui build`)');
-  const http = await startHttpServer<GatewayContext>({
-    host: config.host,
-    port: config.port,
+  const sites = staticSites({ uiDir: config.uiDir, explorerDir: config.explorerDir });
+  const server = createHttpServer({
     logger,
-    maxBodyBytes: config.maxBodyBytes,
+    bodyLimit: config.maxBodyBytes,
     metrics,
-    graphql: {
-      path: '/graphql',
-      apollo,
-      context: makeGatewayContext(verifier, {
-        trust: trustedProxies(config.trustedProxies ?? []),
-        internalSecret: config.internalSecret,
-      }),
-      ...(explorer ? { landingPage: (req, res) => void explorer.serve(req, res, '/explorer/') } : {}),
-    },
-    routes: {
-      '/healthz': healthRoute,
-      '/readyz': readinessRoute(readiness),
-      '/metrics': metrics.route,
-      // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
-      '/favicon.ico': (_req, res) => {
-        res.writeHead(204);
-        res.end();
-      },
-    },
-    fallback: (req, res, pathname) =>
-      (explorer?.serve(req, res, pathname) ?? false) || (ui?.serve(req, res, pathname) ?? false),
+    trustedProxies: config.trustedProxies,
+    notFound: sites.notFound,
   });
+  sites.register(server.app);
+  if (config.uiDir && !sites.ui)
+    logger.warn({ dir: config.uiDir }, 'no built UI found (run `pnpm --filter @ates/ui build`)');
+  addGraphQLRoute<GatewayContext>(server.app, {
+    path: '/graphql',
+    apollo,
+    context: makeGatewayContext(verifier, {
+      trust: trustedProxies(config.trustedProxies ?? []),
+      internalSecret: config.internalSecret,
+    }),
+    ...(sites.landingPage ? { landingPage: sites.landingPage } : {}),
+  });
+  addHealthRoutes(server.app, { readiness, metrics });
+  // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
+  server.app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
+  const http = await server.listen(config.port, config.host);
+  const url = `${http.origin}/graphql`;
   const subscriptions = attachGatewaySubscriptions({
     server: http.server,
     planner: createSubscriptionPlanner(config.supergraphSdl),
@@ -169,9 +162,9 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     sockets: subscriptions.stats().sockets,
     upstreams: subscriptions.upstreamCount(),
   }));
-  logger.info({ url: http.url, subgraphs: endpoints }, 'gateway ready');
+  logger.info({ url, subgraphs: endpoints }, 'gateway ready');
   return {
-    url: http.url,
+    url,
     port: http.port,
     endpoints,
     liveStats: () => ({ sockets: subscriptions.stats().sockets, upstreams: subscriptions.upstreamCount() }),

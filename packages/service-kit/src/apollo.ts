@@ -65,7 +65,7 @@ const errorBudget = (limits: OperationLimits): ApolloServerPlugin<BaseContext> =
   },
 });
 
-/** Names the request's GraphQL operation type for the request metrics (see `RequestTracker`). */
+/** Names the request's GraphQL operation type for the request metrics (see `createHttpServer`). */
 const operationTypeForMetrics: ApolloServerPlugin<BaseContext> = {
   async requestDidStart() {
     return {

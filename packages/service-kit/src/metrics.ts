@@ -1,6 +1,5 @@
 import { epochMs } from './clock.ts';
 import client from 'prom-client';
-import type { RouteHandler } from './http-server.ts';
 import type { Logger } from './logger.ts';
 
 /** One value of a gauge computed on scrape. */
@@ -35,8 +34,8 @@ export interface RequestObservation {
 export interface ServiceMetrics {
   readonly service: string;
   readonly registry: client.Registry;
-  /** `GET /metrics` in the Prometheus text format. */
-  readonly route: RouteHandler;
+  /** What `GET /metrics` answers: the registry in the Prometheus text format. */
+  scrape(): Promise<{ contentType: string; body: string }>;
   observeRequest(observation: RequestObservation): void;
   requestStarted(): void;
   requestEnded(): void;
@@ -109,16 +108,7 @@ export function createMetrics(service: string, options: MetricsOptions = {}): Se
   return {
     service,
     registry,
-    route: async (req, res) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET' });
-        res.end();
-        return;
-      }
-      const body = await registry.metrics();
-      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    },
+    scrape: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     observeRequest: ({ route, method, operation, status, seconds }) =>
       duration.observe({ route, method, operation, status: String(status) }, seconds),
     requestStarted: () => inFlight.inc(),

@@ -6,9 +6,9 @@ import {
   createLogger,
   createMetrics,
   CORRELATION_HEADER,
-  sendJson,
-  startRouteServer,
-  type RunningRouteServer,
+  createHttpServer,
+  addHealthRoutes,
+  type RunningHttpServer,
 } from '../src/index.ts';
 
 /** A logger whose JSON lines land in `lines`. */
@@ -53,7 +53,7 @@ const refused = (port: number) =>
     socket.once('error', () => resolve(true));
   });
 
-let server: RunningRouteServer | undefined;
+let server: RunningHttpServer | undefined;
 afterEach(async () => {
   await server?.close().catch(() => {});
   server = undefined;
@@ -62,18 +62,16 @@ afterEach(async () => {
 describe('HTTP servers', () => {
   it("serve each request under the caller's correlation id (or a new one), echo it, and log every line of it with it", async () => {
     const { lines, logger } = capturingLogger();
-    server = await startRouteServer({
-      port: 0,
-      logger,
-      handle: async (_req, res) => {
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        logger.child({ component: 'deep' }).info('working on it');
-        sendJson(res, 200, { ok: true });
-      },
+    const kit = createHttpServer({ logger, bodyLimit: 1000 });
+    kit.app.get('/work', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      logger.child({ component: 'deep' }).info('working on it');
+      return { ok: true };
     });
-    const given = await get(server.url, '/work', { headers: { [CORRELATION_HEADER]: 'corr-42' } });
+    server = await kit.listen(0);
+    const given = await get(server.origin, '/work', { headers: { [CORRELATION_HEADER]: 'corr-42' } });
     expect(given.headers[CORRELATION_HEADER]).toBe('corr-42');
-    const made = await get(server.url, '/work', { headers: { [CORRELATION_HEADER]: 'not a valid id!' } });
+    const made = await get(server.origin, '/work', { headers: { [CORRELATION_HEADER]: 'not a valid id!' } });
     const madeId = made.headers[CORRELATION_HEADER];
     expect(madeId).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -89,20 +87,13 @@ describe('HTTP servers', () => {
   it('count and time requests by route, method, operation type and status on /metrics', async () => {
     const { logger } = capturingLogger();
     const metrics = createMetrics('kit-test', { logger });
-    server = await startRouteServer({
-      port: 0,
-      logger,
-      metrics,
-      handle: async (req, res, url) => {
-        if (url.pathname === '/metrics') return metrics.route(req, res);
-        if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-        sendJson(res, 404, { error: 'not found' });
-      },
-    });
-    await get(server.url, '/healthz');
-    await get(server.url, '/healthz');
-    await get(server.url, '/no/such/path');
-    const scrape = await get(server.url, '/metrics');
+    const kit = createHttpServer({ logger, bodyLimit: 1000, metrics });
+    addHealthRoutes(kit.app, { readiness: {}, metrics });
+    server = await kit.listen(0);
+    await get(server.origin, '/healthz');
+    await get(server.origin, '/healthz');
+    await get(server.origin, '/no/such/path');
+    const scrape = await get(server.origin, '/metrics');
     expect(scrape.status).toBe(200);
     expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const count = (labels: Record<string, string>) =>
@@ -123,21 +114,20 @@ describe('HTTP servers', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
     const slowStarted = new Promise<void>((resolve) => (started = resolve));
-    server = await startRouteServer({
-      port: 0,
-      logger,
-      handle: async (_req, res, url) => {
-        if (url.pathname === '/slow') {
-          started();
-          await gate;
-        }
-        sendJson(res, 200, { path: url.pathname });
-      },
+    const kit = createHttpServer({ logger, bodyLimit: 1000 });
+    kit.app.get('/:name', async (request) => {
+      const path = request.url;
+      if (path === '/slow') {
+        started();
+        await gate;
+      }
+      return { path };
     });
+    server = await kit.listen(0);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
     // One keep-alive connection left idle, one carrying a request in flight.
-    await get(server.url, '/fast', { agent });
-    const slow = get(server.url, '/slow', { agent: new http.Agent({ keepAlive: true }) });
+    await get(server.origin, '/fast', { agent });
+    const slow = get(server.origin, '/slow', { agent: new http.Agent({ keepAlive: true }) });
     await slowStarted;
 
     const began = Date.now();
@@ -157,12 +147,10 @@ describe('HTTP servers', () => {
 
   it('cut requests still running after the drain time', async () => {
     const { lines, logger } = capturingLogger();
-    server = await startRouteServer({
-      port: 0,
-      logger,
-      handle: () => new Promise<void>(() => {}),
-    });
-    const hanging = get(server.url, '/forever').catch((error: Error) => error);
+    const kit = createHttpServer({ logger, bodyLimit: 1000 });
+    kit.app.get('/forever', () => new Promise<void>(() => {}));
+    server = await kit.listen(0);
+    const hanging = get(server.origin, '/forever').catch((error: Error) => error);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await server.close(100);
     expect(await hanging).toBeInstanceOf(Error);

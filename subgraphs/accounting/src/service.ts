@@ -18,14 +18,10 @@ import {
 import {
   applyMigrations,
   connectDatabase,
-  createApolloServer,
   createMetrics,
   cryptoRandom,
-  healthRoute,
-  readinessRoute,
   registerLiveMetrics,
-  startHttpServer,
-  attachGraphQLWs,
+  startGraphQLService,
   once,
   systemClock,
   TokenVerifier,
@@ -141,52 +137,37 @@ export async function startAccountingService(config: AccountingServiceConfig): P
   const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>(
-    { schema },
-    { logger, introspection: config.introspection, limits: config.limits },
-  );
-  await apollo.start();
-  const http = await startHttpServer<Context>({
+  const graphql = await startGraphQLService<Context>({
     port: config.port,
     host: config.host,
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    metrics,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
-    routes: {
-      '/healthz': healthRoute,
-      '/metrics': metrics.route,
-      '/readyz': readinessRoute({
-        database: () => pingDatabase(database.sql),
-        nats: async () => void (await nats.flush()),
-      }),
-    },
-  });
-  const ws = attachGraphQLWs({
-    server: http.server,
-    limits: config.limits,
-    path: '/graphql',
     schema,
-    verifier,
-    logger,
-    context: (viewer) => makeContext(deps, feed, viewer),
+    introspection: config.introspection,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    metrics,
+    context: makeContextFactory(deps, feed, verifier),
+    readiness: {
+      database: () => pingDatabase(database.sql),
+      nats: async () => void (await nats.flush()),
+    },
+    subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
   });
-  registerLiveMetrics(metrics, () => ({ listeners: feed.listenerCount(), ...ws.stats() }));
-  logger.info({ url: http.url, timeZone: config.timeZone }, 'accounting subgraph ready');
+  const liveStats = () => ({ listeners: feed.listenerCount(), sockets: graphql.sockets() });
+  registerLiveMetrics(metrics, liveStats);
+  logger.info({ url: graphql.url, timeZone: config.timeZone }, 'accounting subgraph ready');
   return {
-    url: http.url,
+    url: graphql.url,
     deps,
     caughtUp: async () => {
       await usersConsumer.caughtUp();
       await tasksConsumer.caughtUp();
     },
     outboxDrained: () => relay.drained(),
-    liveStats: () => ({ listeners: feed.listenerCount(), ...ws.stats() }),
+    liveStats,
     stop: once(async () => {
-      await ws.close();
+      await graphql.stop();
       feed.close();
-      await http.close();
-      await apollo.stop();
       await tasksConsumer.stop();
       await usersConsumer.stop();
       await relay.stop();

@@ -12,15 +12,11 @@ import {
 } from '@ates/events';
 import {
   applyMigrations,
-  attachGraphQLWs,
   connectDatabase,
-  createApolloServer,
   createMetrics,
-  healthRoute,
   once,
-  readinessRoute,
   registerLiveMetrics,
-  startHttpServer,
+  startGraphQLService,
   systemClock,
   TokenVerifier,
   type Clock,
@@ -106,57 +102,42 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
   const feed = new LiveFeed(nats, namespace, logger);
   const today = new TodayBroadcast(feed, deps);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>(
-    { schema },
-    { logger, introspection: config.introspection, limits: config.limits },
-  );
-  await apollo.start();
-  const http = await startHttpServer<Context>({
+  const graphql = await startGraphQLService<Context>({
     port: config.port,
     host: config.host,
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    metrics,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, today, verifier) },
-    routes: {
-      '/healthz': healthRoute,
-      '/metrics': metrics.route,
-      '/readyz': readinessRoute({
-        database: () => pingDatabase(database.sql),
-        ...(replica ? { replica: () => pingDatabase(replica.sql) } : {}),
-        nats: async () => void (await nats.flush()),
-      }),
-    },
-  });
-  const ws = attachGraphQLWs({
-    server: http.server,
-    limits: config.limits,
-    path: '/graphql',
     schema,
-    verifier,
-    logger,
-    context: (viewer) => makeContext(deps, today, viewer),
+    introspection: config.introspection,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    metrics,
+    context: makeContextFactory(deps, today, verifier),
+    readiness: {
+      database: () => pingDatabase(database.sql),
+      ...(replica ? { replica: () => pingDatabase(replica.sql) } : {}),
+      nats: async () => void (await nats.flush()),
+    },
+    subscriptions: { verifier, context: (viewer) => makeContext(deps, today, viewer) },
   });
-  registerLiveMetrics(metrics, () => ({
+  const liveStats = () => ({
     listeners: feed.listenerCount(),
     subscribers: today.size,
-    ...ws.stats(),
-  }));
+    sockets: graphql.sockets(),
+  });
+  registerLiveMetrics(metrics, liveStats);
   logger.info(
-    { url: http.url, timeZone: config.timeZone, readReplica: Boolean(replica) },
+    { url: graphql.url, timeZone: config.timeZone, readReplica: Boolean(replica) },
     'analytics subgraph ready',
   );
   return {
-    url: http.url,
+    url: graphql.url,
     deps,
     caughtUp: () => projection.caughtUp(),
-    liveStats: () => ({ listeners: feed.listenerCount(), subscribers: today.size, ...ws.stats() }),
+    liveStats,
     stop: once(async () => {
-      await ws.close();
+      await graphql.stop();
       today.close();
       feed.close();
-      await http.close();
-      await apollo.stop();
       await projection.stop();
       await revocations.stop();
       await nats.drain();

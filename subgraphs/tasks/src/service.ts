@@ -15,16 +15,12 @@ import {
 } from '@ates/events';
 import {
   applyMigrations,
-  attachGraphQLWs,
   connectDatabase,
-  createApolloServer,
   createMetrics,
   cryptoRandom,
-  healthRoute,
   once,
-  readinessRoute,
   registerLiveMetrics,
-  startHttpServer,
+  startGraphQLService,
   systemClock,
   TokenVerifier,
   type Clock,
@@ -109,49 +105,34 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
   const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
   const feed = new LiveFeed(nats, namespace, logger);
   const schema = buildSubgraphSchema([{ typeDefs, resolvers }]);
-  const apollo = createApolloServer<Context>(
-    { schema },
-    { logger, introspection: config.introspection, limits: config.limits },
-  );
-  await apollo.start();
-  const http = await startHttpServer<Context>({
+  const graphql = await startGraphQLService<Context>({
     port: config.port,
     host: config.host,
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    metrics,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, feed, verifier) },
-    routes: {
-      '/healthz': healthRoute,
-      '/metrics': metrics.route,
-      '/readyz': readinessRoute({
-        database: () => pingDatabase(database.sql),
-        nats: async () => void (await nats.flush()),
-      }),
-    },
-  });
-  const ws = attachGraphQLWs({
-    server: http.server,
-    limits: config.limits,
-    path: '/graphql',
     schema,
-    verifier,
-    logger,
-    context: (viewer) => makeContext(deps, feed, viewer),
+    introspection: config.introspection,
+    maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
+    metrics,
+    context: makeContextFactory(deps, feed, verifier),
+    readiness: {
+      database: () => pingDatabase(database.sql),
+      nats: async () => void (await nats.flush()),
+    },
+    subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
   });
-  registerLiveMetrics(metrics, () => ({ listeners: feed.listenerCount(), ...ws.stats() }));
-  logger.info({ url: http.url }, 'tasks subgraph ready');
+  const liveStats = () => ({ listeners: feed.listenerCount(), sockets: graphql.sockets() });
+  registerLiveMetrics(metrics, liveStats);
+  logger.info({ url: graphql.url }, 'tasks subgraph ready');
   return {
-    url: http.url,
+    url: graphql.url,
     deps,
     usersCaughtUp: () => usersConsumer.caughtUp(),
-    liveStats: () => ({ listeners: feed.listenerCount(), ...ws.stats() }),
+    liveStats,
     outboxDrained: () => relay.drained(),
     stop: once(async () => {
-      await ws.close();
+      await graphql.stop();
       feed.close();
-      await http.close();
-      await apollo.stop();
       await usersConsumer.stop();
       await relay.stop();
       await revocations.stop();

@@ -14,12 +14,9 @@ import {
 import {
   applyMigrations,
   connectDatabase,
-  createApolloServer,
   createMetrics,
-  healthRoute,
   once,
-  readinessRoute,
-  startHttpServer,
+  startGraphQLService,
   systemClock,
   TokenSigner,
   TokenVerifier,
@@ -126,35 +123,28 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     sink: verifier,
     logger,
   });
-  const apollo = createApolloServer<Context>(
-    { schema: buildSubgraphSchema([{ typeDefs, resolvers }]) },
-    { logger, introspection: config.introspection, limits: config.limits },
-  );
-  await apollo.start();
-  const http = await startHttpServer<Context>({
+  const graphql = await startGraphQLService<Context>({
     port: config.port,
     host: config.host,
     logger,
+    schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+    introspection: config.introspection,
     maxBodyBytes: config.maxBodyBytes,
+    limits: config.limits,
     metrics,
-    graphql: { path: '/graphql', apollo, context: makeContextFactory(deps, verifier, config.internalSecret) },
-    routes: {
-      '/healthz': healthRoute,
-      '/metrics': metrics.route,
-      '/readyz': readinessRoute({
-        database: () => pingDatabase(database.sql),
-        nats: async () => void (await nats.flush()),
-      }),
+    context: makeContextFactory(deps, verifier, config.internalSecret),
+    readiness: {
+      database: () => pingDatabase(database.sql),
+      nats: async () => void (await nats.flush()),
     },
   });
-  logger.info({ url: http.url }, 'users subgraph ready');
+  logger.info({ url: graphql.url }, 'users subgraph ready');
   return {
-    url: http.url,
+    url: graphql.url,
     deps,
     outboxDrained: () => relay.drained(),
     stop: once(async () => {
-      await http.close();
-      await apollo.stop();
+      await graphql.stop();
       await relay.stop();
       await revocations.stop();
       await nats.drain();

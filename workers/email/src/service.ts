@@ -6,8 +6,7 @@ import {
   connectDatabase,
   createMetrics,
   once,
-  sendJson,
-  startRouteServer,
+  startHealthServer,
   systemClock,
   type Clock,
   type Logger,
@@ -122,37 +121,26 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
   const http =
     config.port === undefined
       ? undefined
-      : await startRouteServer({
+      : await startHealthServer({
           port: config.port,
           host: config.host,
           logger,
           metrics,
-          handle: async (req, res, url) => {
-            if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-            if (url.pathname === '/metrics') return metrics.route(req, res);
-            if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
-            try {
-              await pingDatabase(database.sql);
-              await nats.flush();
-              sendJson(res, 200, { status: 'ready', transport: transport.kind });
-            } catch (error) {
-              sendJson(res, 503, {
-                status: 'not ready',
-                error: error instanceof Error ? error.message : String(error),
-              });
-            }
+          readiness: {
+            database: () => pingDatabase(database.sql),
+            nats: async () => void (await nats.flush()),
           },
         });
   logger.info(
     {
       transport: transport.kind,
       ...(transport.kind === 'file' ? { mailDir: config.mailDir } : {}),
-      url: http?.url,
+      url: http?.origin,
     },
     'email worker ready',
   );
   return {
-    url: http?.url,
+    url: http?.origin,
     transport: transport.kind,
     jobsCaughtUp: (options) => jobsConsumer.caughtUp(options),
     usersCaughtUp: (options) => usersConsumer.caughtUp(options),

@@ -1,6 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody, sendJson, type Clock, type Logger } from '@ates/service-kit';
+import {
+  httpErrorCodes,
+  type Clock,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type Logger,
+} from '@ates/service-kit';
 import { faultPatch, type Faults } from './faults.ts';
 import {
   batchBody,
@@ -29,33 +35,17 @@ export interface RouteDeps {
   logger: Logger;
   /** Waits `ms`, or less when the sandbox stops (a slow answer must not hold up shutdown). */
   delay(ms: number): Promise<void>;
-  ready(): Promise<void>;
 }
 
-async function readJson(
-  req: IncomingMessage,
-  res: ServerResponse,
-  maxBytes = MAX_BODY_BYTES,
-): Promise<{ ok: true; value: unknown } | { ok: false }> {
-  try {
-    const text = await readBody(req, maxBytes);
-    return { ok: true, value: text === '' ? {} : JSON.parse(text) };
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) sendJson(res, 413, { error: `body exceeds ${maxBytes} bytes` });
-    else sendJson(res, 400, { error: 'body is not valid JSON' });
-    return { ok: false };
-  }
-}
+const sendJson = (reply: FastifyReply, status: number, body: unknown) => reply.code(status).send(body);
 
-async function postPayment(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function postPayment(deps: RouteDeps, req: FastifyRequest, res: FastifyReply): Promise<void> {
   const key = req.headers['idempotency-key'];
   if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
     sendJson(res, 400, { error: 'an Idempotency-Key header (1–255 printable ASCII characters) is required' });
     return;
   }
-  const json = await readJson(req, res);
-  if (!json.ok) return;
-  const body = paymentBody.safeParse(json.value);
+  const body = paymentBody.safeParse(req.body);
   if (!body.success) {
     sendJson(res, 422, {
       error: body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
@@ -84,7 +74,7 @@ async function postPayment(deps: RouteDeps, req: IncomingMessage, res: ServerRes
   }
   const { latencyMs } = deps.faults.settings();
   if (latencyMs > 0) await deps.delay(latencyMs);
-  if (outcome.kind === 'replayed') res.setHeader('idempotent-replayed', 'true');
+  if (outcome.kind === 'replayed') res.header('idempotent-replayed', 'true');
   sendJson(res, 201, outcome.payment);
 }
 
@@ -98,10 +88,8 @@ type BatchAnswer =
  * currency, description }] }` (at most MAX_BATCH): 200 with `{ results }`, one per payment in
  * order, each as `POST /payments` would answer it. An injected failure fails the whole batch.
  */
-async function postPaymentBatch(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const json = await readJson(req, res, MAX_BATCH_BODY_BYTES);
-  if (!json.ok) return;
-  const batch = batchBody.safeParse(json.value);
+async function postPaymentBatch(deps: RouteDeps, req: FastifyRequest, res: FastifyReply): Promise<void> {
+  const batch = batchBody.safeParse(req.body);
   if (!batch.success) {
     sendJson(res, 422, {
       error: `a batch is { payments: [1–${MAX_BATCH} payments, each with an idempotencyKey] }: ${batch.error.issues
@@ -153,13 +141,8 @@ async function postPaymentBatch(deps: RouteDeps, req: IncomingMessage, res: Serv
   sendJson(res, 200, { results });
 }
 
-async function control(deps: RouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (!deps.controlEnabled) return sendJson(res, 404, { error: 'not found' });
-  if (req.method === 'GET') return sendJson(res, 200, deps.faults.settings());
-  if (req.method !== 'POST') return sendJson(res, 405, { error: 'GET or POST' });
-  const json = await readJson(req, res);
-  if (!json.ok) return;
-  const patch = faultPatch.safeParse(json.value);
+async function control(deps: RouteDeps, req: FastifyRequest, res: FastifyReply): Promise<void> {
+  const patch = faultPatch.safeParse(req.body);
   if (!patch.success) {
     sendJson(res, 422, {
       error: patch.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
@@ -171,60 +154,65 @@ async function control(deps: RouteDeps, req: IncomingMessage, res: ServerRespons
   sendJson(res, 200, settings);
 }
 
-/**
- * `POST /payments` (Idempotency-Key header), `POST /payments/batch`, `GET /payments?accountId=&userId=&idempotencyKey=`,
- * `GET /payments/:id`, `GET|POST /_control`, `/healthz`, `/readyz`.
- */
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** The caller knows the sandbox's secret (compared in constant time). */
-function authorized(deps: RouteDeps, req: IncomingMessage): boolean {
+function authorized(deps: RouteDeps, req: FastifyRequest): boolean {
   if (deps.secret === undefined) return true;
   const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   return given !== undefined && timingSafeEqual(digest(given), digest(deps.secret));
 }
 
-export function createRouter(deps: RouteDeps) {
-  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
+/**
+ * `POST /payments` (Idempotency-Key header), `POST /payments/batch`, `GET /payments?accountId=&userId=&idempotencyKey=`,
+ * `GET /payments/:id`, `GET|POST /_control` (when enabled). Bodies are JSON whatever their
+ * content type (an empty one is `{}`); the secret is checked before a body is read.
+ */
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  void app.register(async (api) => {
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('*', { parseAs: 'string' }, (_req, text, done) => {
       try {
-        await deps.ready();
-        return sendJson(res, 200, { status: 'ready' });
-      } catch (error) {
-        return sendJson(res, 503, {
-          status: 'not ready',
-          error: error instanceof Error ? error.message : String(error),
-        });
+        done(null, text === '' ? {} : (JSON.parse(text as string) as unknown));
+      } catch {
+        done(new httpErrorCodes.FST_ERR_CTP_INVALID_JSON_BODY(), undefined);
       }
-    }
-    if (
-      (path === '/_control' || path === '/payments' || path.startsWith('/payments/')) &&
-      !authorized(deps, req)
-    )
-      return sendJson(res, 401, { error: 'Authorization: Bearer <ATES_PAYMENT_SANDBOX_SECRET> is required' });
-    if (path === '/_control') return control(deps, req, res);
-    if (path === '/payments/batch') {
-      if (method !== 'POST') return sendJson(res, 405, { error: 'POST' });
-      return postPaymentBatch(deps, req, res);
-    }
-    if (path === '/payments') {
-      if (method === 'POST') return postPayment(deps, req, res);
-      if (method !== 'GET') return sendJson(res, 405, { error: 'GET or POST' });
+    });
+    api.addHook('onRequest', async (req, res) => {
+      if (!authorized(deps, req))
+        return sendJson(res, 401, {
+          error: 'Authorization: Bearer <ATES_PAYMENT_SANDBOX_SECRET> is required',
+        });
+    });
+    const wrongMethod = (allowed: string) => async (_req: FastifyRequest, res: FastifyReply) =>
+      sendJson(res, 405, { error: allowed });
+    api.post('/payments', { bodyLimit: MAX_BODY_BYTES }, (req, res) => postPayment(deps, req, res));
+    api.get('/payments', async (req) => {
+      const query = req.query as Record<string, string | undefined>;
       const filter = {
-        accountId: url.searchParams.get('accountId') ?? undefined,
-        userId: url.searchParams.get('userId') ?? undefined,
-        idempotencyKey: url.searchParams.get('idempotencyKey') ?? undefined,
+        accountId: typeof query.accountId === 'string' ? query.accountId : undefined,
+        userId: typeof query.userId === 'string' ? query.userId : undefined,
+        idempotencyKey: typeof query.idempotencyKey === 'string' ? query.idempotencyKey : undefined,
       };
-      return sendJson(res, 200, { payments: await listPayments(deps.db, filter) });
-    }
-    const match = /^\/payments\/([^/]+)$/.exec(path);
-    if (match && method === 'GET') {
-      const payment = await getPayment(deps.db, decodeURIComponent(match[1] ?? ''));
+      return { payments: await listPayments(deps.db, filter) };
+    });
+    api.route({ method: ['PUT', 'PATCH', 'DELETE'], url: '/payments', handler: wrongMethod('GET or POST') });
+    api.post('/payments/batch', { bodyLimit: MAX_BATCH_BODY_BYTES }, (req, res) =>
+      postPaymentBatch(deps, req, res),
+    );
+    api.get('/payments/batch', wrongMethod('POST'));
+    api.get('/payments/:id', async (req, res) => {
+      const payment = await getPayment(deps.db, (req.params as { id: string }).id);
       return payment ? sendJson(res, 200, payment) : sendJson(res, 404, { error: 'no such payment' });
+    });
+    if (deps.controlEnabled) {
+      api.get('/_control', async () => deps.faults.settings());
+      api.post('/_control', { bodyLimit: MAX_BODY_BYTES }, (req, res) => control(deps, req, res));
+      api.route({
+        method: ['PUT', 'PATCH', 'DELETE'],
+        url: '/_control',
+        handler: wrongMethod('GET or POST'),
+      });
     }
-    sendJson(res, 404, { error: 'not found' });
-  };
+  });
 }

@@ -4,8 +4,9 @@ import {
   connectDatabase,
   createMetrics,
   cryptoRandom,
+  addHealthRoutes,
+  createHttpServer,
   once,
-  startRouteServer,
   systemClock,
   type Clock,
   type Logger,
@@ -14,7 +15,7 @@ import {
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { Faults, NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
-import { createRouter } from './routes.ts';
+import { registerRoutes } from './routes.ts';
 
 export { NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
 export type { PaymentView } from './db/payments.ts';
@@ -62,7 +63,9 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
       stopping.signal.addEventListener('abort', done, { once: true });
     });
   const metrics = createMetrics('payment-sandbox', { logger });
-  const router = createRouter({
+  const server = createHttpServer({ logger, bodyLimit: 64 * 1024, metrics });
+  addHealthRoutes(server.app, { readiness: { database: () => pingDatabase(database.sql) }, metrics });
+  registerRoutes(server.app, {
     db: database.db,
     clock: config.clock ?? systemClock,
     faults,
@@ -70,20 +73,11 @@ export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise
     ...(config.secret === undefined ? {} : { secret: config.secret }),
     logger,
     delay,
-    ready: () => pingDatabase(database.sql),
   });
-  const http = await startRouteServer({
-    port: config.port,
-    host: config.host,
-    logger,
-    metrics,
-    routes: ['/healthz', '/readyz', '/metrics', '/payments', '/payments/batch', '/_control'],
-    handle: (req, res, url) =>
-      url.pathname === '/metrics' ? metrics.route(req, res) : router(req, res, url),
-  });
-  logger.info({ url: http.url, faults: faults.settings() }, 'payment sandbox ready');
+  const http = await server.listen(config.port, config.host);
+  logger.info({ url: http.origin, faults: faults.settings() }, 'payment sandbox ready');
   return {
-    url: http.url,
+    url: http.origin,
     port: http.port,
     setFaults: (patch) => faults.update(patch),
     stop: once(async () => {

@@ -8,8 +8,7 @@ import {
   createMetrics,
   cryptoRandom,
   once,
-  sendJson,
-  startRouteServer,
+  startHealthServer,
   systemClock,
   type Clock,
   type Logger,
@@ -101,30 +100,22 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
   const metrics = createMetrics('payout-worker', { logger });
   registerEventMetrics(metrics, { outbox: database.sql });
   const http = config.http
-    ? await startRouteServer({
+    ? await startHealthServer({
         ...config.http,
         logger,
         metrics,
-        handle: async (req, res, url) => {
-          if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-          if (url.pathname === '/metrics') return metrics.route(req, res);
-          if (url.pathname !== '/readyz') return sendJson(res, 404, { error: 'not found' });
-          try {
-            await pingDatabase(database.sql);
-            await nats.flush();
-            sendJson(res, 200, { status: 'ready' });
-          } catch (error) {
-            sendJson(res, 503, { status: 'not ready', error: (error as Error).message });
-          }
+        readiness: {
+          database: () => pingDatabase(database.sql),
+          nats: async () => void (await nats.flush()),
         },
       })
     : null;
   if (config.autoStart ?? true) worker.start();
-  logger.info({ url: http?.url, timeZone: config.timeZone }, 'payout worker ready');
+  logger.info({ url: http?.origin, timeZone: config.timeZone }, 'payout worker ready');
   return {
     worker,
     deps,
-    url: http?.url ?? null,
+    url: http?.origin ?? null,
     outboxDrained: () => relay.drained(),
     stop: once(async () => {
       await http?.close();
