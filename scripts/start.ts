@@ -1,7 +1,8 @@
 /**
  * `pnpm start`: one command that brings up all of aTES on local defaults.
  * Postgres and NATS are used where they answer; otherwise an embedded Postgres and a
- * `nats-server` from PATH are started under `.data/`. Ctrl-C stops everything cleanly.
+ * `nats-server` from PATH are started under `.data/`. A service that dies after it started is
+ * restarted with backoff (1 s doubling to 30 s); Ctrl-C stops everything cleanly.
  * `--prod` runs the build (`pnpm build`: dist/) instead of the TypeScript sources.
  *
  * `pnpm start --cluster`: the scale-out shape on one machine — a 3-node JetStream cluster
@@ -33,7 +34,7 @@ import {
   startNatsServer,
   type StartedInfra,
 } from './lib/infra.ts';
-import { runService, waitForHttp, type ManagedProcess } from './lib/processes.ts';
+import { runService, superviseService, waitForHttp, type SupervisedProcess } from './lib/processes.ts';
 import { serviceArgs, services, type ServiceSpec } from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
@@ -73,7 +74,7 @@ const say = (line: string) => process.stdout.write(`${'aTES'.padEnd(10)} │ ${l
 
 const started: StartedInfra[] = [];
 const balancers: Balancer[] = [];
-const running: ManagedProcess[] = [];
+const running: SupervisedProcess[] = [];
 let stopping = false;
 
 let stopped: Promise<void> | undefined;
@@ -258,13 +259,17 @@ async function main(): Promise<void> {
     const members = instances.filter((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}` === wave);
     const procs = members.map((instance) => {
       const args = serviceArgs(instance.spec, flags.prod);
-      const proc = runService(instance.name, args, instance.env, width);
+      // Restarted with backoff if it dies later; failing to start at all stops everything.
+      const proc = superviseService(
+        () => runService(instance.name, args, instance.env, width),
+        say,
+        (code) => {
+          if (stopping) return;
+          say(`${instance.name} exited with code ${code} while starting: stopping everything`);
+          void stopAll(1);
+        },
+      );
       running.push(proc);
-      void proc.exited.then((code) => {
-        if (stopping) return;
-        say(`${instance.name} exited with code ${code}: stopping everything`);
-        void stopAll(1);
-      });
       return { instance, proc };
     });
     await Promise.all(
@@ -272,12 +277,13 @@ async function main(): Promise<void> {
         instance.spec.healthPath && instance.port
           ? waitForHttp(
               `http://127.0.0.1:${instance.port}${instance.spec.healthPath}`,
-              () => proc.child.exitCode === null,
+              () => proc.current().child.exitCode === null,
             )
           : Promise.resolve(),
       ),
     );
   }
+  for (const proc of running) proc.keepAlive();
   const gatewayPort = env.GATEWAY_PORT ?? '4000';
   if (cluster)
     say(

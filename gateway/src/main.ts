@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import {
   createLogger,
   exitOnStartupError,
+  exitOnUncaughtErrors,
   onShutdown,
   operationLimitsFromEnv,
   parseTrustedProxies,
@@ -13,6 +14,7 @@ import { startGateway } from './service.ts';
 
 const env = loadGatewayEnv();
 const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });

@@ -100,3 +100,79 @@ export async function waitForHttp(url: string, isAlive: () => boolean, timeoutMs
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+export interface RestartPolicy {
+  /** The first wait before a restart; doubles per crash up to `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A process that stayed up this long starts again from `initialDelayMs`. */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+  initialDelayMs: 1000,
+  maxDelayMs: 30_000,
+  resetAfterMs: 60_000,
+};
+
+/** The delay before restart number `attempt` (1, 2, …). */
+export const restartDelayMs = (policy: RestartPolicy, attempt: number): number =>
+  Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, attempt - 1));
+
+export interface SupervisedProcess {
+  name: string;
+  /** The process running now (a new one after each restart). */
+  current(): ManagedProcess;
+  /** From now on an exit restarts the process instead of calling `onFirstExit`. */
+  keepAlive(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a service and, once `keepAlive()` was called (it started well), restarts it whenever it
+ * exits, with exponential backoff, saying so through `say`. An exit before that (a start-up
+ * failure, e.g. bad configuration) goes to `onFirstExit` instead: restarting would not help.
+ */
+export function superviseService(
+  start: () => ManagedProcess,
+  say: (line: string) => void,
+  onFirstExit: (code: number | null) => void,
+  policy: RestartPolicy = DEFAULT_RESTART_POLICY,
+): SupervisedProcess {
+  let proc = start();
+  let keepAlive = false;
+  let stopping = false;
+  let attempt = 0;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const watch = () => {
+    const watched = proc;
+    void watched.exited.then((code) => {
+      if (stopping || watched !== proc) return;
+      if (!keepAlive) return onFirstExit(code);
+      attempt = Date.now() - startedAt >= policy.resetAfterMs ? 1 : attempt + 1;
+      const delay = restartDelayMs(policy, attempt);
+      say(`${proc.name} exited with code ${code}: restarting in ${delay / 1000} s (restart ${attempt})`);
+      timer = setTimeout(() => {
+        if (stopping) return;
+        proc = start();
+        startedAt = Date.now();
+        say(`${proc.name} restarted (pid ${proc.child.pid})`);
+        watch();
+      }, delay);
+    });
+  };
+  watch();
+  return {
+    name: proc.name,
+    current: () => proc,
+    keepAlive: () => {
+      keepAlive = true;
+    },
+    stop: async () => {
+      stopping = true;
+      clearTimeout(timer);
+      await proc.stop();
+    },
+  };
+}

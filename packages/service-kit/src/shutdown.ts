@@ -59,3 +59,16 @@ export function once(stop: () => Promise<void>): () => Promise<void> {
   let running: Promise<void> | undefined;
   return () => (running ??= stop());
 }
+
+/**
+ * A process that has thrown where nobody catches is in an unknown state: log it at fatal and
+ * exit 1, for the supervisor (`pnpm start`, compose, Kubernetes) to start a clean one.
+ */
+export function exitOnUncaughtErrors(logger: Logger): void {
+  const die = (kind: string) => (error: unknown) => {
+    logger.fatal({ err: error, kind }, `${kind}: exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', die('uncaught exception'));
+  process.on('unhandledRejection', die('unhandled rejection'));
+}

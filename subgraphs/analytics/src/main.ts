@@ -1,6 +1,7 @@
 import {
   createLogger,
   exitOnStartupError,
+  exitOnUncaughtErrors,
   onShutdown,
   operationLimitsFromEnv,
   resolveJwtKeys,
@@ -10,6 +11,7 @@ import { startAnalyticsService } from './service.ts';
 
 const env = loadAnalyticsEnv();
 const logger = createLogger({ service: 'analytics', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });

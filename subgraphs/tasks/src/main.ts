@@ -1,6 +1,7 @@
 import {
   createLogger,
   exitOnStartupError,
+  exitOnUncaughtErrors,
   onShutdown,
   operationLimitsFromEnv,
   resolveJwtKeys,
@@ -10,6 +11,7 @@ import { startTasksService } from './service.ts';
 
 const env = loadTasksEnv();
 const logger = createLogger({ service: 'tasks', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });

@@ -1,6 +1,7 @@
 import {
   createLogger,
   exitOnStartupError,
+  exitOnUncaughtErrors,
   onShutdown,
   operationLimitsFromEnv,
   resolveJwtKeys,
@@ -10,6 +11,7 @@ import { startUsersService } from './service.ts';
 
 const env = loadUsersEnv();
 const logger = createLogger({ service: 'users', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const keys = resolveJwtKeys({

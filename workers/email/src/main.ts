@@ -1,10 +1,11 @@
-import { createLogger, exitOnStartupError, onShutdown } from '@ates/service-kit';
+import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
 import { loadEmailWorkerEnv } from './env.ts';
 import { graphqlUserDirectory } from './recipients/user-directory.ts';
 import { startEmailWorker } from './service.ts';
 
 const env = loadEmailWorkerEnv();
 const logger = createLogger({ service: 'email', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const worker = await startEmailWorker({

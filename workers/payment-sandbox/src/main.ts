@@ -1,9 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown } from '@ates/service-kit';
+import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
 import { loadPaymentSandboxEnv } from './env.ts';
 import { startPaymentSandbox } from './service.ts';
 
 const env = loadPaymentSandboxEnv();
 const logger = createLogger({ service: 'payment-sandbox', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 if (!env.ATES_PAYMENT_SANDBOX_SECRET)
   logger.warn(

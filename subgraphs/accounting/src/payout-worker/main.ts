@@ -1,9 +1,10 @@
-import { createLogger, exitOnStartupError, onShutdown } from '@ates/service-kit';
+import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
 import { loadPayoutWorkerEnv } from './env.ts';
 import { startPayoutWorkerService } from './service.ts';
 
 const env = loadPayoutWorkerEnv();
 const logger = createLogger({ service: 'payout-worker', level: env.LOG_LEVEL });
+exitOnUncaughtErrors(logger);
 
 try {
   const service = await startPayoutWorkerService({
