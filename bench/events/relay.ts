@@ -3,7 +3,6 @@
  * transactions of 500), then the real relay started; events published per second until the
  * outbox is drained. Against B_js publish, this is what the relay adds to JetStream's cost.
  */
-import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import {
@@ -16,14 +15,9 @@ import {
   streamName,
   type AnyEventEnvelope,
 } from '@ates/events';
-import {
-  applyMigrations,
-  connectDatabase,
-  createLogger,
-  dropDatabase,
-  withDatabase,
-} from '@ates/service-kit';
+import { connectDatabase, createLogger, dropDatabase, withDatabase } from '@ates/service-kit';
 import { deadLetters, inbox, outbox } from '@ates/events/tables';
+import { createEventTables } from '../../packages/events/test/support/event-tables.ts';
 import { selfCpuMs } from '../lib/cpu.ts';
 import { perSecond } from '../lib/stats.ts';
 import { natsUrl, postgresBase } from './system.ts';
@@ -55,7 +49,7 @@ export async function measureRelay(
   const namespace = `benchrelay${id.replace('_', '')}`;
   const url = withDatabase(postgresBase, `ates_bench_events_${id}_relay`);
   const logger = createLogger({ service: 'bench-relay', level: process.env.LOG_LEVEL ?? 'warn' });
-  await applyMigrations(url, path.resolve(import.meta.dirname, '../../packages/events/drizzle'));
+  await createEventTables(url);
   const database = connectDatabase(
     url,
     { outbox, inbox, deadLetters },

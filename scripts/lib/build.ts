@@ -116,7 +116,7 @@ export async function buildServices(): Promise<BuildReport> {
 /** Besides dist/, what the services read at run time, relative to the repository root. */
 export function runtimeFiles(): string[] {
   const files = ['dist', 'schema/supergraph.graphql', 'schema/events', 'ui/dist', 'gateway/explorer/dist'];
-  for (const dir of ['packages/events', ...services().map((s) => s.entry.replace(/\/src\/.*$/, ''))]) {
+  for (const dir of services().map((s) => s.entry.replace(/\/src\/.*$/, ''))) {
     for (const name of ['drizzle', 'schema.graphql']) files.push(path.posix.join(dir, name));
   }
   return [...new Set(files)].filter((file) => fs.existsSync(path.join(repoRoot, file)));

@@ -1,9 +1,8 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { integer, pgTable, serial, text, uuid } from 'drizzle-orm/pg-core';
-import { applyMigrations, connectDatabase, createLogger, type Database } from '@ates/service-kit';
+import { connectDatabase, createLogger, type Database } from '@ates/service-kit';
 import {
   createTestDatabase,
   createTestNamespace,
@@ -20,6 +19,7 @@ import {
   outbox,
   removeStreams,
 } from '../../src/index.ts';
+import { createEventTables } from './event-tables.ts';
 
 /** A consumer's observable effect in the tests: one row per handler run that committed. */
 export const effects = pgTable('effects', {
@@ -46,13 +46,13 @@ export interface EventsHarness {
 }
 
 /**
- * One database (event tables from the drizzle-kit migration, as a service gets them, plus an
+ * One database (event tables as a service's drizzle-kit migration creates them, plus an
  * effects table) and one NATS namespace with its streams, owned by one test file.
  */
 export async function createHarness(label: string): Promise<EventsHarness> {
   const namespace = createTestNamespace();
   const testDb = await createTestDatabase(label);
-  await applyMigrations(testDb.url, path.resolve(import.meta.dirname, '../../drizzle'));
+  await createEventTables(testDb.url);
   const database = connectDatabase(testDb.url, schema, { max: 8 });
   await database.sql`create table effects (
     id serial primary key, consumer text not null, event_id uuid not null,
