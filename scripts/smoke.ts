@@ -3,7 +3,8 @@
  * with `pnpm start --prod` (plain `node dist/<name>.js`, checked: no TypeScript loader in any
  * of them) on ports 4700+ and databases `ates_smoke_*` of its own, runs a small `pnpm demo`
  * through the gateway (log-ins, tasks, completions, a shuffle, a closed day and its payouts),
- * then stops everything. Run `pnpm build` first. CI runs it once.
+ * with tracing exported to a receiver of its own (one trace must cross four services and the
+ * outbox), then stops everything. Run `pnpm build` first. CI runs it once.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { DEFAULT_POSTGRES_URL, withDatabase } from '@ates/service-kit';
 import { parseCli } from '@ates/service-kit/cli';
 import { distDir } from './lib/build.ts';
+import { startOtlpReceiver, tracesBySpread } from './lib/otlp-receiver.ts';
 import { services } from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
@@ -46,6 +48,34 @@ const env: NodeJS.ProcessEnv = {
   ATES_NATS_NAMESPACE: process.env.ATES_NATS_NAMESPACE ?? 'smoke',
 };
 for (const [name, port] of Object.entries(SMOKE_PORTS)) env[name] ??= String(port);
+// Tracing on, exported to a receiver here: the build's instrumentation is checked too.
+const receiver = await startOtlpReceiver();
+Object.assign(env, {
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_BSP_SCHEDULE_DELAY: '200',
+});
+delete env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+delete env.OTEL_TRACES_EXPORTER;
+delete env.OTEL_SDK_DISABLED;
+
+/** Whether one trace went from the gateway through the outbox to consumers in other services. */
+async function traced(): Promise<boolean> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const [widest = []] = tracesBySpread(receiver.spans());
+    const services = [...new Set(widest.map((s) => s.service))].sort();
+    const through =
+      widest.some((s) => s.name.startsWith('outbox publish')) && widest.some((s) => / process /.test(s.name));
+    if ((services.length >= 4 && through) || Date.now() > deadline) {
+      say(
+        `tracing: widest trace ${services.join(', ')} (${widest.length} spans${through ? ', through the outbox' : ''})`,
+      );
+      return services.length >= 4 && through;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 const postgres = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 for (const spec of services())
   if (spec.database)
@@ -112,11 +142,16 @@ try {
   );
   code = result.status ?? 1;
   say(code === 0 ? 'the demo ran through the built system' : `the demo failed (exit ${code})`);
+  if (code === 0 && !(await traced())) {
+    say('no trace crossed four services and the outbox: tracing from the build is broken');
+    code = 1;
+  }
 } catch (error) {
   say(`failed: ${error instanceof Error ? error.message : String(error)}`);
 } finally {
   start.kill('SIGINT');
   await exited;
   fs.rmSync(env.ATES_DATA_DIR!, { recursive: true, force: true });
+  await receiver.close();
 }
 process.exit(code);

@@ -13,19 +13,17 @@ import {
   createTestNamespace,
   GraphQLClient,
   ops,
-  startOtlpReceiver,
   testNatsUrl,
   waitFor,
-  type OtlpReceiver,
-  type ReceivedSpan,
   type TestDatabase,
 } from '@ates/testing';
+import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../scripts/lib/otlp-receiver.ts';
 import { serviceArgs, services } from '../../scripts/lib/services.ts';
 
 // The services run as separate processes, each with OpenTelemetry loaded the way production
 // loads it (`--import` of the telemetry module) and exporting OTLP to a receiver in this test:
 // one trace must cross the process boundaries, so the spans cannot come from this process.
-const TRACED = ['users', 'tasks', 'accounting', 'analytics', 'gateway'];
+const TRACED = ['users', 'tasks', 'accounting', 'analytics', 'payment-sandbox', 'payout-worker', 'gateway'];
 const ADMIN = { login: 'admin', password: 'admin-password-1' };
 
 let receiver: OtlpReceiver;
@@ -64,6 +62,7 @@ beforeAll(async () => {
     ATES_INTERNAL_SECRET: randomBytes(32).toString('base64url'),
     ATES_ADMIN_LOGIN: ADMIN.login,
     ATES_ADMIN_PASSWORD: ADMIN.password,
+    ATES_PAYMENT_SANDBOX_SECRET: randomBytes(32).toString('base64url'),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     // Export within 100 ms of a span's end rather than 5 s.
@@ -80,6 +79,8 @@ beforeAll(async () => {
     if (spec.port && spec.address)
       env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
   }
+  // The payout worker works on accounting's database.
+  env.ACCOUNTING_DATABASE_URL ??= databases.find((db) => db.name.includes('accounting'))?.url;
   // Subgraphs first (each migrates its database), then the gateway, which composes them.
   for (const group of [
     specs.filter((s) => s.name !== 'gateway'),
@@ -120,6 +121,14 @@ afterAll(async () => {
   for (const db of databases) await db.drop();
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
 }, 60_000);
+
+/** The spans of a trace whose parent is not in it (one: the root, when nothing was lost). */
+function rootsOf(trace: ReceivedSpan[]): string[] {
+  const ids = new Set(trace.map((s) => s.spanId));
+  return trace
+    .filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId))
+    .map((s) => `${s.service}: ${s.name}`);
+}
 
 describe('OpenTelemetry across processes', () => {
   it('shows one completeTask as one trace: gateway, tasks, outbox relay, consumers, subscription push', async () => {
@@ -208,11 +217,31 @@ describe('OpenTelemetry across processes', () => {
     expect(correlationId).toBe(trace[0]!.traceId);
 
     // One tree: every span but the gateway's root has its parent in the trace.
-    const ids = new Set(trace.map((s) => s.spanId));
-    const roots = trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
-    expect(roots.map((s) => `${s.service}: ${s.name}`)).toEqual([expect.stringMatching(/^gateway: /)]);
+    expect(rootsOf(trace)).toEqual([expect.stringMatching(/^gateway: /)]);
     // Apollo Gateway's own plan and fetch spans are in it.
     expect(trace.some((s) => s.service === 'gateway' && s.name === 'gateway.plan')).toBe(true);
     expect(trace.some((s) => s.service === 'gateway' && s.name === 'gateway.fetch')).toBe(true);
   }, 120_000);
+
+  it("continues an admin's close of the day into the payout worker's run", async () => {
+    const anonymous = new GraphQLClient(gatewayUrl);
+    const admin = anonymous.withToken(
+      (await anonymous.ok(ops.LogInDocument, { login: ADMIN.login, password: ADMIN.password })).logIn.token,
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    await admin.ok(ops.CloseBillingDayDocument, { day: today });
+    // The close commits PENDING payouts and NOTIFYs the worker with its traceparent.
+    let trace: ReceivedSpan[] = [];
+    await waitFor(
+      'the payout worker to run in the trace of the close',
+      () => {
+        const spans = receiver.spans();
+        const close = spans.find((s) => s.service === 'accounting' && /closeBillingDay/.test(s.name));
+        trace = close ? spans.filter((s) => s.traceId === close.traceId) : [];
+        return trace.some((s) => s.service === 'payout-worker' && s.name === 'payout-worker run');
+      },
+      30_000,
+    );
+    expect(rootsOf(trace)).toEqual([expect.stringMatching(/^gateway: /)]);
+  }, 60_000);
 });

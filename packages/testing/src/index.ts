@@ -9,4 +9,3 @@ export * from './ws-client.ts';
 export * from './wait-for.ts';
 export * from './metrics.ts';
 export * from './reconciliation.ts';
-export * from './otlp-receiver.ts';

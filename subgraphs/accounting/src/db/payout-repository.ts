@@ -1,14 +1,26 @@
 import { and, asc, desc, eq, lte, min, ne, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
+import { anyUuid, isUuid, jsonParam, traceHeaders } from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
 /** The payout worker LISTENs here: a close left new PENDING payouts. */
 export const PAYOUTS_CHANNEL = 'ates_payouts';
 
-/** Wakes the payout worker when the caller's transaction commits (NOTIFY is transactional). */
+/**
+ * Wakes the payout worker when the caller's transaction commits (NOTIFY is transactional). The
+ * payload is the day, and the W3C traceparent of the close when it is traced, so the worker
+ * pays in the close's trace: `2026-01-05 00-<trace>-<span>-01`.
+ */
 export async function notifyPayoutsDue(db: AccountingTx, day: string): Promise<void> {
-  await db.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${day})`);
+  const { traceparent } = traceHeaders();
+  const payload = traceparent ? `${day} ${traceparent}` : day;
+  await db.execute(sql`select pg_notify(${PAYOUTS_CHANNEL}, ${payload})`);
+}
+
+/** The trace headers a NOTIFY of `notifyPayoutsDue` carries ({} when untraced). */
+export function payoutsNotifyTrace(payload: string): Record<string, string> {
+  const traceparent = payload.split(' ')[1];
+  return traceparent ? { traceparent } : {};
 }
 
 /**

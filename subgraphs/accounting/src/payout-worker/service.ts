@@ -16,7 +16,7 @@ import {
 } from '@ates/service-kit';
 import * as tables from '../db/tables.ts';
 import { migrationsFolder } from '../migrations.ts';
-import { PAYOUTS_CHANNEL } from '../db/payout-repository.ts';
+import { PAYOUTS_CHANNEL, payoutsNotifyTrace } from '../db/payout-repository.ts';
 import type { CloseHooks } from '../use-cases/close-billing-day.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
 import type { PayHooks } from '../use-cases/pay-payouts.ts';
@@ -96,7 +96,9 @@ export async function startPayoutWorkerService(config: PayoutWorkerConfig): Prom
     maxIdleMs: config.maxIdleMs,
     hooks: config.hooks,
   });
-  const listener = await database.sql.listen(PAYOUTS_CHANNEL, () => worker.poke());
+  const listener = await database.sql.listen(PAYOUTS_CHANNEL, (payload) =>
+    worker.poke(payoutsNotifyTrace(payload)),
+  );
   const metrics = createMetrics('payout-worker', { logger });
   registerEventMetrics(metrics, { outbox: database.sql });
   const http = config.http

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BackoffPolicy, PaymentProvider } from '@ates/payments';
-import { withTrace } from '@ates/service-kit';
+import { activeTraceId, contextFrom, inSpan, withTrace } from '@ates/service-kit';
 import { firstActivityDay, latestClosedDay } from '../db/billing-day-repository.ts';
 import type { PayoutRow } from '../db/schema.ts';
 import { LockBusyError } from '../db/session-lock.ts';
@@ -43,6 +43,8 @@ export class PayoutWorker {
   private wake: (() => void) | null = null;
   /** A poke that arrived while a run was in flight: the loop runs again instead of sleeping. */
   private poked = false;
+  /** The trace headers of the last poke, for the run it causes. */
+  private trigger: Record<string, string> = {};
   private timer: NodeJS.Timeout | null = null;
   private loop: Promise<void> | null = null;
   private readonly stopping = new AbortController();
@@ -51,10 +53,16 @@ export class PayoutWorker {
 
   /**
    * One run now, after the run in flight (tests drive the clock and call this). Each run is a
-   * correlation of its own: its log lines and the events it produces carry the same id.
+   * correlation of its own: its log lines and the events it produces carry the same id, which
+   * is its trace's id when tracing is on. A run woken by a traced close continues its trace
+   * (admin's close → payouts at the bank → payout.made → the email worker).
    */
-  runOnce(): Promise<RunReport> {
-    const run = this.chain.then(() => withTrace({ correlationId: randomUUID() }, () => this.run()));
+  runOnce(trigger: Record<string, string> = {}): Promise<RunReport> {
+    const run = this.chain.then(() =>
+      inSpan('payout-worker run', { parent: contextFrom(trigger) }, () =>
+        withTrace({ correlationId: activeTraceId() ?? randomUUID() }, () => this.run()),
+      ),
+    );
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -63,9 +71,13 @@ export class PayoutWorker {
     this.loop ??= this.runLoop();
   }
 
-  /** Run soon: something changed (a close elsewhere left PENDING payouts). */
-  poke(): void {
+  /**
+   * Run soon: something changed (a close elsewhere left PENDING payouts). `trigger`: the trace
+   * headers of what poked, continued by the next run.
+   */
+  poke(trigger: Record<string, string> = {}): void {
     this.poked = true;
+    this.trigger = trigger;
     this.wake?.();
   }
 
@@ -81,8 +93,10 @@ export class PayoutWorker {
     while (!this.stopping.signal.aborted) {
       let nextRunAt = new Date(deps.clock.now().getTime() + Math.min(maxIdleMs, 5000));
       this.poked = false;
+      const trigger = this.trigger;
+      this.trigger = {};
       try {
-        nextRunAt = (await this.runOnce()).nextRunAt;
+        nextRunAt = (await this.runOnce(trigger)).nextRunAt;
       } catch (error) {
         deps.logger.error({ err: error }, 'payout worker run failed; retrying');
       }

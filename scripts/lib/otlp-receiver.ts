@@ -85,3 +85,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       }),
   };
 }
+
+/** The spans grouped by trace, the trace spanning the most services first. */
+export function tracesBySpread(spans: ReceivedSpan[]): ReceivedSpan[][] {
+  const traces = new Map<string, ReceivedSpan[]>();
+  for (const span of spans) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
+  const spread = (trace: ReceivedSpan[]) => new Set(trace.map((s) => s.service)).size;
+  return [...traces.values()].sort((a, b) => spread(b) - spread(a));
+}
