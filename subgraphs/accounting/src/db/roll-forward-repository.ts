@@ -1,15 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { jsonParam, uuidArrayParam } from '@ates/service-kit';
-import type { AccountingTx } from './db.ts';
+import { presentIds, type AccountingTx } from './db.ts';
+import { outbox } from './tables.ts';
 
 /** Which of these event ids the outbox holds: what the restored database already did. */
-export async function eventsInOutbox(db: AccountingTx, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.execute<{ id: string }>(
-    sql`select id from outbox where id = any(${uuidArrayParam(ids)})`,
-  );
-  return new Set(Array.from(rows, (r) => r.id));
-}
+export const eventsInOutbox = (db: AccountingTx, ids: readonly string[]): Promise<Set<string>> =>
+  presentIds(db, outbox, ids);
 
 /** An event as the stream holds it, recorded in the outbox as already published. */
 export interface PublishedEvent {
@@ -107,20 +103,20 @@ export async function insertBillingDayRecord(
     on conflict (day) do nothing`);
 }
 
+/** A close's payout of one account and day, as the roll-forward finds it. */
+interface PayoutOfDay {
+  payoutId: string;
+  accountId: string;
+  userId: string;
+  day: string;
+  amount: number;
+  transactionId: string;
+}
+
 /** A payout the bank paid: inserted PAID, or a PENDING one of the dump marked PAID. */
 export async function recordPaidPayouts(
   db: AccountingTx,
-  payouts: readonly {
-    payoutId: string;
-    accountId: string;
-    userId: string;
-    day: string;
-    amount: number;
-    transactionId: string;
-    providerPaymentId: string;
-    attempts: number;
-    paidAt: string;
-  }[],
+  payouts: readonly (PayoutOfDay & { providerPaymentId: string; attempts: number; paidAt: string })[],
 ): Promise<void> {
   if (payouts.length === 0) return;
   const rows = jsonParam(payouts);
@@ -144,15 +140,7 @@ export async function recordPaidPayouts(
 /** A close's payout not known to be paid: PENDING, unless the account's payout of the day exists. */
 export async function recordPendingPayouts(
   db: AccountingTx,
-  payouts: readonly {
-    payoutId: string;
-    accountId: string;
-    userId: string;
-    day: string;
-    amount: number;
-    transactionId: string;
-    createdAt: string;
-  }[],
+  payouts: readonly (PayoutOfDay & { createdAt: string })[],
 ): Promise<void> {
   if (payouts.length === 0) return;
   const rows = jsonParam(payouts);

@@ -1,17 +1,12 @@
 import { sql } from 'drizzle-orm';
-import type { AccountingDb, AccountingTx } from './db.ts';
-import { anyUuid, isUuid, jsonParam, uuidArrayParam } from '@ates/service-kit';
+import { presentIds, type AccountingDb, type AccountingTx } from './db.ts';
+import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 import type { LedgerCounts } from '../domain/reconciliation.ts';
 
 /** Which of these tasks accounting already knows (has priced): one indexed read, no locks. */
-export async function knownTaskIds(db: AccountingTx, ids: readonly string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db.execute<{ id: string }>(
-    sql`select id from tasks where id = any(${uuidArrayParam(ids)})`,
-  );
-  return new Set(Array.from(rows, (r) => r.id));
-}
+export const knownTaskIds = (db: AccountingTx, ids: readonly string[]): Promise<Set<string>> =>
+  presentIds(db, pricedTasks, ids);
 
 /** A task a batch of events showed: its price if it is new to us, and what the events reported. */
 export interface SeenTask {
