@@ -261,6 +261,16 @@ function accountView(user: User) {
       })),
   };
 }
+/** A log-in's answer: the mock accepts `mock.<id>` as the token, for a year. */
+function mockSession(user: User): Record<string, unknown> {
+  return {
+    token: `mock.${user.id}`,
+    expiresAt: new Date(Date.now() + 365 * 24 * 3600_000).toISOString(),
+    refreshToken: `mock-refresh.${user.id}`,
+    user: userView(user),
+  };
+}
+
 function userView(user: User): Record<string, unknown> {
   return {
     ...user,
@@ -356,13 +366,20 @@ function rootFor(me: User | null) {
     logIn: ({ login, password }: { login: string; password: string }) => {
       const user = users.find((u) => u.login === login);
       if (!user || password === 'wrong') throw fail('Invalid login or password', 'UNAUTHENTICATED');
-      return { token: `mock.${user.id}`, user: userView(user) };
+      return mockSession(user);
     },
+    // Mock sessions never expire; a refresh hands out the same pair.
+    refreshToken: ({ refreshToken }: { refreshToken: string }) => {
+      const user = users.find((u) => refreshToken === `mock-refresh.${u.id}`);
+      if (!user) throw fail('Invalid refresh token: log in again', 'UNAUTHENTICATED');
+      return mockSession(user);
+    },
+    logOut: () => true,
     signUp: ({ input }: { input: Omit<User, 'id' | 'role' | 'createdAt'> }) => {
       if (users.some((u) => u.login === input.login))
         throw fail('This login is already taken', 'CONFLICT', 'login');
       const user = addUser(input.login, input.name, 'WORKER');
-      return { token: `mock.${user.id}`, user: userView(user) };
+      return mockSession(user);
     },
     createUser: ({ input }: { input: User }) => {
       need('ADMIN');

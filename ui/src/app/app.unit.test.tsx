@@ -58,4 +58,50 @@ describe('the signed-in shell', () => {
     expect(window.localStorage.getItem('ates.session.token')).toBeNull();
     await waitFor(() => expect(window.location.search).toBe(`?next=${encodeURIComponent('/my-tasks')}`));
   });
+
+  it('renews an access token about to expire before sending, silently and once', async () => {
+    session.signIn({
+      token: 'old-token',
+      refreshToken: 'refresh-1',
+      expiresAt: new Date(Date.now() + 10_000).toISOString(),
+    });
+    const calls = stubApi({
+      RefreshToken: () => ({
+        data: {
+          refreshToken: {
+            __typename: 'AuthPayload',
+            token: 'new-token',
+            refreshToken: 'refresh-2',
+            expiresAt: new Date(Date.now() + 900_000).toISOString(),
+            user: { __typename: 'User', id: 'u-1', login: 'kiwi', role: 'WORKER' },
+          },
+        },
+      }),
+      Me: () => me('WORKER'),
+    });
+    renderAt('/nowhere');
+
+    await screen.findByRole('heading', { name: 'Page not found' });
+    expect(calls.map((c) => c.operationName)).toEqual(['RefreshToken', 'Me']);
+    expect(calls[0]?.variables).toEqual({ refreshToken: 'refresh-1' });
+    expect(calls[1]?.headers.authorization).toBe('Bearer new-token');
+    expect(session.token()).toBe('new-token');
+    expect(session.refreshToken()).toBe('refresh-2');
+  });
+
+  it('ends the session when a refused token cannot be renewed (revoked)', async () => {
+    session.signIn({
+      token: 'revoked-token',
+      refreshToken: 'revoked-refresh',
+      expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    });
+    stubApi({
+      Me: () => gqlError('Token revoked: log in again', { code: 'UNAUTHENTICATED' }),
+      RefreshToken: () => gqlError('Invalid refresh token: log in again', { code: 'UNAUTHENTICATED' }),
+    });
+    renderAt('/my-tasks');
+
+    expect(await screen.findByRole('heading', { name: 'Log in' })).toBeTruthy();
+    expect(session.token()).toBeNull();
+  });
 });

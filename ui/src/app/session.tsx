@@ -38,13 +38,14 @@ export function useLiveState(): LiveState {
   return useContext(LiveContext);
 }
 
-/** Builds the GraphQL client for the current token and rebuilds it when the token changes. */
+/** Builds the GraphQL client for the session and rebuilds it at sign-in and sign-out (not renewal). */
 export function ClientProvider({ children }: { children: ReactNode }) {
-  const token = useToken();
+  const key = useSyncExternalStore(session.subscribe, session.key, () => null);
   const [live, setLive] = useState<LiveState>('idle');
   const ates = useMemo(
-    () => createAtesClient({ token, onUnauthenticated: expireSession, onLiveState: setLive }),
-    [token],
+    () =>
+      createAtesClient({ signedIn: key !== null, onUnauthenticated: expireSession, onLiveState: setLive }),
+    [key],
   );
   // Disposing closes the socket normally, which sets the live state back to idle.
   useEffect(() => () => ates.dispose(), [ates]);

@@ -3,14 +3,14 @@ import { useCurrentUser } from '../app/current-user.tsx';
 import { Link, navigate, usePathname } from '../app/router.tsx';
 import { useLiveState } from '../app/session.tsx';
 import { navFor } from '../lib/roles.ts';
-import { session } from '../lib/session.ts';
+import { revokeSession } from '../lib/client.ts';
 import { RoleBadge } from './badges.tsx';
 import { Logo } from './logo.tsx';
 
 const LIVE_TEXT = { idle: 'Live updates idle', connecting: 'Connecting…', live: 'Live', offline: 'Offline' };
 
 export function logOut(): void {
-  session.signOut();
+  revokeSession();
   navigate('/login', { replace: true });
 }
 

@@ -21,7 +21,7 @@ export function LoginPage() {
     });
     if (!ok) return;
     const result = await logIn({ login: login.trim(), password });
-    if (result.data) session.signIn(result.data.logIn.token);
+    if (result.data) session.signIn({ ...result.data.logIn, expiresAt: String(result.data.logIn.expiresAt) });
     else form.fromApi(result.error);
   }
 

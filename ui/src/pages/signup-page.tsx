@@ -16,7 +16,8 @@ export function SignUpPage() {
     event.preventDefault();
     if (!form.check(checkNewUser(form.values))) return;
     const result = await signUp({ input: newUserInput(form.values) });
-    if (result.data) session.signIn(result.data.signUp.token);
+    if (result.data)
+      session.signIn({ ...result.data.signUp, expiresAt: String(result.data.signUp.expiresAt) });
     else form.fromApi(result.error);
   }
 
