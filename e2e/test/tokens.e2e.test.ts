@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, epochMs, repoRoot } from '@ates/service-kit';
@@ -232,5 +232,47 @@ describe('malformed tokens', () => {
     expect((await new GraphQLClient(system.gateway.url, unknownUser).request(ops.MeDocument)).status).toBe(
       200,
     );
+  });
+});
+
+describe('password hashes', () => {
+  /** A hash as an older release stored it: scrypt at other parameters, which it carries. */
+  const oldHash = (password: string, log2N: number, p: number) => {
+    const salt = randomBytes(16);
+    const key = scryptSync(password.normalize('NFKC'), salt, 32, { N: 2 ** log2N, r: 8, p });
+    return ['scrypt', log2N, 8, p, salt.toString('base64'), key.toString('base64')].join('$');
+  };
+  /** drizzle's postgres.js client under the users service's database (typed by hand here). */
+  const raw = () =>
+    (
+      system.users.deps.db as unknown as {
+        $client: <T>(s: TemplateStringsArray, ...v: unknown[]) => Promise<T>;
+      }
+    ).$client;
+  const storedHash = async (id: string) => {
+    const [row] = await raw()<
+      Array<{ password_hash: string }>
+    >`select password_hash from users where id = ${id}`;
+    return row?.password_hash ?? '';
+  };
+
+  it('are upgraded to the configured parameters at the next successful log-in, transparently', async () => {
+    const [a, b] = (await hire(system, ['WORKER', 'WORKER'])) as [Popug, Popug];
+    const cost = system.users.deps.passwordCost;
+    for (const [popug, hash] of [
+      [a, oldHash(a.password, 10, 1)],
+      [b, oldHash(b.password, cost, 2)],
+    ] as const) {
+      await raw()`update users set password_hash = ${hash} where id = ${popug.id}`;
+      expect(
+        errorCodes(await system.client.request(ops.LogInDocument, { ...popug, password: 'wrong-one' })),
+      ).toEqual(['UNAUTHENTICATED']);
+      expect(await storedHash(popug.id)).toBe(hash);
+      await session(popug);
+      const upgraded = await storedHash(popug.id);
+      expect(upgraded).toMatch(new RegExp(`^scrypt\\$${cost}\\$8\\$1\\$`));
+      await session(popug);
+      expect(await storedHash(popug.id)).toBe(upgraded);
+    }
   });
 });
