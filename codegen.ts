@@ -1,5 +1,6 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { operationFiles, presentSubgraphs } from './scripts/lib/subgraphs.ts';
+import { pluginLoader, TRUSTED_DOCUMENTS_PLUGIN } from './scripts/lib/trusted-documents-codegen.ts';
 
 /**
  * Resolver types per subgraph (federation-aware, mapped to database rows) and typed documents
@@ -103,8 +104,17 @@ for (const { dir, client, out, ...mode } of clients) {
   };
 }
 
+// The trusted documents of the project's clients other than the UI (the demo, benches, tests):
+// the gateway's ATES_TRUSTED_DOCUMENTS=only runs these and the UI's, nothing else.
+generates['schema/trusted-documents/operations.json'] = {
+  schema: 'schema/api.graphql',
+  documents: [...operationFiles('testing'), ...operationFiles('demo')],
+  plugins: [TRUSTED_DOCUMENTS_PLUGIN],
+};
+
 const config: CodegenConfig = {
   overwrite: true,
+  pluginLoader: pluginLoader(import.meta.dirname),
   generates,
   hooks: { afterAllFileWrite: ['prettier --write'] },
 };

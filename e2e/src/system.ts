@@ -57,6 +57,8 @@ export interface SystemOptions {
   /** Built bundles the gateway serves: the explorer at /explorer, the web UI at /. */
   explorerDir?: string;
   uiDir?: string;
+  /** The gateway's ATES_TRUSTED_DOCUMENTS (default off: any document runs). */
+  trustedDocuments?: 'off' | 'only';
   /** Each service's logger (tests that read the logs); default silent, or `ATES_TEST_LOG_LEVEL`. */
   logger?: (service: string) => Logger;
 }
@@ -200,6 +202,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     trustedProxies: options.trustedProxies ?? [],
     explorerDir: options.explorerDir,
     uiDir: options.uiDir,
+    ...(options.trustedDocuments ? { trustedDocuments: { mode: options.trustedDocuments } } : {}),
   });
   const client = new GraphQLClient(gateway.url);
   const logIn = async (login: string, password: string) => {

@@ -19,6 +19,9 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     GATEWAY_PORT: port(4000),
     ATES_SUPERGRAPH_PATH: z.string().default(path.join(repoRoot, 'schema/supergraph.graphql')),
+    /** `only`: callers other than admins run only the clients' committed operations. */
+    ATES_TRUSTED_DOCUMENTS: z.enum(['off', 'only']).default('off'),
+    ATES_TRUSTED_DOCUMENTS_DIR: z.string().default(path.join(repoRoot, 'schema/trusted-documents')),
     ATES_UI_DIR: z.string().default(path.join(repoRoot, 'ui/dist')),
     ATES_EXPLORER_DIR: z.string().default(path.join(repoRoot, 'gateway/explorer/dist')),
     ATES_USERS_URL: z.string().url().optional(),

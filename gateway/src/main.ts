@@ -37,6 +37,7 @@ try {
     explorerDir: env.ATES_EXPLORER_DIR,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
+    trustedDocuments: { mode: env.ATES_TRUSTED_DOCUMENTS, dir: env.ATES_TRUSTED_DOCUMENTS_DIR },
   });
   onShutdown(logger, [service.stop]);
 } catch (error) {

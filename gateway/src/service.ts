@@ -1,8 +1,10 @@
+import path from 'node:path';
 import {
   addGraphQLRoute,
   addHealthRoutes,
   createApolloServer,
   createHttpServer,
+  repoRoot,
   createMetrics,
   once,
   registerLiveMetrics,
@@ -27,6 +29,13 @@ import { valueCompletionPlugin } from './value-completion.ts';
 import { graphqlResponseStatusPlugin } from './http-spec.ts';
 import { staticSites } from './static-sites.ts';
 import { learnTokenRevocations } from './token-revocations.ts';
+import {
+  loadTrustedDocuments,
+  PersistedQueryCache,
+  trustedDocuments,
+  trustedDocumentsPlugin,
+  type TrustedDocumentsMode,
+} from './trusted-documents.ts';
 
 export interface GatewayConfig {
   host: string;
@@ -59,7 +68,12 @@ export interface GatewayConfig {
   /** NATS, to learn revoked tokens from the users stream (NATS_URL, ATES_NATS_NAMESPACE). */
   natsUrl?: string;
   natsNamespace?: string;
+  /** Which documents callers may run (default: any) and the manifests' folder (schema/trusted-documents). */
+  trustedDocuments?: { mode: TrustedDocumentsMode; dir?: string };
 }
+
+/** Bytes of documents registered by automatic persisted queries (LRU beyond it). */
+const APQ_CACHE_BYTES = 8 * 1024 * 1024;
 
 export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -101,6 +115,10 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     fetchers,
     config.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   );
+  const trust = trustedDocuments(
+    config.trustedDocuments?.mode ?? 'off',
+    loadTrustedDocuments(config.trustedDocuments?.dir ?? path.join(repoRoot, 'schema/trusted-documents')),
+  );
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
     {
@@ -111,7 +129,15 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       // cookie: a cross-site request a browser sends by itself is anonymous, and GET never runs
       // a mutation (405). Apollo's CSRF check would refuse the spec's plain GET queries for nothing.
       csrfPrevention: false,
-      plugins: [operationResolutionPlugin, valueCompletionPlugin, graphqlResponseStatusPlugin],
+      // Automatic persisted queries, Apollo's protocol: the clients' trusted documents by hash,
+      // and what clients register, in a bounded LRU.
+      persistedQueries: { cache: new PersistedQueryCache(trust.documents, APQ_CACHE_BYTES) },
+      plugins: [
+        operationResolutionPlugin,
+        trustedDocumentsPlugin(trust),
+        valueCompletionPlugin,
+        graphqlResponseStatusPlugin,
+      ],
     },
   );
   await apollo.start();
@@ -157,6 +183,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     limits,
     ws: { maxConnectionsPerAddress: 64, ...config.ws },
     trust: trustedProxies(config.trustedProxies ?? []),
+    refuseDocument: (document, viewer) => trust.refusal(document, viewer),
   });
   registerLiveMetrics(metrics, () => ({
     sockets: subscriptions.stats().sockets,

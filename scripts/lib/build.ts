@@ -115,7 +115,14 @@ export async function buildServices(): Promise<BuildReport> {
 
 /** Besides dist/, what the services read at run time, relative to the repository root. */
 export function runtimeFiles(): string[] {
-  const files = ['dist', 'schema/supergraph.graphql', 'schema/events', 'ui/dist', 'gateway/explorer/dist'];
+  const files = [
+    'dist',
+    'schema/supergraph.graphql',
+    'schema/trusted-documents',
+    'schema/events',
+    'ui/dist',
+    'gateway/explorer/dist',
+  ];
   for (const dir of services().map((s) => s.entry.replace(/\/src\/.*$/, ''))) {
     for (const name of ['drizzle', 'schema.graphql']) files.push(path.posix.join(dir, name));
   }

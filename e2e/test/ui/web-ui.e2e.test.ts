@@ -18,7 +18,8 @@ import { ADMIN, startSystem, type TestSystem } from '../../src/system.ts';
 /**
  * The web UI (ui/dist, served by the gateway at /) in Debian's headless Chromium driven by
  * playwright-core, against the real system filled by the demo script: a worker, a manager and
- * the admin at work. Nothing may come from another host. Screenshots of each main page go to
+ * the admin at work, with the gateway in production's trusted-documents mode (the UI's documents,
+ * as urql sends them, must be the ones its codegen committed). Nothing may come from another host. Screenshots of each main page go to
  * test-results/ui/.
  */
 const CHROMIUM = process.env.ATES_CHROMIUM ?? '/usr/bin/chromium';
@@ -83,7 +84,7 @@ beforeAll(async () => {
       `Chromium not found at ${CHROMIUM}: the UI's browser tests need Debian's chromium ` +
         '(`apt-get install -y chromium`, as .ci/run does) or ATES_CHROMIUM pointing at a Chromium binary.',
     );
-  system = await startSystem('ui', { seed: 21, uiDir: UI_DIR });
+  system = await startSystem('ui', { seed: 21, uiDir: UI_DIR, trustedDocuments: 'only' });
   payroll = await startPayroll(system, { clock: systemClock });
   admin = await system.admin();
   base = system.gateway.url.replace(/\/graphql$/, '');

@@ -20,6 +20,7 @@ import {
   type OperationLimits,
   type TokenVerifier,
   type TrustedProxies,
+  type Viewer,
   type WsLimits,
   epochMs,
 } from '@ates/service-kit';
@@ -50,6 +51,8 @@ export interface GatewaySubscriptionsOptions {
   ws?: Partial<WsLimits>;
   trust?: TrustedProxies;
   upstream?: Partial<UpstreamPolicy>;
+  /** Refuses a document for a viewer (trusted documents), as over HTTP. */
+  refuseDocument?: (document: DocumentNode, viewer: Viewer) => GraphQLError | undefined;
 }
 
 export interface GatewaySubscriptions extends GraphQLWsServer {
@@ -273,6 +276,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.ws ? { ws: options.ws } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
+    ...(options.refuseDocument ? { refuseDocument: options.refuseDocument } : {}),
     context: (viewer, authorization) => ({ viewer, authorization, correlationId: randomUUID() }),
     execution: { subscribe, execute: subscribe },
   });

@@ -29,6 +29,8 @@ export interface ApolloOptions {
   limits?: OperationLimits;
   /** Apollo's CSRF prevention (default on); see the gateway for why its edge turns it off. */
   csrfPrevention?: boolean;
+  /** Automatic persisted queries (Apollo's protocol); default: Apollo's, on with its own cache. */
+  persistedQueries?: ApolloServerOptionsWithGateway<BaseContext>['persistedQueries'];
 }
 
 /**
@@ -89,6 +91,7 @@ export function createApolloServer<Ctx extends BaseContext>(
   return new ApolloServer<Ctx>({
     ...config,
     csrfPrevention: options.csrfPrevention ?? true,
+    ...(options.persistedQueries === undefined ? {} : { persistedQueries: options.persistedQueries }),
     introspection: options.introspection,
     // Closed by default: where introspection is off, errors suggest no field or type names.
     hideSchemaDetailsFromClientErrors: !options.introspection,

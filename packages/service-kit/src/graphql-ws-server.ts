@@ -3,7 +3,7 @@ import type http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { DomainError, makeFormatError } from './errors.ts';
 import { TOKEN_REVOKED_CLOSE, type TokenVerifier, type Viewer } from './auth.ts';
 import type { Logger } from './logger.ts';
@@ -30,6 +30,8 @@ export interface GraphQLWsOptions<Ctx> {
   ws?: Partial<WsLimits>;
   /** Proxies whose X-Forwarded-For names the client (per-address cap); default none. */
   trust?: TrustedProxies;
+  /** Refuses a (parsed, within limits) document for this viewer, e.g. one not trusted. */
+  refuseDocument?: (document: DocumentNode, viewer: Viewer) => GraphQLError | undefined;
   /** Replaces how operations run (the gateway plans them across subgraphs). */
   execution?: Pick<
     ServerOptions<Record<string, unknown>, Extra & Record<PropertyKey, unknown>>,
@@ -108,6 +110,9 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
           ];
         const checked = checkOperation(options.schema, payload.query, limits);
         if ('errors' in checked) return checked.errors;
+        const auth = viewers.get(ctx);
+        const refused = auth && options.refuseDocument?.(checked.document, auth.viewer);
+        if (refused) return [refused];
         return {
           schema: options.schema,
           document: checked.document,
