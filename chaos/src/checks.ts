@@ -94,6 +94,35 @@ export async function checkReconciliation(cluster: ChaosCluster, adminToken: str
   };
 }
 
+/**
+ * A task deleted from the task tracker's database behind its back (what a tasks database put
+ * back to an older backup, or a lost event, leaves): reconciliation must name it, in a full
+ * answer, as UNKNOWN_TO_TASK_TRACKER, and change nothing else. Run after the other checks.
+ */
+export async function checkDeletedTaskNamed(cluster: ChaosCluster, adminToken: string): Promise<CheckResult> {
+  const client = cluster.client(0, adminToken);
+  const before = await reconcileAll(client);
+  const [deleted] = await cluster.sql('tasks')<{ id: string }[]>`
+    delete from tasks where id = (select id from tasks where assignment_count > 0 order by id limit 1)
+    returning id::text as id`;
+  const problems: string[] = [];
+  if (!deleted) return { figures: {}, problems: ['no assigned task to delete'] };
+  const after = await reconcileAll(client);
+  const named = after.mismatches.filter((m) => m.taskId === deleted.id);
+  if (named.length !== 1 || named[0]!.kind !== 'UNKNOWN_TO_TASK_TRACKER')
+    problems.push(
+      `the deleted task ${deleted.id} is listed as ${named.map((m) => m.kind).join(', ') || 'nothing'}, not UNKNOWN_TO_TASK_TRACKER`,
+    );
+  if (after.mismatches.length !== before.mismatches.length + 1)
+    problems.push(
+      `mismatches went from ${before.mismatches.length} to ${after.mismatches.length}, not one more`,
+    );
+  return {
+    figures: { 'deleted task': deleted.id, 'listed as': named.map((m) => m.kind).join(', ') || '-' },
+    problems,
+  };
+}
+
 interface AssignedData {
   taskId: string;
   assigneeId: string;

@@ -304,6 +304,13 @@ export class ChaosCluster {
     return pool;
   }
 
+  /** Closes the checks' pool on one database (a restore refuses while sessions are open on it). */
+  async releaseSql(name: DatabaseName): Promise<void> {
+    const pool = this.pools.get(name);
+    this.pools.delete(name);
+    await pool?.end({ timeout: 5 });
+  }
+
   /** Every process killed with SIGKILL so far. */
   get kills(): number {
     return this.processes.reduce((n, p) => n + p.kills, 0);

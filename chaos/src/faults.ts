@@ -1,5 +1,10 @@
+import path from 'node:path';
+import { connectNats } from '@ates/events';
+import { repoRoot } from '@ates/service-kit';
 import { ops } from '@ates/testing';
 import postgres from 'postgres';
+import { takeBackup } from '../../scripts/lib/backup/backup.ts';
+import { RestoreRefused, restoreBackup } from '../../scripts/lib/backup/restore.ts';
 import type { ChaosCluster } from './cluster.ts';
 import { processOwningLocalPort } from './owner.ts';
 import type { ServiceProcess } from './processes.ts';
@@ -51,6 +56,8 @@ const utcToday = () => new Date().toISOString().slice(0, 10);
 export class FaultSchedule {
   readonly records: FaultRecord[] = [];
   close: CloseRecord | undefined;
+  /** The backup a `backup` fault took (folder, and the operation it was taken at). */
+  backup: { folder: string; atOperation: number } | undefined;
   private readonly thresholds: number[];
   private readonly done: Array<{ promise: Promise<void>; resolve: () => void }>;
   private readonly rotation = new Map<string, number>();
@@ -163,7 +170,76 @@ export class FaultSchedule {
         return `pg_terminate_backend on ${await this.dropConnections()} connections of the chaos databases`;
       case 'close-day':
         return this.closeDay(downtimeMs);
+      case 'backup':
+        return this.takeBackup(record.atOperation);
+      case 'restore-accounting':
+        return this.restoreAccounting();
     }
+  }
+
+  /** `pnpm backup`'s work under load: every database and the streams, into the run directory. */
+  private async takeBackup(atOperation: number): Promise<string> {
+    const nats = await connectNats(this.cluster.nats.url, { name: 'chaos-backup' });
+    try {
+      const { folder, manifest } = await takeBackup({
+        root: path.join(this.cluster.runDir, 'backups'),
+        databases: { ...this.cluster.databaseUrls },
+        nats,
+        namespace: this.cluster.namespace,
+        now: new Date(),
+      });
+      this.backup = { folder, atOperation };
+      const events = manifest.streamCopies.reduce((n, c) => n + c.messages, 0);
+      return `backup of ${Object.keys(manifest.databases).length} databases and ${events} stream events in ${path.basename(folder)}`;
+    } finally {
+      await nats.close();
+    }
+  }
+
+  /**
+   * Accounting put back to the backup taken earlier in the run, under load: both accounting
+   * instances and both payout workers stopped, \`pnpm restore --service accounting\`'s work, all
+   * started again; accounting must catch up by itself (the checks after the run say whether it did).
+   */
+  private async restoreAccounting(): Promise<string> {
+    if (!this.backup) throw new Error('restore-accounting needs a backup fault before it');
+    const stopped = [...this.cluster.instances('accounting'), ...this.cluster.instances('payout-worker')];
+    await Promise.all(stopped.map((p) => p.stop()));
+    await this.cluster.releaseSql('accounting');
+    const lines: string[] = [];
+    const nats = await connectNats(this.cluster.nats.url, { name: 'chaos-restore' });
+    try {
+      // The sessions of the stopped processes end a moment after they exit.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          await restoreBackup({
+            folder: this.backup.folder,
+            databases: { accounting: this.cluster.databaseUrls.accounting },
+            migrations: { accounting: path.join(repoRoot, 'subgraphs/accounting/drizzle') },
+            nats,
+            log: (line) => lines.push(line),
+          });
+          break;
+        } catch (error) {
+          const sessionsOnly =
+            error instanceof RestoreRefused &&
+            error.reasons.every((r) => r.startsWith('stop accounting first'));
+          if (!sessionsOnly || Date.now() > deadline) throw error;
+          await sleep(500);
+        }
+      }
+    } finally {
+      await nats.close();
+    }
+    await Promise.all(
+      stopped.map(async (p) => {
+        await p.ensureStarted();
+        p.supervised = true;
+      }),
+    );
+    const rolled = lines.find((l) => l.startsWith('accounting: rolled forward')) ?? '';
+    return `stopped ${stopped.map((p) => p.name).join(' + ')}; restored accounting from the backup of operation ${this.backup.atOperation} (${rolled.replace(/^accounting: /, '')}); started again`;
   }
 
   /**

@@ -35,6 +35,8 @@ export type FaultName =
   | 'kill-analytics-all'
   | 'kill-tasks-all'
   | 'close-day'
+  | 'backup'
+  | 'restore-accounting'
   | 'restart-nats'
   | 'kill-nats-leader'
   | 'kill-nats-follower'
@@ -48,11 +50,13 @@ const SHORT: ChaosSettings = {
   concurrency: 3,
   downtimeMs: 1_000,
   faults: [
+    'backup',
     'kill-accounting',
     'kill-nats-leader',
     'kill-tasks',
     'kill-nats-follower',
     'close-day',
+    'restore-accounting',
     'postgres-connection-storm',
     'kill-analytics',
     'restart-postgres',
@@ -83,8 +87,10 @@ const FULL: ChaosSettings = {
     'postgres-connection-storm',
     'kill-accounting-all',
     'drop-connections',
+    'backup',
     'kill-email',
     'close-day',
+    'restore-accounting',
     'kill-tasks-all',
     'restart-postgres',
     'kill-analytics-all',

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { Pipeline } from '../src/catch-up.ts';
 import {
   checkAnalytics,
+  checkDeletedTaskNamed,
   checkEvents,
   checkLedger,
   checkPayouts,
@@ -78,6 +79,8 @@ it(`keeps the business rules' promises while processes are killed and servers re
         ['payouts', await checkPayouts(cluster)],
         ['events', await checkEvents(cluster, pipeline)],
       ];
+      // Last, since it breaks the tracker's data on purpose.
+      results.push(['a task deleted from the tracker', await checkDeletedTaskNamed(cluster, adminToken)]);
 
       // How long each consumer took, per fault that can stall the pipeline (NATS node, storm).
       const stalls: Record<string, string> = {};

@@ -77,4 +77,27 @@ describe('stream retention', () => {
     expect(metricValue(samples, 'ates_stream_oldest_event_age_seconds', tasks)).toBeGreaterThanOrEqual(0);
     expect(metricValue(samples, 'ates_stream_oldest_event_age_seconds', { stream: names[0]! })).toBe(0);
   });
+
+  it('keeps a size-bounded stream within its bound under sustained publishing, dropping the oldest first', async () => {
+    const bounded = createTestNamespace();
+    await ensureStreams(jsm, bounded, { retention: parseRetention('tasks=30d:256KiB') });
+    try {
+      const js = jetstream(nats);
+      const body = new TextEncoder().encode(JSON.stringify({ pad: 'x'.repeat(480) }));
+      // 4 MiB through a 256 KiB stream, in waves of 100 publishes in flight.
+      for (let wave = 0; wave < 80; wave++)
+        await Promise.all(Array.from({ length: 100 }, () => js.publish(`${bounded}.tasks.task.probe`, body)));
+      const name = streamName(bounded, 'tasks');
+      const { state } = await jsm.streams.info(name);
+      expect(state.last_seq).toBe(8000);
+      expect(state.bytes).toBeLessThanOrEqual(256 * 1024);
+      expect(state.first_seq).toBeGreaterThan(7000);
+      const metrics = createMetrics('retention-bound-test', { defaultMetrics: false });
+      registerEventMetrics(metrics, { streams: { jsm, names: [name] } });
+      const samples = parseMetrics(await metrics.registry.metrics());
+      expect(metricValue(samples, 'ates_stream_bytes', { stream: name })).toBeLessThanOrEqual(256 * 1024);
+    } finally {
+      await removeStreams(jsm, bounded);
+    }
+  });
 });
