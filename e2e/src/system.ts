@@ -66,7 +66,14 @@ export interface SystemOptions {
 export interface TestSystem {
   gateway: GatewayService;
   users: UsersService;
-  tasks: TasksService;
+  /** The running task tracker; throws while it is stopped. */
+  readonly tasks: TasksService;
+  /** The task tracker's database, which outlives a stop (a restore works on it). */
+  tasksDatabaseUrl: string;
+  /** Stops the task tracker alone: its database, durable consumer and port stay. */
+  stopTasks(): Promise<void>;
+  /** Starts the task tracker again on the same port, database and namespace. */
+  startTasks(): Promise<void>;
   /** The running accounting service; throws while it is stopped. */
   readonly accounting: AccountingService;
   /** Accounting's database, which outlives a stop. */
@@ -153,13 +160,18 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     internalSecret,
     ...(options.throttle ? { throttle: options.throttle } : {}),
   });
-  const tasks = await startTasksService({
-    ...common,
-    databaseUrl: await newDb('tasks'),
-    logger: logger('tasks'),
-    clock: options.clock,
-    random: options.random ?? (options.seed === undefined ? undefined : seededRandom(options.seed)),
-  });
+  const tasksDatabaseUrl = await newDb('tasks');
+  const launchTasks = (port: number) =>
+    startTasksService({
+      ...common,
+      port,
+      databaseUrl: tasksDatabaseUrl,
+      logger: logger('tasks'),
+      clock: options.clock,
+      random: options.random ?? (options.seed === undefined ? undefined : seededRandom(options.seed)),
+    });
+  let tasks: TasksService | null = await launchTasks(await restartablePort());
+  const tasksPort = Number(new URL(tasks.url).port);
   const accountingDatabaseUrl = await newDb('accounting');
   const launchAccounting = (port: number) =>
     startAccountingService({
@@ -212,7 +224,19 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
   return {
     gateway,
     users,
-    tasks,
+    get tasks() {
+      if (!tasks) throw new Error('the task tracker is stopped');
+      return tasks;
+    },
+    tasksDatabaseUrl,
+    stopTasks: async () => {
+      await tasks?.stop();
+      tasks = null;
+    },
+    startTasks: async () => {
+      if (tasks) throw new Error('the task tracker is already running');
+      tasks = await launchTasks(tasksPort);
+    },
     internalSecret,
     get accounting() {
       if (!accounting) throw new Error('accounting is stopped');
@@ -247,8 +271,10 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
     admin: () => logIn(ADMIN.login, ADMIN.password),
     settle: async () => {
       await users.outboxDrained();
-      await tasks.usersCaughtUp();
-      await tasks.outboxDrained();
+      if (tasks) {
+        await tasks.usersCaughtUp();
+        await tasks.outboxDrained();
+      }
       if (accounting) {
         await accounting.caughtUp();
         await accounting.outboxDrained();
@@ -259,7 +285,7 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       await gateway.stop();
       await analytics?.stop();
       await accounting?.stop();
-      await tasks.stop();
+      await tasks?.stop();
       await users.stop();
       for (const db of databases) await db.drop();
     },

@@ -6,6 +6,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { startPayoutWorkerService, type PayoutWorkerService } from '@ates/accounting/payout-worker';
 import { migrationsFolder } from '@ates/accounting';
 import { migrationsFolder as analyticsMigrations } from '@ates/analytics';
+import { migrationsFolder as tasksMigrations } from '@ates/tasks';
 import { connectNats, streamName } from '@ates/events';
 import { startPaymentSandbox, type PaymentSandbox, type PaymentView } from '@ates/payment-sandbox';
 import { createLogger, ManualClock, repoRoot } from '@ates/service-kit';
@@ -117,15 +118,20 @@ afterAll(async () => {
   if (backupRoot) fs.rmSync(backupRoot, { recursive: true, force: true });
 });
 
-describe('restoring accounting from an earlier backup', () => {
+describe('restoring accounting (and tasks, analytics) from an earlier backup', () => {
   let before: Map<string, Ledger>;
   let analyticsBefore: ops.AnalyticsDashboardQuery;
+  let tasksBefore: Awaited<ReturnType<typeof allTasks>>;
   const dashboard = () => admin.ok(ops.AnalyticsDashboardDocument, { from: DAY, to: NEXT_DAY, day: DAY });
 
   it('backs up while the system runs, into a dated folder with a manifest', async () => {
     ({ folder } = await takeBackup({
       root: backupRoot,
-      databases: { accounting: system.accountingDatabaseUrl, analytics: system.analyticsDatabaseUrl },
+      databases: {
+        tasks: system.tasksDatabaseUrl,
+        accounting: system.accountingDatabaseUrl,
+        analytics: system.analyticsDatabaseUrl,
+      },
       nats,
       namespace: system.namespace,
       now: clock.now(),
@@ -159,6 +165,7 @@ describe('restoring accounting from an earlier backup', () => {
     await system.settle();
     before = await ledgers();
     analyticsBefore = await dashboard();
+    tasksBefore = await allTasks(admin);
 
     const refused = await restoreBackup({
       folder,
@@ -170,17 +177,23 @@ describe('restoring accounting from an earlier backup', () => {
     expect((refused as RestoreRefused).reasons).toEqual([expect.stringMatching(/^stop accounting first/)]);
   });
 
-  it('converges: reconciliation clean, every balance equals its log, every payout paid once at the bank', async () => {
+  it('converges: the same tasks, reconciliation clean, every balance equals its log, every payout paid once at the bank', async () => {
     await payoutWorker!.stop();
     payoutWorker = null;
     await system.stopAccounting();
     await system.stopAnalytics();
+    await system.stopTasks();
     await restoreBackup({
       folder,
-      databases: { accounting: system.accountingDatabaseUrl, analytics: system.analyticsDatabaseUrl },
-      migrations: { accounting: migrationsFolder, analytics: analyticsMigrations },
+      databases: {
+        tasks: system.tasksDatabaseUrl,
+        accounting: system.accountingDatabaseUrl,
+        analytics: system.analyticsDatabaseUrl,
+      },
+      migrations: { tasks: tasksMigrations, accounting: migrationsFolder, analytics: analyticsMigrations },
       nats,
     });
+    await system.startTasks();
     await system.startAccounting();
     await system.startAnalytics();
     await startWorker();
@@ -205,8 +218,9 @@ describe('restoring accounting from an earlier backup', () => {
       const mine = payouts.filter((p) => p.user_id === popug.id);
       expect(paid.map((p) => p.idempotencyKey).sort()).toEqual(mine.map((p) => p.id).sort());
     }
-    // Analytics, restored beside it, replayed the same events into the same figures.
+    // Analytics and the task tracker, restored beside it, are back as they were.
     expect(await dashboard()).toEqual(analyticsBefore);
+    expect(await allTasks(admin)).toEqual(tasksBefore);
   });
 
   it('refuses a backup older than the streams’ horizon, saying which events are gone', async () => {

@@ -13,6 +13,7 @@ import {
   type StoredMessage,
 } from '@ates/events';
 import { rollForwardAccounting, type OwnEvent, type TaskEventFacts } from '@ates/accounting/recovery';
+import { rollForwardTaskTracker } from '@ates/tasks/recovery';
 import { loadDatabase, otherSessions } from './database.ts';
 import { readManifest, type Manifest } from './backup.ts';
 import { INBOX_CONSUMERS, TARGETS } from './targets.ts';
@@ -106,8 +107,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<Manifest> 
         await sql.end();
       }
     }
-  } else if (services.includes('accounting')) {
-    await rollForward(options, manifest);
+  } else {
+    if (services.includes('tasks')) await rollForwardTracker(options, manifest);
+    if (services.includes('accounting')) await rollForward(options, manifest);
   }
   for (const service of services) {
     for (const consumer of TARGETS[service]!.consumers) {
@@ -142,6 +144,29 @@ async function checkInbox(service: string, url: string): Promise<void> {
   }
 }
 
+/** A stream's events after the backup's position, as the producer's outbox rows would hold them. */
+async function ownTail(options: RestoreOptions, manifest: Manifest, domain: 'tasks' | 'accounting') {
+  const namespace = manifest.namespace ?? undefined;
+  const stream = streamName(namespace, domain);
+  const from = (manifest.streams.find((s) => s.stream === stream)?.lastSeq ?? 0) + 1;
+  const prefix = namespace ? `${namespace}.` : '';
+  return (await readStreamTail(options.nats, stream, from)).map((m) => {
+    const { 'Nats-Msg-Id': _id, ...headers } = m.headers;
+    return { envelope: parse(m), subject: m.subject.slice(prefix.length), headers };
+  });
+}
+
+/** The task tracker's own events after the backup, applied to its restored database. */
+async function rollForwardTracker(options: RestoreOptions, manifest: Manifest): Promise<void> {
+  const report = await rollForwardTaskTracker(
+    options.databases.tasks!,
+    await ownTail(options, manifest, 'tasks'),
+  );
+  options.log?.(
+    `tasks: rolled forward ${report.applied} of its own events after the backup (${report.alreadyHeld} were in the backup already)`,
+  );
+}
+
 const parse = (m: StoredMessage) => JSON.parse(Buffer.from(m.data).toString('utf8')) as AnyEventEnvelope;
 
 /**
@@ -150,16 +175,10 @@ const parse = (m: StoredMessage) => JSON.parse(Buffer.from(m.data).toString('utf
  */
 async function rollForward(options: RestoreOptions, manifest: Manifest): Promise<void> {
   const namespace = manifest.namespace ?? undefined;
-  const own = streamName(namespace, 'accounting');
   const tasks = streamName(namespace, 'tasks');
-  const from = (manifest.streams.find((s) => s.stream === own)?.lastSeq ?? 0) + 1;
   const floor =
     manifest.consumers.find((c) => c.stream === tasks && c.name === 'accounting-tasks')?.ackFloor ?? 0;
-  const prefix = namespace ? `${namespace}.` : '';
-  const events: OwnEvent[] = (await readStreamTail(options.nats, own, from)).map((m) => {
-    const { 'Nats-Msg-Id': _id, ...headers } = m.headers;
-    return { envelope: parse(m), subject: m.subject.slice(prefix.length), headers };
-  });
+  const events: OwnEvent[] = await ownTail(options, manifest, 'accounting');
   const facts = new Map<
     string,
     { taskId: string; title: string; jiraId: string | null; assignmentNo?: number }

@@ -4,7 +4,7 @@ import type { Domain } from '@ates/events';
 export interface RecoveryTarget {
   /** Durable consumers whose inbox lives in the service's database: moved back to it. */
   consumers: readonly { domain: Domain; name: string }[];
-  /** Its own stream, whose tail after the backup a roll-forward applies (accounting). */
+  /** Its own stream, whose tail after the backup a roll-forward applies (tasks, accounting). */
   rollForward?: Domain;
   /** Restored by `pnpm restore <folder>` without `--service`. */
   byDefault: boolean;
@@ -18,7 +18,7 @@ export interface RecoveryTarget {
  */
 export const TARGETS: Record<string, RecoveryTarget> = {
   users: { consumers: [], byDefault: true },
-  tasks: { consumers: [{ domain: 'users', name: 'tasks-popugs' }], byDefault: true },
+  tasks: { consumers: [{ domain: 'users', name: 'tasks-popugs' }], rollForward: 'tasks', byDefault: true },
   accounting: {
     consumers: [
       { domain: 'tasks', name: 'accounting-tasks' },

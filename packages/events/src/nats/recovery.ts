@@ -200,38 +200,43 @@ async function forEachMessage(
     stream,
     fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {},
   );
-  let last = fromSeq - 1;
-  let progressAt = epochMs();
-  while (last < toSeq) {
-    const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
-    for await (const m of batch) {
-      if (m.seq > toSeq) {
-        last = toSeq;
-        break;
-      }
-      const headers: Record<string, string> = {};
-      const allHeaders: Record<string, string[]> = {};
-      if (m.headers)
-        for (const [k, v] of m.headers) {
-          allHeaders[k] = v;
-          if (v[0] !== undefined) headers[k] = v[0];
+  try {
+    let last = fromSeq - 1;
+    let progressAt = epochMs();
+    while (last < toSeq) {
+      const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
+      for await (const m of batch) {
+        if (m.seq > toSeq) {
+          last = toSeq;
+          break;
         }
-      await visit({
-        seq: m.seq,
-        subject: m.subject,
-        headers,
-        allHeaders,
-        data: m.data,
-        time: m.time.toISOString(),
-      });
-      last = m.seq;
-      progressAt = epochMs();
-      if (last >= toSeq) break;
+        const headers: Record<string, string> = {};
+        const allHeaders: Record<string, string[]> = {};
+        if (m.headers)
+          for (const [k, v] of m.headers) {
+            allHeaders[k] = v;
+            if (v[0] !== undefined) headers[k] = v[0];
+          }
+        await visit({
+          seq: m.seq,
+          subject: m.subject,
+          headers,
+          allHeaders,
+          data: m.data,
+          time: m.time.toISOString(),
+        });
+        last = m.seq;
+        progressAt = epochMs();
+        if (last >= toSeq) break;
+      }
+      if (last < toSeq && epochMs() - progressAt > IDLE_DEADLINE_MS)
+        throw new Error(
+          `${stream}: no message after ${last} for ${IDLE_DEADLINE_MS / 1000} s (reading through ${toSeq})`,
+        );
     }
-    if (last < toSeq && epochMs() - progressAt > IDLE_DEADLINE_MS)
-      throw new Error(
-        `${stream}: no message after ${last} for ${IDLE_DEADLINE_MS / 1000} s (reading through ${toSeq})`,
-      );
+  } finally {
+    // Its inactivity limit is 5 minutes: gone at once, it is not counted as a lagging consumer.
+    await consumer.delete().catch(() => false);
   }
 }
 

@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { jsonParam, uuidArrayParam } from '@ates/service-kit';
+import type * as tables from './tables.ts';
+
+type TasksTx = Parameters<Parameters<PostgresJsDatabase<typeof tables>['transaction']>[0]>[0];
+
+/** Which of these event ids the outbox holds: what the restored database already did. */
+export async function eventsInOutbox(tx: TasksTx, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await tx.execute<{ id: string }>(
+    sql`select id from outbox where id = any(${uuidArrayParam(ids)})`,
+  );
+  return new Set(Array.from(rows, (r) => r.id));
+}
+
+/** A task as its `task.created` described it, before its first assignment names the assignee. */
+export async function insertCreatedTask(
+  tx: TasksTx,
+  t: {
+    id: string;
+    jiraId: string | null;
+    title: string;
+    description: string;
+    createdBy: string;
+    createdAt: string;
+  },
+): Promise<void> {
+  await tx.execute(sql`
+    insert into tasks (id, jira_id, title, description, status, assignee_id, created_by, created_at, assignment_count)
+    values (${t.id}, ${t.jiraId}, ${t.title}, ${t.description}, 'OPEN', ${t.createdBy}, ${t.createdBy},
+            ${t.createdAt}::timestamptz, 0)
+    on conflict (id) do nothing`);
+}
+
+export async function applyAssignment(
+  tx: TasksTx,
+  a: { id: string; assigneeId: string; assignmentNo: number },
+): Promise<void> {
+  await tx.execute(sql`
+    update tasks set assignee_id = ${a.assigneeId}, assignment_count = ${a.assignmentNo}
+    where id = ${a.id} and assignment_count < ${a.assignmentNo}`);
+}
+
+export async function applyCompletion(
+  tx: TasksTx,
+  c: { id: string; assigneeId: string; completedAt: string },
+): Promise<void> {
+  await tx.execute(sql`
+    update tasks set status = 'DONE', completed_at = ${c.completedAt}::timestamptz, completion_count = 1,
+      assignee_id = ${c.assigneeId}
+    where id = ${c.id}`);
+}
+
+export async function applyUpdate(
+  tx: TasksTx,
+  u: { id: string; jiraId: string | null; title: string; description: string; status: string },
+): Promise<void> {
+  await tx.execute(sql`
+    update tasks set jira_id = ${u.jiraId}, title = ${u.title}, description = ${u.description}, status = ${u.status}
+    where id = ${u.id}`);
+}
+
+/** Events read back from the stream, recorded in the outbox as published (never sent again). */
+export async function recordPublished(
+  tx: TasksTx,
+  events: readonly {
+    id: string;
+    subject: string;
+    type: string;
+    version: number;
+    aggregateId: string | null;
+    payload: unknown;
+    headers: Record<string, string>;
+    createdAt: string;
+  }[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await tx.execute(sql`
+    insert into outbox (id, subject, type, version, aggregate_id, payload, headers, created_at, published_at)
+    select e.id, e.subject, e.type, e.version, e."aggregateId", e.payload, e.headers, e."createdAt", now()
+    from jsonb_to_recordset(${jsonParam(events)})
+      as e(id uuid, subject text, type text, version int, "aggregateId" text, payload jsonb, headers jsonb, "createdAt" timestamptz)
+    on conflict (id) do update set published_at = coalesce(outbox.published_at, now())`);
+}
