@@ -5,7 +5,7 @@ import { ops } from '@ates/testing';
 import postgres from 'postgres';
 import { takeBackup } from '../../scripts/lib/backup/backup.ts';
 import { RestoreRefused, restoreBackup } from '../../scripts/lib/backup/restore.ts';
-import type { ChaosCluster } from './cluster.ts';
+import type { ChaosCluster, DatabaseName } from './cluster.ts';
 import { processOwningLocalPort } from './owner.ts';
 import type { ServiceProcess } from './processes.ts';
 import type { FaultName } from './settings.ts';
@@ -56,6 +56,8 @@ const utcToday = () => new Date().toISOString().slice(0, 10);
 export class FaultSchedule {
   readonly records: FaultRecord[] = [];
   close: CloseRecord | undefined;
+  /** Databases a fault put back to a backup (see checkEvents). */
+  readonly restored: DatabaseName[] = [];
   /** The backup a `backup` fault took (folder, and the operation it was taken at). */
   backup: { folder: string; atOperation: number } | undefined;
   private readonly thresholds: number[];
@@ -238,6 +240,7 @@ export class FaultSchedule {
         p.supervised = true;
       }),
     );
+    this.restored.push('accounting');
     const rolled = lines.find((l) => l.startsWith('accounting: rolled forward')) ?? '';
     return `stopped ${stopped.map((p) => p.name).join(' + ')}; restored accounting from the backup of operation ${this.backup.atOperation} (${rolled.replace(/^accounting: /, '')}); started again`;
   }

@@ -77,7 +77,7 @@ it(`keeps the business rules' promises while processes are killed and servers re
         ['ledger and balances vs task history', await checkLedger(cluster)],
         ['analytics vs accounting', await checkAnalytics(cluster, adminToken)],
         ['payouts', await checkPayouts(cluster)],
-        ['events', await checkEvents(cluster, pipeline)],
+        ['events', await checkEvents(cluster, pipeline, schedule.restored)],
       ];
       // Last, since it breaks the tracker's data on purpose.
       results.push(['a task deleted from the tracker', await checkDeletedTaskNamed(cluster, adminToken)]);
