@@ -179,6 +179,42 @@ describe('transactional outbox and relay', () => {
     expect(left?.n).toBe(0);
   });
 
+  it('gives up publishes left without a leader as soon as a stream elects one, not at their timeout', async () => {
+    // A stream whose leader died: publishes reach something that never answers. Here the USERS
+    // stream is gone and a plain subscriber swallows its subjects, so no "no responders" comes.
+    const stream = streamName(h.namespace, 'users');
+    await h.jsm.streams.delete(stream);
+    let swallowed = 0;
+    const swallower = h.nats.subscribe(`${h.namespace}.users.>`, {
+      callback: () => {
+        swallowed += 1;
+      },
+    });
+    const relay = startOutboxRelay({
+      sql: h.database.sql,
+      nats: h.nats,
+      namespace: h.namespace,
+      logger,
+      publishTimeoutMs: 60_000,
+    });
+    try {
+      const events = [userCreated(), userCreated(), userCreated()];
+      await enqueue(events);
+      while (swallowed < events.length) await new Promise((r) => setTimeout(r, 20));
+      // Unanswered for longer than an ack takes (a real election comes seconds after the loss).
+      await new Promise((r) => setTimeout(r, 500));
+      // The stream is back under a new leader, which announces itself.
+      await ensureStreams(h.jsm, h.namespace);
+      h.nats.publish(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${stream}`, '{}');
+      // Far inside the publish timeout: the step was given up and run again.
+      await relay.drained({ timeoutMs: 10_000 });
+      expect(ids(await streamMessages())).toEqual(events.map((e) => e.id));
+    } finally {
+      swallower.unsubscribe();
+      await relay.stop();
+    }
+  });
+
   it('types makeEvent by (type, version)', () => {
     const event = makeEvent({
       type: 'task.created',

@@ -24,6 +24,13 @@ export interface BatchOptions {
   publishTimeoutMs: number;
   /** Called after publishing, before marking rows published (tests simulate a crash here). */
   afterPublish?: (eventIds: string[]) => Promise<void> | void;
+  /**
+   * Rejects when the publishes still waiting for an answer are to be given up (their stream
+   * elected a new leader: they went to the old one or to none). Those rows go again next step.
+   */
+  abandoned?: Promise<never>;
+  /** Called when the first publish goes out and at every acknowledgement. */
+  onProgress?: () => void;
 }
 
 export type BatchResult =
@@ -77,11 +84,15 @@ async function publishRows(
       throw error;
     }
   };
+  const { abandoned } = options;
+  options.onProgress?.();
   const lane = async () => {
     while (next < rows.length && failures.length === 0) {
       const index = next++;
       try {
-        acks[index] = await publishOne(rows[index]!);
+        const ack = publishOne(rows[index]!);
+        acks[index] = await (abandoned ? Promise.race([ack, abandoned]) : ack);
+        options.onProgress?.();
       } catch (error) {
         failures.push({ index, error });
       }

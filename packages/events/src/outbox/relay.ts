@@ -61,6 +61,8 @@ export interface OutboxRelay {
 }
 
 const DAY_MS = 24 * 3600_000;
+/** No answer to the step's publishes for this long: they are waiting on a leader that is gone. */
+const STUCK_PUBLISH_MS = 250;
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -98,6 +100,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const stats = { published: 0, duplicates: 0, batches: 0 };
   let stopping = false;
   let healthy = false;
+  /** Gives up the publishes of the step in flight; set while a step runs. */
+  let abandonStep: ((error: Error) => void) | undefined;
+  let progressAt = 0;
   let lastCleanup = 0;
   let unlisten: (() => Promise<void>) | undefined;
 
@@ -132,7 +137,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       wake.clear();
       try {
         await cleanup();
-        const result = await withDeadline(relayBatch(batch), stepTimeoutMs);
+        const abandoned = new Promise<never>((_, reject) => (abandonStep = reject));
+        abandoned.catch(() => {}); // raced by each publish; nobody else waits on it
+        progressAt = Number.POSITIVE_INFINITY; // publishing has not started
+        const result = await withDeadline(
+          relayBatch({ ...batch, abandoned, onProgress: () => (progressAt = epochMs()) }),
+          stepTimeoutMs,
+        ).finally(() => (abandonStep = undefined));
         stats.batches += 1;
         if (result.status === 'done') {
           stats.published += result.published;
@@ -171,14 +182,21 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  // A stream that lost its leader refuses publishes until a follower wins the election (4–9 s
-  // on nats-server); its new leader announces itself, and a relay waiting out its backoff tries
-  // again at once instead of up to a second later. Any stream's election wakes it: a spare step
-  // is cheap, elections are rare. (Where permissions deny the advisories, the backoff remains.)
+  // A stream that lost its leader refuses or drops publishes until a follower wins the election
+  // (4–9 s on nats-server); its new leader announces itself. Publishes of the step in flight
+  // that have waited longer than an ack takes went to the old leader or to none: they are given
+  // up now rather than at their timeout, and a relay waiting out its backoff tries again at
+  // once. Any stream's election does it: a spare step is cheap (repeats are dropped by message
+  // id), elections are rare. Where permissions deny the advisories, the timers remain.
   const elections = options.nats.subscribe('$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.*', {
     callback: (error) => {
-      if (error) log.warn({ err: errorMessage(error) }, 'no leader advisories; retrying on backoff alone');
-      else if (!healthy) {
+      if (error) {
+        log.warn({ err: errorMessage(error) }, 'no leader advisories; retrying on timers alone');
+        return;
+      }
+      const stuck = abandonStep !== undefined && epochMs() - progressAt > STUCK_PUBLISH_MS;
+      if (stuck) abandonStep!(new Error('a stream elected a new leader: unanswered publishes given up'));
+      if (stuck || !healthy) {
         backoff.reset();
         wake.fire();
       }
