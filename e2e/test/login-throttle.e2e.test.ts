@@ -118,6 +118,23 @@ describe('log-in throttling', () => {
     expect((await logIn(vouched, login, popug(4).password)).data?.logIn.user.login).toBe(login);
   });
 
+  it('closes the per-address limit on the real peer however X-Forwarded-For varies across logins', async () => {
+    // Runs after the test above: 127.0.0.1 already has failures; fill it up to the limit.
+    const spoofed = (i: number) =>
+      new GraphQLClient(untrusting.url).withHeaders({ 'x-forwarded-for': `10.8.${i >> 8}.${i & 255}` });
+    const codes: string[] = [];
+    for (let i = 0; i < POLICY.perAddress; i++)
+      codes.push(String(errorCodes(await logIn(spoofed(i), `spray${i}`, 'wrong-password'))[0]));
+    expect(codes).toContain('RATE_LIMITED');
+    // Every later attempt from that peer, whatever it claims, waits: the address is closed.
+    expect(errorCodes(await logIn(spoofed(999), popug(2).login, popug(2).password))).toEqual([
+      'RATE_LIMITED',
+    ]);
+    // The real user, from their own address through the trusted proxy, is not locked out.
+    const ok = await logIn(from('203.0.113.11'), popug(2).login, popug(2).password);
+    expect(ok.data?.logIn.user.login).toBe(popug(2).login);
+  });
+
   it('counts lockouts and refusals in the users service metrics', async () => {
     const text = await (await fetch(new URL('/metrics', system.users.url))).text();
     const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
