@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import {
-  commonEnv,
   graphqlServerEnv,
-  natsUrl,
-  optionalString,
+  intAtLeast,
   parseEnv,
   port,
   repoRoot,
   requiredInProduction,
+  workerEnv,
   wsLimitsEnv,
 } from '@ates/service-kit';
 import path from 'node:path';
@@ -15,8 +14,8 @@ import { DEFAULT_SUBGRAPH_CALL_POLICY, type SubgraphCallPolicy } from './subgrap
 
 const schema = z
   .object({
-    ...commonEnv,
-    HOST: z.string().default('127.0.0.1'),
+    // The users stream (NATS) tells the gateway which tokens were revoked.
+    ...workerEnv,
     GATEWAY_PORT: port(4000),
     ATES_SUPERGRAPH_PATH: z.string().default(path.join(repoRoot, 'schema/supergraph.graphql')),
     /** `only`: callers other than admins run only the clients' committed operations. */
@@ -28,49 +27,24 @@ const schema = z
     ATES_TASKS_URL: z.string().url().optional(),
     ATES_ACCOUNTING_URL: z.string().url().optional(),
     ATES_ANALYTICS_URL: z.string().url().optional(),
-    // The users stream tells the gateway which tokens were revoked.
-    NATS_URL: natsUrl(),
-    ATES_NATS_NAMESPACE: optionalString(),
     /** Comma-separated addresses/CIDRs (or loopback, uniquelocal…) whose X-Forwarded-For is believed. */
     ATES_TRUSTED_PROXIES: z.string().default(''),
     ...graphqlServerEnv,
-    ATES_MAX_RESPONSE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(4 * 1024 * 1024),
+    ATES_MAX_RESPONSE_BYTES: intAtLeast(1024).default(4 * 1024 * 1024),
     ...wsLimitsEnv,
     // The gateway is the public edge: it caps sockets per address (subgraphs see only the gateway).
-    ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).default(64),
-    ATES_SUBGRAPH_DEADLINE_MS: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),
-    ATES_USERS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
-    ATES_TASKS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
-    ATES_ACCOUNTING_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
-    ATES_ANALYTICS_DEADLINE_MS: z.coerce.number().int().min(100).optional(),
-    ATES_SUBGRAPH_CONNECT_TIMEOUT_MS: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .default(DEFAULT_SUBGRAPH_CALL_POLICY.connectTimeoutMs),
-    ATES_SUBGRAPH_MAX_RESPONSE_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(DEFAULT_SUBGRAPH_CALL_POLICY.maxResponseBytes),
-    ATES_SUBGRAPH_BREAKER_FAILURES: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerFailures),
-    ATES_SUBGRAPH_BREAKER_HALF_OPEN_MS: z.coerce
-      .number()
-      .int()
-      .min(100)
-      .default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerHalfOpenAfterMs),
+    ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: intAtLeast(1).default(64),
+    ATES_SUBGRAPH_DEADLINE_MS: intAtLeast(100).default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),
+    ATES_USERS_DEADLINE_MS: intAtLeast(100).optional(),
+    ATES_TASKS_DEADLINE_MS: intAtLeast(100).optional(),
+    ATES_ACCOUNTING_DEADLINE_MS: intAtLeast(100).optional(),
+    ATES_ANALYTICS_DEADLINE_MS: intAtLeast(100).optional(),
+    ATES_SUBGRAPH_CONNECT_TIMEOUT_MS: intAtLeast(100).default(DEFAULT_SUBGRAPH_CALL_POLICY.connectTimeoutMs),
+    ATES_SUBGRAPH_MAX_RESPONSE_BYTES: intAtLeast(1024).default(DEFAULT_SUBGRAPH_CALL_POLICY.maxResponseBytes),
+    ATES_SUBGRAPH_BREAKER_FAILURES: intAtLeast(1).default(DEFAULT_SUBGRAPH_CALL_POLICY.breakerFailures),
+    ATES_SUBGRAPH_BREAKER_HALF_OPEN_MS: intAtLeast(100).default(
+      DEFAULT_SUBGRAPH_CALL_POLICY.breakerHalfOpenAfterMs,
+    ),
   })
   .superRefine(requiredInProduction('ATES_JWT_PUBLIC_KEY', 'ATES_INTERNAL_SECRET'));
 

@@ -1,17 +1,4 @@
-export {
-  PaymentError,
-  isPaymentError,
-  validatePaymentRequest,
-  type PaymentOutcome,
-  type PaymentProvider,
-  type PaymentReceipt,
-  type PaymentRequest,
-} from './provider.ts';
-export { HttpPaymentProvider, type HttpPaymentProviderOptions } from './http-provider.ts';
-export {
-  backoffDelay,
-  isRetryablePaymentError,
-  retryWithBackoff,
-  type BackoffPolicy,
-  type RetryOptions,
-} from './retry.ts';
+// The package's public API: every export of its modules.
+export * from './provider.ts';
+export * from './http-provider.ts';
+export * from './retry.ts';

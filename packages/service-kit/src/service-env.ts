@@ -3,6 +3,9 @@ import { isTimeZone } from './calendar.ts';
 import { commonEnv, DEFAULT_POSTGRES_URL, natsUrl, optionalString } from './env.ts';
 import { operationLimitsEnv } from './operation-limits.ts';
 
+/** A whole number from the environment, at least `min`. */
+export const intAtLeast = (min: number) => z.coerce.number().int().min(min);
+
 /** A service's own database, on the local server unless configured. */
 export const databaseUrl = (database: string) =>
   z.string().url().default(`${DEFAULT_POSTGRES_URL}/${database}`);
@@ -14,10 +17,12 @@ export const timeZone = () =>
     .default('UTC')
     .refine(isTimeZone, { message: 'must be an IANA time zone such as UTC or Europe/Berlin' });
 
+/** What every service with a port reads. */
+export const serverEnv = { ...commonEnv, HOST: z.string().default('127.0.0.1') };
+
 /** What every service with a port and NATS reads. */
 export const workerEnv = {
-  ...commonEnv,
-  HOST: z.string().default('127.0.0.1'),
+  ...serverEnv,
   NATS_URL: natsUrl(),
   ATES_NATS_NAMESPACE: optionalString(),
 };

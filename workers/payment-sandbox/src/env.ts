@@ -1,17 +1,16 @@
 import { z } from 'zod';
 import {
-  commonEnv,
   databaseUrl,
   optionalString,
   parseEnv,
   port,
   requiredInProduction,
+  serverEnv,
 } from '@ates/service-kit';
 
 const schema = z
   .object({
-    ...commonEnv,
-    HOST: z.string().default('127.0.0.1'),
+    ...serverEnv,
     PAYMENT_SANDBOX_PORT: port(4010),
     PAYMENT_SANDBOX_DATABASE_URL: databaseUrl('ates_payment_sandbox'),
     /** Fault injection at start (the `/_control` endpoint changes it at run time). */
