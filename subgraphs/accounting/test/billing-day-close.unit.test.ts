@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@ates/service-kit';
-import { accountClose, checkDayToClose, daysToClose } from '../src/domain/billing-day.ts';
+import { accountClose, checkDayToClose, daysToClose, payoutIdOf } from '../src/domain/billing-day.ts';
 import { calendarDay, laterDay, nextDayStart, startOfDay } from '../src/domain/business-day.ts';
 
 const codeOf = (fn: () => unknown) => {
@@ -92,5 +92,17 @@ describe('business-day boundaries', () => {
     expect(laterDay('2026-11-24', null)).toBe('2026-11-24');
     expect(laterDay(null, '2026-11-24')).toBe('2026-11-24');
     expect(laterDay('2026-11-23', '2026-11-24')).toBe('2026-11-24');
+  });
+});
+
+describe('a payout id (the bank’s idempotency key)', () => {
+  it('is the same for an account and day however often the day is closed, and differs otherwise', () => {
+    const account = '0b6c6c49-5d3c-4d8e-9a62-6f0f2b3c1d11';
+    const other = '7f1e2d3c-4b5a-4968-8776-655443322110';
+    const id = payoutIdOf(account, '2026-11-24');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(payoutIdOf(account, '2026-11-24')).toBe(id);
+    expect(payoutIdOf(account, '2026-11-25')).not.toBe(id);
+    expect(payoutIdOf(other, '2026-11-24')).not.toBe(id);
   });
 });
