@@ -53,15 +53,19 @@ export type GatewayEnv = z.output<typeof schema>;
 export const loadGatewayEnv = (source: NodeJS.ProcessEnv = process.env): GatewayEnv =>
   parseEnv('gateway', schema, source);
 
+const SUBGRAPHS = ['users', 'tasks', 'accounting', 'analytics'] as const;
+
+/** Each subgraph's `ATES_<NAME>_<suffix>` that is set, by subgraph name. */
+function setPerSubgraph<T>(env: GatewayEnv, suffix: 'URL' | 'DEADLINE_MS'): [string, T][] {
+  return SUBGRAPHS.flatMap((name) => {
+    const value = env[`ATES_${name.toUpperCase() as Uppercase<typeof name>}_${suffix}`];
+    return value === undefined ? [] : [[name, value as T]];
+  });
+}
+
 /** `ATES_<NAME>_URL` overrides the development URL recorded in the supergraph. */
 export function subgraphUrlOverrides(env: GatewayEnv): Record<string, string> {
-  const entries = Object.entries({
-    users: env.ATES_USERS_URL,
-    tasks: env.ATES_TASKS_URL,
-    accounting: env.ATES_ACCOUNTING_URL,
-    analytics: env.ATES_ANALYTICS_URL,
-  }).filter((e): e is [string, string] => e[1] !== undefined);
-  return Object.fromEntries(entries);
+  return Object.fromEntries(setPerSubgraph<string>(env, 'URL'));
 }
 
 /** Subgraph call policy: the defaults, and `ATES_<NAME>_DEADLINE_MS` per subgraph. */
@@ -69,12 +73,7 @@ export function subgraphCallPolicy(env: GatewayEnv): {
   defaults: SubgraphCallPolicy;
   overrides: Record<string, Partial<SubgraphCallPolicy>>;
 } {
-  const deadlines = Object.entries({
-    users: env.ATES_USERS_DEADLINE_MS,
-    tasks: env.ATES_TASKS_DEADLINE_MS,
-    accounting: env.ATES_ACCOUNTING_DEADLINE_MS,
-    analytics: env.ATES_ANALYTICS_DEADLINE_MS,
-  }).filter((e): e is [string, number] => e[1] !== undefined);
+  const deadlines = setPerSubgraph<number>(env, 'DEADLINE_MS');
   return {
     defaults: {
       deadlineMs: env.ATES_SUBGRAPH_DEADLINE_MS,
