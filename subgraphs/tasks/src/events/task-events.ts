@@ -4,6 +4,14 @@ import { PRODUCER } from '../use-cases/deps.ts';
 
 /** The events the task tracker publishes, built from its rows: one place for their shapes. */
 
+/** What a task says, as its created and updated events (v2) carry it. */
+const content = (task: TaskRow) => ({
+  taskId: task.id,
+  jiraId: task.jiraId,
+  title: task.title,
+  description: task.description,
+});
+
 export const taskCreated = (task: TaskRow, correlationId?: string) =>
   makeEvent({
     type: 'task.created',
@@ -13,10 +21,7 @@ export const taskCreated = (task: TaskRow, correlationId?: string) =>
     occurredAt: task.createdAt,
     correlationId,
     data: {
-      taskId: task.id,
-      jiraId: task.jiraId,
-      title: task.title,
-      description: task.description,
+      ...content(task),
       createdBy: task.createdBy,
       createdAt: task.createdAt.toISOString(),
     },
@@ -31,10 +36,7 @@ export const taskUpdated = (task: TaskRow, at: Date, correlationId?: string) =>
     occurredAt: at,
     correlationId,
     data: {
-      taskId: task.id,
-      jiraId: task.jiraId,
-      title: task.title,
-      description: task.description,
+      ...content(task),
       status: task.status,
     },
   });
