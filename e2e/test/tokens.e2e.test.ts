@@ -45,8 +45,10 @@ describe('access and refresh tokens', () => {
     const [popug] = (await hire(system, ['WORKER'])) as [Popug];
     const started = epochMs();
     const s = await session(popug);
+    const answered = epochMs();
     const expiresAt = new Date(s.expiresAt as string).getTime();
-    expect(expiresAt - started).toBeLessThanOrEqual(15 * 60_000);
+    // Issued while the request ran (iat in whole seconds): at most 15 minutes from then.
+    expect(expiresAt - answered).toBeLessThanOrEqual(15 * 60_000);
     expect(expiresAt - started).toBeGreaterThan(14 * 60_000);
     expect(s.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await s.client.ok(ops.MeDocument)).me?.login).toBe(popug.login);
@@ -186,6 +188,21 @@ describe('revocation', () => {
     const oldPassword = await system.client.request(ops.LogInDocument, popug);
     expect(errorCodes(oldPassword)).toEqual(['UNAUTHENTICATED']);
     await session({ login: popug.login, password: 'a-new-password-2' });
+  });
+});
+
+describe('proving the current password', () => {
+  it('is throttled like log-in: a stolen access token buys no unlimited guesses', async () => {
+    const [popug] = (await hire(system, ['WORKER'])) as [Popug];
+    const guess = () =>
+      popug.client.request(ops.ChangePasswordDocument, {
+        currentPassword: 'a-guess-at-it',
+        newPassword: 'a-new-password-3',
+      });
+    for (let i = 0; i < 10; i++) expect(errorCodes(await guess())).toEqual(['BAD_USER_INPUT']);
+    const limited = await guess();
+    expect(errorCodes(limited)).toEqual(['RATE_LIMITED']);
+    expect(limited.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
   });
 });
 

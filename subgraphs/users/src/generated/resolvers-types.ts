@@ -54,7 +54,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * The logged-in user's own password (8–200 characters), proving the current one
-   * (BAD_USER_INPUT `currentPassword` if wrong). Revokes every token of theirs and returns a new session.
+   * (BAD_USER_INPUT `currentPassword` if wrong; throttled like logIn: RATE_LIMITED). Revokes every
+   * token of theirs and returns a new session.
    */
   changePassword: AuthPayload;
   /** ADMIN. Revokes the user's tokens: their refresh tokens at once, their access tokens and live connections within seconds. */

@@ -41,8 +41,8 @@ export const resolvers: Resolvers = {
       return result;
     },
     logOut: (_, { refreshToken }, { deps }) => logOut(deps, refreshToken),
-    changePassword: (_, { currentPassword, newPassword }, { viewer, deps }) =>
-      changePassword(deps, viewer, currentPassword, newPassword),
+    changePassword: (_, { currentPassword, newPassword }, { viewer, deps, clientAddress }) =>
+      changePassword(deps, viewer, currentPassword, newPassword, clientAddress),
   },
   User: {
     // Profiles are for logged-in users only: an anonymous `_entities` call gets nothing.

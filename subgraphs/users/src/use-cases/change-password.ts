@@ -1,28 +1,36 @@
-import { badInput, conflict, requireViewer, type Viewer } from '@ates/service-kit';
-import { hashPassword, verifyPassword } from '../domain/password.ts';
+import { badInput, conflict, DomainError, requireViewer, type Viewer } from '@ates/service-kit';
+import { hashPassword } from '../domain/password.ts';
 import { checkNewPassword, PASSWORD_MAX } from '../domain/user-input.ts';
 import { findUserById, lockUser, replacePassword } from '../db/user-repository.ts';
+import { checkPassword } from './log-in.ts';
 import type { UsersDeps } from './deps.ts';
 import { issueTokens, revokeTokensOf, type AuthResult } from './tokens.ts';
 
 /**
- * The user changes their own password, proving the current one. Every token of theirs dies
- * (other devices must log in again, a thief's copy with them); this device gets a new pair.
+ * The user changes their own password, proving the current one under the log-in throttle
+ * (RATE_LIMITED past it). Every token of theirs dies (other devices must log in again, a
+ * thief's copy with them); this device gets a new pair.
  */
 export async function changePassword(
   deps: UsersDeps,
   viewer: Viewer | null,
   currentPassword: string,
   newPassword: string,
+  clientAddress?: string,
 ): Promise<AuthResult> {
   const me = requireViewer(viewer);
   checkNewPassword(newPassword);
-  const user = await findUserById(deps.db, me.userId);
-  const valid =
-    user !== undefined &&
-    currentPassword.length <= PASSWORD_MAX &&
-    (await verifyPassword(currentPassword, user.passwordHash));
-  if (!valid) throw badInput('currentPassword', 'The current password is wrong');
+  if (currentPassword.length > PASSWORD_MAX)
+    throw badInput('currentPassword', 'The current password is wrong');
+  const owner = await findUserById(deps.db, me.userId);
+  if (!owner) throw badInput('currentPassword', 'The current password is wrong');
+  const user = await checkPassword(deps, owner.login, currentPassword, clientAddress).catch(
+    (error: unknown) => {
+      if (error instanceof DomainError && error.code === 'UNAUTHENTICATED')
+        throw badInput('currentPassword', 'The current password is wrong');
+      throw error;
+    },
+  );
   const passwordHash = await hashPassword(newPassword, deps.passwordCost);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {

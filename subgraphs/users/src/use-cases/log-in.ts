@@ -11,6 +11,7 @@ import { lockCounters, saveCounter, takeBackAttempt } from '../db/login-failures
 import { findUserByLogin, updatePasswordHash } from '../db/user-repository.ts';
 import { checkCredentials } from '../domain/user-input.ts';
 import type { UsersDeps } from './deps.ts';
+import type { UserRow } from '../db/schema.ts';
 import { issueTokens, type AuthResult } from './tokens.ts';
 
 /**
@@ -25,6 +26,20 @@ export async function logIn(
   password: string,
   clientAddress?: string,
 ): Promise<AuthResult> {
+  const user = await checkPassword(deps, login, password, clientAddress);
+  return issueTokens(deps, user, deps.clock.now());
+}
+
+/**
+ * The user with this login and password, under the log-in throttle (also for proving the
+ * current password elsewhere: a stolen access token must not buy unthrottled guesses).
+ */
+export async function checkPassword(
+  deps: UsersDeps,
+  login: string,
+  password: string,
+  clientAddress?: string,
+): Promise<UserRow> {
   checkCredentials(login, password);
   const { throttle } = deps;
   const keys = throttleKeys(login, clientAddress);
@@ -80,12 +95,9 @@ export async function logIn(
   );
   if (needsRehash(user.passwordHash, deps.passwordCost)) {
     // Hashes made at an older cost are upgraded while the password is at hand.
-    await updatePasswordHash(
-      deps.db,
-      user.id,
-      user.passwordHash,
-      await hashPassword(password, deps.passwordCost),
-    );
+    const upgraded = await hashPassword(password, deps.passwordCost);
+    await updatePasswordHash(deps.db, user.id, user.passwordHash, upgraded);
+    return { ...user, passwordHash: upgraded };
   }
-  return issueTokens(deps, user, now);
+  return user;
 }
