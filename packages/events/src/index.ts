@@ -68,6 +68,7 @@ export {
   copyStream,
   ensureStreamsOver,
   horizonProblems,
+  nonEmptyStreams,
   publishStreamCopy,
   readStreamTail,
   recordPositions,

@@ -4,6 +4,7 @@ import type { connectNats } from '@ates/events';
 import {
   ensureStreamsOver,
   horizonProblems,
+  nonEmptyStreams,
   publishStreamCopy,
   readStreamTail,
   republishOutboxSince,
@@ -70,6 +71,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<Manifest> 
     const missing = Object.keys(TARGETS).filter((s) => TARGETS[s]!.byDefault && !services.includes(s));
     if (missing.length > 0)
       problems.push(`restoring the streams puts every service back: restore ${missing.join(', ')} too`);
+    const full = await nonEmptyStreams(
+      options.nats,
+      manifest.streamCopies.map((c) => c.stream),
+    );
+    if (full.length > 0)
+      problems.push(`the streams are published into only when empty or gone: ${full.join(', ')} hold events`);
   }
   for (const service of services) {
     const sessions = await otherSessions(options.databases[service]!);

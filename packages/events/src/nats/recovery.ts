@@ -267,3 +267,18 @@ export async function publishStreamCopy(nats: NatsConnection, stream: string, fi
 export async function ensureStreamsOver(nats: NatsConnection, namespace: string | undefined) {
   return ensureStreams(await jetstreamManager(nats), namespace);
 }
+
+/** The streams of these that exist and hold messages (a copy is published only into an empty one). */
+export async function nonEmptyStreams(nats: NatsConnection, names: readonly string[]): Promise<string[]> {
+  const jsm = await jetstreamManager(nats);
+  const out: string[] = [];
+  for (const name of names) {
+    try {
+      const { state } = await jsm.streams.info(name);
+      if (state.messages > 0) out.push(`${name} (${state.messages} messages)`);
+    } catch (error) {
+      if (!notFound(error)) throw error;
+    }
+  }
+  return out;
+}
