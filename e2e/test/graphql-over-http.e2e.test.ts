@@ -30,6 +30,8 @@ describe('the gateway speaks the GraphQL-over-HTTP spec', () => {
     );
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+    // Per-user data, and no field carries a cache hint: no cache may keep it.
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({ data: { me: { login: 'admin' } } });
   });
 
