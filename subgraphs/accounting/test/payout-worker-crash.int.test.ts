@@ -172,5 +172,5 @@ describe('the payout worker killed mid-close', () => {
     expect(fs.readdirSync(mailDir).sort()).toEqual(expected);
     const made = await database.db.select().from(outbox).where(eq(outbox.type, 'payout.made'));
     expect(made).toHaveLength(4);
-  });
+  }, 90_000);
 });
