@@ -33,6 +33,9 @@ export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';
 export { ensureStreams, desiredStreams, removeStreams, type StreamOptions } from './nats/streams.ts';
 export { DEFAULT_RETENTION, parseRetention, retentionOf, type Retention } from './nats/retention.ts';
 
+// A subgraph's start-up, shared
+export * from './start-subgraph.ts';
+
 // Consuming
 export { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';
 export type {
