@@ -2,6 +2,7 @@ import postgres, { type Sql } from 'postgres';
 import { sql as drizzleSql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { activeTraceId, inSpan, SpanKind } from '../telemetry/tracing.ts';
 
 export type { Sql };
 
@@ -104,6 +105,22 @@ export function setDefaultPoolMax(max: number): void {
   defaultPoolMax = max;
 }
 
+/**
+ * postgres.js has no OpenTelemetry instrumentation (`instrumentation-pg` covers `pg` only), and
+ * it offers no hook around a query; drizzle's top-level `transaction` is the one place every
+ * service's writes pass, so each in a traced request or run is a client span (its queries are
+ * time inside it). Nothing when tracing is off.
+ */
+function traceTransactions(db: { transaction: (...args: never[]) => Promise<unknown> }, database: string) {
+  const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
+  const attributes = { 'db.system.name': 'postgresql', 'db.namespace': database };
+  (db as { transaction: unknown }).transaction = (...args: unknown[]) =>
+    // Only inside a trace: a consumer's batch transaction would otherwise start one of its own.
+    activeTraceId() === undefined
+      ? transaction(...args)
+      : inSpan(`transaction ${database}`, { kind: SpanKind.CLIENT, attributes }, () => transaction(...args));
+}
+
 export function connectDatabase<Schema extends Record<string, unknown>>(
   url: string,
   schema: Schema,
@@ -115,6 +132,7 @@ export function connectDatabase<Schema extends Record<string, unknown>>(
     connection: { application_name: options.applicationName ?? 'ates' },
   });
   const db = drizzle(sql, { schema });
+  traceTransactions(db, splitDatabaseUrl(url).database);
   return { sql, db, close: () => sql.end({ timeout: 5 }) };
 }
 
