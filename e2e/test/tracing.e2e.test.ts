@@ -195,7 +195,7 @@ describe('OpenTelemetry across processes', () => {
     // Consumers apply the event and flush their spans within moments; no sleeping, just polling.
     let trace: ReceivedSpan[] = [];
     await waitFor(
-      'the trace to reach the relay, both consumers and the subscription push',
+      'one tree through the relay, both consumers and the subscription push',
       () => {
         trace = traceOf(receiver.spans());
         const names = trace.map((s) => `${s.service}: ${s.name}`);
@@ -203,7 +203,9 @@ describe('OpenTelemetry across processes', () => {
           names.some((n) => n.startsWith('tasks: outbox publish')) &&
           names.some((n) => /^accounting: .* process /.test(n)) &&
           names.some((n) => /^analytics: .* process /.test(n)) &&
-          names.some((n) => n.startsWith('tasks: live push'))
+          names.some((n) => n.startsWith('tasks: live push')) &&
+          // Each process exports on its own schedule: wait for the parents still in flight.
+          rootsOf(trace).length === 1
         );
       },
       60_000,
@@ -240,7 +242,10 @@ describe('OpenTelemetry across processes', () => {
         const spans = receiver.spans();
         const close = spans.find((s) => s.service === 'accounting' && /closeBillingDay/.test(s.name));
         trace = close ? spans.filter((s) => s.traceId === close.traceId) : [];
-        return trace.some((s) => s.service === 'payout-worker' && s.name === 'payout-worker run');
+        return (
+          trace.some((s) => s.service === 'payout-worker' && s.name === 'payout-worker run') &&
+          rootsOf(trace).length === 1
+        );
       },
       60_000,
     );
