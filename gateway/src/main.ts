@@ -1,30 +1,25 @@
 import fs from 'node:fs';
 import {
-  createLogger,
-  exitOnStartupError,
-  exitOnUncaughtErrors,
-  onShutdown,
+  introspectionFromEnv,
   operationLimitsFromEnv,
   parseTrustedProxies,
   resolveJwtKeys,
+  runService,
   wsLimitsFromEnv,
 } from '@ates/service-kit';
 import { loadGatewayEnv, subgraphCallPolicy, subgraphUrlOverrides } from './env.ts';
 import { startGateway } from './service.ts';
 
 const env = loadGatewayEnv();
-const logger = createLogger({ service: 'gateway', level: env.LOG_LEVEL });
-exitOnUncaughtErrors(logger);
-
-try {
+await runService('gateway', env.LOG_LEVEL, (logger) => {
   const { publicKeyPem } = resolveJwtKeys({ publicKey: env.ATES_JWT_PUBLIC_KEY, dataDir: env.ATES_DATA_DIR });
-  const service = await startGateway({
+  return startGateway({
     host: env.HOST,
     port: env.GATEWAY_PORT,
     supergraphSdl: fs.readFileSync(env.ATES_SUPERGRAPH_PATH, 'utf8'),
     urlOverrides: subgraphUrlOverrides(env),
     publicKeyPem,
-    introspection: env.ATES_INTROSPECTION ? env.ATES_INTROSPECTION === 'true' : env.NODE_ENV !== 'production',
+    introspection: introspectionFromEnv(env),
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
     limits: operationLimitsFromEnv(env),
     ws: wsLimitsFromEnv(env),
@@ -39,7 +34,4 @@ try {
     natsNamespace: env.ATES_NATS_NAMESPACE,
     trustedDocuments: { mode: env.ATES_TRUSTED_DOCUMENTS, dir: env.ATES_TRUSTED_DOCUMENTS_DIR },
   });
-  onShutdown(logger, [service.stop]);
-} catch (error) {
-  exitOnStartupError(logger, error);
-}
+});

@@ -22,3 +22,4 @@ export * from './client-address.ts';
 export * from './progress.ts';
 export * from './text.ts';
 export * from './operation-limits.ts';
+export * from './run-service.ts';

@@ -1,14 +1,11 @@
-import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
+import { runService } from '@ates/service-kit';
 import { loadEmailWorkerEnv } from './env.ts';
 import { graphqlUserDirectory } from './recipients/user-directory.ts';
 import { startEmailWorker } from './service.ts';
 
 const env = loadEmailWorkerEnv();
-const logger = createLogger({ service: 'email', level: env.LOG_LEVEL });
-exitOnUncaughtErrors(logger);
-
-try {
-  const worker = await startEmailWorker({
+await runService('email', env.LOG_LEVEL, (logger) =>
+  startEmailWorker({
     host: env.HOST,
     port: env.EMAIL_WORKER_PORT,
     databaseUrl: env.EMAIL_DATABASE_URL,
@@ -25,8 +22,5 @@ try {
         : undefined,
     maxDeliver: env.EMAIL_MAX_DELIVER,
     logger,
-  });
-  onShutdown(logger, [worker.stop]);
-} catch (error) {
-  exitOnStartupError(logger, error);
-}
+  }),
+);

@@ -1,18 +1,14 @@
-import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
+import { runService } from '@ates/service-kit';
 import { loadPaymentSandboxEnv } from './env.ts';
 import { startPaymentSandbox } from './service.ts';
 
 const env = loadPaymentSandboxEnv();
-const logger = createLogger({ service: 'payment-sandbox', level: env.LOG_LEVEL });
-exitOnUncaughtErrors(logger);
-
-if (!env.ATES_PAYMENT_SANDBOX_SECRET)
-  logger.warn(
-    'ATES_PAYMENT_SANDBOX_SECRET not set: /payments and /_control answer anyone (development only)',
-  );
-
-try {
-  const sandbox = await startPaymentSandbox({
+await runService('payment-sandbox', env.LOG_LEVEL, (logger) => {
+  if (!env.ATES_PAYMENT_SANDBOX_SECRET)
+    logger.warn(
+      'ATES_PAYMENT_SANDBOX_SECRET not set: /payments and /_control answer anyone (development only)',
+    );
+  return startPaymentSandbox({
     host: env.HOST,
     port: env.PAYMENT_SANDBOX_PORT,
     databaseUrl: env.PAYMENT_SANDBOX_DATABASE_URL,
@@ -26,7 +22,4 @@ try {
       latencyMs: env.PAYMENT_SANDBOX_LATENCY_MS,
     },
   });
-  onShutdown(logger, [sandbox.stop]);
-} catch (error) {
-  exitOnStartupError(logger, error);
-}
+});

@@ -1,13 +1,10 @@
-import { createLogger, exitOnStartupError, exitOnUncaughtErrors, onShutdown } from '@ates/service-kit';
+import { runService } from '@ates/service-kit';
 import { loadPayoutWorkerEnv } from './env.ts';
 import { startPayoutWorkerService } from './service.ts';
 
 const env = loadPayoutWorkerEnv();
-const logger = createLogger({ service: 'payout-worker', level: env.LOG_LEVEL });
-exitOnUncaughtErrors(logger);
-
-try {
-  const service = await startPayoutWorkerService({
+await runService('payout-worker', env.LOG_LEVEL, (logger) =>
+  startPayoutWorkerService({
     databaseUrl: env.ACCOUNTING_DATABASE_URL,
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
@@ -22,8 +19,5 @@ try {
     maxIdleMs: env.PAYOUT_WORKER_MAX_IDLE_MS,
     http: { host: env.HOST, port: env.PAYOUT_WORKER_PORT },
     logger,
-  });
-  onShutdown(logger, [service.stop]);
-} catch (error) {
-  exitOnStartupError(logger, error);
-}
+  }),
+);
