@@ -19,7 +19,20 @@ function stringLiteral(scalar: string, ast: ValueNode): string {
   return ast.value;
 }
 
-export const DateTimeScalar: GraphQLScalarType<Date, string> = new GraphQLScalarType<Date, string>({
+/** A scalar written as a string on the wire: a literal parses as a variable's value does. */
+function stringScalar<Internal>(config: {
+  name: string;
+  description: string;
+  serialize: (value: unknown) => string;
+  parseValue: (value: unknown) => Internal;
+}): GraphQLScalarType<Internal, string> {
+  return new GraphQLScalarType<Internal, string>({
+    ...config,
+    parseLiteral: (ast) => config.parseValue(stringLiteral(config.name, ast)),
+  });
+}
+
+export const DateTimeScalar: GraphQLScalarType<Date, string> = stringScalar<Date>({
   name: 'DateTime',
   description: 'ISO-8601 instant in UTC',
   serialize(value) {
@@ -33,12 +46,9 @@ export const DateTimeScalar: GraphQLScalarType<Date, string> = new GraphQLScalar
     if (Number.isNaN(date.getTime())) throw invalid('DateTime', `not an ISO-8601 instant: "${value}"`);
     return date;
   },
-  parseLiteral(ast): Date {
-    return DateTimeScalar.parseValue(stringLiteral('DateTime', ast));
-  },
 });
 
-export const DateScalar: GraphQLScalarType<string, string> = new GraphQLScalarType<string, string>({
+export const DateScalar: GraphQLScalarType<string, string> = stringScalar<string>({
   name: 'Date',
   description: 'Calendar day in the company time zone, YYYY-MM-DD',
   serialize(value) {
@@ -51,13 +61,10 @@ export const DateScalar: GraphQLScalarType<string, string> = new GraphQLScalarTy
       throw invalid('Date', `expected a calendar date YYYY-MM-DD, got ${JSON.stringify(value)}`);
     return value;
   },
-  parseLiteral(ast): string {
-    return DateScalar.parseValue(stringLiteral('Date', ast));
-  },
 });
 
 /** Internally integer cents; on the wire a decimal string with two fraction digits. */
-export const MoneyScalar: GraphQLScalarType<number, string> = new GraphQLScalarType<number, string>({
+export const MoneyScalar: GraphQLScalarType<number, string> = stringScalar<number>({
   name: 'Money',
   description: 'Exact money: a decimal string with two fraction digits, e.g. -15.00',
   serialize(value) {
@@ -72,8 +79,5 @@ export const MoneyScalar: GraphQLScalarType<number, string> = new GraphQLScalarT
     } catch (error) {
       throw invalid('Money', (error as Error).message);
     }
-  },
-  parseLiteral(ast): number {
-    return MoneyScalar.parseValue(stringLiteral('Money', ast));
   },
 });

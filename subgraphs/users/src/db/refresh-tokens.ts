@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { UsersTx } from './user-repository.ts';
 import { refreshTokens, type RefreshTokenRow } from './schema.ts';
 
@@ -20,25 +20,22 @@ export async function markRefreshTokenUsed(db: UsersTx, id: string, now: Date): 
   await db.update(refreshTokens).set({ usedAt: now }).where(eq(refreshTokens.id, id));
 }
 
-/** Revokes every live token of one log-in (its family); returns how many. */
-export async function revokeRefreshFamily(db: UsersTx, familyId: string, now: Date): Promise<number> {
+async function revokeLive(db: UsersTx, scope: SQL, now: Date): Promise<number> {
   const rows = await db
     .update(refreshTokens)
     .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
+    .where(and(scope, isNull(refreshTokens.revokedAt)))
     .returning({ id: refreshTokens.id });
   return rows.length;
 }
 
+/** Revokes every live token of one log-in (its family); returns how many. */
+export const revokeRefreshFamily = (db: UsersTx, familyId: string, now: Date): Promise<number> =>
+  revokeLive(db, eq(refreshTokens.familyId, familyId), now);
+
 /** Revokes every live refresh token of the user (role or password change). */
-export async function revokeRefreshTokensOfUser(db: UsersTx, userId: string, now: Date): Promise<number> {
-  const rows = await db
-    .update(refreshTokens)
-    .set({ revokedAt: now })
-    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)))
-    .returning({ id: refreshTokens.id });
-  return rows.length;
-}
+export const revokeRefreshTokensOfUser = (db: UsersTx, userId: string, now: Date): Promise<number> =>
+  revokeLive(db, eq(refreshTokens.userId, userId), now);
 
 /** Deletes the user's tokens that expired or were revoked before `before`: the table stays bounded. */
 export async function deleteDeadRefreshTokens(db: UsersTx, userId: string, before: Date): Promise<void> {

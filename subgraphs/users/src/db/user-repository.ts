@@ -75,10 +75,20 @@ export async function updateRole(
   role: Role,
   now: Date,
 ): Promise<UserRow | undefined> {
+  return updateAndRevokeTokens(db, id, { role }, now);
+}
+
+/** Applies `change` and starts a new token generation: every token issued before dies. */
+async function updateAndRevokeTokens(
+  db: UsersTx,
+  id: string,
+  change: Partial<typeof users.$inferInsert>,
+  now: Date,
+): Promise<UserRow | undefined> {
   const [row] = await db
     .update(users)
-    .set({ role, updatedAt: now, tokenGeneration: sql`${users.tokenGeneration} + 1` })
-    .where(and(eq(users.id, id)))
+    .set({ ...change, updatedAt: now, tokenGeneration: sql`${users.tokenGeneration} + 1` })
+    .where(eq(users.id, id))
     .returning();
   return row;
 }
@@ -120,10 +130,5 @@ export async function replacePassword(
   passwordHash: string,
   now: Date,
 ): Promise<UserRow | undefined> {
-  const [row] = await db
-    .update(users)
-    .set({ passwordHash, updatedAt: now, tokenGeneration: sql`${users.tokenGeneration} + 1` })
-    .where(eq(users.id, id))
-    .returning();
-  return row;
+  return updateAndRevokeTokens(db, id, { passwordHash }, now);
 }
