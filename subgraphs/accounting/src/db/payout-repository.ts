@@ -88,15 +88,23 @@ export async function markPayoutPaid(
   id: string,
   receipt: { providerPaymentId: string; paidAt: Date },
 ): Promise<PayoutRow | undefined> {
+  return recordAttempt(db, id, {
+    status: 'PAID',
+    lastError: null,
+    paidAt: receipt.paidAt,
+    providerPaymentId: receipt.providerPaymentId,
+  });
+}
+
+/** Counts one more attempt and sets its outcome, unless the payout is already PAID. */
+async function recordAttempt(
+  db: AccountingTx,
+  id: string,
+  outcome: Partial<typeof payouts.$inferInsert>,
+): Promise<PayoutRow | undefined> {
   const [row] = await db
     .update(payouts)
-    .set({
-      status: 'PAID',
-      attempts: sql`${payouts.attempts} + 1`,
-      lastError: null,
-      paidAt: receipt.paidAt,
-      providerPaymentId: receipt.providerPaymentId,
-    })
+    .set({ ...outcome, attempts: sql`${payouts.attempts} + 1` })
     .where(and(eq(payouts.id, id), ne(payouts.status, 'PAID')))
     .returning();
   return row;
@@ -108,17 +116,11 @@ export async function markPayoutFailed(
   id: string,
   failure: { reason: string; nextAttemptAt: Date },
 ): Promise<PayoutRow | undefined> {
-  const [row] = await db
-    .update(payouts)
-    .set({
-      status: 'FAILED',
-      attempts: sql`${payouts.attempts} + 1`,
-      lastError: failure.reason.slice(0, 1000),
-      nextAttemptAt: failure.nextAttemptAt,
-    })
-    .where(and(eq(payouts.id, id), ne(payouts.status, 'PAID')))
-    .returning();
-  return row;
+  return recordAttempt(db, id, {
+    status: 'FAILED',
+    lastError: failure.reason.slice(0, 1000),
+    nextAttemptAt: failure.nextAttemptAt,
+  });
 }
 
 /** Every payout of the accounts, newest day first. */

@@ -69,14 +69,8 @@ export async function insertUser(db: UsersTx, row: typeof users.$inferInsert): P
 }
 
 /** Sets the role and starts a new token generation (every older token dies). */
-export async function updateRole(
-  db: UsersTx,
-  id: string,
-  role: Role,
-  now: Date,
-): Promise<UserRow | undefined> {
-  return updateAndRevokeTokens(db, id, { role }, now);
-}
+export const updateRole = (db: UsersTx, id: string, role: Role, now: Date) =>
+  updateAndRevokeTokens(db, id, { role }, now);
 
 /** Applies `change` and starts a new token generation: every token issued before dies. */
 async function updateAndRevokeTokens(
@@ -124,11 +118,5 @@ export async function lockAdminSeed(db: UsersTx): Promise<void> {
 }
 
 /** Sets a new password hash and starts a new token generation (every older token dies). */
-export async function replacePassword(
-  db: UsersTx,
-  id: string,
-  passwordHash: string,
-  now: Date,
-): Promise<UserRow | undefined> {
-  return updateAndRevokeTokens(db, id, { passwordHash }, now);
-}
+export const replacePassword = (db: UsersTx, id: string, passwordHash: string, now: Date) =>
+  updateAndRevokeTokens(db, id, { passwordHash }, now);
