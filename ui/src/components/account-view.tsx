@@ -7,6 +7,7 @@ import { Money } from './money.tsx';
 import { Pager } from './pager.tsx';
 import { Empty } from './status.tsx';
 import { TaskTitle } from './task-bits.tsx';
+import { Card } from './card.tsx';
 
 export interface TransactionRow {
   id: string;
@@ -133,9 +134,9 @@ export function describeTransaction(t: Pick<TransactionRow, 'kind' | 'descriptio
 export function AuditLog(props: AuditLogProps) {
   const { transactions, day } = props;
   return (
-    <div className="card">
-      <div className="card__head">
-        <h2 className="card__title">Audit log</h2>
+    <Card
+      title="Audit log"
+      actions={
         <div className="filters filters--inline">
           <TextField
             label="Business day"
@@ -150,7 +151,8 @@ export function AuditLog(props: AuditLogProps) {
             </button>
           )}
         </div>
-      </div>
+      }
+    >
       {transactions.length === 0 ? (
         <Empty>{day ? `No transactions on ${formatDay(day)}.` : 'No transactions yet.'}</Empty>
       ) : (
@@ -206,6 +208,6 @@ export function AuditLog(props: AuditLogProps) {
         onPrevious={props.onPrevious}
         busy={props.busy}
       />
-    </div>
+    </Card>
   );
 }

@@ -14,6 +14,7 @@ import { moneyBars, moneyTick, sumMoney, withLiveDay } from '../lib/chart-data.t
 import { addDays, formatDay } from '../lib/dates.ts';
 import { PopugAccountPanel } from './popug-account-panel.tsx';
 import { useEffect, useState } from 'react';
+import { Card } from '../components/card.tsx';
 
 /** Management earnings (ADMIN, ACCOUNTANT): today live, per day for a range, and any account. */
 export function AccountingPage() {
@@ -59,11 +60,7 @@ export function AccountingPage() {
           {formatDay(addDays(today.day, 1))}, the next business day.
         </p>
       )}
-      <div className="card">
-        <div className="card__head">
-          <h2 className="card__title">Earnings per day</h2>
-          <DayRangePicker range={range} />
-        </div>
+      <Card title="Earnings per day" actions={<DayRangePicker range={range} />}>
         {dashboard && days.length > 0 && (
           <>
             <BarChart
@@ -77,7 +74,7 @@ export function AccountingPage() {
             </p>
           </>
         )}
-      </div>
+      </Card>
       <PopugAccountPanel />
       <ReconciliationPanel />
     </Page>
@@ -90,9 +87,9 @@ function ReconciliationPanel() {
   const [{ data, fetching, error }, run] = useQuery({ query: ReconciliationDocument, pause: !requested });
   const result = data?.reconciliation;
   return (
-    <div className="card">
-      <div className="card__head">
-        <h2 className="card__title">Reconciliation</h2>
+    <Card
+      title="Reconciliation"
+      actions={
         <button
           type="button"
           className="button button--secondary"
@@ -101,7 +98,8 @@ function ReconciliationPanel() {
         >
           {fetching ? 'Checking…' : 'Run the check'}
         </button>
-      </div>
+      }
+    >
       <p className="muted">
         Compares the task tracker&apos;s assignments and completions with the transactions.
       </p>
@@ -151,6 +149,6 @@ function ReconciliationPanel() {
           )}
         </div>
       )}
-    </div>
+    </Card>
   );
 }

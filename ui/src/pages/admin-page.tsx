@@ -22,6 +22,7 @@ import { describeError } from '../lib/errors.ts';
 import { ROLE_LABELS, ROLES } from '../lib/roles.ts';
 import { useForm, useFormErrors } from '../lib/use-form-errors.ts';
 import { checkNewUser, newUserInput, type NewUserFields } from '../lib/user-input.ts';
+import { Card } from '../components/card.tsx';
 
 /** Administration: users and roles, and closing a billing day by hand. */
 export function AdminPage() {
@@ -46,9 +47,9 @@ function UsersCard() {
   });
   const users = [...(data?.users ?? [])].sort((a, b) => a.login.localeCompare(b.login));
   return (
-    <div className="card">
-      <div className="card__head">
-        <h2 className="card__title">Users</h2>
+    <Card
+      title="Users"
+      actions={
         <SelectField
           label="Role"
           name="role-filter"
@@ -62,7 +63,8 @@ function UsersCard() {
             </option>
           ))}
         </SelectField>
-      </div>
+      }
+    >
       <QueryStatus what="users" result={{ data, fetching, error }} refetch={refetch} />
       {data && users.length === 0 && <Empty>No users with this role.</Empty>}
       {users.length > 0 && (
@@ -94,7 +96,7 @@ function UsersCard() {
           </table>
         </div>
       )}
-    </div>
+    </Card>
   );
 }
 

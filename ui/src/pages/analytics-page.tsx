@@ -11,6 +11,7 @@ import { Empty, QueryStatus } from '../components/status.tsx';
 import { TaskTitle } from '../components/task-bits.tsx';
 import { countBars, countTick, moneyBars, moneyTick, withLiveDay } from '../lib/chart-data.ts';
 import { formatDateTime, formatDay, isDay, today } from '../lib/dates.ts';
+import { Card } from '../components/card.tsx';
 
 /** Admin analytics: today's earnings and popugs in red (live), per-day charts, top tasks. */
 export function AnalyticsPage() {
@@ -47,11 +48,7 @@ export function AnalyticsPage() {
           />
         </div>
       )}
-      <div className="card">
-        <div className="card__head">
-          <h2 className="card__title">Per day</h2>
-          <DayRangePicker range={range} />
-        </div>
+      <Card title="Per day" actions={<DayRangePicker range={range} />}>
         {analytics && days.length > 0 && (
           <div className="grid grid--charts">
             <BarChart
@@ -69,10 +66,10 @@ export function AnalyticsPage() {
             />
           </div>
         )}
-      </div>
-      <div className="card">
-        <div className="card__head">
-          <h2 className="card__title">Most expensive task</h2>
+      </Card>
+      <Card
+        title="Most expensive task"
+        actions={
           <TextField
             label="Periods containing"
             name="top-day"
@@ -80,7 +77,8 @@ export function AnalyticsPage() {
             value={day ?? today()}
             onChange={(e) => setDay(isDay(e.target.value) ? e.target.value : null)}
           />
-        </div>
+        }
+      >
         {analytics && (
           <div className="grid grid--tops">
             <TopTask label="Day" top={analytics.dayTop} />
@@ -88,7 +86,7 @@ export function AnalyticsPage() {
             <TopTask label="Month" top={analytics.monthTop} />
           </div>
         )}
-      </div>
+      </Card>
     </Page>
   );
 }

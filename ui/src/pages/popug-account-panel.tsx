@@ -7,6 +7,7 @@ import { SelectField } from '../components/field.tsx';
 import { useCursorPages } from '../components/pager.tsx';
 import { Empty, QueryStatus } from '../components/status.tsx';
 import { isDay } from '../lib/dates.ts';
+import { Card } from '../components/card.tsx';
 
 const PAGE_SIZE = 20;
 
@@ -27,9 +28,9 @@ export function PopugAccountPanel() {
   const account = user?.account;
 
   return (
-    <div className="card">
-      <div className="card__head">
-        <h2 className="card__title">Popug accounts</h2>
+    <Card
+      title="Popug accounts"
+      actions={
         <SelectField
           label="Popug"
           name="popug"
@@ -47,7 +48,8 @@ export function PopugAccountPanel() {
             </option>
           ))}
         </SelectField>
-      </div>
+      }
+    >
       {!userId && <Empty>Choose a popug to see their balance, audit log and payouts.</Empty>}
       {userId && <QueryStatus what="the account" result={{ data, fetching, error }} refetch={refetch} />}
       {data && !user && <Empty>This popug does not exist.</Empty>}
@@ -66,6 +68,6 @@ export function PopugAccountPanel() {
           busy={fetching}
         />
       )}
-    </div>
+    </Card>
   );
 }
