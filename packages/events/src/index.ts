@@ -27,6 +27,7 @@ export * from './tables.ts';
 export { enqueueEvents, OUTBOX_CHANNEL, type OutboxWriter, type EnqueueOptions } from './outbox/enqueue.ts';
 export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
 export { countUnpublished, deletePublishedBefore, republishOutboxSince } from './outbox/maintenance.ts';
+export { recordPublished, type OwnEvent } from './outbox/roll-forward.ts';
 
 // NATS
 export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';

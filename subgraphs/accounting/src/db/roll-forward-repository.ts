@@ -7,31 +7,7 @@ import { outbox } from './tables.ts';
 export const eventsInOutbox = (db: AccountingTx, ids: readonly string[]): Promise<Set<string>> =>
   presentIds(db, outbox, ids);
 
-/** An event as the stream holds it, recorded in the outbox as already published. */
-export interface PublishedEvent {
-  id: string;
-  subject: string;
-  type: string;
-  version: number;
-  aggregateId: string | null;
-  payload: unknown;
-  headers: Record<string, string>;
-  createdAt: string;
-}
-
-/**
- * Records events read back from the stream as published outbox rows (the relay never sends
- * them again), and marks rows the dump held unpublished but the stream already has.
- */
-export async function recordPublished(db: AccountingTx, events: readonly PublishedEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  await db.execute(sql`
-    insert into outbox (id, subject, type, version, aggregate_id, payload, headers, created_at, published_at)
-    select e.id, e.subject, e.type, e.version, e.aggregate_id, e.payload, e.headers, e.created_at, now()
-    from jsonb_to_recordset(${jsonParam(events.map((e) => ({ ...e, aggregate_id: e.aggregateId, created_at: e.createdAt })))})
-      as e(id uuid, subject text, type text, version int, aggregate_id text, payload jsonb, headers jsonb, created_at timestamptz)
-    on conflict (id) do update set published_at = coalesce(outbox.published_at, now())`);
-}
+export { recordPublished } from '@ates/events';
 
 /** Opens accounts with the ids the events name (an account is the same across the restore). */
 export async function openAccountsWithIds(

@@ -1,4 +1,4 @@
-import type { AnyEventEnvelope } from '@ates/events';
+import type { OwnEvent } from '@ates/events';
 import { addToBalances } from '../db/account-repository.ts';
 import type { AccountingTx } from '../db/db.ts';
 import { addRowsToDailyTotals, appendTransactions } from '../db/ledger-repository.ts';
@@ -11,19 +11,12 @@ import {
   recordPaidPayouts,
   recordPublished,
   recordPendingPayouts,
-  type PublishedEvent,
 } from '../db/roll-forward-repository.ts';
 import type { TransactionRow } from '../db/schema.ts';
 import { payoutIdOf } from '../domain/billing-day.ts';
 import type { TransactionKind } from '../domain/ledger.ts';
 
-/** One of accounting's own events read back from its stream, with what the outbox row needs. */
-export interface OwnEvent {
-  envelope: AnyEventEnvelope;
-  /** Subject without the namespace. */
-  subject: string;
-  headers: Record<string, string>;
-}
+export type { OwnEvent };
 
 /** What a fee's causing `task.assigned` (or any task event) said, by event id. */
 export type TaskEventFacts = ReadonlyMap<
@@ -137,17 +130,6 @@ export async function rollForwardBatch(
     await insertBillingDayRecord(tx, day);
     await closeAccountsThrough(tx, day.day, { openedBy: day.closedAt });
   }
-  await recordPublished(tx, events.map(publishedRow));
+  await recordPublished(tx, events);
   return { applied: fresh.length, alreadyHeld: held.size, transactions: appended.length };
 }
-
-const publishedRow = ({ envelope, subject, headers }: OwnEvent): PublishedEvent => ({
-  id: envelope.id,
-  subject,
-  type: envelope.type,
-  version: envelope.version,
-  aggregateId: envelope.aggregateId ?? null,
-  payload: envelope,
-  headers,
-  createdAt: envelope.occurredAt,
-});

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { jsonParam, uuidArrayParam } from '@ates/service-kit';
+import { uuidArrayParam } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 
 type TasksTx = Parameters<Parameters<PostgresJsDatabase<typeof tables>['transaction']>[0]>[0];
@@ -61,25 +61,4 @@ export async function applyUpdate(
     where id = ${u.id}`);
 }
 
-/** Events read back from the stream, recorded in the outbox as published (never sent again). */
-export async function recordPublished(
-  tx: TasksTx,
-  events: readonly {
-    id: string;
-    subject: string;
-    type: string;
-    version: number;
-    aggregateId: string | null;
-    payload: unknown;
-    headers: Record<string, string>;
-    createdAt: string;
-  }[],
-): Promise<void> {
-  if (events.length === 0) return;
-  await tx.execute(sql`
-    insert into outbox (id, subject, type, version, aggregate_id, payload, headers, created_at, published_at)
-    select e.id, e.subject, e.type, e.version, e."aggregateId", e.payload, e.headers, e."createdAt", now()
-    from jsonb_to_recordset(${jsonParam(events)})
-      as e(id uuid, subject text, type text, version int, "aggregateId" text, payload jsonb, headers jsonb, "createdAt" timestamptz)
-    on conflict (id) do update set published_at = coalesce(outbox.published_at, now())`);
-}
+export { recordPublished } from '@ates/events';

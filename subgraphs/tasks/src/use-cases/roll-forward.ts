@@ -1,5 +1,5 @@
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { AnyEventEnvelope } from '@ates/events';
+import type { OwnEvent } from '@ates/events';
 import {
   applyAssignment,
   applyCompletion,
@@ -10,13 +10,7 @@ import {
 } from '../db/roll-forward-repository.ts';
 import type * as tables from '../db/tables.ts';
 
-/** One of the task tracker's own events read back from its stream. */
-export interface OwnEvent {
-  envelope: AnyEventEnvelope;
-  /** Subject without the namespace. */
-  subject: string;
-  headers: Record<string, string>;
-}
+export type { OwnEvent };
 
 /**
  * Brings a tasks database restored from a backup forward to what the tracker published after
@@ -70,19 +64,8 @@ export async function rollForwardTasks(
         });
       } else throw new Error(`no roll-forward for ${e.type} v${e.version}`);
     }
-    await recordPublished(
-      tx,
-      events.map(({ envelope, subject, headers }) => ({
-        id: envelope.id,
-        subject,
-        type: envelope.type,
-        version: envelope.version,
-        aggregateId: envelope.aggregateId ?? null,
-        payload: envelope,
-        headers,
-        createdAt: envelope.occurredAt,
-      })),
-    );
+    await recordPublished(tx, events);
+
     return { applied: events.length - held.size, alreadyHeld: held.size };
   });
 }
