@@ -10,34 +10,23 @@ import {
   periodStart,
 } from '../src/domain/calendar.ts';
 
-const expectPeriods = (instant: string, timeZone: string, periods: ReturnType<typeof periodsOf>) =>
-  expect(periodsOf(new Date(instant), timeZone)).toEqual(periods);
+/** `[day, week, month]` of the instant in the time zone. */
+const expectPeriods = (instant: string, timeZone: string, [day, week, month]: [string, string, string]) =>
+  expect(periodsOf(new Date(instant), timeZone)).toEqual({ day, week, month });
 
 describe('days, ISO weeks and months in the company time zone', () => {
   it('ranks a completion under the day, week and month of its local date in Tokyo (UTC+9)', () => {
     // Sunday 2026-03-01 23:59:59 in Tokyo is still Sunday there, 14:59:59 UTC.
-    expectPeriods('2026-03-01T14:59:59.999Z', 'Asia/Tokyo', {
-      day: '2026-03-01',
-      week: '2026-02-23',
-      month: '2026-03-01',
-    });
+    expectPeriods('2026-03-01T14:59:59.999Z', 'Asia/Tokyo', ['2026-03-01', '2026-02-23', '2026-03-01']);
     // One millisecond later it is Monday 2026-03-02 in Tokyo: a new day and a new ISO week.
-    expectPeriods('2026-03-01T15:00:00.000Z', 'Asia/Tokyo', {
-      day: '2026-03-02',
-      week: '2026-03-02',
-      month: '2026-03-01',
-    });
+    expectPeriods('2026-03-01T15:00:00.000Z', 'Asia/Tokyo', ['2026-03-02', '2026-03-02', '2026-03-01']);
     // The same instant is still Sunday in UTC.
     expect(periodsOf(new Date('2026-03-01T15:00:00.000Z'), 'UTC').week).toBe('2026-02-23');
   });
 
   it('puts a Los Angeles evening into the local month, which in UTC is already the next one', () => {
     // 2026-03-01T07:59Z is 2026-02-28 23:59 PST.
-    expectPeriods('2026-03-01T07:59:00Z', 'America/Los_Angeles', {
-      day: '2026-02-28',
-      week: '2026-02-23',
-      month: '2026-02-01',
-    });
+    expectPeriods('2026-03-01T07:59:00Z', 'America/Los_Angeles', ['2026-02-28', '2026-02-23', '2026-02-01']);
     expect(periodsOf(new Date('2026-03-01T08:00:00Z'), 'America/Los_Angeles').month).toBe('2026-03-01');
   });
 
