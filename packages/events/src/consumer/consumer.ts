@@ -1,5 +1,5 @@
 import { epochMs } from '@ates/service-kit';
-import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { Logger } from '@ates/service-kit';
@@ -90,13 +90,16 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
 ): Promise<RunningConsumer> {
   const stream = streamName(options.namespace, options.domain);
   const log = options.logger.child({ component: 'consumer', consumer: options.name, stream });
+  // Short, so a message lost in flight with a dead NATS node comes back within seconds; the
+  // messages this process holds are kept alive by progress acks (keepHeld) however long they take.
+  const ackWaitMs = options.ackWaitMs ?? 4000;
   const jsm = await jetstreamManager(options.nats);
   const js = jetstream(options.nats);
   await ensureDurable(jsm, {
     stream,
     name: options.name,
     filterSubject: withNamespace(options.namespace, options.filterSubject ?? `${options.domain}.>`),
-    ackWaitMs: options.ackWaitMs ?? 30_000,
+    ackWaitMs,
     maxAckPending: Math.max(1000, (options.prefetch ?? 100) * 2),
   });
   const processor = createBatchProcessor({
@@ -116,11 +119,18 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
     unknownVersionMaxDeliver: options.unknownVersionMaxDeliver ?? options.maxDeliver ?? 5,
   });
   const settled = new Pulse();
+  const held = new Set<JsMsg>();
+  const keepHeld = setInterval(() => held.forEach((msg) => msg.working()), Math.max(100, ackWaitMs / 3));
+  keepHeld.unref();
   const lanes = new Lanes<PreparedEvent<TSchema>>(
     options.concurrency ?? 1,
     options.maxBatch ?? 50,
     async (batch) => {
-      await processor.applyBatch(batch);
+      try {
+        await processor.applyBatch(batch);
+      } finally {
+        for (const item of batch) held.delete(item.msg);
+      }
       settled.fire();
     },
     (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
@@ -161,7 +171,10 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
             const item = await processor.prepare(msg);
             // stop() may have closed the lanes while this one was decided (a dead letter is written).
             if (item && stopping) item.msg.nak();
-            else if (item) lanes.push(keyOf(item), item);
+            else if (item) {
+              held.add(item.msg);
+              lanes.push(keyOf(item), item);
+            }
             backoff.reset();
             await lanes.room(prefetch);
           }
@@ -201,6 +214,8 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       await messages?.close();
       for (const item of await lanes.close()) item.msg.nak();
       await running;
+      clearInterval(keepHeld);
+      held.clear();
       log.info('consumer stopped');
     },
     async lag() {
