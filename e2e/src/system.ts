@@ -13,7 +13,7 @@ import {
 } from '@ates/service-kit';
 import { startAccountingService, type AccountingService } from '@ates/accounting';
 import { startAnalyticsService, type AnalyticsService } from '@ates/analytics';
-import { startGateway, type GatewayService } from '@ates/gateway';
+import { startGateway, type GatewayConfig, type GatewayService } from '@ates/gateway';
 import { startTasksService, type TasksService } from '@ates/tasks';
 import { startUsersService, type ThrottlePolicy, type UsersService } from '@ates/users';
 import {
@@ -290,4 +290,23 @@ export async function startSystem(label: string, options: SystemOptions = {}): P
       for (const db of databases) await db.drop();
     },
   };
+}
+
+/** Another gateway in front of a running system's subgraphs, configured as the test needs. */
+export function startGatewayBeside(
+  system: TestSystem,
+  name: string,
+  config: Partial<GatewayConfig> = {},
+): Promise<GatewayService> {
+  return startGateway({
+    host: '127.0.0.1',
+    port: 0,
+    supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
+    urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
+    publicKeyPem: system.keys.publicKeyPem,
+    introspection: false,
+    maxBodyBytes: 1_000_000,
+    logger: createLogger({ service: name, level: 'silent' }),
+    ...config,
+  });
 }

@@ -1,11 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, repoRoot } from '@ates/service-kit';
-import { startGateway } from '@ates/gateway';
 import { errorCodes, GraphQLClient, ops, type GraphQLResponse } from '@ates/testing';
 import { hire } from '../src/company.ts';
-import { startSystem, type TestSystem } from '../src/system.ts';
+import { startGatewayBeside, startSystem, type TestSystem } from '../src/system.ts';
 
 let system: TestSystem;
 let admin: GraphQLClient;
@@ -105,16 +101,8 @@ describe('hostile input', () => {
   });
 
   it('answers introspection only where it is enabled (off in production)', async () => {
-    const production = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
-      supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-      urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
-      publicKeyPem: system.keys.publicKeyPem,
-      introspection: false,
-      maxBodyBytes: 1_000_000,
+    const production = await startGatewayBeside(system, 'gateway-prod', {
       limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
-      logger: createLogger({ service: 'gateway-prod', level: 'silent' }),
     });
     try {
       const res = await new GraphQLClient(production.url).request('{ __schema { types { name } } }');

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, repoRoot, signClientAddress } from '@ates/service-kit';
-import { startGateway, type GatewayService } from '@ates/gateway';
+import { signClientAddress } from '@ates/service-kit';
+import type { GatewayService } from '@ates/gateway';
 import { errorCodes, GraphQLClient, ops } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
-import { startSystem, type TestSystem } from '../src/system.ts';
+import { startGatewayBeside, startSystem, type TestSystem } from '../src/system.ts';
 
 const POLICY = { windowMs: 60_000, perLoginAddress: 5, perAddress: 30, perLogin: 20, loginDelayMs: 1000 };
 
@@ -18,16 +16,8 @@ beforeAll(async () => {
   // The test process stands in for a trusted load balancer: X-Forwarded-For names the client.
   system = await startSystem('throttle', { throttle: POLICY, trustedProxies: ['loopback'] });
   popugs = await hire(system, ['WORKER', 'WORKER', 'WORKER', 'WORKER', 'WORKER']);
-  untrusting = await startGateway({
-    host: '127.0.0.1',
-    port: 0,
-    supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-    urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
-    publicKeyPem: system.keys.publicKeyPem,
-    introspection: false,
-    maxBodyBytes: 1_000_000,
+  untrusting = await startGatewayBeside(system, 'gateway-untrusting', {
     limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
-    logger: createLogger({ service: 'gateway-untrusting', level: 'silent' }),
     internalSecret: system.internalSecret,
   });
 });

@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createLogger, repoRoot } from '@ates/service-kit';
-import { startGateway } from '@ates/gateway';
 import { print } from 'graphql';
 import { connectWs, ops, signRawToken, waitFor, type GraphQLClient, type WsConnection } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
-import { startSystem, type TestSystem } from '../src/system.ts';
+import { startGatewayBeside, startSystem, type TestSystem } from '../src/system.ts';
 
 const CreateTask = ops.CreateTaskDocument;
 const ShuffleTasks = ops.ShuffleTasksDocument;
@@ -142,16 +138,8 @@ describe('myTasks over graphql-ws through the gateway', () => {
   });
 
   it('delivers through either of two gateway instances', async () => {
-    const second = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
-      supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-      urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
-      publicKeyPem: system.keys.publicKeyPem,
-      introspection: false,
-      maxBodyBytes: 1_000_000,
+    const second = await startGatewayBeside(system, 'gateway-2', {
       limits: { maxDepth: 12, maxFields: 1000, maxAliases: 50 },
-      logger: createLogger({ service: 'gateway-2', level: 'silent' }),
     });
     try {
       const one = await connect(kesha.client.token).subscribe(OnMyTasks);

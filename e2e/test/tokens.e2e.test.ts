@@ -1,10 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { randomBytes, randomUUID, scryptSync } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, epochMs, repoRoot } from '@ates/service-kit';
-import { startGateway } from '@ates/gateway';
+import { epochMs } from '@ates/service-kit';
 import {
   connectWs,
   errorCodes,
@@ -16,7 +13,7 @@ import {
   type WsConnection,
 } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
-import { startSystem, type TestSystem } from '../src/system.ts';
+import { startGatewayBeside, startSystem, type TestSystem } from '../src/system.ts';
 
 let system: TestSystem;
 let admin: GraphQLClient;
@@ -139,15 +136,7 @@ describe('revocation', () => {
     const s = await session(popug);
     await admin.ok(ops.ChangeRoleDocument, { userId: popug.id, role: 'WORKER' });
     await system.settle();
-    const late = await startGateway({
-      host: '127.0.0.1',
-      port: 0,
-      supergraphSdl: fs.readFileSync(path.join(repoRoot, 'schema/supergraph.graphql'), 'utf8'),
-      urlOverrides: Object.fromEntries(system.gateway.endpoints.map((e) => [e.name, e.url])),
-      publicKeyPem: system.keys.publicKeyPem,
-      introspection: false,
-      maxBodyBytes: 1_000_000,
-      logger: createLogger({ service: 'gateway-late', level: 'silent' }),
+    const late = await startGatewayBeside(system, 'gateway-late', {
       natsUrl: testNatsUrl(),
       natsNamespace: system.namespace,
     });
