@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { takeBackup } from '../../scripts/lib/backup/backup.ts';
 import { RestoreRefused, restoreBackup } from '../../scripts/lib/backup/restore.ts';
 import type { ChaosCluster, DatabaseName } from './cluster.ts';
+import { answersQueries, holdConnection, terminateChaosSessions } from './db/server.ts';
 import { processOwningLocalPort } from './owner.ts';
 import type { ServiceProcess } from './processes.ts';
 import type { FaultName } from './settings.ts';
@@ -312,9 +313,9 @@ export class FaultSchedule {
         onnotice: () => {},
       });
       try {
-        await sql`select 1`;
+        await answersQueries(sql);
         clients.push(sql);
-        sleeping.push(sql`select pg_sleep(${holdMs / 1000})`.catch(() => undefined));
+        sleeping.push(holdConnection(sql, holdMs / 1000).catch(() => undefined));
       } catch {
         refused += 1;
         await sql.end({ timeout: 1 });
@@ -331,10 +332,7 @@ export class FaultSchedule {
   private async dropConnections(): Promise<number> {
     const sql = postgres(`${this.cluster.pg.url}/postgres`, { max: 1, onnotice: () => {} });
     try {
-      const rows = await sql<{ pid: number }[]>`
-        select pg_terminate_backend(pid), pid from pg_stat_activity
-        where datname like 'ates_t_chaos_%' and pid <> pg_backend_pid()`;
-      return rows.length;
+      return await terminateChaosSessions(sql);
     } finally {
       await sql.end();
     }

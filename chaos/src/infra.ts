@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
+import { answersQueries } from './db/server.ts';
 import { killOnExit } from './processes.ts';
 
 /**
@@ -359,7 +360,7 @@ export class PrivatePostgres {
     if (!(await portOpen(this.port, 300))) return false;
     const sql = postgres(`${this.url}/postgres`, { max: 1, connect_timeout: 2, onnotice: () => {} });
     try {
-      await sql`select 1`;
+      await answersQueries(sql);
       return true;
     } catch {
       return false;

@@ -22,6 +22,7 @@ import {
 import { takeBackup } from '../../scripts/lib/backup/backup.ts';
 import { RestoreRefused, restoreBackup } from '../../scripts/lib/backup/restore.ts';
 import { hire, type Popug } from '../src/company.ts';
+import { allPayouts } from '../src/db/accounting.ts';
 import { allTasks, ledgerOf, type Ledger } from '../src/ledger.ts';
 import { startSystem, type TestSystem } from '../src/system.ts';
 
@@ -84,8 +85,7 @@ const completeSome = async () => {
  */
 const untilSomeoneInPlus = async () => {
   for (let i = 0; i < 30; i++) {
-    const inPlus = await system.accounting.deps.sql`select 1 from accounts where balance > 0 limit 1`;
-    if (inPlus.length > 0) return;
+    if ([...(await ledgers()).values()].some((ledger) => ledger.balance > 0)) return;
     await createTasks(1, `in plus ${i}`);
     await system.settle();
     await completeSome();
@@ -105,9 +105,7 @@ const bankPayments = async (userId: string): Promise<PaymentView[]> => {
 };
 
 /** Accounting's payouts, read from its database (through the running service's pool). */
-const accountingPayouts = () =>
-  system.accounting.deps.sql<{ id: string; user_id: string; status: string }[]>`
-    select id, user_id, status from payouts order by id`;
+const accountingPayouts = () => allPayouts(system.accounting.deps.sql);
 
 beforeAll(async () => {
   system = await startSystem('restore', { seed: 11, clock, accounting: { taskLanes: 4 } });

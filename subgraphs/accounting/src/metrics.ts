@@ -1,5 +1,6 @@
-import type { Sql } from 'postgres';
 import { memoizeFor, type ServiceMetrics } from '@ates/service-kit';
+import type { AccountingDb } from './db/db.ts';
+import { payoutTotalsByStatus } from './db/payout-repository.ts';
 import type { PayoutStatus } from './db/schema.ts';
 
 const STATUSES: PayoutStatus[] = ['PENDING', 'PAID', 'FAILED'];
@@ -10,13 +11,12 @@ const STATUSES: PayoutStatus[] = ['PENDING', 'PAID', 'FAILED'];
  * reused for 10 s. PENDING or FAILED staying above 0 means the payout worker is not getting
  * through (see docs/payouts.md).
  */
-export function registerPayoutMetrics(metrics: ServiceMetrics, sql: Sql): void {
+export function registerPayoutMetrics(metrics: ServiceMetrics, db: AccountingDb): void {
   const figures = memoizeFor(10_000, async () => {
-    const rows = await sql<{ status: PayoutStatus; n: number; cents: string }[]>`
-      select status, count(*)::int as n, coalesce(sum(amount), 0)::text as cents from payouts group by status`;
+    const rows = await payoutTotalsByStatus(db);
     return STATUSES.map((status) => {
       const row = rows.find((r) => r.status === status);
-      return { status, count: row?.n ?? 0, cents: Number(row?.cents ?? 0) };
+      return { status, count: row?.count ?? 0, cents: row?.cents ?? 0 };
     });
   });
   metrics.scrapedGauge({

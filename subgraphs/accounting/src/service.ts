@@ -86,7 +86,7 @@ export async function startAccountingService(config: AccountingServiceConfig): P
         domain: 'users',
         handlers: openAccountsWhenUsersAppear(deps),
       });
-      registerPayoutMetrics(metrics, database.sql);
+      registerPayoutMetrics(metrics, database.db);
       feed = new LiveFeed(nats, namespace, logger);
       onStop(() => feed.close());
       return {

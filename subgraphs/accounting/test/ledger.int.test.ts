@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
-import { accounts, dailyTotals, outbox, transactions } from '../src/db/tables.ts';
+import { eq } from 'drizzle-orm';
+import { accounts, dailyTotals, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { ledgerPerFile } from './support/deps.ts';
+import { dayTotalsFromLedgerRows, eventsOfTransaction } from './support/db/ledger-reads.ts';
 import { postEntry } from './support/post-entry.ts';
 
 const { database, deps } = ledgerPerFile('accounting_ledger', {
@@ -56,18 +57,11 @@ describe('the ledger under concurrency', () => {
       rewardEntry(t, { assignFee: 1000, reward: 3333 }, { assigneeId: userId, eventId: randomUUID() }),
     );
     const [totals] = await database.db.select().from(dailyTotals).where(eq(dailyTotals.day, '2026-03-01'));
-    const [ledger] = await database.db
-      .select({
-        fees: sql<number>`(-sum(amount) filter (where kind = 'ASSIGN_FEE'))::int8`.mapWith(Number),
-        rewards: sql<number>`(sum(amount) filter (where kind = 'TASK_REWARD'))::int8`.mapWith(Number),
-        n: sql<number>`count(*)::int`,
-      })
-      .from(transactions)
-      .where(eq(transactions.day, '2026-03-01'));
+    const ledger = await dayTotalsFromLedgerRows(database.db, '2026-03-01');
     expect(totals).toMatchObject({
-      feesCharged: ledger!.fees,
-      rewardsPaid: ledger!.rewards,
-      transactions: ledger!.n,
+      feesCharged: ledger.fees,
+      rewardsPaid: ledger.rewards,
+      transactions: ledger.n,
     });
   });
 
@@ -86,10 +80,7 @@ describe('the ledger under concurrency', () => {
   it('publishes one transaction.applied per ledger row, with the balance after it', async () => {
     const userId = randomUUID();
     const applied = await apply(fee(userId, 1999));
-    const [event] = await database.db
-      .select()
-      .from(outbox)
-      .where(sql`${outbox.payload}->'data'->>'transactionId' = ${applied!.id}`);
+    const [event] = await eventsOfTransaction(database.db, applied!.id);
     expect(event?.type).toBe('transaction.applied');
     expect((event?.payload as { data: unknown }).data).toMatchObject({
       userId,

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { findAccountsOfUsers, openAccounts } from '../src/db/account-repository.ts';
 import { migrationsFolder } from '../src/service.ts';
+import { preparedAccountLookups } from './support/db/ledger-reads.ts';
 
 let database: MigratedDatabase<typeof tables>;
 
@@ -14,20 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => database?.drop());
 
-/** The statements prepared on the connection that reads them, reading accounts by user. */
-async function preparedAccountLookups(): Promise<number> {
-  const rows = await database.db.execute<{ n: number }>(
-    sql`select count(*)::int as n from pg_prepared_statements
-        where statement like '%"accounts"."user_id" = any(%' and statement not like '%pg_prepared_statements%'`,
-  );
-  return rows[0]!.n;
-}
-
 describe("drizzle's queries on postgres.js", () => {
   it('are prepared once per connection, one statement for every number of ids (patches/drizzle-orm)', async () => {
     const users = [randomUUID(), randomUUID(), randomUUID()];
     await openAccounts(database.db, users, new Date('2026-03-01T12:00:00Z'), randomUUID);
-    expect(await preparedAccountLookups()).toBe(0);
+    expect(await preparedAccountLookups(database.db)).toBe(0);
 
     expect(await findAccountsOfUsers(database.db, users.slice(0, 1))).toHaveLength(1);
     expect(await findAccountsOfUsers(database.db, users)).toHaveLength(3);
@@ -36,6 +27,6 @@ describe("drizzle's queries on postgres.js", () => {
     });
 
     // Unprepared (drizzle's unsafe() default) there would be none; with a parameter per id, three.
-    expect(await preparedAccountLookups()).toBe(1);
+    expect(await preparedAccountLookups(database.db)).toBe(1);
   });
 });

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import postgres from 'postgres';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import {
   connectNats,
@@ -26,6 +25,7 @@ import {
   taskPriced as priced,
   transactionApplied as transaction,
 } from './support/events.ts';
+import { readModelRows } from './support/db/read-model.ts';
 
 // The projection on real Postgres and NATS, fed crafted events in awkward orders. Los Angeles:
 // 2026-03-01T07:30Z is still Saturday 2026-02-28 there; 08:30Z is Sunday 2026-03-01.
@@ -85,19 +85,10 @@ const top = async (period: 'DAY' | 'WEEK' | 'MONTH', day: string) =>
   (await topTask(service.deps, period, day))?.taskId ?? null;
 
 /** Every row of the read model, in a stable order. */
-async function tables() {
-  const sql = postgres(testDb.url, { max: 1, onnotice: () => {} });
-  try {
-    return {
-      earnings: await sql`select * from daily_earnings order by day`,
-      balances: await sql`select * from account_days order by account_id, day`,
-      tasks: await sql`select * from tasks order by id`,
-      red: await analyticsDays(service.deps, '2026-02-01', '2026-03-31'),
-    };
-  } finally {
-    await sql.end();
-  }
-}
+const tables = async () => ({
+  ...(await readModelRows(service.deps.db)),
+  red: await analyticsDays(service.deps, '2026-02-01', '2026-03-31'),
+});
 
 describe('the most expensive task', () => {
   const x = randomUUID();

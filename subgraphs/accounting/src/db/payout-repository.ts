@@ -136,3 +136,15 @@ export async function payoutsOfAccounts(
     .where(anyUuid(payouts.accountId, valid))
     .orderBy(desc(payouts.day), asc(payouts.id));
 }
+
+/** How many payouts, and how many cents, stand in each status (the statuses that have any). */
+export async function payoutTotalsByStatus(db: AccountingTx) {
+  return db
+    .select({
+      status: payouts.status,
+      count: sql<number>`count(*)::int`,
+      cents: sql<number>`coalesce(sum(${payouts.amount}), 0)::int8`.mapWith(Number),
+    })
+    .from(payouts)
+    .groupBy(payouts.status);
+}

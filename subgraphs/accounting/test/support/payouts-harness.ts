@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { assignFeeEntry, rewardEntry, type Entry } from '../../src/domain/ledger.ts';
 import { postEntry } from './post-entry.ts';
 import { createLogger, ManualClock } from '@ates/service-kit';
 import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
 import { startPaymentSandbox, type PaymentSandbox, type PaymentView } from '@ates/payment-sandbox';
-import { accounts, outbox, payouts, transactions } from '../../src/db/tables.ts';
+import { accounts, billingDays, outbox, payouts, transactions } from '../../src/db/tables.ts';
 import { startPayoutWorkerService, type PayoutWorkerConfig } from '../../src/payout-worker/service.ts';
 
 export const logger = createLogger({ service: 'payouts-test', level: process.env.LOG_LEVEL ?? 'silent' });
@@ -150,10 +150,7 @@ export async function startAccounting(
       return rows.map((r) => r.payload as { id: string; data: Record<string, unknown> });
     },
     async countRows(table: 'payouts' | 'billing_days') {
-      const [row] = await db.execute<{ n: number }>(
-        sql`select count(*)::int as n from ${sql.identifier(table)}`,
-      );
-      return row?.n ?? 0;
+      return db.$count(table === 'payouts' ? payouts : billingDays);
     },
     async stop() {
       await service.stop();
