@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { print } from 'graphql';
-import { connectWs, ops, signRawToken, waitFor, type GraphQLClient, type WsConnection } from '@ates/testing';
+import {
+  connectWs,
+  ops,
+  signRawToken,
+  waitFor,
+  type GraphQLClient,
+  type TestSubscription,
+  type WsConnection,
+} from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
 import { startGatewayBeside, startSystem, type TestSystem } from '../src/system.ts';
 
@@ -169,16 +177,29 @@ describe('myTasks over graphql-ws through the gateway', () => {
   });
 
   it('closes every socket and upstream when the client goes away', async () => {
+    // Two different subscriptions (identical ones would share one upstream).
     const conn = connect(kesha.client.token);
     await conn.subscribe(OnMyTasks);
-    await conn.subscribe(OnMyTasks);
-    await waitFor('two listeners', () => tasksListeners() === 2);
+    await conn.subscribe(OnMyAccount);
+    await waitFor(
+      'two upstream subscriptions',
+      () =>
+        tasksListeners() === 1 &&
+        system.accounting.liveStats().listeners === 1 &&
+        system.gateway.liveStats().upstreams === 2,
+    );
     await conn.dispose();
     await waitFor(
       'nothing left open',
-      () => tasksListeners() === 0 && system.gateway.liveStats().upstreams === 0,
+      () =>
+        tasksListeners() === 0 &&
+        system.accounting.liveStats().listeners === 0 &&
+        system.gateway.liveStats().upstreams === 0,
     );
-    await waitFor('the upstream sockets to close', () => system.tasks.liveStats().sockets === 0);
+    await waitFor(
+      'the upstream sockets to close',
+      () => system.tasks.liveStats().sockets === 0 && system.accounting.liveStats().sockets === 0,
+    );
   });
 
   it("delivers myAccount after each of the caller's transactions, and nothing of another popug's", async () => {
@@ -200,6 +221,78 @@ describe('myTasks over graphql-ws through the gateway', () => {
     }
     await k.close();
     await g.close();
+  });
+
+  it("serves one viewer's tabs from one upstream myAccount subscription, and no tab another viewer's account", async () => {
+    const tabs = [
+      await connect(kesha.client.token).subscribe(OnMyAccount),
+      await connect(kesha.client.token).subscribe(OnMyAccount),
+      await connect(kesha.client.token).subscribe(OnMyAccount),
+    ];
+    const other = await connect(gosha.client.token).subscribe(OnMyAccount);
+    const oneEach = () =>
+      system.gateway.liveStats().upstreams === 2 && system.accounting.liveStats().listeners === 2;
+    await waitFor('one upstream subscription per viewer', oneEach);
+    const mine = await taskFor(kesha, 'Seen in every tab');
+    const theirs = await taskFor(gosha, 'Seen by its owner only');
+    const lastTask = (e: MyAccountEvent) => e.myAccount.transactions.nodes[0]?.task?.id;
+    const until = async (sub: TestSubscription, taskId: string) => {
+      const seen: MyAccountEvent[] = [];
+      do seen.push((await sub.next(3000)).data as unknown as MyAccountEvent);
+      while (lastTask(seen.at(-1)!) !== taskId);
+      return seen;
+    };
+    const perTab = await Promise.all(tabs.map((tab) => until(tab, mine.id)));
+    const goshaSeen = await until(other, theirs.id);
+    // Every tab got the same events (every tab was subscribed, still through one upstream).
+    for (const seen of perTab) expect(seen).toEqual(perTab[0]);
+    expect(oneEach()).toBe(true);
+    await system.settle();
+    const keshaAccount = perTab[0]![0]!.myAccount.id;
+    const goshaAccount = goshaSeen[0]!.myAccount.id;
+    expect(goshaAccount).not.toBe(keshaAccount);
+    for (const [i, tab] of tabs.entries()) {
+      const events = [...perTab[i]!, ...tab.pending().map((r) => r.data as unknown as MyAccountEvent)];
+      expect(events.every((e) => e.myAccount.id === keshaAccount)).toBe(true);
+      expect(events.some((e) => lastTask(e) === theirs.id)).toBe(false);
+    }
+    const goshaEvents = [...goshaSeen, ...other.pending().map((r) => r.data as unknown as MyAccountEvent)];
+    expect(goshaEvents.every((e) => e.myAccount.id === goshaAccount)).toBe(true);
+    expect(goshaEvents.some((e) => lastTask(e) === mine.id)).toBe(false);
+
+    // The stream outlives the tab it was opened for, and closes with the last one.
+    await tabs[0]!.close();
+    const next = await taskFor(kesha, 'Seen in the tabs left');
+    for (const tab of tabs.slice(1)) await until(tab, next.id);
+    for (const sub of [...tabs.slice(1), other]) await sub.close();
+    await waitFor(
+      'nothing left upstream',
+      () => system.gateway.liveStats().upstreams === 0 && system.accounting.liveStats().listeners === 0,
+    );
+  });
+
+  it("keeps one viewer's shared myAccount stream going with another tab's token when the first one expires", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await signRawToken(
+      system.keys.privateKeyPem,
+      { role: 'WORKER' },
+      { issuedAt: now, expiresAt: now + 2, subject: kesha.id },
+    );
+    const first = connect(shortLived);
+    await first.subscribe(OnMyAccount);
+    await waitFor('the stream to open', () => system.accounting.liveStats().listeners === 1);
+    const second = await connect(kesha.client.token).subscribe(OnMyAccount);
+    expect(await first.closed).toBe(4403);
+    await waitFor(
+      'the stream to carry on with the second token',
+      () => system.accounting.liveStats().listeners === 1 && system.gateway.liveStats().upstreams === 1,
+    );
+    const task = await taskFor(kesha, 'After the tab expired');
+    let event: MyAccountEvent;
+    do event = (await second.next(3000)).data as unknown as MyAccountEvent;
+    while (event.myAccount.transactions.nodes[0]?.task?.id !== task.id);
+    await second.close();
+    await waitFor('nothing left upstream', () => system.gateway.liveStats().upstreams === 0);
   });
 
   it('delivers accountingToday to ADMIN and ACCOUNTANT only', async () => {

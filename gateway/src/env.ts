@@ -34,6 +34,8 @@ const schema = z
     ...wsLimitsEnv,
     // The gateway is the public edge: it caps sockets per address (subgraphs see only the gateway).
     ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: intAtLeast(1).default(64),
+    /** The subscriptions bench's before/after only: `broadcast` or `off` share fewer upstreams. */
+    ATES_SUBSCRIPTION_DEDUP: z.enum(['on', 'broadcast', 'off']).default('on'),
     ATES_SUBGRAPH_DEADLINE_MS: intAtLeast(100).default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),
     ATES_USERS_DEADLINE_MS: intAtLeast(100).optional(),
     ATES_TASKS_DEADLINE_MS: intAtLeast(100).optional(),

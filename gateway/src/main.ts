@@ -33,5 +33,6 @@ await runService('gateway', env.LOG_LEVEL, (logger) => {
     natsUrl: env.NATS_URL,
     natsNamespace: env.ATES_NATS_NAMESPACE,
     trustedDocuments: { mode: env.ATES_TRUSTED_DOCUMENTS, dir: env.ATES_TRUSTED_DOCUMENTS_DIR },
+    subscriptionDedup: env.ATES_SUBSCRIPTION_DEDUP,
   });
 });

@@ -18,7 +18,7 @@ import {
 import { makeGatewayContext, type GatewayContext } from './context.ts';
 import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from './gateway.ts';
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
-import { attachGatewaySubscriptions } from './subscriptions/server.ts';
+import { attachGatewaySubscriptions, type SubscriptionDedup } from './subscriptions/server.ts';
 import {
   createSubgraphFetchers,
   DEFAULT_SUBGRAPH_CALL_POLICY,
@@ -70,6 +70,8 @@ export interface GatewayConfig {
   natsNamespace?: string;
   /** Which documents callers may run (default: any) and the manifests' folder (schema/trusted-documents). */
   trustedDocuments?: { mode: TrustedDocumentsMode; dir?: string };
+  /** Which identical subscriptions share an upstream (default `on`; ATES_SUBSCRIPTION_DEDUP). */
+  subscriptionDedup?: SubscriptionDedup;
 }
 
 /** Bytes of documents registered by automatic persisted queries (LRU beyond it). */
@@ -184,6 +186,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     ws: { maxConnectionsPerAddress: 64, ...config.ws },
     trust: trustedProxies(config.trustedProxies ?? []),
     refuseDocument: (document, viewer) => trust.refusal(document, viewer),
+    ...(config.subscriptionDedup ? { dedup: config.subscriptionDedup } : {}),
   });
   registerLiveMetrics(metrics, () => ({
     sockets: subscriptions.stats().sockets,

@@ -53,7 +53,17 @@ export interface GatewaySubscriptionsOptions {
   upstream?: Partial<UpstreamPolicy>;
   /** Refuses a document for a viewer (trusted documents), as over HTTP. */
   refuseDocument?: (document: DocumentNode, viewer: Viewer) => GraphQLError | undefined;
+  /** Which identical subscriptions share one upstream (default `on`); see SubscriptionDedup. */
+  dedup?: SubscriptionDedup;
 }
+
+/**
+ * `on`: identical subscriptions share one upstream subscription and one execution per event,
+ * keyed by what the subgraph's answer depends on (the role for BROADCAST_FIELDS, the viewer
+ * and role otherwise). `broadcast`: only BROADCAST_FIELDS share; `off`: nothing does. The
+ * last two exist for the subscriptions bench's before/after (ATES_SUBSCRIPTION_DEDUP).
+ */
+export type SubscriptionDedup = 'on' | 'broadcast' | 'off';
 
 export interface GatewaySubscriptions extends GraphQLWsServer {
   /** Upstream subscriptions open right now (tests assert that unsubscribing releases them). */
@@ -70,6 +80,32 @@ export interface GatewaySubscriptions extends GraphQLWsServer {
  */
 export const BROADCAST_FIELDS: ReadonlySet<string> = new Set(['accountingToday', 'analyticsToday']);
 
+/**
+ * The key under which identical subscriptions share a stream, or undefined if this one may
+ * not share. A subgraph sees only the forwarded token, whose claims that can change an answer
+ * are the user id and the role (expiry and generation decide only whether it is accepted):
+ * so subscriptions of one viewer and role with the same document and variables always get the
+ * same events, and BROADCAST_FIELDS' answers do not even depend on the viewer.
+ */
+function sharingKey(
+  dedup: SubscriptionDedup,
+  field: string | undefined,
+  viewer: Viewer | null,
+  request: { operationName: string | undefined; query: string; variables: Record<string, unknown> },
+): string | undefined {
+  if (!viewer || dedup === 'off') return undefined;
+  const broadcast = field !== undefined && BROADCAST_FIELDS.has(field);
+  if (!broadcast && dedup !== 'on') return undefined;
+  const { operationName, query, variables } = request;
+  return JSON.stringify([
+    viewer.role,
+    broadcast ? null : viewer.userId,
+    operationName ?? null,
+    query,
+    variables,
+  ]);
+}
+
 /** The root field of the operation (a subscription has exactly one). */
 function rootFieldOf(document: DocumentNode, operationName: string | undefined): string | undefined {
   const operation = document.definitions.find(
@@ -84,9 +120,9 @@ function rootFieldOf(document: DocumentNode, operationName: string | undefined):
 
 type Out = PushIterator<ExecutionResult<Record<string, unknown>>>;
 
-/** One upstream subscription and the client subscriptions it serves (one, unless broadcast). */
+/** One upstream subscription and the client subscriptions it serves. */
 interface Stream {
-  /** Set for a broadcast stream that later subscribers may join. */
+  /** Set for a stream that later identical subscriptions may join (sharingKey). */
   key: string | undefined;
   members: Map<Out, GatewayContext>;
   upstream: UpstreamSubscription;
@@ -110,14 +146,16 @@ const asGraphQLError = (e: GraphQLFormattedError) =>
  * Federated subscriptions on the gateway's own `/graphql` (graphql-ws). Each subscription is
  * planned by the query planner; its primary part is forwarded to the owning subgraph with the
  * caller's token (over one upstream socket per subgraph and token), and each event is
- * completed across subgraphs by the rest of the plan. Broadcast fields (BROADCAST_FIELDS) are
- * subscribed upstream once per role and operation, and each event is executed once for all.
+ * completed across subgraphs by the rest of the plan. Identical subscriptions (sharingKey:
+ * broadcast fields per role, the rest per viewer) are subscribed upstream once, and each
+ * event is executed once for all of them.
  */
 export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions): GatewaySubscriptions {
   const { planner, logger } = options;
   const formatError = makeFormatError(logger);
   const connections = new UpstreamConnections({ ...DEFAULT_UPSTREAM_POLICY, ...options.upstream });
-  const broadcasts = new Map<string, Stream>();
+  const dedup = options.dedup ?? 'on';
+  const shared = new Map<string, Stream>();
   let upstreams = 0;
 
   const openUpstream = (run: EventExecution, upstreamVariables: Record<string, unknown>) => {
@@ -134,7 +172,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     if (stream.closed) return;
     stream.closed = true;
     upstreams -= 1;
-    if (stream.key && broadcasts.get(stream.key) === stream) broadcasts.delete(stream.key);
+    if (stream.key && shared.get(stream.key) === stream) shared.delete(stream.key);
     stream.upstream
       .dispose()
       .catch((error: unknown) => logger.warn({ err: error }, 'closing an upstream subscription failed'));
@@ -174,7 +212,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         const payload = errors?.length ? { data, errors } : { data };
         for (const out of stream.members.keys()) out.push(payload);
         // A refusal (e.g. FORBIDDEN for this role) ends the stream: nobody joins it any more.
-        if (!data && stream.key && broadcasts.get(stream.key) === stream) broadcasts.delete(stream.key);
+        if (!data && stream.key && shared.get(stream.key) === stream) shared.delete(stream.key);
       }
       for (const out of stream.members.keys()) out.end();
       closeStream(stream);
@@ -220,10 +258,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     );
     const query = args.document.loc?.source.body ?? print(args.document);
     const field = rootFieldOf(args.document, operationName);
-    const key =
-      field && BROADCAST_FIELDS.has(field)
-        ? JSON.stringify([context.viewer?.role ?? null, operationName ?? null, query, variables])
-        : undefined;
+    const key = sharingKey(dedup, field, context.viewer, { operationName, query, variables });
 
     let stream: Stream | undefined;
     const out: Out = createPushIterator(() => {
@@ -231,7 +266,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       stream.members.delete(out);
       if (stream.members.size === 0) closeStream(stream);
     });
-    const joined = key ? broadcasts.get(key) : undefined;
+    const joined = key ? shared.get(key) : undefined;
     if (joined) {
       stream = joined;
       stream.members.set(out, context);
@@ -261,7 +296,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     }
     stream = { key, members: new Map([[out, context]]), upstream, run, closed: false };
     upstreams += 1;
-    if (key) broadcasts.set(key, stream);
+    if (key) shared.set(key, stream);
     const started = stream;
     void pump(started, upstreamVariables).catch((error: unknown) => failStream(started, error));
     return out;
