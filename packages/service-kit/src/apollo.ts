@@ -5,6 +5,7 @@ import {
   type BaseContext,
 } from '@apollo/server';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -109,8 +110,12 @@ export function createApolloServer<Ctx extends BaseContext>(
       operationTypeForMetrics as ApolloServerPlugin<Ctx>,
       ApolloServerPluginLandingPageDisabled(),
       errorBudget(limits) as ApolloServerPlugin<Ctx>,
-      // Inline traces are for Apollo's hosted studio, which we do not use.
-      ...('schema' in config ? [ApolloServerPluginInlineTraceDisabled()] : []),
+      // Inline traces are for Apollo's hosted studio, which we do not use. No field carries a
+      // cache hint, and the cache-control plugin wraps every resolver to collect them: a
+      // subgraph answers without a Cache-Control header, which the gateway reads as maxAge 0.
+      ...('schema' in config
+        ? [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()]
+        : []),
       ...((options.plugins ?? []) as ApolloServerPlugin<Ctx>[]),
     ],
   });

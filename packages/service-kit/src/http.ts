@@ -135,12 +135,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const status = res.writableFinished ? res.statusCode : 499;
       const method = request.method;
       metrics?.observeRequest({ route, method, operation: scope.operation ?? 'none', status, seconds });
-      withTrace(scope, () =>
-        logger.debug(
-          { method, route, operation: scope.operation, status, ms: Math.round(seconds * 1000) },
-          'request',
-        ),
-      );
+      // Checked first: the line's object and scope would otherwise be built per request for nothing.
+      if (logger.isLevelEnabled('debug'))
+        withTrace(scope, () =>
+          logger.debug(
+            { method, route, operation: scope.operation, status, ms: Math.round(seconds * 1000) },
+            'request',
+          ),
+        );
       // A keep-alive connection whose response was under way when the close began is idle only now.
       if (draining) setImmediate(() => app.server.closeIdleConnections());
     });
