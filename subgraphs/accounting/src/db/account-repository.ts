@@ -1,6 +1,13 @@
 import { asc, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
+import {
+  anyUuid,
+  anyUuidPlaceholder,
+  isUuid,
+  jsonParam,
+  preparedPerDb,
+  uuidArrayLiteral,
+} from '@ates/service-kit';
 import { accounts, type AccountRow } from './schema.ts';
 
 /** Opens the user's account unless it exists (users' events and first sight race harmlessly). */
@@ -17,8 +24,16 @@ export async function findAccountsOfUsers(
 ): Promise<AccountRow[]> {
   const valid = userIds.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(accounts).where(anyUuid(accounts.userId, valid));
+  return accountsOfUsers(db).execute({ userIds: uuidArrayLiteral(valid) });
 }
+
+const accountsOfUsers = preparedPerDb((db: AccountingTx) =>
+  db
+    .select()
+    .from(accounts)
+    .where(anyUuidPlaceholder(accounts.userId, 'userIds'))
+    .prepare('accounts_of_users'),
+);
 
 /**
  * Holds the accounts table until the transaction ends: readers go on, every writer (a posting,

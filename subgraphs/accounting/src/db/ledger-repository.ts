@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lt, lte, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import { factKeys, type TransactionKind } from '../domain/ledger.ts';
 import type { AccountingTx } from './db.ts';
-import { jsonParam, uuidArrayParam } from '@ates/service-kit';
+import { jsonParam, preparedPerDb, uuidArrayParam } from '@ates/service-kit';
 import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 
 /**
@@ -110,20 +110,39 @@ export async function pageTransactions(
   accountId: string,
   options: { first: number; afterSeq: number | null; day: Day | null },
 ): Promise<{ rows: TransactionRow[]; hasNextPage: boolean }> {
-  const rows = await db
-    .select()
-    .from(transactions)
-    .where(
-      and(
-        eq(transactions.accountId, accountId),
-        options.day ? eq(transactions.day, options.day) : undefined,
-        options.afterSeq === null ? undefined : lt(transactions.seq, options.afterSeq),
-      ),
-    )
-    .orderBy(desc(transactions.seq))
-    .limit(options.first + 1);
+  const { day, afterSeq } = options;
+  const query = auditPage[day === null ? 'all' : 'day'][afterSeq === null ? 'first' : 'after'](db);
+  const rows = await query.execute({ accountId, day, afterSeq, limit: options.first + 1 });
   return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first };
 }
+
+/** The audit log's four shapes (with or without a day, a cursor), each prepared once. */
+const auditPageQuery = (name: string, byDay: boolean, afterCursor: boolean) =>
+  preparedPerDb((db: AccountingTx) =>
+    db
+      .select()
+      .from(transactions)
+      .where(
+        and(
+          eq(transactions.accountId, sql.placeholder('accountId')),
+          byDay ? eq(transactions.day, sql.placeholder('day')) : undefined,
+          afterCursor ? lt(transactions.seq, sql.placeholder('afterSeq')) : undefined,
+        ),
+      )
+      .orderBy(desc(transactions.seq))
+      .limit(sql.placeholder('limit'))
+      .prepare(name),
+  );
+const auditPage = {
+  all: {
+    first: auditPageQuery('audit_page', false, false),
+    after: auditPageQuery('audit_page_after', false, true),
+  },
+  day: {
+    first: auditPageQuery('audit_page_day', true, false),
+    after: auditPageQuery('audit_page_day_after', true, true),
+  },
+};
 
 export async function totalsBetween(db: AccountingTx, from: Day, to: Day) {
   return db

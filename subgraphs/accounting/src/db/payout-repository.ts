@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, lte, min, ne, sql } from 'drizzle-orm';
 import type { AccountingTx } from './db.ts';
-import { anyUuid, isUuid, jsonParam, traceHeaders } from '@ates/service-kit';
+import {
+  anyUuidPlaceholder,
+  isUuid,
+  jsonParam,
+  preparedPerDb,
+  traceHeaders,
+  uuidArrayLiteral,
+} from '@ates/service-kit';
 import { payouts, type PayoutRow } from './schema.ts';
 
 /** The payout worker LISTENs here: a close left new PENDING payouts. */
@@ -130,12 +137,17 @@ export async function payoutsOfAccounts(
 ): Promise<PayoutRow[]> {
   const valid = accountIds.filter(isUuid);
   if (valid.length === 0) return [];
-  return db
+  return payoutsOfAccountIds(db).execute({ accountIds: uuidArrayLiteral(valid) });
+}
+
+const payoutsOfAccountIds = preparedPerDb((db: AccountingTx) =>
+  db
     .select()
     .from(payouts)
-    .where(anyUuid(payouts.accountId, valid))
-    .orderBy(desc(payouts.day), asc(payouts.id));
-}
+    .where(anyUuidPlaceholder(payouts.accountId, 'accountIds'))
+    .orderBy(desc(payouts.day), asc(payouts.id))
+    .prepare('payouts_of_accounts'),
+);
 
 /** How many payouts, and how many cents, stand in each status (the statuses that have any). */
 export async function payoutTotalsByStatus(db: AccountingTx) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { presentIds, type AccountingDb, type AccountingTx } from './db.ts';
-import { anyUuid, isUuid, jsonParam } from '@ates/service-kit';
+import { anyUuidPlaceholder, isUuid, jsonParam, preparedPerDb, uuidArrayLiteral } from '@ates/service-kit';
 import { pricedTasks, type PricedTaskRow } from './schema.ts';
 import type { LedgerCounts } from '../domain/reconciliation.ts';
 
@@ -83,8 +83,16 @@ export async function upsertSeenTasks(
 export async function findTasksByIds(db: AccountingTx, ids: readonly string[]): Promise<PricedTaskRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(pricedTasks).where(anyUuid(pricedTasks.id, valid));
+  return pricedTasksByIds(db).execute({ ids: uuidArrayLiteral(valid) });
 }
+
+const pricedTasksByIds = preparedPerDb((db: AccountingTx) =>
+  db
+    .select()
+    .from(pricedTasks)
+    .where(anyUuidPlaceholder(pricedTasks.id, 'ids'))
+    .prepare('priced_tasks_by_ids'),
+);
 
 /**
  * Accounting's side of a reconciliation page: up to `limit` known tasks in id order after

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gt, lt, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { TransactionSql } from 'postgres';
-import { anyUuid, isUuid } from '@ates/service-kit';
+import { anyUuidPlaceholder, isUuid, preparedPerDb, uuidArrayLiteral } from '@ates/service-kit';
 import type { OpenTask, Reassignment } from '../domain/assignment.ts';
 import type { TaskCursor } from '../domain/cursor.ts';
 import { assignableRole, assignableRoleText } from './assignable.ts';
@@ -11,10 +11,15 @@ import { popugs, tasks, type TaskRow, type TaskStatus } from './schema.ts';
 export type TasksDb = PostgresJsDatabase<typeof tables>;
 export type TasksTx = Parameters<Parameters<TasksDb['transaction']>[0]>[0] | TasksDb;
 
+const tasksByIds = preparedPerDb((db: TasksTx) =>
+  db.select().from(tasks).where(anyUuidPlaceholder(tasks.id, 'ids')).prepare('tasks_by_ids'),
+);
+
+/** The `_entities` batch of a request: one statement whatever the number of ids. */
 export async function findTasksByIds(db: TasksTx, ids: readonly string[]): Promise<TaskRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(tasks).where(anyUuid(tasks.id, valid));
+  return tasksByIds(db).execute({ ids: uuidArrayLiteral(valid) });
 }
 
 export async function lockTask(db: TasksTx, id: string): Promise<TaskRow | undefined> {
@@ -124,12 +129,19 @@ export async function tasksOfUser(
   status: TaskStatus | null | undefined,
 ): Promise<TaskRow[]> {
   if (!isUuid(userId)) return [];
-  return db
+  return status ? tasksOfUserIn(db).execute({ userId, status }) : tasksOfUserAll(db).execute({ userId });
+}
+
+const ofUser = (db: TasksTx, status?: SQL) =>
+  db
     .select()
     .from(tasks)
-    .where(and(eq(tasks.assigneeId, userId), status ? eq(tasks.status, status) : undefined))
+    .where(and(eq(tasks.assigneeId, sql.placeholder('userId')), status))
     .orderBy(desc(tasks.createdAt), desc(tasks.id));
-}
+const tasksOfUserAll = preparedPerDb((db: TasksTx) => ofUser(db).prepare('tasks_of_user'));
+const tasksOfUserIn = preparedPerDb((db: TasksTx) =>
+  ofUser(db, eq(tasks.status, sql.placeholder('status'))).prepare('tasks_of_user_in'),
+);
 
 /**
  * The tracker's own counters of up to `limit` tasks in id order after `after` (accounting's

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { anyUuid, isUuid, type Role } from '@ates/service-kit';
+import { anyUuidPlaceholder, isUuid, preparedPerDb, uuidArrayLiteral, type Role } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 import { users, type UserRow } from './schema.ts';
 
@@ -14,10 +14,15 @@ export async function findUserById(db: UsersTx, id: string): Promise<UserRow | u
   return row;
 }
 
+const usersByIds = preparedPerDb((db: UsersTx) =>
+  db.select().from(users).where(anyUuidPlaceholder(users.id, 'ids')).prepare('users_by_ids'),
+);
+
+/** The `_entities` batch of a request: one statement whatever the number of ids. */
 export async function findUsersByIds(db: UsersTx, ids: readonly string[]): Promise<UserRow[]> {
   const valid = ids.filter(isUuid);
   if (valid.length === 0) return [];
-  return db.select().from(users).where(anyUuid(users.id, valid));
+  return usersByIds(db).execute({ ids: uuidArrayLiteral(valid) });
 }
 
 export async function findUserByLogin(db: UsersTx, login: string): Promise<UserRow | undefined> {
