@@ -46,6 +46,8 @@ export interface RealSystem {
   /** Subgraph URLs by name, for another gateway in front of the same subgraphs. */
   subgraphUrls: Record<'users' | 'tasks' | 'accounting', string>;
   processes: Record<'users' | 'tasks' | 'accounting' | 'gateway', Child>;
+  /** The names of its databases (Postgres' CPU is read by database). */
+  databaseNames: string[];
   workers: Worker[];
   seeded: { tasks: number; done: number; transactions: number; seedMs: number };
   keys: TestKeys;
@@ -231,6 +233,7 @@ export async function startRealSystem(options: {
         gatewayUrl,
         subgraphUrls: { users: urlOf('users'), tasks: urlOf('tasks'), accounting: urlOf('accounting') },
         processes: processes as RealSystem['processes'],
+        databaseNames: databases.map((url) => decodeURIComponent(new URL(url).pathname.slice(1))),
         workers,
         seeded: { tasks: created.length, done: toComplete.length, transactions, seedMs },
         keys,
