@@ -8,7 +8,9 @@ import { dailyTotals, transactions, type TransactionRow } from './schema.ts';
 /**
  * Appends ledger rows in one statement, in the given order (their `seq` follows it), and returns
  * them; a row whose business fact is already there is an error (the
- * caller checked them under its locks: a conflict means a concurrent writer, and a retry).
+ * caller checked them under its locks: a conflict means a concurrent writer, and a retry), and
+ * so is a row of an account that does not exist (joined here, once per batch, instead of a
+ * foreign key's query per row).
  */
 export async function appendTransactions(
   db: AccountingTx,
@@ -22,6 +24,7 @@ export async function appendTransactions(
            (r->>'balanceAfter')::bigint, (r->>'taskId')::uuid, (r->>'assignmentNo')::int,
            (r->>'eventId')::uuid, r->>'description', (r->>'day')::date, (r->>'createdAt')::timestamptz
     from jsonb_array_elements(${jsonParam(rows)}) with ordinality as e(r, n)
+    join accounts a on a.id = (r->>'accountId')::uuid
     order by n
     returning id, seq`);
   const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));

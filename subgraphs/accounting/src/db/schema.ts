@@ -28,6 +28,7 @@ const day = (name: string) => date(name, { mode: 'string' });
  * event. `balance` is the sum of the account's transactions, kept in the same transaction as
  * each ledger row under the row lock (no lost update). `closedThrough` is the last billing
  * day closed for this account: its open day is the day after, or today if that is later.
+ * Never deleted (a trigger refuses it): the ledger, payouts and closes refer to it by id.
  */
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey(),
@@ -61,15 +62,17 @@ export const pricedTasks = pgTable('tasks', {
  * each has a reader: the facts (the two partial indexes, also read before a batch posts), the
  * audit log (with and without a day) and the close (an account's rows after a day). `seq` comes
  * from its sequence, unique without an index; reconciliation scans the whole ledger anyway.
+ * No unique index on `event_id`: every event that posts is a fee or a reward, so a second
+ * posting of one event is already refused by its fact's index (migration 0005).
+ * `account_id` has no foreign key: accounts are never deleted (a trigger refuses it), and every
+ * row is written under its account's row lock; the key's check cost a query per row (0005).
  */
 export const transactions = pgTable(
   'transactions',
   {
     id: uuid('id').primaryKey(),
     seq: bigserial('seq', { mode: 'number' }).notNull(),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id),
+    accountId: uuid('account_id').notNull(),
     kind: text('kind').$type<TransactionKind>().notNull(),
     amount: cents('amount').notNull(),
     balanceAfter: cents('balance_after').notNull(),
@@ -82,7 +85,6 @@ export const transactions = pgTable(
     createdAt: instant('created_at').notNull(),
   },
   (t) => [
-    uniqueIndex('transactions_event_id_key').on(t.eventId),
     uniqueIndex('transactions_one_fee_per_assignment')
       .on(t.taskId, t.assignmentNo)
       .where(sql`${t.kind} = 'ASSIGN_FEE'`),
@@ -137,9 +139,8 @@ export const billingDayAccounts = pgTable(
   'billing_day_accounts',
   {
     day: day('day').notNull(),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id),
+    /** No foreign key, as on the ledger: written under the account's lock, never deleted (0005). */
+    accountId: uuid('account_id').notNull(),
     /** The account's balance at the end of the day, before the payout. */
     closingBalance: cents('closing_balance').notNull(),
     payoutId: uuid('payout_id'),
@@ -158,9 +159,8 @@ export const payouts = pgTable(
   'payouts',
   {
     id: uuid('id').primaryKey(),
-    accountId: uuid('account_id')
-      .notNull()
-      .references(() => accounts.id),
+    /** No foreign key, as on the ledger: written under the account's lock, never deleted (0005). */
+    accountId: uuid('account_id').notNull(),
     userId: uuid('user_id').notNull(),
     day: day('day').notNull(),
     /** Positive cents. */
