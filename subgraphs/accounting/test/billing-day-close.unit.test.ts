@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '@ates/service-kit';
-import { accountClose, checkDayToClose, daysToClose, payoutIdOf } from '../src/domain/billing-day.ts';
+import { v5 as uuidV5 } from 'uuid';
+import {
+  accountClose,
+  checkDayToClose,
+  daysToClose,
+  PAYOUT_ID_NAMESPACE,
+  payoutIdOf,
+} from '../src/domain/billing-day.ts';
 import { calendarDay, laterDay, nextDayStart, startOfDay } from '../src/domain/business-day.ts';
 
 const codeOf = (fn: () => unknown) => {
@@ -104,5 +111,13 @@ describe('a payout id (the bank’s idempotency key)', () => {
     expect(payoutIdOf(account, '2026-11-24')).toBe(id);
     expect(payoutIdOf(account, '2026-11-25')).not.toBe(id);
     expect(payoutIdOf(other, '2026-11-24')).not.toBe(id);
+  });
+
+  it('is the RFC 9562 UUID v5 of account/day in the payout namespace (ids made before stay valid)', () => {
+    for (const [account, day] of [
+      ['0b6c6c49-5d3c-4d8e-9a62-6f0f2b3c1d11', '2026-11-24'],
+      ['7f1e2d3c-4b5a-4968-8776-655443322110', '2027-01-01'],
+    ] as const)
+      expect(payoutIdOf(account, day)).toBe(uuidV5(`${account}/${day}`, PAYOUT_ID_NAMESPACE));
   });
 });

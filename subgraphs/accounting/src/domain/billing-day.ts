@@ -1,4 +1,4 @@
-import { v5 as uuidV5 } from 'uuid';
+import { createHash } from 'node:crypto';
 import { badInput, type Cents } from '@ates/service-kit';
 import { addDays, daysBetween, type Day } from './business-day.ts';
 
@@ -49,15 +49,23 @@ export function accountClose(balance: Cents, countedOnLaterDays: Cents): Account
 export const payoutDescription = (day: Day) => `Payout for ${day}`;
 
 /** The namespace of payout ids (a fixed random UUID). */
-const PAYOUT_ID_NAMESPACE = '6f1d4a52-93c1-4b1e-8f0a-2c7e5d9b3a61';
+export const PAYOUT_ID_NAMESPACE = '6f1d4a52-93c1-4b1e-8f0a-2c7e5d9b3a61';
+const NAMESPACE_BYTES = Buffer.from(PAYOUT_ID_NAMESPACE.replaceAll('-', ''), 'hex');
 
 /**
  * A payout's id, which the bank takes as its idempotency key, derived from its account and day
  * (one payout per account and day): a close made again after a restore pays under the same key,
- * and the bank answers with the payment it already made instead of paying twice.
+ * and the bank answers with the payment it already made instead of paying twice. A UUID v5
+ * (RFC 9562: SHA-1 of namespace and name), computed here rather than by the `uuid` package,
+ * which re-parsed the namespace and spent ~10 µs per payout of a 100k close.
  */
-export const payoutIdOf = (accountId: string, day: Day): string =>
-  uuidV5(`${accountId}/${day}`, PAYOUT_ID_NAMESPACE);
+export function payoutIdOf(accountId: string, day: Day): string {
+  const hash = createHash('sha1').update(NAMESPACE_BYTES).update(`${accountId}/${day}`).digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /**
  * The past days the payout worker still has to close, oldest first: every day after the last
