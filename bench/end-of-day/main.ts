@@ -7,7 +7,8 @@
  * the start of the run until every payout is PAID with its `payout.made` and email job in the
  * outbox; `closeMs` is until the close's last page committed, `payMs` the payments after it.
  * Every run checks: one PAID payout and one bank payment per account, every balance 0, the
- * ledger sums, the events. B_pg is measured in the same run. Run: `pnpm bench end-of-day`
+ * ledger sums, the events. B_pg is measured in the same run; at the largest size, the ceiling of
+ * the shape too (ceiling.ts: the same rows written raw). Run: `pnpm bench end-of-day`
  * (SIZES, RUNS; RUNS_100K for the largest size).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,12 +33,14 @@ import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/de
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
 import { measurePgBaseline, pgBaselineFigures, type PgBaseline } from '../lib/pg-baseline.ts';
+import { measureCeiling } from './ceiling.ts';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
 const RUNS_LARGEST = Number(process.env.RUNS_100K ?? RUNS);
 const DAY = '2026-03-01';
-const GOAL_100K_MS = 10_000;
+/** Issue 25's bar at 100k: accounts closed and paid per second against B_pg's single-row tx/s, same run. */
+const GOAL_100K_RATIO = 3.5;
 
 const logger = createLogger({ service: 'bench-end-of-day', level: process.env.LOG_LEVEL ?? 'silent' });
 const server = process.env.ATES_BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
@@ -136,6 +139,28 @@ async function check(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n:
   if (problems.length > 0) throw new Error(`end of day broke: ${problems.join('; ')}`);
 }
 
+/** The shape's ceiling (see ceiling.ts) on freshly seeded accounts, checked as the real run is. */
+async function ceilingRun(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n: number) {
+  await reset(sql, bank);
+  await seed(sql, n);
+  const accounts = await sql<{ id: string; userId: string; balance: string }[]>`
+    select id, user_id as "userId", balance from accounts order by id`;
+  const ms = await measureCeiling(
+    accountingUrl,
+    bankUrl,
+    accounts.map((a) => ({ ...a, balance: Number(a.balance) })),
+    DAY,
+  );
+  const [row] = await sql<{ paid: number; outbox: number; non_zero: number }[]>`
+    select (select count(*)::int from payouts where status = 'PAID') as paid,
+           (select count(*)::int from outbox) as outbox,
+           (select count(*)::int from accounts where balance <> 0) as non_zero`;
+  const [bankRow] = await bank<{ payments: number }[]>`select count(*)::int as payments from payments`;
+  if (row?.paid !== n || row.outbox !== 3 * n || row.non_zero !== 0 || bankRow?.payments !== n)
+    throw new Error(`ceiling: ${JSON.stringify({ ...row, ...bankRow })} for ${n} accounts`);
+  return ms;
+}
+
 async function main() {
   const report = createReport(
     'end-of-day',
@@ -168,6 +193,8 @@ async function main() {
     hooks: { afterAccountClosed: () => void (sweptAt = performance.now()) },
   });
   const timings = new Map<number, { totalMs: number[]; closeMs: number[]; payMs: number[] }>();
+  const largest = Math.max(...SIZES);
+  const ceilingMs: number[] = [];
   const baselines: PgBaseline[] = [];
   try {
     for (const n of SIZES) {
@@ -194,6 +221,7 @@ async function main() {
         t.payMs.push(t2 - t1);
         await check(database.sql, bank, n);
         t.totalMs.push(totalMs);
+        if (n === largest) ceilingMs.push(await ceilingRun(database.sql, bank, n));
         console.log(
           `${n} accounts, run ${run + 1}/${runs}: ${(totalMs / 1000).toFixed(2)} s ` +
             `(last page closed at ${((t1 - t0) / 1000).toFixed(2)} s, paid ${((t2 - t1) / 1000).toFixed(2)} s later)`,
@@ -211,7 +239,11 @@ async function main() {
   }
   const bTx = baselines.map((b) => b.singleRowTxPerSecond);
   report.figures.push(...pgBaselineFigures(baselines));
-  const largest = Math.max(...SIZES);
+  const bTxMedian = summarize(bTx, 0).median;
+  const ceilingRatio = summarize(
+    ceilingMs.map((ms) => ((largest / ms) * 1000) / bTxMedian),
+    3,
+  );
   for (const [n, t] of timings) {
     const seconds = summarize(
       t.totalMs.map((ms) => ms / 1000),
@@ -231,8 +263,9 @@ async function main() {
       ),
     };
     if (n === 100_000) {
-      figure.goal = '≤ 10 s';
-      figure.met = seconds.median * 1000 <= GOAL_100K_MS;
+      const ratio = figure.ratio as ReturnType<typeof summarize>;
+      figure.goal = `≥ ${GOAL_100K_RATIO}× B_pg single-row tx`;
+      figure.met = ratio.median >= GOAL_100K_RATIO;
       const close = summarize(t.closeMs.map((ms) => ms / 1000)).median;
       const pay = summarize(t.payMs.map((ms) => ms / 1000)).median;
       figure.note =
@@ -240,10 +273,45 @@ async function main() {
         `each), each page paid once committed (batches of 500, 4 in flight) while the next closes; the ` +
         `last page committed at ${close} s, its payments ended ${pay} s later (medians). Per account ` +
         'Postgres still writes the PAYOUT ledger row, the payout, billing_day_accounts, the balance, the PAID ' +
-        "update, three outbox events and the bank's payment, on 2 cores shared with the worker and the sandbox";
+        "update, three outbox events and the bank's payment, on 2 cores shared with the worker and the sandbox" +
+        (ceilingMs.length > 0
+          ? `; the same rows written raw reach ${ceilingRatio.median}× (the ceiling below)`
+          : '');
       if (!figure.met) figure.note = `missed: ${figure.note}`;
     }
     report.figures.push(figure);
+    if (n === largest && ceilingMs.length > 0) {
+      const ceilingS = summarize(
+        ceilingMs.map((ms) => ms / 1000),
+        2,
+      );
+      report.figures.push(
+        {
+          id: `end-of-day.ceiling.${n}`,
+          title: `Ceiling of the shape: the rows of closing and paying ${n.toLocaleString('en-US')} accounts written raw`,
+          value: ceilingS,
+          unit: 's',
+          baseline: { name: 'B_pg single-row tx', value: summarize(bTx, 0), unit: 'tx/s' },
+          ratio: ceilingRatio,
+          note:
+            'per account a PAYOUT ledger row, a payout, billing_day_accounts, the balance and closed day, ' +
+            "transaction.applied; the bank's payment, PAID, payout.made and the email job: postgres.js multi-row " +
+            'statements built before the clock starts, pages of 5,000 paid (500 a batch, 4 in flight) while the ' +
+            'next closes; no HTTP, checks or events built',
+        },
+        {
+          id: `end-of-day.share-of-ceiling.${n}`,
+          title: `Close and pay ${n.toLocaleString('en-US')} accounts against the ceiling of the shape`,
+          value: seconds,
+          unit: 's',
+          baseline: { name: 'the rows written raw', value: ceilingS, unit: 's' },
+          ratio: summarize(
+            t.totalMs.map((ms, i) => (ceilingMs[i] ?? ceilingS.median * 1000) / ms),
+            3,
+          ),
+        },
+      );
+    }
   }
   const first = timings.get(Math.min(...SIZES));
   const last = timings.get(largest);

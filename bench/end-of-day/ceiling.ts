@@ -1,0 +1,193 @@
+/**
+ * The ceiling of the end of day's shape, measured beside it: the rows closing and paying each
+ * account writes — a PAYOUT ledger row, a PENDING payout, its `billing_day_accounts` row, the
+ * account's balance and closed day, a `transaction.applied` in the outbox; then the bank's
+ * payment, the payout PAID, `payout.made` and the email job in the outbox — written with no
+ * decisions: rows built before the clock starts, postgres.js multi-row statements (B_pg's way),
+ * pages of 5,000 accounts each closed in one transaction and paid (batches of 500, 4 in flight)
+ * while the next page closes, as the payout worker does. No HTTP, no schema checks, no events
+ * built: what any implementation keeping those rows pays at least.
+ */
+import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
+
+const PAGE = 5_000;
+const BATCH = 500;
+const WINDOW = 4;
+
+export interface SeededAccount {
+  id: string;
+  userId: string;
+  balance: number;
+}
+
+type Row = Record<string, unknown>;
+
+interface Page {
+  ledger: Row[];
+  payouts: Row[];
+  closes: Row[];
+  balances: (string | number)[][];
+  applied: Row[];
+  pay: { bank: Row[]; paid: string[]; outbox: Row[] }[];
+}
+
+const outboxRow = (type: string, aggregateId: string, data: object, at: string): Row => {
+  const id = randomUUID();
+  return {
+    id,
+    subject: `accounting.${type}`,
+    type,
+    version: 1,
+    aggregate_id: aggregateId,
+    payload: { id, type, version: 1, occurredAt: at, producer: 'accounting', aggregateId, data },
+    headers: { 'ates-type': type, 'ates-version': '1', 'ates-aggregate': aggregateId },
+  };
+};
+
+function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): Page[] {
+  const iso = at.toISOString();
+  const description = `Payout for ${day}`;
+  const pages: Page[] = [];
+  for (let i = 0; i < accounts.length; i += PAGE) {
+    const page: Page = { ledger: [], payouts: [], closes: [], balances: [], applied: [], pay: [] };
+    for (const a of accounts.slice(i, i + PAGE)) {
+      const transactionId = randomUUID();
+      const payoutId = randomUUID();
+      page.ledger.push({
+        id: transactionId,
+        account_id: a.id,
+        kind: 'PAYOUT',
+        amount: -a.balance,
+        balance_after: 0,
+        description,
+        day,
+        created_at: at,
+      });
+      page.payouts.push({
+        id: payoutId,
+        account_id: a.id,
+        user_id: a.userId,
+        day,
+        amount: a.balance,
+        transaction_id: transactionId,
+        status: 'PENDING',
+        next_attempt_at: at,
+        created_at: at,
+      });
+      page.closes.push({ day, account_id: a.id, closing_balance: a.balance, payout_id: payoutId });
+      page.balances.push([a.id, a.balance]);
+      page.applied.push(
+        outboxRow(
+          'transaction.applied',
+          a.id,
+          {
+            transactionId,
+            accountId: a.id,
+            userId: a.userId,
+            kind: 'PAYOUT',
+            amount: -a.balance,
+            taskId: null,
+            day,
+            balanceAfter: 0,
+            description,
+            appliedAt: iso,
+          },
+          iso,
+        ),
+      );
+    }
+    for (let j = 0; j < page.payouts.length; j += BATCH) {
+      const batch = page.payouts.slice(j, j + BATCH);
+      page.pay.push({
+        bank: batch.map((p) => ({
+          id: randomUUID(),
+          idempotency_key: p.id,
+          request_hash: 'ceiling',
+          account_id: p.account_id,
+          user_id: p.user_id,
+          amount_cents: p.amount,
+          currency: 'USD',
+          description,
+          status: 'PAID',
+          paid_at: at,
+        })),
+        paid: batch.map((p) => String(p.id)),
+        outbox: batch.flatMap((p) => [
+          outboxRow(
+            'payout.made',
+            String(p.account_id),
+            {
+              payoutId: p.id,
+              accountId: p.account_id,
+              userId: p.user_id,
+              day,
+              amount: p.amount,
+              paidAt: iso,
+            },
+            iso,
+          ),
+          outboxRow(
+            'email.requested',
+            String(p.user_id),
+            { userId: p.user_id, template: 'payout-notice', data: { day, amountCents: p.amount } },
+            iso,
+          ),
+        ]),
+      });
+    }
+    pages.push(page);
+  }
+  return pages;
+}
+
+/** Closes and pays `accounts` (all in plus, none closed through `day`) as described above; returns the ms. */
+export async function measureCeiling(
+  accountingUrl: string,
+  bankUrl: string,
+  accounts: readonly SeededAccount[],
+  day: string,
+): Promise<number> {
+  const sql = postgres(accountingUrl, { max: 1 + WINDOW, onnotice: () => {} });
+  const bank = postgres(bankUrl, { max: WINDOW, onnotice: () => {} });
+  try {
+    const pages = buildPages(accounts, day, new Date());
+    await Promise.all([
+      ...Array.from({ length: 1 + WINDOW }, () => sql`select 1`),
+      ...Array.from({ length: WINDOW }, () => bank`select 1`),
+    ]);
+    const payPage = async (page: Page) => {
+      let next = 0;
+      const worker = async () => {
+        while (next < page.pay.length) {
+          const batch = page.pay[next++]!;
+          await bank`insert into payments ${bank(batch.bank)}`;
+          await sql.begin(async (tx) => {
+            await tx`update payouts set status = 'PAID', attempts = attempts + 1, paid_at = now(),
+                     provider_payment_id = 'ceiling' where id = any(${batch.paid}::uuid[])`;
+            await tx`insert into outbox ${tx(batch.outbox)}`;
+          });
+        }
+      };
+      await Promise.all(Array.from({ length: WINDOW }, worker));
+    };
+    const t0 = performance.now();
+    let paying: Promise<void> = Promise.resolve();
+    for (const page of pages) {
+      await sql.begin(async (tx) => {
+        await tx`insert into transactions ${tx(page.ledger)}`;
+        await tx`insert into payouts ${tx(page.payouts)}`;
+        await tx`insert into billing_day_accounts ${tx(page.closes)}`;
+        await tx`update accounts a set balance = a.balance - v.x::bigint, closed_through = ${day}::date
+                 from (values ${tx(page.balances)}) as v(id, x) where a.id = v.id::uuid`;
+        await tx`insert into outbox ${tx(page.applied)}`;
+      });
+      paying = paying.then(() => payPage(page));
+    }
+    await paying;
+    return performance.now() - t0;
+  } finally {
+    await sql.end();
+    await bank.end();
+  }
+}
