@@ -27,7 +27,17 @@ export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier, int
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });
-    // The address the gateway signed, else the peer: never a caller's X-Forwarded-For.
-    return { viewer, deps, userById, clientAddress: clientAddressOf(req, internalSecret) };
+    let clientAddress: { value: string | undefined } | undefined;
+    return {
+      viewer,
+      deps,
+      userById,
+      // The address the gateway signed, else the peer: never a caller's X-Forwarded-For.
+      // Checked (an HMAC) on first use: only log-in and password changes read it.
+      get clientAddress() {
+        clientAddress ??= { value: clientAddressOf(req, internalSecret) };
+        return clientAddress.value;
+      },
+    };
   };
 }
