@@ -150,14 +150,16 @@ async function main(): Promise<void> {
     process.env.BENCH_COMMAND ?? 'pnpm bench dashboard',
   );
   say('starting the baselines’ servers…');
-  const node = await startNodeServer('B_node', SERVERS, ['node']);
+  // Every server in production mode, as the real system and Hive Gateway run.
+  const serverEnv = { ...process.env, NODE_ENV: 'production' };
+  const node = await startNodeServer('B_node', SERVERS, ['node'], serverEnv);
   children.push(node);
-  const fedA = await startNodeServer('B_fed a', SERVERS, ['fed-a']);
+  const fedA = await startNodeServer('B_fed a', SERVERS, ['fed-a'], serverEnv);
   children.push(fedA);
-  const fedB = await startNodeServer('B_fed b', SERVERS, ['fed-b']);
+  const fedB = await startNodeServer('B_fed b', SERVERS, ['fed-b'], serverEnv);
   children.push(fedB);
   const fedGateway = await startNodeServer('B_fed gateway', SERVERS, ['fed-gateway'], {
-    ...process.env,
+    ...serverEnv,
     FED_A_URL: fedA.url,
     FED_B_URL: fedB.url,
   });

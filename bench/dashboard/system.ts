@@ -7,6 +7,7 @@
  * Tokens of the workers are signed with the run's key (logging hundreds in would only
  * measure scrypt); the admin logs in.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,7 +91,10 @@ export async function startRealSystem(options: {
   const admin = { login: 'benchadmin', password: 'bench-admin-password-1' };
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NODE_ENV: 'development',
+    // What production runs: graphql-js without its development checks, the gateway signing the
+    // client's address for users, introspection closed.
+    NODE_ENV: 'production',
+    ATES_INTERNAL_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'warn',
     NATS_URL: natsUrl,
     ATES_NATS_NAMESPACE: namespace,
