@@ -21,7 +21,7 @@ import path from 'node:path';
 import { repoRoot } from '@ates/service-kit';
 import { print } from 'graphql';
 import { ops } from '@ates/testing';
-import { postgresCpuByDatabase } from '../lib/cpu.ts';
+import { postgresCpuByDatabase, selfCpuMs } from '../lib/cpu.ts';
 import { createReport, formatMeasured, writeReport, type Figure } from '../lib/report.ts';
 import { median, summarize, type Summary } from '../lib/stats.ts';
 import { load, pacedLoad, type LoadRequest, type LoadResult } from './load.ts';
@@ -214,20 +214,21 @@ async function main(): Promise<void> {
   };
   /**
    * Saturating (autocannon, CONNECTIONS connections), or at a steady `rate` (open loop). Runs on
-   * the real subgraphs also count Postgres' CPU per request (`postgres`).
+   * the real subgraphs also count Postgres' CPU per request (`postgres`); every run counts the
+   * load generator's, this process (`loadgen`).
    */
   const run = async (name: keyof typeof targets, durationSeconds: number, rate?: number) => {
     const target = targets[name];
     if (!target) throw new Error(`no target ${name}`);
     const onRealSubgraphs = name === 'ours' || name === 'hive';
     const postgresBefore = onRealSubgraphs ? postgresCpu() : 0;
+    const loadgenBefore = selfCpuMs();
     const result = await (rate
       ? pacedLoad({ ...target, connections: CONNECTIONS, durationSeconds, rate })
       : load({ ...target, connections: CONNECTIONS, durationSeconds }));
-    if (onRealSubgraphs)
-      result.cpuMsPerRequest.postgres = Number(
-        ((postgresCpu() - postgresBefore) / Math.max(1, result.requests)).toFixed(3),
-      );
+    const perRequest = (ms: number) => Number((ms / Math.max(1, result.requests)).toFixed(3));
+    result.cpuMsPerRequest.loadgen = perRequest(selfCpuMs() - loadgenBefore);
+    if (onRealSubgraphs) result.cpuMsPerRequest.postgres = perRequest(postgresCpu() - postgresBefore);
     return result;
   };
 
@@ -269,8 +270,16 @@ async function main(): Promise<void> {
   const ratios = (a: LoadResult[], b: LoadResult[], f: (r: LoadResult) => number) =>
     s(a.map((r, i) => f(r) / f(b[i]!)));
   const cpu = (name: string) => (r: LoadResult) => r.cpuMsPerRequest[name] ?? NaN;
+  /** The servers' CPU per request, without Postgres' and the load generator's. */
   const totalCpu = (r: LoadResult) =>
-    Object.entries(r.cpuMsPerRequest).reduce((sum, [name, ms]) => (name === 'postgres' ? sum : sum + ms), 0);
+    Object.entries(r.cpuMsPerRequest).reduce(
+      (sum, [name, ms]) => (name === 'postgres' || name === 'loadgen' ? sum : sum + ms),
+      0,
+    );
+  /** The rate the machine's cores allow at a run's CPU per request, everything counted. */
+  const cores = os.cpus().length;
+  const cpuBoundRps = (r: LoadResult) =>
+    (cores * 1000) / Object.values(r.cpuMsPerRequest).reduce((a, b) => a + b, 0);
   const rps = (r: LoadResult) => r.rps;
   const validity = (rs: LoadResult[]): Pick<Figure, 'met' | 'note'> | undefined => {
     const bad = invalid(rs);
@@ -345,6 +354,15 @@ async function main(): Promise<void> {
     unit: 'ms',
     baseline: { name: 'B_fed, 3 processes', value: per(results.fed, totalCpu), unit: 'ms' },
     ratio: ratios(results.ours, results.fed, totalCpu),
+  });
+  figures.push({
+    id: 'dashboard.cpu_ceiling',
+    title: `Worker dashboard: the rate ${cores} cores allow at its CPU per request (servers, Postgres, load generator)`,
+    value: per(results.ours, cpuBoundRps),
+    unit: 'req/s',
+    baseline: { name: 'B_fed, the same', value: per(results.fed, cpuBoundRps), unit: 'req/s' },
+    ratio: ratios(results.ours, results.fed, cpuBoundRps),
+    note: 'the ratio to B_fed dashboard.rps can reach with every core busy: past it, only less CPU per request helps',
   });
   figures.push({
     id: 'dashboard.cpu_postgres',
