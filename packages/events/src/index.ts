@@ -34,7 +34,8 @@ export { connectNats, type ConnectNatsOptions } from './nats/connect.ts';
 export { ensureStreams, desiredStreams, removeStreams, type StreamOptions } from './nats/streams.ts';
 export { DEFAULT_RETENTION, parseRetention, retentionOf, type Retention } from './nats/retention.ts';
 
-// A subgraph's start-up, shared
+// A service's start-up, shared (a worker's: service-kit's startWorker with these channels)
+export * from './event-channels.ts';
 export * from './start-subgraph.ts';
 
 // Consuming

@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   applyMigrations,
@@ -16,22 +16,16 @@ import {
   type OperationLimits,
   type ServiceMetrics,
 } from '@ates/service-kit';
-import { startConsumer, type ConsumerOptions, type RunningConsumer } from './consumer/consumer.ts';
+import type { RunningConsumer } from './consumer/consumer.ts';
+import { openEventChannels, type ConsumeOptions, type EventChannelSettings } from './event-channels.ts';
 import { followTokenRevocations } from './live/token-revocations.ts';
 import { registerEventMetrics, type EventMetricsOptions } from './metrics.ts';
-import { connectNats } from './nats/connect.ts';
-import { ensureStreams } from './nats/streams.ts';
-import { startOutboxRelay, type OutboxRelay } from './outbox/relay.ts';
 
 /** What every subgraph is configured with (its `main.ts` reads them from its env). */
-export interface SubgraphSettings {
+export interface SubgraphSettings extends EventChannelSettings {
   host: string;
   port: number;
   databaseUrl: string;
-  natsUrl: string;
-  natsNamespace?: string;
-  /** Copies of each JetStream stream (`ATES_NATS_STREAM_REPLICAS`); default 1. */
-  streamReplicas?: number;
   publicKeyPem: string;
   introspection: boolean;
   maxBodyBytes: number;
@@ -50,11 +44,9 @@ export interface SubgraphRuntime<Tables extends Record<string, unknown>> {
   verifier: TokenVerifier;
   logger: Logger;
   /** A durable consumer on this service's database and NATS, stopped with it. */
-  consume<T extends Record<string, unknown>>(
-    options: Omit<ConsumerOptions<T>, 'nats' | 'namespace' | 'logger' | 'db'>,
-  ): Promise<RunningConsumer>;
+  consume(options: ConsumeOptions<Tables>): Promise<RunningConsumer>;
   /** Consumers started otherwise (a projection's), for the metrics; stop them in `onStop`. */
-  adopt(consumers: RunningConsumer[]): void;
+  adopt(consumers: readonly RunningConsumer[]): void;
   /** Runs after HTTP has drained, before the consumers stop (live feeds, extra pools). */
   onStop(close: () => Promise<void> | void): void;
 }
@@ -108,23 +100,28 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
   const { settings, name } = definition;
   const { logger } = settings;
   await applyMigrations(settings.databaseUrl, definition.migrationsFolder);
-  const database = connectDatabase(settings.databaseUrl, definition.tables, {
-    applicationName: `ates-${name}`,
-  });
-  const nats = await connectNats(settings.natsUrl, { name: `ates-${name}` });
-  const namespace = settings.natsNamespace;
-  const jsm = await jetstreamManager(nats);
-  await ensureStreams(jsm, namespace, { replicas: settings.streamReplicas });
-  const relay: OutboxRelay | undefined = definition.producesEvents
-    ? startOutboxRelay({ sql: database.sql, nats, namespace, logger })
-    : undefined;
+  const processName = `ates-${name}`;
+  const database = connectDatabase(settings.databaseUrl, definition.tables, { applicationName: processName });
   const metrics = createMetrics(name, { logger });
+  const readiness: Record<string, () => Promise<void>> = { database: () => pingDatabase(database.sql) };
+  const closers: (() => Promise<void> | void)[] = [];
+  const finals: (() => Promise<void>)[] = [];
+  const channels = await openEventChannels(
+    {
+      processName,
+      database,
+      metrics,
+      logger,
+      readiness: (check, run) => void (readiness[check] = run),
+      onStop: (close) => void finals.push(close),
+    },
+    settings,
+    { produces: definition.producesEvents },
+  );
+  const { nats, namespace, jsm } = channels;
   const verifier = await TokenVerifier.fromPem(settings.publicKeyPem);
   // A revoked token is refused here too, not only where it was issued.
   const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
-  const consumers: RunningConsumer[] = [];
-  const owned: RunningConsumer[] = [];
-  const closers: (() => Promise<void> | void)[] = [];
   const runtime: SubgraphRuntime<Tables> = {
     database,
     nats,
@@ -133,27 +130,12 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     metrics,
     verifier,
     logger,
-    consume: async (options) => {
-      const consumer = await startConsumer({
-        ...options,
-        nats,
-        namespace,
-        logger,
-        db: database.db,
-      } as ConsumerOptions<Record<string, unknown>>);
-      consumers.push(consumer);
-      owned.push(consumer);
-      return consumer;
-    },
-    adopt: (started) => void consumers.push(...started),
+    consume: channels.consume,
+    adopt: channels.adopt,
     onStop: (close) => void closers.push(close),
   };
   const serving = await definition.setup(runtime);
-  registerEventMetrics(metrics, {
-    ...(relay ? { outbox: database.sql } : {}),
-    ...(consumers.length > 0 ? { deadLetters: database.sql, consumers } : {}),
-    ...serving.eventMetrics,
-  });
+  if (serving.eventMetrics) registerEventMetrics(metrics, serving.eventMetrics);
   const graphql = await startGraphQLService<Ctx>({
     host: settings.host,
     port: settings.port,
@@ -164,11 +146,7 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     limits: settings.limits,
     metrics,
     context: serving.context,
-    readiness: {
-      database: () => pingDatabase(database.sql),
-      nats: async () => void (await nats.flush()),
-      ...serving.readiness,
-    },
+    readiness: { ...readiness, ...serving.readiness },
     ...(serving.subscriptions ? { subscriptions: serving.subscriptions } : {}),
   });
   const liveStats = () => ({ ...serving.live?.(), sockets: graphql.sockets() });
@@ -179,17 +157,13 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     runtime,
     graphql,
     liveStats,
-    caughtUp: async () => {
-      for (const consumer of consumers) await consumer.caughtUp();
-    },
-    outboxDrained: () => relay?.drained() ?? Promise.resolve(),
+    caughtUp: channels.caughtUp,
+    outboxDrained: channels.outboxDrained,
     stop: once(async () => {
       await graphql.stop();
       for (const close of closers) await close();
-      for (const consumer of owned) await consumer.stop();
-      await relay?.stop();
       await revocations.stop();
-      await nats.drain();
+      for (const close of finals) await close();
       await database.close();
     }),
   };

@@ -267,15 +267,6 @@ export function addHealthRoutes(app: FastifyInstance, options: HealthRoutesOptio
     });
 }
 
-/** A worker's port: `/healthz`, `/readyz` and `/metrics` only (no request has a body). */
-export async function startHealthServer(
-  options: HealthRoutesOptions & { host?: string; port: number; logger: Logger; metrics: ServiceMetrics },
-): Promise<RunningHttpServer> {
-  const server = createHttpServer({ logger: options.logger, bodyLimit: 1024, metrics: options.metrics });
-  addHealthRoutes(server.app, options);
-  return server.listen(options.port, options.host);
-}
-
 export type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** Fastify's own errors (e.g. `FST_ERR_CTP_INVALID_JSON_BODY` for a parser of one's own). */
 export { errorCodes as httpErrorCodes } from 'fastify';

@@ -23,3 +23,4 @@ export * from './progress.ts';
 export * from './text.ts';
 export * from './operation-limits.ts';
 export * from './run-service.ts';
+export * from './start-worker.ts';

@@ -1,17 +1,6 @@
 import path from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, registerEventMetrics, startConsumer } from '@ates/events';
-import {
-  applyMigrations,
-  connectDatabase,
-  createMetrics,
-  once,
-  startHealthServer,
-  systemClock,
-  type Clock,
-  type Logger,
-  pingDatabase,
-} from '@ates/service-kit';
+import { openEventChannels } from '@ates/events';
+import { startWorker, systemClock, type Clock, type Logger } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { keepRecipientsWhenUsersChange } from './events/keep-recipients-when-users-change.ts';
 import { sendEmailWhenRequested } from './events/send-email-when-requested.ts';
@@ -72,85 +61,61 @@ export interface EmailWorker {
   stop(): Promise<void>;
 }
 
-/** Wires the email worker: migrations, users' events in, email jobs from the work queue, health. */
+/** The email worker: users' events in, email jobs from the work queue (startWorker does the rest). */
 export async function startEmailWorker(config: EmailWorkerConfig): Promise<EmailWorker> {
-  const { logger } = config;
-  await applyMigrations(config.databaseUrl, migrationsFolder);
-  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-email-worker' });
-  const transport =
-    config.transport ??
-    (config.smtpUrl
-      ? createSmtpTransport({ url: config.smtpUrl, timeoutMs: config.smtpTimeoutMs ?? 10_000 })
-      : createFileTransport(config.mailDir));
-  const nats = await connectNats(config.natsUrl, { name: 'ates-email-worker' });
-  const namespace = config.natsNamespace;
-  await ensureStreams(await jetstreamManager(nats), namespace, { replicas: config.streamReplicas });
-  const usersConsumer = await startConsumer({
-    nats,
-    namespace,
-    name: USERS_CONSUMER,
-    domain: 'users',
-    db: database.db,
-    handlers: keepRecipientsWhenUsersChange,
-    logger,
-  });
-  const jobsConsumer = await startConsumer({
-    nats,
-    namespace,
-    name: JOBS_CONSUMER,
-    domain: 'jobs',
-    filterSubject: 'jobs.email.requested',
-    db: database.db,
-    handlers: sendEmailWhenRequested({
-      transport,
-      directory: config.directory,
-      from: config.from,
-      clock: config.clock ?? systemClock,
-    }),
-    logger,
-    // One job per transaction: a failing job never makes another job's email go out again.
-    maxBatch: 1,
-    prefetch: 10,
-    maxDeliver: config.maxDeliver ?? 5,
-    ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
-    // Longer than a slow SMTP exchange, so a job is not redelivered while it is being sent.
-    ackWaitMs: config.ackWaitMs ?? 60_000,
-  });
-  const metrics = createMetrics('email', { logger });
-  registerEventMetrics(metrics, { deadLetters: database.sql, consumers: [jobsConsumer, usersConsumer] });
-  const http =
-    config.port === undefined
-      ? undefined
-      : await startHealthServer({
-          port: config.port,
-          host: config.host,
-          logger,
-          metrics,
-          readiness: {
-            database: () => pingDatabase(database.sql),
-            nats: async () => void (await nats.flush()),
-          },
-        });
-  logger.info(
-    {
-      transport: transport.kind,
-      ...(transport.kind === 'file' ? { mailDir: config.mailDir } : {}),
-      url: http?.origin,
+  const running = await startWorker({
+    name: 'email',
+    processName: 'ates-email-worker',
+    settings: {
+      ...(config.port === undefined ? {} : { http: { host: config.host, port: config.port } }),
+      databaseUrl: config.databaseUrl,
+      logger: config.logger,
     },
-    'email worker ready',
-  );
-  return {
-    url: http?.origin,
-    transport: transport.kind,
-    jobsCaughtUp: (options) => jobsConsumer.caughtUp(options),
-    usersCaughtUp: (options) => usersConsumer.caughtUp(options),
-    stop: once(async () => {
-      await http?.close();
-      await jobsConsumer.stop();
-      await usersConsumer.stop();
-      transport.close();
-      await nats.drain();
-      await database.close();
-    }),
-  };
+    tables,
+    migrationsFolder,
+    async setup(runtime) {
+      const transport =
+        config.transport ??
+        (config.smtpUrl
+          ? createSmtpTransport({ url: config.smtpUrl, timeoutMs: config.smtpTimeoutMs ?? 10_000 })
+          : createFileTransport(config.mailDir));
+      runtime.onStop(() => transport.close());
+      const events = await openEventChannels(runtime, config, { produces: false });
+      const usersConsumer = await events.consume({
+        name: USERS_CONSUMER,
+        domain: 'users',
+        handlers: keepRecipientsWhenUsersChange,
+      });
+      const jobsConsumer = await events.consume({
+        name: JOBS_CONSUMER,
+        domain: 'jobs',
+        filterSubject: 'jobs.email.requested',
+        handlers: sendEmailWhenRequested({
+          transport,
+          directory: config.directory,
+          from: config.from,
+          clock: config.clock ?? systemClock,
+        }),
+        // One job per transaction: a failing job never makes another job's email go out again.
+        maxBatch: 1,
+        prefetch: 10,
+        maxDeliver: config.maxDeliver ?? 5,
+        ...(config.backoffMs ? { backoffMs: config.backoffMs } : {}),
+        // Longer than a slow SMTP exchange, so a job is not redelivered while it is being sent.
+        ackWaitMs: config.ackWaitMs ?? 60_000,
+      });
+      return {
+        facts: {
+          transport: transport.kind,
+          ...(transport.kind === 'file' ? { mailDir: config.mailDir } : {}),
+        },
+        handle: {
+          transport: transport.kind,
+          jobsCaughtUp: (options?: { timeoutMs?: number }) => jobsConsumer.caughtUp(options),
+          usersCaughtUp: (options?: { timeoutMs?: number }) => usersConsumer.caughtUp(options),
+        },
+      };
+    },
+  });
+  return { url: running.url, ...running.handle, stop: running.stop };
 }

@@ -1,17 +1,11 @@
 import path from 'node:path';
 import {
-  applyMigrations,
-  connectDatabase,
-  createMetrics,
   cryptoRandom,
-  addHealthRoutes,
-  createHttpServer,
-  once,
+  startWorker,
   systemClock,
   type Clock,
   type Logger,
   type RandomSource,
-  pingDatabase,
 } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { Faults, NO_FAULTS, type FaultPatch, type FaultSettings } from './faults.ts';
@@ -47,43 +41,45 @@ export interface PaymentSandbox {
 
 /** Starts the sandbox bank: migrations, then HTTP. Payments live in its own database. */
 export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise<PaymentSandbox> {
-  const { logger } = config;
-  await applyMigrations(config.databaseUrl, migrationsFolder);
-  const database = connectDatabase(config.databaseUrl, tables, { applicationName: 'ates-payment-sandbox' });
-  const faults = new Faults({ ...NO_FAULTS, ...config.faults }, config.random ?? cryptoRandom);
-  const stopping = new AbortController();
-  const delay = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        stopping.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      stopping.signal.addEventListener('abort', done, { once: true });
-    });
-  const metrics = createMetrics('payment-sandbox', { logger });
-  const server = createHttpServer({ logger, bodyLimit: 64 * 1024, metrics });
-  addHealthRoutes(server.app, { readiness: { database: () => pingDatabase(database.sql) }, metrics });
-  registerRoutes(server.app, {
-    db: database.db,
-    clock: config.clock ?? systemClock,
-    faults,
-    controlEnabled: config.controlEnabled ?? true,
-    ...(config.secret === undefined ? {} : { secret: config.secret }),
-    logger,
-    delay,
+  const running = await startWorker({
+    name: 'payment-sandbox',
+    processName: 'ates-payment-sandbox',
+    settings: {
+      http: { host: config.host, port: config.port },
+      databaseUrl: config.databaseUrl,
+      logger: config.logger,
+    },
+    tables,
+    migrationsFolder,
+    async setup({ database, logger, stopping }) {
+      const faults = new Faults({ ...NO_FAULTS, ...config.faults }, config.random ?? cryptoRandom);
+      // A slow answer ends at once when the sandbox stops, so HTTP drains without waiting for it.
+      const delay = (ms: number) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(done, ms);
+          function done() {
+            clearTimeout(timer);
+            stopping.removeEventListener('abort', done);
+            resolve();
+          }
+          stopping.addEventListener('abort', done, { once: true });
+        });
+      return {
+        bodyLimit: 64 * 1024,
+        routes: (app) =>
+          registerRoutes(app, {
+            db: database.db,
+            clock: config.clock ?? systemClock,
+            faults,
+            controlEnabled: config.controlEnabled ?? true,
+            ...(config.secret === undefined ? {} : { secret: config.secret }),
+            logger,
+            delay,
+          }),
+        facts: { faults: faults.settings() },
+        handle: { setFaults: (patch: FaultPatch) => faults.update(patch) },
+      };
+    },
   });
-  const http = await server.listen(config.port, config.host);
-  logger.info({ url: http.origin, faults: faults.settings() }, 'payment sandbox ready');
-  return {
-    url: http.origin,
-    port: http.port,
-    setFaults: (patch) => faults.update(patch),
-    stop: once(async () => {
-      stopping.abort();
-      await http.close();
-      await database.close();
-    }),
-  };
+  return { url: running.url!, port: running.port!, ...running.handle, stop: running.stop };
 }

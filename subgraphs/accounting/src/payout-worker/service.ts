@@ -1,19 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connectNats, ensureStreams, registerEventMetrics, startOutboxRelay } from '@ates/events';
+import { openEventChannels } from '@ates/events';
 import { HttpPaymentProvider, type BackoffPolicy, type PaymentProvider } from '@ates/payments';
-import {
-  applyMigrations,
-  connectDatabase,
-  createMetrics,
-  cryptoRandom,
-  once,
-  startHealthServer,
-  systemClock,
-  type Clock,
-  type Logger,
-  pingDatabase,
-} from '@ates/service-kit';
+import { cryptoRandom, startWorker, systemClock, type Clock, type Logger } from '@ates/service-kit';
 import * as tables from '../db/tables.ts';
 import { migrationsFolder } from '../migrations.ts';
 import { PAYOUTS_CHANNEL, payoutsNotifyTrace } from '../db/payout-repository.ts';
@@ -61,71 +49,54 @@ export interface PayoutWorkerService {
  * LISTEN on `ates_payouts` so a close by an admin is paid at once.
  */
 export async function startPayoutWorkerService(config: PayoutWorkerConfig): Promise<PayoutWorkerService> {
-  const logger = config.logger;
-  await applyMigrations(config.databaseUrl, migrationsFolder);
-  const database = connectDatabase(config.databaseUrl, tables, {
-    applicationName: 'ates-payout-worker',
-    max: config.poolSize,
+  const running = await startWorker({
+    name: 'payout-worker',
+    processName: 'ates-payout-worker',
+    settings: {
+      ...(config.http ? { http: config.http } : {}),
+      databaseUrl: config.databaseUrl,
+      poolSize: config.poolSize,
+      logger: config.logger,
+    },
+    tables,
+    migrationsFolder,
+    async setup(runtime) {
+      const events = await openEventChannels(runtime, config, { produces: true });
+      const deps: AccountingDeps = {
+        db: runtime.database.db,
+        sql: runtime.database.sql,
+        clock: config.clock ?? systemClock,
+        random: cryptoRandom,
+        timeZone: config.timeZone,
+        logger: config.logger,
+        newId: randomUUID,
+      };
+      const provider =
+        'pay' in config.provider
+          ? config.provider
+          : new HttpPaymentProvider({
+              baseUrl: config.provider.url,
+              timeoutMs: config.provider.timeoutMs,
+              ...(config.provider.secret ? { secret: config.provider.secret } : {}),
+            });
+      const worker = new PayoutWorker({
+        deps,
+        provider,
+        retry: config.retry,
+        maxIdleMs: config.maxIdleMs,
+        hooks: config.hooks,
+      });
+      const listener = await runtime.database.sql.listen(PAYOUTS_CHANNEL, (payload) =>
+        worker.poke(payoutsNotifyTrace(payload)),
+      );
+      runtime.onStop(() => listener.unlisten());
+      runtime.onStop(() => worker.stop());
+      return {
+        ...(config.autoStart === false ? {} : { start: () => worker.start() }),
+        facts: { timeZone: config.timeZone },
+        handle: { worker, deps, outboxDrained: events.outboxDrained },
+      };
+    },
   });
-  const nats = await connectNats(config.natsUrl, { name: 'ates-payout-worker' });
-  await ensureStreams(await jetstreamManager(nats), config.natsNamespace, {
-    replicas: config.streamReplicas,
-  });
-  const relay = startOutboxRelay({ sql: database.sql, nats, namespace: config.natsNamespace, logger });
-  const deps: AccountingDeps = {
-    db: database.db,
-    sql: database.sql,
-    clock: config.clock ?? systemClock,
-    random: cryptoRandom,
-    timeZone: config.timeZone,
-    logger,
-    newId: randomUUID,
-  };
-  const provider =
-    'pay' in config.provider
-      ? config.provider
-      : new HttpPaymentProvider({
-          baseUrl: config.provider.url,
-          timeoutMs: config.provider.timeoutMs,
-          ...(config.provider.secret ? { secret: config.provider.secret } : {}),
-        });
-  const worker = new PayoutWorker({
-    deps,
-    provider,
-    retry: config.retry,
-    maxIdleMs: config.maxIdleMs,
-    hooks: config.hooks,
-  });
-  const listener = await database.sql.listen(PAYOUTS_CHANNEL, (payload) =>
-    worker.poke(payoutsNotifyTrace(payload)),
-  );
-  const metrics = createMetrics('payout-worker', { logger });
-  registerEventMetrics(metrics, { outbox: database.sql });
-  const http = config.http
-    ? await startHealthServer({
-        ...config.http,
-        logger,
-        metrics,
-        readiness: {
-          database: () => pingDatabase(database.sql),
-          nats: async () => void (await nats.flush()),
-        },
-      })
-    : null;
-  if (config.autoStart ?? true) worker.start();
-  logger.info({ url: http?.origin, timeZone: config.timeZone }, 'payout worker ready');
-  return {
-    worker,
-    deps,
-    url: http?.origin ?? null,
-    outboxDrained: () => relay.drained(),
-    stop: once(async () => {
-      await http?.close();
-      await worker.stop();
-      await listener.unlisten();
-      await relay.stop();
-      await nats.drain();
-      await database.close();
-    }),
-  };
+  return { ...running.handle, url: running.url ?? null, stop: running.stop };
 }
