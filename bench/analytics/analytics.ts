@@ -32,7 +32,8 @@ import {
 import type { AnalyticsDeps } from '../../subgraphs/analytics/src/use-cases/deps.ts';
 import { createReport, writeReport } from '../lib/report.ts';
 import { ratio, summarize } from '../lib/stats.ts';
-import { bulkLoadReadModel, FIRST_DAY, projectHistory, stageHistory } from './history.ts';
+import { bulkLoadReadModel, dropStagedHistory, readModelSize, stageHistory } from './db/history.ts';
+import { FIRST_DAY, projectHistory } from './history.ts';
 
 const SIZES = (process.env.SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -129,7 +130,7 @@ async function build(size: number, id: string, publicKey: string, check: boolean
   const database = connectDatabase(url, tables, { max: 4, applicationName: 'ates-bench' });
   const days = Math.ceil(size / PER_DAY);
   const started = performance.now();
-  await stageHistory(database.sql, { transactions: size, perDay: PER_DAY, accounts: ACCOUNTS });
+  await stageHistory(database.sql, { transactions: size, perDay: PER_DAY, accounts: ACCOUNTS }, FIRST_DAY);
   const clock = new ManualClock(new Date(`${addDays(FIRST_DAY, days - 1)}T12:00:00Z`));
   const deps: AnalyticsDeps = { db: database.db, readDb: database.db, clock, timeZone: TZ, logger };
   const facts: Record<string, unknown> = {};
@@ -141,20 +142,16 @@ async function build(size: number, id: string, publicKey: string, check: boolean
     const projected = await allAnswers(deps, days);
     await bulkLoadReadModel(database.sql);
     if (JSON.stringify(projected) !== JSON.stringify(await allAnswers(deps, days)))
-      throw new Error('the bulk load differs from the projection; fix bench/analytics/history.ts');
+      throw new Error('the bulk load differs from the projection; fix bench/analytics/db/history.ts');
     facts.checkedAgainstProjection = {
       answersCompared: projected.length,
       projectionEventsPerSec: Math.round(((size * 7) / 4 / projectedMs) * 1000),
     };
   } else await bulkLoadReadModel(database.sql);
-  await database.sql`drop table bench_tx`;
-  const [counts] = await database.sql<[Record<string, number>]>`
-    select (select count(*)::int from account_days) as "accountDays",
-           (select count(*)::int from red_counts) as "redCountRows",
-           (select count(*)::int from tasks) as tasks,
-           (select count(*)::int from inbox) as "inboxRows",
-           (pg_database_size(current_database()) / 1048576)::int as "databaseMb"`;
-  Object.assign(facts, counts, { loadMs: Math.round(performance.now() - started) });
+  await dropStagedHistory(database.sql);
+  Object.assign(facts, await readModelSize(database.sql), {
+    loadMs: Math.round(performance.now() - started),
+  });
   const service = await startAnalyticsService({
     host: '127.0.0.1',
     port: 0,

@@ -10,6 +10,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
+import { writeClosePage, writePaid, writePayments } from '../lib/db/ceiling-writes.ts';
+import { openConnections } from '../lib/db/maintenance.ts';
 
 const PAGE = 5_000;
 const BATCH = 500;
@@ -152,21 +154,14 @@ export async function measureCeiling(
   const bank = postgres(bankUrl, { max: WINDOW, onnotice: () => {} });
   try {
     const pages = buildPages(accounts, day, new Date());
-    await Promise.all([
-      ...Array.from({ length: 1 + WINDOW }, () => sql`select 1`),
-      ...Array.from({ length: WINDOW }, () => bank`select 1`),
-    ]);
+    await Promise.all([openConnections(sql, 1 + WINDOW), openConnections(bank, WINDOW)]);
     const payPage = async (page: Page) => {
       let next = 0;
       const worker = async () => {
         while (next < page.pay.length) {
           const batch = page.pay[next++]!;
-          await bank`insert into payments ${bank(batch.bank)}`;
-          await sql.begin(async (tx) => {
-            await tx`update payouts set status = 'PAID', attempts = attempts + 1, paid_at = now(),
-                     provider_payment_id = 'ceiling' where id = any(${batch.paid}::uuid[])`;
-            await tx`insert into outbox ${tx(batch.outbox)}`;
-          });
+          await writePayments(bank, batch.bank);
+          await sql.begin((tx) => writePaid(tx, batch));
         }
       };
       await Promise.all(Array.from({ length: WINDOW }, worker));
@@ -174,14 +169,7 @@ export async function measureCeiling(
     const t0 = performance.now();
     let paying: Promise<void> = Promise.resolve();
     for (const page of pages) {
-      await sql.begin(async (tx) => {
-        await tx`insert into transactions ${tx(page.ledger)}`;
-        await tx`insert into payouts ${tx(page.payouts)}`;
-        await tx`insert into billing_day_accounts ${tx(page.closes)}`;
-        await tx`update accounts a set balance = a.balance - v.x::bigint, closed_through = ${day}::date
-                 from (values ${tx(page.balances)}) as v(id, x) where a.id = v.id::uuid`;
-        await tx`insert into outbox ${tx(page.applied)}`;
-      });
+      await sql.begin((tx) => writeClosePage(tx, page, day));
       paying = paying.then(() => payPage(page));
     }
     await paying;

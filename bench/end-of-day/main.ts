@@ -33,6 +33,14 @@ import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/de
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
 import { measurePgBaseline, pgBaselineFigures, type PgBaseline } from '../lib/pg-baseline.ts';
+import {
+  accountBalances,
+  ceilingCloseCounts,
+  emptyAccounting,
+  endOfDayCounts,
+  seedAccountsInPlus,
+} from '../lib/db/accounting.ts';
+import { bankPaymentCounts, emptyBank, paymentsMade } from '../lib/db/bank.ts';
 import { measureCeiling } from './ceiling.ts';
 
 const SIZES = (process.env.SIZES ?? '1000,10000,100000').split(',').map(Number);
@@ -77,53 +85,9 @@ async function startSandbox(): Promise<{ url: string; child: ChildProcess }> {
   }
 }
 
-/** `n` accounts, each in plus by one TASK_REWARD on DAY (balance = the sum of its entries). */
-async function seed(sql: AccountingDeps['sql'], n: number) {
-  await sql`
-    insert into accounts (id, user_id, balance, created_at)
-    select gen_random_uuid(), gen_random_uuid(), 100 + (i * 7919) % 5000, ${`${DAY}T08:00:00Z`}::timestamptz
-    from generate_series(1, ${n}) as i`;
-  await sql`
-    insert into transactions (id, account_id, kind, amount, balance_after, task_id, event_id, description, day, created_at)
-    select gen_random_uuid(), id, 'TASK_REWARD', balance, balance, gen_random_uuid(), gen_random_uuid(),
-           'Feed the parrots', ${DAY}::date, created_at
-    from accounts`;
-  await sql`
-    insert into daily_totals (day, rewards_paid, transactions)
-    select ${DAY}::date, sum(balance), count(*) from accounts`;
-  await sql`vacuum analyze accounts, transactions`;
-}
-
-async function reset(sql: AccountingDeps['sql'], bank: AccountingDeps['sql']) {
-  await sql`truncate transactions, accounts, tasks, daily_totals, outbox, inbox, billing_day_accounts, payouts, billing_days cascade`;
-  await bank`truncate payments`;
-}
-
 async function check(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n: number) {
-  const [row] = await sql<
-    {
-      paid: number;
-      unpaid: number;
-      non_zero: number;
-      bad_sums: number;
-      made: number;
-      emails: number;
-      applied: number;
-      closed: number;
-    }[]
-  >`
-    select
-      (select count(*)::int from payouts where status = 'PAID') as paid,
-      (select count(*)::int from payouts where status <> 'PAID') as unpaid,
-      (select count(*)::int from accounts where balance <> 0) as non_zero,
-      (select count(*)::int from accounts a
-         where a.balance <> (select sum(amount) from transactions t where t.account_id = a.id)) as bad_sums,
-      (select count(*)::int from outbox where type = 'payout.made') as made,
-      (select count(*)::int from outbox where type = 'email.requested') as emails,
-      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
-      (select count(*)::int from billing_days where day = ${DAY}::date and accounts_paid = ${n}) as closed`;
-  const [bankRow] = await bank<{ payments: number; keys: number }[]>`
-    select count(*)::int as payments, count(distinct idempotency_key)::int as keys from payments`;
+  const row = await endOfDayCounts(sql, DAY, n);
+  const bankRow = await bankPaymentCounts(bank);
   const problems: string[] = [];
   if (!row || !bankRow) throw new Error('no check rows');
   if (row.paid !== n || row.unpaid !== 0) problems.push(`${row.paid} PAID, ${row.unpaid} unpaid of ${n}`);
@@ -141,23 +105,14 @@ async function check(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n:
 
 /** The shape's ceiling (see ceiling.ts) on freshly seeded accounts, checked as the real run is. */
 async function ceilingRun(sql: AccountingDeps['sql'], bank: AccountingDeps['sql'], n: number) {
-  await reset(sql, bank);
-  await seed(sql, n);
-  const accounts = await sql<{ id: string; userId: string; balance: string }[]>`
-    select id, user_id as "userId", balance from accounts order by id`;
-  const ms = await measureCeiling(
-    accountingUrl,
-    bankUrl,
-    accounts.map((a) => ({ ...a, balance: Number(a.balance) })),
-    DAY,
-  );
-  const [row] = await sql<{ paid: number; outbox: number; non_zero: number }[]>`
-    select (select count(*)::int from payouts where status = 'PAID') as paid,
-           (select count(*)::int from outbox) as outbox,
-           (select count(*)::int from accounts where balance <> 0) as non_zero`;
-  const [bankRow] = await bank<{ payments: number }[]>`select count(*)::int as payments from payments`;
-  if (row?.paid !== n || row.outbox !== 3 * n || row.non_zero !== 0 || bankRow?.payments !== n)
-    throw new Error(`ceiling: ${JSON.stringify({ ...row, ...bankRow })} for ${n} accounts`);
+  await emptyAccounting(sql);
+  await emptyBank(bank);
+  await seedAccountsInPlus(sql, n, DAY);
+  const ms = await measureCeiling(accountingUrl, bankUrl, await accountBalances(sql), DAY);
+  const row = await ceilingCloseCounts(sql);
+  const payments = await paymentsMade(bank);
+  if (row?.paid !== n || row.outbox !== 3 * n || row.non_zero !== 0 || payments !== n)
+    throw new Error(`ceiling: ${JSON.stringify({ ...row, payments })} for ${n} accounts`);
   return ms;
 }
 
@@ -202,8 +157,9 @@ async function main() {
       const t = { totalMs: [] as number[], closeMs: [] as number[], payMs: [] as number[] };
       timings.set(n, t);
       for (let run = 0; run < runs; run++) {
-        await reset(database.sql, bank);
-        await seed(database.sql, n);
+        await emptyAccounting(database.sql);
+        await emptyBank(bank);
+        await seedAccountsInPlus(database.sql, n, DAY);
         // The next day has begun: the payout worker's run closes the day that ended and pays,
         // each page of the close as soon as it has committed.
         clock.set(new Date(`2026-03-02T00:00:05Z`));

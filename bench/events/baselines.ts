@@ -10,6 +10,7 @@ import { connectNats, streamName, withNamespace } from '@ates/events';
 import { dropDatabase, ensureDatabase, natsServers, withDatabase } from '@ates/service-kit';
 import { natsUrl, postgresBase } from './system.ts';
 import { perSecond } from '../lib/stats.ts';
+import { createRawRowsTable, insertRawRows } from './db/raw-rows.ts';
 
 /** A 200-byte body, as the issue states the baseline. */
 const BODY = new TextEncoder().encode(JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(146) }));
@@ -77,7 +78,7 @@ export async function measureJetStream(
   await ensureDatabase(url);
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
-    await sql`create table raw_rows (id uuid primary key, stream_seq bigint not null, payload text not null)`;
+    await createRawRowsTable(sql, 'raw_rows');
     await jsm.streams.add({ name: stream, subjects: [subject] });
     const js = jetstream(nats);
     const publishPerSec = perSecond(count, await publishInWindows(js, subject, count, window));
@@ -92,7 +93,7 @@ export async function measureJetStream(
       for await (const msg of messages) got.push(msg);
       if (got.length === 0) continue;
       const rows = got.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
-      await sql`insert into raw_rows ${sql(rows)}`;
+      await insertRawRows(sql, 'raw_rows', rows);
       for (const msg of got) msg.ack();
       seen += got.length;
     }

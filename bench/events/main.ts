@@ -31,6 +31,17 @@ import { postgresCpuByDatabase, processCpuMs, processesCpuMs, selfCpuMs } from '
 import { createReport, formatMeasured, writeReport } from '../lib/report.ts';
 import { percentile, ratio, summarize } from '../lib/stats.ts';
 import { measureDefaultClientPublish, measureJetStream, type JetStreamBaselines } from './baselines.ts';
+import {
+  accountingRunningTotals,
+  accountingTotals,
+  analyticsTotals,
+  assignmentsOfTasks,
+  feesOfTasks,
+  inboxTimes,
+  knownPopugs,
+  openAccounts,
+  type Totals,
+} from './db/pipeline-reads.ts';
 import { measureProjection } from './projection.ts';
 import { measureRelay } from './relay.ts';
 import { measureSkeleton, type SkeletonResult } from './skeleton.ts';
@@ -77,9 +88,9 @@ async function hireWorkers(system: PipelineSystem): Promise<string[]> {
     }),
   );
   await waitFor('popugs known to tasks and accounting', 60_000, async () => {
-    const [t] = await system.tasks.sql<[{ n: number }]>`select count(*)::int as n from popugs`;
-    const [a] = await system.accounting<[{ n: number }]>`select count(*)::int as n from accounts`;
-    return t?.n === WORKERS && a?.n === WORKERS;
+    return (
+      (await knownPopugs(system.tasks.sql)) === WORKERS && (await openAccounts(system.accounting)) === WORKERS
+    );
   });
   return ids;
 }
@@ -90,41 +101,6 @@ async function waitFor(what: string, timeoutMs: number, check: () => Promise<boo
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-interface Totals {
-  fees: number;
-  feeCents: string;
-  transactions: number;
-}
-
-async function accountingTotals(system: PipelineSystem): Promise<Totals> {
-  const [row] = await system.accounting<[Totals]>`
-    select count(*) filter (where kind = 'ASSIGN_FEE')::int as fees,
-           coalesce(sum(-amount) filter (where kind = 'ASSIGN_FEE'), 0)::text as "feeCents",
-           count(*) filter (where kind in ('ASSIGN_FEE', 'TASK_REWARD'))::int as transactions
-    from transactions`;
-  if (!row) throw new Error('no totals');
-  return row;
-}
-
-async function analyticsTotals(system: PipelineSystem): Promise<Omit<Totals, 'fees'>> {
-  const [row] = await system.analytics<[Omit<Totals, 'fees'>]>`
-    select coalesce(sum(fees_charged), 0)::text as "feeCents", coalesce(sum(transactions), 0)::int as transactions
-    from daily_earnings`;
-  if (!row) throw new Error('no totals');
-  return row;
-}
-
-/**
- * Accounting's running count of transactions, from its one row per day: cheap enough to poll
- * every 20 ms while the pipeline runs (here every transaction is a fee).
- */
-async function accountingRunningTotals(system: PipelineSystem): Promise<{ transactions: number }> {
-  const [row] = await system.accounting<[{ transactions: number }]>`
-    select coalesce(sum(transactions), 0)::int as transactions from daily_totals`;
-  if (!row) throw new Error('no running totals');
-  return row;
 }
 
 /**
@@ -141,18 +117,18 @@ async function untilAgreed(system: PipelineSystem, fees: number, since: number, 
     timeoutMs,
     async () => {
       if (accountingMs === undefined) {
-        const { transactions } = await accountingRunningTotals(system);
+        const { transactions } = await accountingRunningTotals(system.accounting);
         if (transactions > fees)
           throw new Error(`accounting counts ${transactions} transactions, more than ${fees} fees`);
         if (transactions < fees) return false;
         accountingMs = performance.now() - since;
-        totals = await accountingTotals(system);
+        totals = await accountingTotals(system.accounting);
         if (totals.fees !== fees || totals.transactions !== fees)
           throw new Error(
             `accounting's daily totals count ${fees} but its ledger holds ${totals.fees} fees of ${totals.transactions} transactions`,
           );
       }
-      const seen = await analyticsTotals(system);
+      const seen = await analyticsTotals(system.analytics);
       return seen.feeCents === totals?.feeCents && seen.transactions === totals.transactions;
     },
     20,
@@ -331,27 +307,10 @@ async function steadyLoad(system: PipelineSystem, workers: string[]) {
  */
 async function lags(system: PipelineSystem, committedAt: Map<string, number>) {
   const taskIds = [...committedAt.keys()];
-  const assigned = await system.tasks.sql<{ id: string; taskId: string }[]>`
-    select id, aggregate_id as "taskId" from outbox
-    where type = 'task.assigned' and aggregate_id = any(${taskIds}::text[])`;
-  const accountingSeen = new Map(
-    (
-      await system.accounting<{ eventId: string; at: number }[]>`
-        select event_id as "eventId", (extract(epoch from processed_at) * 1000)::float8 as at
-        from inbox where consumer = 'accounting-tasks' and type = 'task.assigned'`
-    ).map((r) => [r.eventId, r.at]),
-  );
-  const feeEvents = await system.accounting<{ id: string; taskId: string }[]>`
-    select id, payload->'data'->>'taskId' as "taskId" from outbox
-    where type = 'transaction.applied' and payload->'data'->>'kind' = 'ASSIGN_FEE'
-      and payload->'data'->>'taskId' = any(${taskIds}::text[])`;
-  const analyticsSeen = new Map(
-    (
-      await system.analytics<{ eventId: string; at: number }[]>`
-        select event_id as "eventId", (extract(epoch from processed_at) * 1000)::float8 as at
-        from inbox where consumer = 'analytics-accounting'`
-    ).map((r) => [r.eventId, r.at]),
-  );
+  const assigned = await assignmentsOfTasks(system.tasks.sql, taskIds);
+  const accountingSeen = await inboxTimes(system.accounting, 'accounting-tasks', 'task.assigned');
+  const feeEvents = await feesOfTasks(system.accounting, taskIds);
+  const analyticsSeen = await inboxTimes(system.analytics, 'analytics-accounting');
   const hop: number[] = [];
   for (const row of assigned) {
     const at = accountingSeen.get(row.id);
@@ -462,7 +421,7 @@ async function main() {
       console.log(`run ${run + 1}/${RUNS}`, runs.at(-1), baselines.at(-1), skeletons.at(-1));
     }
 
-    const fees = (await accountingTotals(system)).fees;
+    const fees = (await accountingTotals(system.accounting)).fees;
     steady = await steadyLoad(system, workers);
     await untilAgreed(system, fees + steady.total, performance.now());
     lag = await lags(system, steady.committedAt);

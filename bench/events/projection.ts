@@ -26,6 +26,7 @@ import { migrationsFolder } from '@ates/analytics';
 import * as tables from '../../subgraphs/analytics/src/db/tables.ts';
 import { startProjection } from '../../subgraphs/analytics/src/events/start-projection.ts';
 import { perSecond } from '../lib/stats.ts';
+import { earningsSums } from './db/pipeline-reads.ts';
 import { natsUrl, postgresBase } from './system.ts';
 
 const ACCOUNTS = 100;
@@ -103,9 +104,7 @@ export async function measureProjection(
     await projection.caughtUp({ timeoutMs: 600_000 });
     const ms = performance.now() - started;
     await projection.stop();
-    const [sums] = await database.sql<[{ fees: string; rewards: string; n: number }]>`
-      select sum(fees_charged)::text as fees, sum(rewards_paid)::text as rewards, sum(transactions)::int as n
-      from daily_earnings`;
+    const sums = await earningsSums(database.sql);
     if (sums?.fees !== String(fees) || sums.rewards !== String(rewards) || sums.n !== count)
       throw new Error(
         `projection disagrees: ${JSON.stringify(sums)} vs fees ${fees}, rewards ${rewards}, ${count}`,

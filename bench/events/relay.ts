@@ -15,10 +15,11 @@ import {
   streamName,
   type AnyEventEnvelope,
 } from '@ates/events';
-import { connectDatabase, createLogger, dropDatabase, withDatabase } from '@ates/service-kit';
+import { connectDatabase, createLogger, dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
 import { deadLetters, inbox, outbox } from '@ates/events/tables';
 import { createEventTables } from '../../packages/events/test/support/event-tables.ts';
 import { selfCpuMs } from '../lib/cpu.ts';
+import { vacuumAnalyze } from '../lib/db/maintenance.ts';
 import { perSecond } from '../lib/stats.ts';
 import { natsUrl, postgresBase } from './system.ts';
 
@@ -49,6 +50,7 @@ export async function measureRelay(
   const namespace = `benchrelay${id.replace('_', '')}`;
   const url = withDatabase(postgresBase, `ates_bench_events_${id}_relay`);
   const logger = createLogger({ service: 'bench-relay', level: process.env.LOG_LEVEL ?? 'warn' });
+  await ensureDatabase(url);
   await createEventTables(url);
   const database = connectDatabase(
     url,
@@ -63,7 +65,7 @@ export async function measureRelay(
       const events = Array.from({ length: Math.min(500, count - i) }, assigned);
       await database.sql.begin((tx) => enqueueEvents(tx, events));
     }
-    await database.sql`vacuum analyze outbox`;
+    await vacuumAnalyze(database.sql, ['outbox']);
     const started = performance.now();
     const cpu = selfCpuMs();
     const relay = startOutboxRelay({ sql: database.sql, nats, namespace, logger, ...step });

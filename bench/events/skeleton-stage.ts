@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { connectNats } from '@ates/events';
+import { insertRawRows } from './db/raw-rows.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -42,7 +43,7 @@ async function main() {
     buffered = [];
     if (batch.length === 0) return;
     const rows = batch.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
-    await sql`insert into ${sql(table)} ${sql(rows)}`;
+    await insertRawRows(sql, table, rows);
     if (next) await Promise.all(rows.map((r) => js.publish(next, r.payload, { msgID: r.id })));
     // Acking the last message acks the batch where the consumer's policy is AckPolicy.All.
     if (ackAll) batch.at(-1)!.ack();

@@ -20,6 +20,7 @@ import { startChild, stopChild, treeCpuMs, waitForMessage, type Child } from '..
 import { perSecond } from '../lib/stats.ts';
 import { publishInWindows } from './baselines.ts';
 import { natsUrl, postgresBase } from './system.ts';
+import { createRawRowsTable } from './db/raw-rows.ts';
 
 const STAGE = path.resolve(import.meta.dirname, 'skeleton-stage.ts');
 
@@ -56,7 +57,7 @@ export async function measureSkeleton(
   try {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
     for (const hop of hops) {
-      await sql`create table ${sql(hop.table)} (id uuid primary key, stream_seq bigint not null, payload text not null)`;
+      await createRawRowsTable(sql, hop.table);
       await jsm.streams.add({ name: hop.stream, subjects: [hop.subject] });
       await jsm.consumers.add(hop.stream, {
         durable_name: 'skeleton',

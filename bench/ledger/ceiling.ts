@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AnyEventEnvelope } from '@ates/events';
 import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
+import { writePostings } from '../lib/db/ceiling-writes.ts';
+import { openConnections } from '../lib/db/maintenance.ts';
 
 const BATCH = 500;
 
@@ -122,20 +124,13 @@ export async function measureCeiling(
     }
     const work = byLane.map((laneEvents) => buildBatches(laneEvents, accountOf));
     // Every connection open before the clock starts.
-    await Promise.all(Array.from({ length: lanes }, () => sql`select 1`));
+    await openConnections(sql, lanes);
     const cpu0 = selfCpuMs();
     const pg0 = processesCpuMs('postgres');
     const t0 = performance.now();
     await Promise.all(
       work.map(async (batches) => {
-        for (const rows of batches)
-          await sql.begin(async (tx) => {
-            await tx`insert into inbox ${tx(rows.inbox)}`;
-            await tx`insert into transactions ${tx(rows.ledger)}`;
-            await tx`update accounts a set balance = a.balance + v.delta::bigint
-                     from (values ${tx(rows.deltas)}) as v(id, delta) where a.id = v.id::uuid`;
-            await tx`insert into outbox ${tx(rows.outbox)}`;
-          });
+        for (const rows of batches) await sql.begin((tx) => writePostings(tx, rows));
       }),
     );
     const ms = performance.now() - t0;

@@ -36,6 +36,13 @@ import {
   tasksConsumerSettings,
 } from '../../subgraphs/accounting/src/events/task-reactions.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
+import {
+  emptyAccounting,
+  ledgerCounts,
+  openAccountsWithIds,
+  rowsOfEachKind,
+  rowsOffTheirRunningSum,
+} from '../lib/db/accounting.ts';
 import { createReport, writeReport } from '../lib/report.ts';
 import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
 import { summarize } from '../lib/stats.ts';
@@ -203,19 +210,7 @@ async function postAll(deps: AccountingDeps, events: AnyEventEnvelope[]): Promis
 
 /** The ledger's invariants after a run of `postings` events. */
 async function check(deps: AccountingDeps, postings: number) {
-  const [row] = await deps.sql<
-    { rows: number; applied: number; inbox: number; bad_balances: number; totals_ok: boolean }[]
-  >`
-    select
-      (select count(*)::int from transactions) as rows,
-      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
-      (select count(*)::int from inbox) as inbox,
-      (select count(*)::int from accounts a
-         where a.balance <> coalesce((select sum(amount) from transactions t where t.account_id = a.id), 0)) as bad_balances,
-      (select coalesce(sum(fees_charged), 0) = (select coalesce(-sum(amount), 0) from transactions where kind = 'ASSIGN_FEE')
-          and coalesce(sum(rewards_paid), 0) = (select coalesce(sum(amount), 0) from transactions where kind = 'TASK_REWARD')
-          and coalesce(sum(transactions), 0) = (select count(*) from transactions)
-         from daily_totals) as totals_ok`;
+  const row = await ledgerCounts(deps.sql);
   if (!row) throw new Error('no check row');
   const problems: string[] = [];
   if (row.rows !== postings) problems.push(`${row.rows} ledger rows for ${postings} postings`);
@@ -224,30 +219,17 @@ async function check(deps: AccountingDeps, postings: number) {
   if (row.bad_balances !== 0) problems.push(`${row.bad_balances} balances differ from their entries`);
   if (!row.totals_ok) problems.push('daily totals differ from the ledger');
   // Every row's balance_after is its account's running sum in ledger order.
-  const [badRows] = await deps.sql<{ bad: number }[]>`
-    select count(*)::int as bad from (
-      select balance_after, sum(amount) over (partition by account_id order by seq) as running from transactions
-    ) x where balance_after <> running`;
-  const bad = badRows?.bad ?? -1;
+  const bad = await rowsOffTheirRunningSum(deps.sql);
   if (bad !== 0) problems.push(`${bad} rows whose balance_after is not the running sum`);
   if (problems.length > 0) throw new Error(`ledger invariants broken: ${problems.join('; ')}`);
-}
-
-async function reset(deps: AccountingDeps) {
-  await deps.sql`truncate transactions, accounts, tasks, daily_totals, outbox, inbox, billing_day_accounts, payouts, billing_days cascade`;
 }
 
 /** The shape's ceiling (see ceiling.ts) over the same accounts; checks that every row went in. */
 async function ceilingRun(deps: AccountingDeps, events: AnyEventEnvelope[], users: string[]) {
   const accounts = users.map((userId) => ({ id: randomUUID(), user_id: userId }));
-  await deps.sql`
-    insert into accounts (id, user_id, created_at)
-    select id, user_id, now() from json_to_recordset(${JSON.stringify(accounts)}::json) as a(id uuid, user_id uuid)`;
+  await openAccountsWithIds(deps.sql, accounts);
   const result = await measureCeiling(url, events, new Map(accounts.map((a) => [a.user_id, a.id])), LANES);
-  const [row] = await deps.sql<{ rows: number; applied: number; inbox: number }[]>`
-    select (select count(*)::int from transactions) as rows,
-           (select count(*)::int from outbox) as applied,
-           (select count(*)::int from inbox) as inbox`;
+  const row = await rowsOfEachKind(deps.sql);
   if (row?.rows !== events.length || row.applied !== events.length || row.inbox !== events.length)
     throw new Error(`ceiling: ${JSON.stringify(row)} rows for ${events.length} postings`);
   return result;
@@ -282,7 +264,7 @@ async function main() {
   try {
     // Warm-up: JIT, the schema registry's compiled validators, Postgres' caches.
     await postAll(deps, makeStream(3_000, spread));
-    await reset(deps);
+    await emptyAccounting(deps.sql);
     for (let run = 0; run < RUNS; run++) {
       baselines.push(await measurePgBaseline(url));
       const events = makeStream(POSTINGS, spread);
@@ -291,14 +273,14 @@ async function main() {
       cpu.push(posted);
       await check(deps, POSTINGS);
       many.push((POSTINGS / ms) * 1000);
-      await reset(deps);
+      await emptyAccounting(deps.sql);
       const hotEvents = makeStream(HOT_POSTINGS, () => hot);
       const hotMs = (await postAll(deps, hotEvents)).ms;
       await check(deps, HOT_POSTINGS);
       single.push((HOT_POSTINGS / hotMs) * 1000);
-      await reset(deps);
+      await emptyAccounting(deps.sql);
       ceilings.push(await ceilingRun(deps, makeStream(POSTINGS, spread), popugs));
-      await reset(deps);
+      await emptyAccounting(deps.sql);
       console.log(
         `run ${run + 1}/${RUNS}: ${Math.round(many.at(-1)!)} postings/s over ${POPUGS} accounts, ` +
           `${Math.round(single.at(-1)!)}/s on one account, ceiling ${Math.round(ceilings.at(-1)!.postingsPerSecond)}/s; ` +

@@ -6,6 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
+import {
+  createScratchRows,
+  dropScratchRows,
+  emptyScratchRows,
+  insertScratchRow,
+  insertScratchRows,
+} from './db/scratch-rows.ts';
 import type { Figure } from './report.ts';
 import { perSecond, summarize } from './stats.ts';
 
@@ -25,9 +32,7 @@ export async function measurePgBaseline(
   const connections = options.connections ?? 16;
   const sql = postgres(url, { max: connections, onnotice: () => {} });
   try {
-    await sql`drop table if exists bench_pg_rows`;
-    await sql`create table bench_pg_rows (
-      id uuid primary key, account_id uuid not null, amount bigint not null, created_at timestamptz not null)`;
+    await createScratchRows(sql);
     const account = randomUUID();
     const now = new Date();
     const data = Array.from({ length: rows }, (_, i) => ({
@@ -37,11 +42,10 @@ export async function measurePgBaseline(
       created_at: now,
     }));
     const t0 = performance.now();
-    for (let i = 0; i < data.length; i += CHUNK)
-      await sql`insert into bench_pg_rows ${sql(data.slice(i, i + CHUNK))}`;
+    for (let i = 0; i < data.length; i += CHUNK) await insertScratchRows(sql, data.slice(i, i + CHUNK));
     const multiRowInsertRowsPerSecond = perSecond(rows, performance.now() - t0);
 
-    await sql`truncate bench_pg_rows`;
+    await emptyScratchRows(sql);
     const txMs = options.txMs ?? 3_000;
     let done = 0;
     const t1 = performance.now();
@@ -49,8 +53,8 @@ export async function measurePgBaseline(
     await Promise.all(
       Array.from({ length: connections }, async () => {
         while (performance.now() < deadline) {
-          await sql.begin(
-            (tx) => tx`insert into bench_pg_rows values (${randomUUID()}, ${account}, 1, ${now})`,
+          await sql.begin((tx) =>
+            insertScratchRow(tx, { id: randomUUID(), account_id: account, amount: 1, created_at: now }),
           );
           done += 1;
         }
@@ -59,7 +63,7 @@ export async function measurePgBaseline(
     const singleRowTxPerSecond = perSecond(done, performance.now() - t1);
     return { multiRowInsertRowsPerSecond, singleRowTxPerSecond };
   } finally {
-    await sql`drop table if exists bench_pg_rows`;
+    await dropScratchRows(sql);
     await sql.end();
   }
 }

@@ -18,7 +18,9 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/tasks';
+import { vacuumAnalyze } from '../lib/db/maintenance.ts';
 import { createReport, writeReport } from '../lib/report.ts';
+import { emptyTasks, insertPopugs, insertTasks, shuffleCounts, type OpenTaskRow } from './db/tasks.ts';
 import { ratio, summarize } from '../lib/stats.ts';
 import * as tables from '../../subgraphs/tasks/src/db/tables.ts';
 import { shuffleTasks } from '../../subgraphs/tasks/src/use-cases/shuffle-tasks.ts';
@@ -54,7 +56,8 @@ async function main() {
   try {
     const popugIds = Array.from({ length: POPUGS }, () => randomUUID());
     const at = new Date().toISOString();
-    await sql`insert into popugs ${sql(
+    await insertPopugs(
+      sql,
       popugIds.map((id) => ({
         id,
         login: id,
@@ -63,14 +66,14 @@ async function main() {
         role_changed_at: at,
         profile_changed_at: at,
       })),
-    )}`;
+    );
     for (const n of SIZES) {
       const result: SizeResult = { openTasks: n, shuffleMs: [], insertMs: [], ratios: [] };
       // One unmeasured run first at the smallest size, so JIT warm-up does not flatter the growth.
       const first = n === SIZES[0] ? -1 : 0;
       for (let run = first; run < RUNS; run++) {
-        await sql`truncate tasks, outbox`;
-        const rows = Array.from({ length: n }, (_, i) => ({
+        await emptyTasks(sql);
+        const rows = Array.from({ length: n }, (_, i): OpenTaskRow => ({
           id: randomUUID(),
           title: `Task ${i}`,
           description: '',
@@ -83,9 +86,9 @@ async function main() {
         // B_pg: a raw multi-row insert of as many rows, in the same run (it also seeds the tasks).
         const t0 = performance.now();
         for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-          await sql`insert into tasks ${sql(rows.slice(i, i + INSERT_CHUNK))}`;
+          await insertTasks(sql, rows.slice(i, i + INSERT_CHUNK));
         const insertMs = performance.now() - t0;
-        await sql`vacuum analyze tasks`;
+        await vacuumAnalyze(sql, ['tasks']);
         const t1 = performance.now();
         const { reassigned } = await shuffleTasks(
           {
@@ -100,9 +103,8 @@ async function main() {
         );
         const shuffleMs = performance.now() - t1;
         if (reassigned !== n) throw new Error(`reassigned ${reassigned} of ${n}`);
-        const [counts] = await sql<[{ events: number; moved: number }]>`
-          select (select count(*)::int from outbox where type = 'task.assigned') as events,
-                 (select count(*)::int from tasks where assignment_count = 2) as moved`;
+        const counts = await shuffleCounts(sql);
+        if (!counts) throw new Error('no counts');
         if (counts.events !== n || counts.moved !== n)
           throw new Error(`expected ${n} events and moved tasks, found ${counts.events} and ${counts.moved}`);
         if (run < 0) continue;

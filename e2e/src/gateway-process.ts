@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { repoRoot } from '@ates/service-kit';
+import { freePort } from './service-processes.ts';
 import type { TestSystem } from './system.ts';
 
 /** A gateway in a process of its own, in front of a test system's subgraphs: its CPU and RSS are its own. */
@@ -18,14 +18,6 @@ export interface GatewayProcess {
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 export async function startGatewayProcess(
   system: TestSystem,

@@ -1,57 +1,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@ates/service-kit';
-import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
+import type { TestDatabase } from '@ates/testing';
 import { services } from '../../scripts/lib/services.ts';
 import { MALFORMED_TARGETS, rawGet, sendRaw } from '../src/raw-http.ts';
+import { placeServices, testProcessEnv } from '../src/service-processes.ts';
 
 /**
  * Issue 19's acceptance: `pnpm start` as a user runs it (every service a process of its own),
  * then the request lines that used to kill every process, sent raw to every port it listens on.
  */
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const databases: TestDatabase[] = [];
+let databases: TestDatabase[] = [];
 const output: string[] = [];
 let start: ChildProcess | undefined;
 let dataDir: string;
 /** Every port of the started system, by service. */
-const ports = new Map<string, number>();
+let ports = new Map<string, number>();
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-malformed-'));
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    ATES_DATA_DIR: dataDir,
-    NATS_URL: testNatsUrl(),
-    ATES_NATS_NAMESPACE: createTestNamespace(),
-  };
-  for (const spec of services()) {
-    if (spec.port) {
-      const port = await freePort();
-      env[spec.port.env] = String(port);
-      ports.set(spec.name, port);
-    }
-    if (spec.database) {
-      const db = await createTestDatabase(`malformed_${spec.name.replace(/-/g, '_')}`);
-      databases.push(db);
-      env[spec.database.env] = db.url;
-    }
-  }
+  const env = testProcessEnv(dataDir);
+  ({ ports, databases } = await placeServices(env, services(), 'malformed'));
   start = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {
     cwd: repoRoot,
     env,

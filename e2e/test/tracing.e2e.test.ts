@@ -1,24 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORRELATION_HEADER, ensureDevKeys } from '@ates/service-kit';
-import {
-  connectWs,
-  createTestDatabase,
-  createTestNamespace,
-  GraphQLClient,
-  ops,
-  testNatsUrl,
-  waitFor,
-  type TestDatabase,
-} from '@ates/testing';
+import { connectWs, GraphQLClient, ops, waitFor, type TestDatabase } from '@ates/testing';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../scripts/lib/otlp-receiver.ts';
 import { serviceArgs, services } from '../../scripts/lib/services.ts';
+import { placeServices, testProcessEnv } from '../src/service-processes.ts';
 
 // The services run as separate processes, each with OpenTelemetry loaded the way production
 // loads it (`--import` of the telemetry module) and exporting OTLP to a receiver in this test:
@@ -28,17 +19,9 @@ const ADMIN = { login: 'admin', password: 'admin-password-1' };
 
 let receiver: OtlpReceiver;
 const children: ChildProcess[] = [];
-const databases: TestDatabase[] = [];
+let databases: TestDatabase[] = [];
 let dataDir: string;
 let gatewayUrl: string;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function healthy(url: string): Promise<boolean> {
   try {
@@ -53,12 +36,7 @@ beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-tracing-'));
   ensureDevKeys(dataDir);
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    ATES_DATA_DIR: dataDir,
-    NATS_URL: testNatsUrl(),
-    ATES_NATS_NAMESPACE: createTestNamespace(),
+    ...testProcessEnv(dataDir),
     ATES_INTERNAL_SECRET: randomBytes(32).toString('base64url'),
     ATES_ADMIN_LOGIN: ADMIN.login,
     ATES_ADMIN_PASSWORD: ADMIN.password,
@@ -69,16 +47,7 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '100',
   };
   const specs = services().filter((s) => TRACED.includes(s.name));
-  for (const spec of specs) {
-    if (spec.port) env[spec.port.env] = String(await freePort());
-    if (spec.database) {
-      const db = await createTestDatabase(`tracing_${spec.name}`);
-      databases.push(db);
-      env[spec.database.env] = db.url;
-    }
-    if (spec.port && spec.address)
-      env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
-  }
+  ({ databases } = await placeServices(env, specs, 'tracing', { addresses: true }));
   // The payout worker works on accounting's database.
   env.ACCOUNTING_DATABASE_URL ??= databases.find((db) => db.name.includes('accounting'))?.url;
   // Subgraphs first (each migrates its database), then the gateway, which composes them.

@@ -18,31 +18,29 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A relay and a recording consumer on `nats`, quick to retry: what must ride out a NATS outage. */
+async function relayAndConsumer(nats: Awaited<ReturnType<typeof connectNats>>, name: string) {
+  const relay = startOutboxRelay({
+    sql: h.database.sql,
+    nats,
+    namespace: h.namespace,
+    logger,
+    batchSize: 50,
+    publishTimeoutMs: 500,
+    minBackoffMs: 20,
+    maxBackoffMs: 200,
+  });
+  const consumer = await startConsumer(
+    consumerOptions(h, name, recordingHandlers(name), { nats, ackWaitMs: 1000 }),
+  );
+  return { relay, consumer };
+}
+
 describe('surviving NATS and Postgres outages', () => {
   it('delivers every event exactly once when NATS goes away mid-stream and comes back', async () => {
     // The relay and the consumer reach NATS through a proxy the test can cut.
     const nats = await connectNats(natsProxy.url('nats'), { reconnectTimeWaitMs: 50 });
-    const relay = startOutboxRelay({
-      sql: h.database.sql,
-      nats,
-      namespace: h.namespace,
-      logger,
-      batchSize: 50,
-      publishTimeoutMs: 500,
-      minBackoffMs: 20,
-      maxBackoffMs: 200,
-    });
-    const consumer = await startConsumer({
-      nats,
-      namespace: h.namespace,
-      name: 'survivor',
-      domain: 'users',
-      db: h.database.db,
-      handlers: recordingHandlers('survivor'),
-      logger,
-      backoffMs: [20],
-      ackWaitMs: 1000,
-    });
+    const { relay, consumer } = await relayAndConsumer(nats, 'survivor');
     const events = Array.from({ length: 600 }, () => userCreated());
     for (let i = 0; i < events.length; i += 100) {
       if (i === 300) {
@@ -75,21 +73,7 @@ describe('surviving NATS and Postgres outages', () => {
     ];
     const nats = await connectNats(proxies.map((p) => p.url('nats')).join(','), { reconnectTimeWaitMs: 50 });
     try {
-      const relay = startOutboxRelay({
-        sql: h.database.sql,
-        nats,
-        namespace: h.namespace,
-        logger,
-        batchSize: 50,
-        publishTimeoutMs: 500,
-        minBackoffMs: 20,
-        maxBackoffMs: 200,
-      });
-      const consumer = await startConsumer({
-        ...consumerOptions(h, 'cluster-survivor', recordingHandlers('cluster-survivor')),
-        nats,
-        ackWaitMs: 1000,
-      });
+      const { relay, consumer } = await relayAndConsumer(nats, 'cluster-survivor');
       const events = Array.from({ length: 400 }, () => userCreated());
       await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(0, 200)));
       const used = proxies.findIndex((p) => p.connections() > 0);
