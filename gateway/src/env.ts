@@ -10,6 +10,7 @@ import {
   wsLimitsEnv,
 } from '@ates/service-kit';
 import path from 'node:path';
+import { DEFAULT_STREAM_LIMITS } from './subscriptions/stream-gate.ts';
 import { DEFAULT_SUBGRAPH_CALL_POLICY, type SubgraphCallPolicy } from './subgraph-fetcher.ts';
 
 const schema = z
@@ -36,6 +37,8 @@ const schema = z
     ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: intAtLeast(1).default(64),
     /** The subscriptions bench's before/after only: `broadcast` or `off` share fewer upstreams. */
     ATES_SUBSCRIPTION_DEDUP: z.enum(['on', 'broadcast', 'off']).default('on'),
+    /** Subscriptions over SSE and multipart open at once, all users together. */
+    ATES_HTTP_STREAMS_MAX: intAtLeast(1).default(DEFAULT_STREAM_LIMITS.maxStreams),
     ATES_SUBGRAPH_DEADLINE_MS: intAtLeast(100).default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),
     ATES_USERS_DEADLINE_MS: intAtLeast(100).optional(),
     ATES_TASKS_DEADLINE_MS: intAtLeast(100).optional(),

@@ -23,6 +23,7 @@ await runService('gateway', env.LOG_LEVEL, (logger) => {
     maxBodyBytes: env.ATES_MAX_BODY_BYTES,
     limits: operationLimitsFromEnv(env),
     ws: wsLimitsFromEnv(env),
+    streams: { maxStreams: env.ATES_HTTP_STREAMS_MAX },
     maxResponseBytes: env.ATES_MAX_RESPONSE_BYTES,
     subgraphCalls: subgraphCallPolicy(env),
     logger,

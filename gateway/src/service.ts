@@ -11,6 +11,7 @@ import {
   TokenVerifier,
   trustedProxies,
   DEFAULT_OPERATION_LIMITS,
+  DEFAULT_WS_LIMITS,
   type Logger,
   type OperationLimits,
   type WsLimits,
@@ -19,6 +20,9 @@ import { makeGatewayContext, type GatewayContext } from './context.ts';
 import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from './gateway.ts';
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
 import { attachGatewaySubscriptions, type SubscriptionDedup } from './subscriptions/server.ts';
+import { createStreamGate, DEFAULT_STREAM_LIMITS, type StreamLimits } from './subscriptions/stream-gate.ts';
+import { createSseTransport } from './subscriptions/sse.ts';
+import { createMultipartTransport } from './subscriptions/multipart.ts';
 import {
   createSubgraphFetchers,
   DEFAULT_SUBGRAPH_CALL_POLICY,
@@ -51,6 +55,8 @@ export interface GatewayConfig {
   maxResponseBytes?: number;
   /** graphql-ws socket limits over DEFAULT_WS_LIMITS (the per-address cap defaults to 64 here). */
   ws?: Partial<WsLimits>;
+  /** Subscriptions over SSE and multipart over DEFAULT_STREAM_LIMITS (per user: the ws cap per socket). */
+  streams?: Partial<StreamLimits>;
   /** Deadlines and breaker of subgraph calls (default DEFAULT_SUBGRAPH_CALL_POLICY), per subgraph. */
   subgraphCalls?: {
     defaults?: Partial<SubgraphCallPolicy>;
@@ -83,8 +89,11 @@ export interface GatewayService {
   url: string;
   port: number;
   endpoints: SubgraphEndpoint[];
-  /** Open downstream sockets and upstream subscriptions (tests assert nothing leaks). */
-  liveStats(): { sockets: number; upstreams: number };
+  /**
+   * Open downstream sockets, HTTP stream responses, the subscriptions over HTTP (a reserved
+   * single-connection SSE stream counts as one) and upstream subscriptions (tests assert nothing leaks).
+   */
+  liveStats(): { sockets: number; upstreams: number; streams: number; streamSlots: number };
   stop(): Promise<void>;
 }
 
@@ -121,6 +130,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     config.trustedDocuments?.mode ?? 'off',
     loadTrustedDocuments(config.trustedDocuments?.dir ?? path.join(repoRoot, 'schema/trusted-documents')),
   );
+  const persistedQueries = new PersistedQueryCache(trust.documents, APQ_CACHE_BYTES);
   const apollo = createApolloServer<GatewayContext>(
     { gateway },
     {
@@ -133,7 +143,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
       csrfPrevention: false,
       // Automatic persisted queries, Apollo's protocol: the clients' trusted documents by hash,
       // and what clients register, in a bounded LRU.
-      persistedQueries: { cache: new PersistedQueryCache(trust.documents, APQ_CACHE_BYTES) },
+      persistedQueries: { cache: persistedQueries },
       plugins: [
         operationResolutionPlugin,
         trustedDocumentsPlugin(trust),
@@ -153,26 +163,10 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     trustedProxies: config.trustedProxies,
     notFound: sites.notFound,
   });
-  sites.register(server.app);
-  if (config.uiDir && !sites.ui)
-    logger.warn({ dir: config.uiDir }, 'no built UI found (run `pnpm --filter @ates/ui build`)');
-  addGraphQLRoute<GatewayContext>(server.app, {
-    path: '/graphql',
-    apollo,
-    context: makeGatewayContext(verifier, {
-      trust: trustedProxies(config.trustedProxies ?? []),
-      internalSecret: config.internalSecret,
-    }),
-    ...(sites.landingPage ? { landingPage: sites.landingPage } : {}),
-  });
-  addHealthRoutes(server.app, { readiness, metrics });
-  // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
-  server.app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
-  const http = await server.listen(config.port, config.host);
-  const url = `${http.origin}/graphql`;
+  const planner = createSubscriptionPlanner(config.supergraphSdl);
   const subscriptions = attachGatewaySubscriptions({
-    server: http.server,
-    planner: createSubscriptionPlanner(config.supergraphSdl),
+    server: server.app.server,
+    planner,
     urls: Object.fromEntries(endpoints.map((e) => [e.name, e.url])),
     serviceMap: Object.fromEntries(
       endpoints.map((e) => [
@@ -188,6 +182,45 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     refuseDocument: (document, viewer) => trust.refusal(document, viewer),
     ...(config.subscriptionDedup ? { dedup: config.subscriptionDedup } : {}),
   });
+  const contextOf = makeGatewayContext(verifier, {
+    trust: trustedProxies(config.trustedProxies ?? []),
+    internalSecret: config.internalSecret,
+  });
+  // Subscriptions over HTTP get the caps of graphql-ws: a user's streams as a socket's subscriptions.
+  const wsLimits = { ...DEFAULT_WS_LIMITS, ...config.ws };
+  const streamLimits: StreamLimits = {
+    ...DEFAULT_STREAM_LIMITS,
+    maxStreamsPerViewer: wsLimits.maxSubscriptionsPerSocket,
+    reservationMs: wsLimits.connectionInitTimeoutMs,
+    ...config.streams,
+  };
+  const gate = createStreamGate({
+    schema: planner.apiGraphQLSchema,
+    verifier,
+    limits,
+    streams: streamLimits,
+    persisted: (hash) => persistedQueries.get(`apq:${hash}`),
+    refuseDocument: (document, viewer) => trust.refusal(document, viewer),
+    subscribe: subscriptions.subscribe,
+    logger,
+  });
+  const sse = createSseTransport({ gate, contextOf, limits: streamLimits });
+  const multipart = createMultipartTransport({ gate, contextOf, limits: streamLimits });
+  sites.register(server.app);
+  if (config.uiDir && !sites.ui)
+    logger.warn({ dir: config.uiDir }, 'no built UI found (run `pnpm --filter @ates/ui build`)');
+  addGraphQLRoute<GatewayContext>(server.app, {
+    path: '/graphql',
+    apollo,
+    context: contextOf,
+    streams: [multipart, sse],
+    ...(sites.landingPage ? { landingPage: sites.landingPage } : {}),
+  });
+  addHealthRoutes(server.app, { readiness, metrics });
+  // Browsers ask for it; without an answer Apollo would reply 400 to a GraphQL-less GET.
+  server.app.get('/favicon.ico', (_request, reply) => reply.code(204).send());
+  const http = await server.listen(config.port, config.host);
+  const url = `${http.origin}/graphql`;
   registerLiveMetrics(metrics, () => ({
     sockets: subscriptions.stats().sockets,
     upstreams: subscriptions.upstreamCount(),
@@ -197,8 +230,16 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     url,
     port: http.port,
     endpoints,
-    liveStats: () => ({ sockets: subscriptions.stats().sockets, upstreams: subscriptions.upstreamCount() }),
+    liveStats: () => ({
+      sockets: subscriptions.stats().sockets,
+      upstreams: subscriptions.upstreamCount(),
+      streams: sse.count() + multipart.count(),
+      streamSlots: gate.count(),
+    }),
     stop: once(async () => {
+      gate.close();
+      sse.close();
+      multipart.close();
       await subscriptions.close();
       await http.close();
       await apollo.stop();

@@ -66,6 +66,8 @@ export interface GatewaySubscriptionsOptions {
 export type SubscriptionDedup = 'on' | 'broadcast' | 'off';
 
 export interface GatewaySubscriptions extends GraphQLWsServer {
+  /** The federated subscribe behind every transport (graphql-ws here, SSE and multipart). */
+  subscribe(args: ExecutionArgs): Promise<Out | ExecutionResult>;
   /** Upstream subscriptions open right now (tests assert that unsubscribing releases them). */
   upstreamCount(): number;
   /** Upstream sockets open right now (one per subgraph and token). */
@@ -315,5 +317,5 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     context: (viewer, authorization) => ({ viewer, authorization, correlationId: randomUUID() }),
     execution: { subscribe, execute: subscribe },
   });
-  return { ...ws, upstreamCount: () => upstreams, upstreamSocketCount: () => connections.count() };
+  return { ...ws, subscribe, upstreamCount: () => upstreams, upstreamSocketCount: () => connections.count() };
 }

@@ -203,6 +203,11 @@ export interface GraphQLRouteOptions<Ctx extends BaseContext> {
   context: (req: IncomingMessage) => Promise<Ctx>;
   /** Answers a browser's GET (Accept: text/html) instead of Apollo, e.g. with an explorer. */
   landingPage?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+  /** Transports that serve the requests they claim before Apollo sees them (subscriptions over HTTP). */
+  streams?: ReadonlyArray<{
+    claims(request: FastifyRequest): boolean;
+    serve(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  }>;
 }
 
 /** GraphQL over HTTP at `path` through @as-integrations/fastify (every method: Apollo answers 405). */
@@ -220,7 +225,7 @@ export function addGraphQLRoute<Ctx extends BaseContext>(
       }
     },
   }) as RouteHandlerMethod;
-  const { landingPage } = options;
+  const { landingPage, streams = [] } = options;
   app.route({
     method: ['GET', 'POST', 'OPTIONS', 'PUT', 'PATCH', 'DELETE'],
     url: options.path,
@@ -228,6 +233,8 @@ export function addGraphQLRoute<Ctx extends BaseContext>(
     handler(request, reply) {
       if (landingPage && request.method === 'GET' && (request.headers.accept ?? '').includes('text/html'))
         return landingPage(request, reply);
+      const stream = streams.find((s) => s.claims(request));
+      if (stream) return stream.serve(request, reply);
       return apolloHandler.call(this, request, reply);
     },
   });
