@@ -324,6 +324,34 @@ describe('the same guards on SSE and multipart as on graphql-ws', () => {
     await nothingOpen();
   });
 
+  it("keeps a reserved single-connection stream its owner's: another user's token gets 404", async () => {
+    const [gosha] = (await hire(system, ['WORKER'])) as [Popug];
+    const as = (popug: Popug, method: string, headers: Record<string, string> = {}, body?: unknown) =>
+      fetchHere(system.gateway.url, {
+        method,
+        headers: { authorization: `Bearer ${popug.client.token}`, ...headers },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const reserved = await as(kesha, 'PUT');
+    expect(reserved.status).toBe(201);
+    const token = await reserved.text();
+    const stream = { 'x-graphql-event-stream-token': token };
+    const theirs = await as(gosha, 'GET', { ...stream, accept: 'text/event-stream' });
+    expect(theirs.status).toBe(404);
+    const op = { query: OnMyTasks, extensions: { operationId: '1' } };
+    expect((await as(gosha, 'POST', { ...stream, 'content-type': 'application/json' }, op)).status).toBe(404);
+    // The owner reads it: the library's keep-alive comment is the first byte, before any event.
+    const abort = new AbortController();
+    const mine = await fetchHere(system.gateway.url, {
+      headers: { authorization: `Bearer ${kesha.client.token}`, accept: 'text/event-stream', ...stream },
+      signal: abort.signal,
+    });
+    expect(mine.status).toBe(200);
+    expect(new TextDecoder().decode((await mine.body!.getReader().read()).value)).toBe(':\n\n');
+    abort.abort();
+    await nothingOpen();
+  });
+
   it('releases the upstream when the client goes away mid-stream', async () => {
     const abort = new AbortController();
     const res = await fetchHere(system.gateway.url, {
