@@ -359,7 +359,7 @@ async function main() {
         `~${Math.round((cores * 1_000_000) / (nodeUs.median + postgresUs.median)).toLocaleString('en-US')} postings/s)` +
         (postingsRatio.median >= POSTINGS_GOAL
           ? ''
-          : `; below ${POSTINGS_GOAL}×: per posting Postgres writes an inbox row, a ledger row with 4 indexes, a ` +
+          : `; below ${POSTINGS_GOAL}×: per posting Postgres writes an inbox row, a ledger row with 5 indexes, a ` +
             'transaction.applied in the outbox, the task and the account, and the consumer checks the event it ' +
             `takes and the one it writes; the same rows written raw reach ${ceilingRatio.median}× B_pg (the ceiling above)`),
     },
