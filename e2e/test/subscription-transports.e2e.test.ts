@@ -168,6 +168,9 @@ describe('one federated subscription, three transports', () => {
     // Three over HTTP, the single-connection stream's reservation a fourth slot.
     await waitFor('the HTTP subscriptions', () => system.gateway.liveStats().streamSlots === 4);
     expect(system.gateway.liveStats().streams).toBe(3);
+    // Sharing spans transports: the same text over ws and SSE is one upstream; Apollo Client
+    // adds __typename to every selection, so its document is another.
+    expect(system.gateway.liveStats().upstreams).toBe(2);
 
     const taskId = await taskFor(kesha, 'Seen on every transport');
     await waitFor('the update on every transport', () =>
