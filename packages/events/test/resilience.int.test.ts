@@ -33,14 +33,30 @@ async function relayAndConsumer(nats: Awaited<ReturnType<typeof connectNats>>, n
   const consumer = await startConsumer(
     consumerOptions(h, name, recordingHandlers(name), { nats, ackWaitMs: 1000 }),
   );
-  return { relay, consumer };
+  return {
+    /** Everything enqueued is published and applied. */
+    async settled() {
+      await relay.drained({ timeoutMs: 30_000 });
+      await consumer.caughtUp({ timeoutMs: 30_000 });
+    },
+    /** Stops both; whether each of the events was applied exactly once. */
+    async stopAndCheck(events: readonly { id: string }[]) {
+      await consumer.stop();
+      await relay.stop();
+      return expectAppliedOnce(
+        h,
+        name,
+        events.map((e) => e.id),
+      );
+    },
+  };
 }
 
 describe('surviving NATS and Postgres outages', () => {
   it('delivers every event exactly once when NATS goes away mid-stream and comes back', async () => {
     // The relay and the consumer reach NATS through a proxy the test can cut.
     const nats = await connectNats(natsProxy.url('nats'), { reconnectTimeWaitMs: 50 });
-    const { relay, consumer } = await relayAndConsumer(nats, 'survivor');
+    const pipeline = await relayAndConsumer(nats, 'survivor');
     const events = Array.from({ length: 600 }, () => userCreated());
     for (let i = 0; i < events.length; i += 100) {
       if (i === 300) {
@@ -49,18 +65,9 @@ describe('surviving NATS and Postgres outages', () => {
       }
       await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(i, i + 100)));
     }
-    await relay.drained({ timeoutMs: 30_000 });
-    await consumer.caughtUp({ timeoutMs: 30_000 });
-    await consumer.stop();
-    await relay.stop();
+    await pipeline.settled();
+    expect(await pipeline.stopAndCheck(events)).toBe(true);
     await nats.close();
-    expect(
-      await expectAppliedOnce(
-        h,
-        'survivor',
-        events.map((e) => e.id),
-      ),
-    ).toBe(true);
   });
 
   it('goes on through another server of a comma-separated NATS_URL when its server is gone for good', async () => {
@@ -73,25 +80,16 @@ describe('surviving NATS and Postgres outages', () => {
     ];
     const nats = await connectNats(proxies.map((p) => p.url('nats')).join(','), { reconnectTimeWaitMs: 50 });
     try {
-      const { relay, consumer } = await relayAndConsumer(nats, 'cluster-survivor');
+      const pipeline = await relayAndConsumer(nats, 'cluster-survivor');
       const events = Array.from({ length: 400 }, () => userCreated());
       await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(0, 200)));
       const used = proxies.findIndex((p) => p.connections() > 0);
       expect(used).toBeGreaterThanOrEqual(0);
       await proxies[used]!.cut();
       await h.database.db.transaction((tx) => enqueueEvents(tx, events.slice(200)));
-      await relay.drained({ timeoutMs: 30_000 });
-      await consumer.caughtUp({ timeoutMs: 30_000 });
+      await pipeline.settled();
       expect(proxies[1 - used]!.connections()).toBe(1);
-      await consumer.stop();
-      await relay.stop();
-      expect(
-        await expectAppliedOnce(
-          h,
-          'cluster-survivor',
-          events.map((e) => e.id),
-        ),
-      ).toBe(true);
+      expect(await pipeline.stopAndCheck(events)).toBe(true);
     } finally {
       await nats.close();
       await Promise.all(proxies.map((p) => p.close()));

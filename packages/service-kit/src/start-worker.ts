@@ -6,8 +6,9 @@ import { once } from './shutdown.ts';
 
 /** What every worker is configured with (its `main.ts` reads them from its env). */
 export interface WorkerSettings {
-  /** `/healthz`, `/readyz`, `/metrics` and the worker's routes; none when absent (tests). */
-  http?: { host?: string; port: number };
+  host?: string;
+  /** `/healthz`, `/readyz`, `/metrics` and the worker's routes on it; no HTTP when absent (tests). */
+  port?: number;
   databaseUrl: string;
   /** Connections of its pool (default service-kit's). */
   poolSize?: number;
@@ -92,11 +93,11 @@ export async function startWorker<Tables extends Record<string, unknown>, Handle
   };
   const serving = await definition.setup(runtime);
   let http: RunningHttpServer | undefined;
-  if (settings.http) {
+  if (settings.port !== undefined) {
     const server = createHttpServer({ logger, bodyLimit: serving.bodyLimit ?? 1024, metrics });
     addHealthRoutes(server.app, { readiness, metrics });
     serving.routes?.(server.app);
-    http = await server.listen(settings.http.port, settings.http.host);
+    http = await server.listen(settings.port, settings.host);
   }
   serving.start?.();
   logger.info({ url: http?.origin, ...serving.facts }, `${processName} ready`);

@@ -61,18 +61,14 @@ export interface EmailWorker {
   stop(): Promise<void>;
 }
 
+/** Its metrics label, its database and NATS client name, and its schema. */
+const EMAIL_WORKER = { name: 'email', processName: 'ates-email-worker', tables, migrationsFolder };
+
 /** The email worker: users' events in, email jobs from the work queue (startWorker does the rest). */
 export async function startEmailWorker(config: EmailWorkerConfig): Promise<EmailWorker> {
   const running = await startWorker({
-    name: 'email',
-    processName: 'ates-email-worker',
-    settings: {
-      ...(config.port === undefined ? {} : { http: { host: config.host, port: config.port } }),
-      databaseUrl: config.databaseUrl,
-      logger: config.logger,
-    },
-    tables,
-    migrationsFolder,
+    ...EMAIL_WORKER,
+    settings: config,
     async setup(runtime) {
       const transport =
         config.transport ??

@@ -39,18 +39,19 @@ export interface PaymentSandbox {
   stop(): Promise<void>;
 }
 
+/** Its metrics label, its database and NATS client name, and its schema. */
+const PAYMENT_SANDBOX = {
+  name: 'payment-sandbox',
+  processName: 'ates-payment-sandbox',
+  tables,
+  migrationsFolder,
+};
+
 /** Starts the sandbox bank: migrations, then HTTP. Payments live in its own database. */
 export async function startPaymentSandbox(config: PaymentSandboxConfig): Promise<PaymentSandbox> {
   const running = await startWorker({
-    name: 'payment-sandbox',
-    processName: 'ates-payment-sandbox',
-    settings: {
-      http: { host: config.host, port: config.port },
-      databaseUrl: config.databaseUrl,
-      logger: config.logger,
-    },
-    tables,
-    migrationsFolder,
+    ...PAYMENT_SANDBOX,
+    settings: config,
     async setup({ database, logger, stopping }) {
       const faults = new Faults({ ...NO_FAULTS, ...config.faults }, config.random ?? cryptoRandom);
       // A slow answer ends at once when the sandbox stops, so HTTP drains without waiting for it.

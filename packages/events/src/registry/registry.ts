@@ -1,22 +1,13 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { EventValidationError } from '../errors.ts';
+import type { EventEnvelopeFields } from '../generated/event-types.ts';
 import type { Domain } from '../subjects.ts';
 import { readSchemaFiles, type EventSchemaFile, type JsonSchema, type SchemaFiles } from './schema-files.ts';
 import { defaultSchemaDir } from './schema-dir.ts';
 
 /** The envelope fields every event carries, before its data is checked against (type, version). */
-export interface RawEnvelope {
-  id: string;
-  type: string;
-  version: number;
-  occurredAt: string;
-  producer: string;
-  aggregateId?: string;
-  correlationId?: string;
-  causationId?: string;
-  data: Record<string, unknown>;
-}
+export type RawEnvelope = Omit<EventEnvelopeFields, 'data'> & { data: Record<string, unknown> };
 
 export type CheckResult =
   | { ok: true; envelope: RawEnvelope }

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import type { PayoutMadeV1 } from '@ates/events';
 import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import { presentIds, type AccountingTx } from './db.ts';
 import { outbox } from './tables.ts';
@@ -80,20 +81,10 @@ export async function insertBillingDayRecord(
 }
 
 /** A close's payout of one account and day, as the roll-forward finds it. */
-interface PayoutOfDay {
-  payoutId: string;
-  accountId: string;
-  userId: string;
-  day: string;
-  amount: number;
-  transactionId: string;
-}
+type PayoutOfDay = Omit<PayoutMadeV1, 'providerPaymentId' | 'attempts' | 'paidAt'>;
 
 /** A payout the bank paid: inserted PAID, or a PENDING one of the dump marked PAID. */
-export async function recordPaidPayouts(
-  db: AccountingTx,
-  payouts: readonly (PayoutOfDay & { providerPaymentId: string; attempts: number; paidAt: string })[],
-): Promise<void> {
+export async function recordPaidPayouts(db: AccountingTx, payouts: readonly PayoutMadeV1[]): Promise<void> {
   if (payouts.length === 0) return;
   const rows = jsonParam(payouts);
   await db.execute(sql`

@@ -43,6 +43,9 @@ export interface PayoutWorkerService {
   stop(): Promise<void>;
 }
 
+/** Its metrics label, its database and NATS client name, and its schema. */
+const PAYOUT_WORKER = { name: 'payout-worker', processName: 'ates-payout-worker', tables, migrationsFolder };
+
 /**
  * The payout worker process: accounting's database (migrated here too, so it can start first)
  * and its outbox relay (its events go out even while the subgraph is down), the loop, and a
@@ -50,16 +53,8 @@ export interface PayoutWorkerService {
  */
 export async function startPayoutWorkerService(config: PayoutWorkerConfig): Promise<PayoutWorkerService> {
   const running = await startWorker({
-    name: 'payout-worker',
-    processName: 'ates-payout-worker',
-    settings: {
-      ...(config.http ? { http: config.http } : {}),
-      databaseUrl: config.databaseUrl,
-      poolSize: config.poolSize,
-      logger: config.logger,
-    },
-    tables,
-    migrationsFolder,
+    ...PAYOUT_WORKER,
+    settings: { ...config, ...config.http },
     async setup(runtime) {
       const events = await openEventChannels(runtime, config, { produces: true });
       const deps: AccountingDeps = {
