@@ -224,6 +224,14 @@ describe('the same guards on SSE and multipart as on graphql-ws', () => {
     expect(apollo.results[0]?.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it("leaves to Apollo a query whose Accept lists event streams after JSON (urql's header)", async () => {
+    const urqlAccept =
+      'application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed';
+    const res = await post(urqlAccept, { query: '{ me { id } }' }, kesha.client.token);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: { id: kesha.id } } });
+  });
+
   it('serves subscriptions only: a query or a mutation as a stream is refused', async () => {
     for (const accept of [SSE, MULTIPART]) {
       const res = await post(accept, { query: '{ me { id } }' }, kesha.client.token);

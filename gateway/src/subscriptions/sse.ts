@@ -8,6 +8,7 @@ import {
   type Response as SseResponse,
 } from 'graphql-sse';
 import type { GraphQLFormattedError } from 'graphql';
+import Negotiator from 'negotiator';
 import { DomainError, type FastifyReply, type FastifyRequest, type Viewer } from '@ates/service-kit';
 import type { GatewayContext } from '../context.ts';
 import type { StreamGate, StreamLimits, StreamRequest } from './stream-gate.ts';
@@ -46,6 +47,17 @@ const json = (status: number, statusText: string, errors: GraphQLFormattedError[
   JSON.stringify({ errors }),
   { status, statusText, headers: { 'content-type': 'application/json; charset=utf-8' } },
 ];
+
+/**
+ * An event stream is what the client prefers, not merely accepts: urql lists `text/event-stream`
+ * after the JSON types in every query's Accept, and those queries belong to Apollo.
+ */
+const prefersEventStream = (accept: string) =>
+  new Negotiator({ headers: { accept } }).mediaType([
+    'application/graphql-response+json',
+    'application/json',
+    'text/event-stream',
+  ]) === 'text/event-stream';
 
 const streamTokenOf = (req: { headers: { get(key: string): string | null | undefined }; url: string }) =>
   req.headers.get(TOKEN_HEADER_KEY) ??
@@ -114,7 +126,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
 
   const claims = (request: FastifyRequest) => {
     const accept = request.headers.accept ?? '';
-    if (accept.includes('text/event-stream')) return true;
+    if (accept.includes('text/event-stream') && prefersEventStream(accept)) return true;
     if (request.method === 'PUT' || request.method === 'DELETE') return true;
     return Boolean(
       request.headers[TOKEN_HEADER_KEY] ?? (request.query as Record<string, unknown>)[TOKEN_QUERY_KEY],
