@@ -18,6 +18,8 @@ export interface AdminSeed {
  */
 export async function seedAdmin(deps: UsersDeps, seed: AdminSeed): Promise<boolean> {
   const valid = validateNewUser({ ...seed, role: 'ADMIN' }, { passwordPolicy: false });
+  // The hash costs ~0.5 s of CPU and 128 MiB at every start otherwise; the lock below decides.
+  if ((await countUsers(deps.db)) > 0) return false;
   const passwordHash = await hashPassword(valid.password, deps.passwordCost);
   return deps.db.transaction(async (tx) => {
     await lockAdminSeed(tx);
