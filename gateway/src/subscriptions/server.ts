@@ -307,7 +307,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
   const ws = attachGraphQLWs<GatewayContext>({
     server: options.server,
     path: '/graphql',
-    schema: planner.apiGraphQLSchema,
+    schema: () => planner.apiGraphQLSchema,
     verifier: options.verifier,
     logger,
     ...(options.limits ? { limits: options.limits } : {}),

@@ -19,7 +19,8 @@ import {
 export interface GraphQLWsOptions<Ctx> {
   server: http.Server;
   path: string;
-  schema: GraphQLSchema;
+  /** Or a function, for a schema built at the first subscription rather than at start. */
+  schema: GraphQLSchema | (() => GraphQLSchema);
   verifier: TokenVerifier;
   logger: Logger;
   /** Builds the per-operation context from the connection's verified viewer and its token header. */
@@ -85,6 +86,8 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
     },
   });
   const formatError = makeFormatError(options.logger);
+  const { schema } = options;
+  const schemaOf = typeof schema === 'function' ? schema : () => schema;
   const viewers = new WeakMap<object, { viewer: Viewer; authorization: string }>();
   /** Open sockets per user, so a revocation closes that user's sockets at once. */
   const socketsOf = new Map<string, Map<{ close(code: number, reason: string): void }, Viewer>>();
@@ -96,7 +99,7 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
   });
   const cleanup = useServer<Record<string, unknown>>(
     {
-      schema: options.schema,
+      schema: () => schemaOf(),
       connectionInitWaitTimeout: wsLimits.connectionInitTimeoutMs,
       // Limits before anything else: the socket's subscription count, then the document's
       // (parse with its token limit, our rules, and the schema's rules only for a document within them).
@@ -108,13 +111,13 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
               { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
             ),
           ];
-        const checked = checkOperation(options.schema, payload.query, limits);
+        const checked = checkOperation(schemaOf(), payload.query, limits);
         if ('errors' in checked) return checked.errors;
         const auth = viewers.get(ctx);
         const refused = auth && options.refuseDocument?.(checked.document, auth.viewer);
         if (refused) return [refused];
         return {
-          schema: options.schema,
+          schema: schemaOf(),
           document: checked.document,
           operationName: payload.operationName,
           variableValues: payload.variables,
