@@ -1,7 +1,9 @@
 /**
  * `pnpm start`: one command that brings up all of aTES on local defaults.
  * Postgres and NATS are used where they answer; otherwise an embedded Postgres and a
- * `nats-server` from PATH are started under `.data/`. A service that dies after it started is
+ * `nats-server` from PATH are started under `.data/`. Every service runs in one Node process
+ * (scripts/all-in-one.ts), each on its own port, database and consumers; `--separate` gives
+ * each a process of its own, as in production. A process that dies after it started is
  * restarted with backoff (1 s doubling to 30 s); Ctrl-C stops everything cleanly.
  * `--prod` runs the build (`pnpm build`: dist/) instead of the TypeScript sources.
  *
@@ -18,11 +20,11 @@ import {
   DEFAULT_POSTGRES_URL,
   ensureDevKeys,
   natsAddress,
+  telemetrySettings,
   withDatabase,
-} from '@ates/service-kit';
+} from '@ates/service-kit/local';
 import { parseCli } from '@ates/service-kit/cli';
 import { Balancer } from './lib/balancer.ts';
-import { distEntry } from './lib/build.ts';
 import { buildBundle, staleBundles } from './lib/builds.ts';
 import {
   anyReachable,
@@ -35,31 +37,47 @@ import {
   type StartedInfra,
 } from './lib/infra.ts';
 import { runService, superviseService, waitForHttp, type SupervisedProcess } from './lib/processes.ts';
-import { serviceArgs, services, type ServiceSpec } from './lib/services.ts';
+import {
+  ALL_IN_ONE,
+  allInOneArgs,
+  distEntry,
+  serviceArgs,
+  services,
+  type ServiceSpec,
+} from './lib/services.ts';
 import { repoRoot } from './lib/subgraphs.ts';
 
 const { values: flags } = parseCli('pnpm start', {
-  usage: `Usage: pnpm start [--prod] [--cluster]
+  usage: `Usage: pnpm start [--prod] [--separate | --cluster]
 
 Starts all of aTES: every subgraph, worker and the gateway (web UI and GraphQL on
-http://127.0.0.1:4000). Uses the PostgreSQL and NATS that answer (ATES_POSTGRES_URL,
-NATS_URL), else starts an embedded PostgreSQL and nats-server under .data/.
+http://127.0.0.1:4000), all in one Node process, each on its own port and database.
+Uses the PostgreSQL and NATS that answer (ATES_POSTGRES_URL, NATS_URL), else starts an
+embedded PostgreSQL and nats-server under .data/.
 Ports and the rest of the configuration: the README's configuration table.
 
 Options:
   --prod       run the build (dist/, from \`pnpm build\`) with plain node, no TypeScript loader
+  --separate   every service in a process of its own, as compose and production run them
   --cluster    a 3-node JetStream cluster (ATES_NATS_CLUSTER_PORTS, default 4222,4223,4224;
                or the one NATS_URL lists), R3 streams, two replicas of every service, each
                behind a balancer on the service's usual port (docs/scaling.md)
   -h, --help   this text`,
   options: {
     prod: { type: 'boolean', default: false },
+    separate: { type: 'boolean', default: false },
     cluster: { type: 'boolean', default: false },
   },
 });
 
 const dataDir = process.env.ATES_DATA_DIR ?? path.join(repoRoot, '.data');
 const cluster = flags.cluster;
+/**
+ * Every service in one process (the default), or each in its own: `--separate`, `--cluster`,
+ * and with tracing on, where each process names its spans after its service.
+ */
+const tracing = telemetrySettings().enabled;
+const allInOne = !flags.separate && !cluster && !tracing;
 /**
  * In cluster mode, replica k of a service listens on its port + k × this step (100 unless
  * `ATES_REPLICA_PORT_STEP` says otherwise, e.g. to keep a run inside a block of ports on a
@@ -199,9 +217,74 @@ async function ensureStreamsOnce(natsUrl: string, replicas: string): Promise<voi
   }
 }
 
+/** Restarted with backoff if it dies later; failing to start at all stops everything. */
+function supervise(name: string, args: string[], env: NodeJS.ProcessEnv, width: number, byService = false) {
+  const proc = superviseService(
+    () => runService(name, args, env, width, { prefixByService: byService }),
+    say,
+    (code) => {
+      if (stopping) return;
+      say(`${name} exited with code ${code} while starting: stopping everything`);
+      void stopAll(1);
+    },
+  );
+  running.push(proc);
+  return proc;
+}
+
+const healthUrl = (spec: ServiceSpec, port: number | undefined) =>
+  spec.healthPath && port ? `http://127.0.0.1:${port}${spec.healthPath}` : undefined;
+
+/** Every service in one process; its log lines say which service wrote them. */
+async function startAllInOne(specs: ServiceSpec[], env: NodeJS.ProcessEnv): Promise<void> {
+  const width = Math.max(10, ...specs.map((s) => s.name.length), ALL_IN_ONE.name.length);
+  const proc = supervise(ALL_IN_ONE.name, allInOneArgs(specs, flags.prod), env, width, true);
+  const urls = specs.flatMap((spec) => healthUrl(spec, spec.port && Number(env[spec.port.env])) ?? []);
+  await Promise.all(urls.map((url) => waitForHttp(url, () => proc.current().child.exitCode === null)));
+  proc.keepAlive();
+}
+
+/** A process per service (per replica in cluster mode), group by group. */
+async function startSeparately(specs: ServiceSpec[], env: NodeJS.ProcessEnv): Promise<void> {
+  const instances = specs.flatMap((spec) => instancesOf(spec, env));
+  if (cluster) {
+    for (const spec of specs) {
+      const replicas = instances.filter((i) => i.spec === spec && i.port !== undefined);
+      if (!spec.port || (!spec.address && spec.name !== 'gateway') || replicas.length < 2) continue;
+      const balancer = new Balancer(
+        spec.name,
+        replicas.map((i) => i.port!),
+      );
+      await balancer.listen(Number(env[spec.port.env]));
+      balancers.push(balancer);
+      say(`${spec.name}: balancer on ${env[spec.port.env]} → ${replicas.map((i) => i.port).join(', ')}`);
+    }
+  }
+
+  const width = Math.max(10, ...instances.map((i) => i.name.length));
+  // Group by group, and within one the first replicas (each migrates its database) before the second.
+  const waves = [...new Set(instances.map((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}`))].sort();
+  for (const wave of waves) {
+    const members = instances.filter((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}` === wave);
+    const procs = members.map((instance) => ({
+      instance,
+      proc: supervise(instance.name, serviceArgs(instance.spec, flags.prod), instance.env, width),
+    }));
+    await Promise.all(
+      procs.map(({ instance, proc }) => {
+        const url = healthUrl(instance.spec, instance.port);
+        return url ? waitForHttp(url, () => proc.current().child.exitCode === null) : Promise.resolve();
+      }),
+    );
+  }
+  for (const proc of running) proc.keepAlive();
+}
+
 async function main(): Promise<void> {
   if (flags.prod) {
-    const missing = services().filter((spec) => !fs.existsSync(distEntry(spec.name)));
+    const missing = [...services(), ...(allInOne ? [ALL_IN_ONE] : [])].filter(
+      (spec) => !fs.existsSync(distEntry(spec.name)),
+    );
     if (missing.length > 0)
       throw new Error(`no build of ${missing.map((s) => s.name).join(', ')}: run \`pnpm build\` first`);
   }
@@ -237,53 +320,10 @@ async function main(): Promise<void> {
       env[spec.address.env] = `http://127.0.0.1:${env[spec.port.env]}${spec.address.path}`;
   }
 
-  const instances = specs.flatMap((spec) => instancesOf(spec, env));
-  if (cluster) {
-    for (const spec of specs) {
-      const replicas = instances.filter((i) => i.spec === spec && i.port !== undefined);
-      if (!spec.port || (!spec.address && spec.name !== 'gateway') || replicas.length < 2) continue;
-      const balancer = new Balancer(
-        spec.name,
-        replicas.map((i) => i.port!),
-      );
-      await balancer.listen(Number(env[spec.port.env]));
-      balancers.push(balancer);
-      say(`${spec.name}: balancer on ${env[spec.port.env]} → ${replicas.map((i) => i.port).join(', ')}`);
-    }
-  }
-
-  const width = Math.max(10, ...instances.map((i) => i.name.length));
-  // Group by group, and within one the first replicas (each migrates its database) before the second.
-  const waves = [...new Set(instances.map((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}`))].sort();
-  for (const wave of waves) {
-    const members = instances.filter((i) => `${i.spec.group}:${i.name.endsWith('-2') ? 2 : 1}` === wave);
-    const procs = members.map((instance) => {
-      const args = serviceArgs(instance.spec, flags.prod);
-      // Restarted with backoff if it dies later; failing to start at all stops everything.
-      const proc = superviseService(
-        () => runService(instance.name, args, instance.env, width),
-        say,
-        (code) => {
-          if (stopping) return;
-          say(`${instance.name} exited with code ${code} while starting: stopping everything`);
-          void stopAll(1);
-        },
-      );
-      running.push(proc);
-      return { instance, proc };
-    });
-    await Promise.all(
-      procs.map(({ instance, proc }) =>
-        instance.spec.healthPath && instance.port
-          ? waitForHttp(
-              `http://127.0.0.1:${instance.port}${instance.spec.healthPath}`,
-              () => proc.current().child.exitCode === null,
-            )
-          : Promise.resolve(),
-      ),
-    );
-  }
-  for (const proc of running) proc.keepAlive();
+  if (tracing && !flags.separate && !cluster)
+    say('tracing is on: every service in a process of its own, so that each names its spans');
+  if (allInOne) await startAllInOne(specs, env);
+  else await startSeparately(specs, env);
   const gatewayPort = env.GATEWAY_PORT ?? '4000';
   if (cluster)
     say(

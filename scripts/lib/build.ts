@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import { services, TELEMETRY_ENTRY } from './services.ts';
-import { repoRoot } from './subgraphs.ts';
+import { ALL_IN_ONE, distDir, services, TELEMETRY_ENTRY } from './services.ts';
 
-/** Where `pnpm build` writes the runnable JavaScript: `node dist/<name>.js`. */
-export const distDir = path.join(repoRoot, 'dist');
+export { distDir, distEntry } from './services.ts';
+import { repoRoot } from './subgraphs.ts';
 
 /** Operator commands built beside the services (`node dist/<name>.js --help`). */
 const COMMANDS = [
@@ -15,6 +14,8 @@ const COMMANDS = [
   { name: 'events', entry: 'packages/events/src/cli/main.ts' },
   { name: 'analytics-rebuild', entry: 'subgraphs/analytics/src/rebuild/main.ts' },
   { name: 'healthcheck', entry: 'scripts/healthcheck.ts' },
+  // Several services in one process: `pnpm start`'s default (scripts/start.ts).
+  ALL_IN_ONE,
 ];
 
 /**
@@ -23,11 +24,6 @@ const COMMANDS = [
  * cannot do to a bundled copy. Each must have no dependencies of its own.
  */
 const EXTERNAL = [{ name: 'graphql', resolveFrom: 'gateway' }];
-
-/** The built entry of a service or command: `gateway` → `dist/gateway.js`. */
-export function distEntry(name: string): string {
-  return path.join(distDir, `${name}.js`);
-}
 
 /**
  * A bundle's code runs from dist/, not from its source folder, so each workspace source's

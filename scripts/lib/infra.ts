@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { natsAddress, natsServers } from '@ates/service-kit';
+import { natsAddress, natsServers } from '@ates/service-kit/local';
 
 export function isReachable(url: string, defaultPort: number, timeoutMs = 1500): Promise<boolean> {
   const { hostname, port } = new URL(url);

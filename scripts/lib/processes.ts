@@ -43,6 +43,20 @@ export interface ManagedProcess {
 }
 
 let colorIndex = 0;
+const colorOf = new Map<string, number>();
+/** One colour per name, the same across restarts. */
+const colorFor = (name: string) => {
+  let color = colorOf.get(name);
+  if (color === undefined) colorOf.set(name, (color = COLORS[colorIndex++ % COLORS.length] ?? 36));
+  return color;
+};
+
+/** The `service` of a pino JSON line, if it is one. */
+function serviceOf(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  const match = /"service":"([^"\\]+)"/.exec(line);
+  return match?.[1];
+}
 
 // One exit hook for every child (a listener each would pass Node's limit of 10 in cluster mode):
 // whatever still runs when the supervisor exits is killed with it.
@@ -51,15 +65,23 @@ process.once('exit', () => {
   for (const child of live) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
+export interface RunOptions {
+  /**
+   * Prefix each log line with the service that wrote it (its `service` field), not the process
+   * name: for a process that runs several services (all-in-one).
+   */
+  prefixByService?: boolean;
+}
+
 /** Runs a service as a child process with its output prefixed by its name. */
 export function runService(
   name: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   width: number,
+  options: RunOptions = {},
 ): ManagedProcess {
-  const color = COLORS[colorIndex++ % COLORS.length] ?? 36;
-  const prefix = paint(color, `${name.padEnd(width)} │`);
+  const prefix = (speaker: string) => paint(colorFor(speaker), `${speaker.padEnd(width)} │`);
   // Its own process group: Ctrl-C reaches only the supervisor, which stops services in order.
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   live.add(child);
@@ -67,7 +89,8 @@ export function runService(
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     readline.createInterface({ input: stream }).on('line', (line) => {
-      for (const out of prettyLine(line).split('\n')) process.stdout.write(`${prefix} ${out}\n`);
+      const speaker = prefix((options.prefixByService && serviceOf(line)) || name);
+      for (const out of prettyLine(line).split('\n')) process.stdout.write(`${speaker} ${out}\n`);
     });
   }
   // 'close' comes after the output streams end, so the last log lines are printed first.
@@ -97,7 +120,8 @@ export async function waitForHttp(url: string, isAlive: () => boolean, timeoutMs
       // not listening yet: try again below
     }
     if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 250));
+    // Often: a start is a few seconds, and each poll is one local request.
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

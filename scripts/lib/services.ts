@@ -111,6 +111,14 @@ export function services(): ServiceSpec[] {
 /** The module each service runs first (`--import`): OpenTelemetry, when OTEL_* turn it on. */
 export const TELEMETRY_ENTRY = 'packages/service-kit/src/telemetry/register.ts';
 
+/** Where `pnpm build` writes the runnable JavaScript: `node dist/<name>.js`. */
+export const distDir = path.join(repoRoot, 'dist');
+
+/** The built entry of a service or command: `gateway` → `dist/gateway.js`. */
+export function distEntry(name: string): string {
+  return path.join(distDir, `${name}.js`);
+}
+
 /**
  * The node arguments that run a service: its build (`--prod`) or its sources through tsx, with
  * the telemetry module loaded first either way, so its instrumentations see `http` and
@@ -118,11 +126,7 @@ export const TELEMETRY_ENTRY = 'packages/service-kit/src/telemetry/register.ts';
  */
 export function serviceArgs(spec: { name: string; entry: string }, prod: boolean): string[] {
   return prod
-    ? [
-        '--import',
-        pathToFileURL(path.join(repoRoot, 'dist/telemetry.js')).href,
-        path.join(repoRoot, 'dist', `${spec.name}.js`),
-      ]
+    ? ['--import', pathToFileURL(distEntry('telemetry')).href, distEntry(spec.name)]
     : [
         '--import',
         'tsx',
@@ -130,4 +134,24 @@ export function serviceArgs(spec: { name: string; entry: string }, prod: boolean
         pathToFileURL(path.join(repoRoot, TELEMETRY_ENTRY)).href,
         path.join(repoRoot, spec.entry),
       ];
+}
+
+/** The process that runs several services (scripts/all-in-one.ts): `pnpm start`'s default. */
+export const ALL_IN_ONE = { name: 'all-in-one', entry: 'scripts/all-in-one.ts' };
+
+/**
+ * The node arguments that run `specs` in one process: a group's services start together, a
+ * group once the one before it has started (`--then` between groups), as `pnpm start` would.
+ */
+export function allInOneArgs(specs: ServiceSpec[], prod: boolean): string[] {
+  const groups = [...new Set(specs.map((s) => s.group))].sort((a, b) => a - b);
+  const entries = groups.map((group) =>
+    specs
+      .filter((s) => s.group === group)
+      .map((s) => (prod ? distEntry(s.name) : path.join(repoRoot, s.entry))),
+  );
+  return [
+    ...serviceArgs(ALL_IN_ONE, prod),
+    ...entries.flatMap((wave, i) => (i === 0 ? wave : ['--then', ...wave])),
+  ];
 }

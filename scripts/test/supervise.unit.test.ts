@@ -53,3 +53,28 @@ describe('pnpm start supervising a service', () => {
     ]);
   });
 });
+
+describe('pnpm start printing the logs of a process that runs several services', () => {
+  it('prefixes each line with the service that wrote it, and other output with the process', async () => {
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (written.push(chunk), true)) as typeof process.stdout.write;
+    try {
+      const lines = [
+        '{"level":"info","time":"2026-12-07T10:00:00.000Z","service":"tasks","msg":"ready"}',
+        '{"level":"warn","time":"2026-12-07T10:00:01.000Z","service":"gateway","msg":"slow"}',
+        'a plain line',
+      ];
+      const script = `for (const l of ${JSON.stringify(lines)}) console.log(l);`;
+      const proc = runService('all-in-one', ['-e', script], process.env, 10, { prefixByService: true });
+      await proc.exited;
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(written).toEqual([
+      'tasks      │ 10:00:00 INFO  ready \n',
+      'gateway    │ 10:00:01 WARN  slow \n',
+      'all-in-one │ a plain line\n',
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_NATS_URL, natsServers } from './addresses.ts';
 
 /** The repository root (packages/service-kit/src → ../../..). */
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -54,38 +55,6 @@ export const commonEnv = {
   /** Copies of each JetStream stream (3 on a 3-node cluster); 1 on a single server. */
   ATES_NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };
-
-/** The base connection string without a database name, e.g. for creating databases. */
-export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432';
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
-
-/**
- * The servers of a `NATS_URL`: one URL, or a cluster's URLs comma-separated
- * (`nats://a:4222,nats://b:4222`; spaces around the commas and `host:port` without a scheme
- * are fine). Throws, naming the entry, on anything the NATS client would refuse later.
- */
-export function natsServers(url: string): string[] {
-  const servers = url
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (servers.length === 0) throw new Error('no NATS server given');
-  for (const server of servers) natsAddress(server);
-  return servers;
-}
-
-/** Host and port of one NATS server URL (`nats://host:port`, `tls://…` or `host:port`; port 4222 by default). */
-export function natsAddress(server: string): { host: string; port: number } {
-  let parsed: URL;
-  try {
-    parsed = new URL(/^[a-z]+:\/\//i.test(server) ? server : `nats://${server}`);
-  } catch {
-    throw new Error(`"${server}" is not a NATS server URL (nats://host:port)`);
-  }
-  if (!['nats:', 'tls:'].includes(parsed.protocol) || parsed.hostname === '' || parsed.pathname.length > 1)
-    throw new Error(`"${server}" is not a NATS server URL (nats://host:port)`);
-  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(parsed.port || 4222) };
-}
 
 /** `NATS_URL` in a service's environment: checked at start, so a typo fails there with its entry named. */
 export const natsUrl = () =>

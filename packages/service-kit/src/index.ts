@@ -1,3 +1,5 @@
+export * from './addresses.ts';
+export * from './dev-keys.ts';
 export * from './env.ts';
 export * from './service-env.ts';
 export * from './logger.ts';

@@ -6,8 +6,37 @@ import type { subgraphEnv } from './service-env.ts';
 import { exitOnStartupError, exitOnUncaughtErrors, onShutdown } from './shutdown.ts';
 
 /**
+ * What the process does for every service it runs: the fatal exit on uncaught errors and the
+ * stop on SIGINT/SIGTERM, installed once. The stops run in reverse order of start.
+ */
+interface Host {
+  logger: Logger;
+  stops: Array<() => Promise<void>>;
+}
+let host: Host | undefined;
+
+function installHost(logger: Logger): Host {
+  const installed: Host = { logger, stops: [] };
+  exitOnUncaughtErrors(logger);
+  // onShutdown reads the list when the signal comes, so services that start later are in it.
+  onShutdown(logger, installed.stops);
+  return installed;
+}
+
+/**
+ * Several services in one process (`pnpm start`'s all-in-one mode): call before the first
+ * `runService`, with the logger that speaks for the process as a whole (its uncaught errors,
+ * its shutdown). Without it, the first service's logger does.
+ */
+export function hostServices(logger: Logger): void {
+  if (host) throw new Error('hostServices: a service already runs in this process');
+  host = installHost(logger);
+}
+
+/**
  * A service's `main.ts`: its logger, fatal exit on uncaught errors and on a failed start,
- * and a clean stop on SIGINT/SIGTERM.
+ * and a clean stop on SIGINT/SIGTERM. Several may run in one process (`hostServices`): one
+ * failing to start or throwing uncaught ends the process, a signal stops them all.
  */
 export async function runService(
   service: string,
@@ -15,10 +44,10 @@ export async function runService(
   start: (logger: Logger) => Promise<{ stop: () => Promise<void> }>,
 ): Promise<void> {
   const logger = createLogger({ service, level });
-  exitOnUncaughtErrors(logger);
+  host ??= installHost(logger);
   try {
     const running = await start(logger);
-    onShutdown(logger, [running.stop]);
+    host.stops.push(running.stop);
   } catch (error) {
     exitOnStartupError(logger, error);
   }

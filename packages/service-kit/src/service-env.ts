@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isTimeZone } from './calendar.ts';
-import { commonEnv, DEFAULT_POSTGRES_URL, natsUrl, optionalString } from './env.ts';
+import { DEFAULT_POSTGRES_URL } from './addresses.ts';
+import { commonEnv, natsUrl, optionalString } from './env.ts';
 import { operationLimitsEnv } from './operation-limits.ts';
 
 /** A whole number from the environment, at least `min`. */

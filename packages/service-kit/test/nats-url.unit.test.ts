@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { EnvError, natsAddress, natsServers, natsUrl, parseEnv } from '../src/env.ts';
+import { natsAddress, natsServers } from '../src/addresses.ts';
+import { EnvError, natsUrl, parseEnv } from '../src/env.ts';
 
 describe('NATS_URL', () => {
   it('is one server or a cluster’s servers comma-separated, in the order given', () => {

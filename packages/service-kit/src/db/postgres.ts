@@ -77,12 +77,6 @@ export function splitDatabaseUrl(url: string): { serverUrl: string; database: st
   return { serverUrl: parsed.toString(), database };
 }
 
-export function withDatabase(serverUrl: string, database: string): string {
-  const parsed = new URL(serverUrl);
-  parsed.pathname = `/${encodeURIComponent(database)}`;
-  return parsed.toString();
-}
-
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** Creates the database of `url` unless it exists (concurrent creators are fine). */
