@@ -70,6 +70,20 @@ describe('event schema registry', () => {
     );
   });
 
+  it('compiles every schema in strict mode (each when first needed, so all of them here)', () => {
+    for (const file of readSchemaFiles(defaultSchemaDir).events) {
+      const event = {
+        id: randomUUID(),
+        type: file.type,
+        version: file.version,
+        occurredAt: '2026-12-07T10:00:00.000Z',
+        producer: 'test',
+        data: {},
+      };
+      expect(() => registry.check(event), `${file.type} v${file.version}`).not.toThrow();
+    }
+  });
+
   it('tolerates extra envelope fields from newer producers', () => {
     const event = makeEvent({
       type: 'user.updated',
