@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { sql as drizzleSql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
@@ -158,13 +160,51 @@ export function connectDatabase<Schema extends Record<string, unknown>>(
 
 /** Applies the drizzle-kit migrations in `folder` (idempotent; serialized by drizzle's lock table). */
 export async function applyMigrations(url: string, folder: string): Promise<void> {
-  await ensureDatabase(url);
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const sql = await openCreatingDatabase(url);
   try {
+    // Most starts find the schema at its head: one query instead of drizzle's DDL under a lock.
+    if (await atHead(sql, folder)) return;
     // Two services starting at once must not run the same migration twice.
     await sql`select pg_advisory_lock(hashtext('ates.migrations'))`;
     await migrate(drizzle(sql), { migrationsFolder: folder });
   } finally {
     await sql.end();
+  }
+}
+
+/** One connection to the database of `url`, created first if it does not exist. */
+async function openCreatingDatabase(url: string): Promise<Sql> {
+  const open = () => postgres(url, { max: 1, onnotice: () => {}, fetch_types: false });
+  const sql = open();
+  try {
+    await sql`select 1`;
+    return sql;
+  } catch (error) {
+    await sql.end();
+    // 3D000 invalid_catalog_name: no such database yet.
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  }
+  await ensureDatabase(url);
+  return open();
+}
+
+/**
+ * Whether the database has every migration of `folder`, by drizzle's own rule: its last
+ * applied migration is not older than the journal's newest entry.
+ */
+async function atHead(sql: Sql, folder: string): Promise<boolean> {
+  const journal = JSON.parse(fs.readFileSync(path.join(folder, 'meta/_journal.json'), 'utf8')) as {
+    entries: { when: number }[];
+  };
+  const head = Math.max(0, ...journal.entries.map((entry) => entry.when));
+  try {
+    const [row] = await sql<{ last: string | null }[]>`
+      select max(created_at)::text as last from drizzle.__drizzle_migrations`;
+    return typeof row?.last === 'string' && Number(row.last) >= head;
+  } catch (error) {
+    // 42P01 undefined_table, 3F000 invalid_schema_name: never migrated.
+    const code = (error as { code?: string }).code;
+    if (code === '42P01' || code === '3F000') return false;
+    throw error;
   }
 }
