@@ -240,7 +240,8 @@ async function startAllInOne(specs: ServiceSpec[], env: NodeJS.ProcessEnv): Prom
   const width = Math.max(10, ...specs.map((s) => s.name.length), ALL_IN_ONE.name.length);
   const proc = supervise(ALL_IN_ONE.name, allInOneArgs(specs, flags.prod), env, width, true);
   const urls = specs.flatMap((spec) => healthUrl(spec, spec.port && Number(env[spec.port.env])) ?? []);
-  await Promise.all(urls.map((url) => waitForHttp(url, () => proc.current().child.exitCode === null)));
+  // One after another: they come up together, and polling all at once takes CPU from their start.
+  for (const url of urls) await waitForHttp(url, () => proc.current().child.exitCode === null);
   proc.keepAlive();
 }
 
