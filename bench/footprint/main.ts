@@ -1,13 +1,17 @@
 /**
- * Footprint benchmark (issue 11, figure 8): starts the whole system exactly as `pnpm start`
- * does (scripts/start.ts, every service a process of its own) on fresh databases and a NATS
- * namespace of its own, and reports
- * - cold start: from spawning `pnpm start`'s script until every service's /readyz answers 200
- *   and the gateway answers a query (median of RUNS starts);
- * - the resident memory (RSS) of each process idle after start (median of RUNS starts) and its
- *   peak under LOAD_SECONDS of mixed traffic through the gateway by CLIENTS workers (logins,
- *   createTask, completeTask, MyTasks and MyAccount), in the last start; and the totals.
- * The issue sets no goals here: the figures are reported, without a verdict.
+ * Footprint benchmark (issue 11, figure 8; issue 25's bars): starts the whole system as
+ * `pnpm start` does (scripts/start.ts) on databases and a NATS namespace of its own, three ways
+ * per run, and reports
+ * - `pnpm start` (every service in one process, from the sources) on fresh databases: its cold
+ *   start (spawn → every service's /readyz answers 200 and the gateway answers a query) and
+ *   the resident memory (RSS) of the supervisor and the service process idle after start;
+ * - `pnpm start --prod` (the same from the build, `pnpm build`'s dist/, which this bench makes
+ *   first) on the databases the first start left: the cold start of the issue's bar;
+ * - `pnpm start --separate` (a process per service, from the sources, as before issue 25) on
+ *   the same databases: each service's RSS, for comparison;
+ * medians of RUNS runs, and, in the last run, the peak RSS under LOAD_SECONDS of mixed traffic
+ * through the gateway by CLIENTS workers (logins, createTask, completeTask, MyTasks and
+ * MyAccount), one process and a process per service.
  * Run: `pnpm bench footprint` (RUNS=3 LOAD_SECONDS=20 CLIENTS=8 by default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,7 +33,8 @@ import { processRssMiB } from '../lib/cpu.ts';
 import { freePort, sleep } from '../lib/processes.ts';
 import { createReport, writeReport, type Figure } from '../lib/report.ts';
 import { summarize } from '../lib/stats.ts';
-import { services, type ServiceSpec } from '../../scripts/lib/services.ts';
+import { buildServices } from '../../scripts/lib/build.ts';
+import { ALL_IN_ONE, distEntry, services, type ServiceSpec } from '../../scripts/lib/services.ts';
 import { repoRoot } from '../../scripts/lib/subgraphs.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -40,6 +45,21 @@ const IDLE_SETTLE_MS = Number(process.env.IDLE_SETTLE_MS ?? 5000);
 const START_TIMEOUT_MS = 120_000;
 const SAMPLE_EVERY_MS = 250;
 const SUPERVISOR = 'start (supervisor)';
+/** The issue's bars: the default stack's idle RSS, and a cold start from the build. */
+const RSS_GOAL_MIB = 600;
+const COLD_START_GOAL_MS = 3000;
+
+/** How `pnpm start` is run: its arguments, and whether it runs a process per service. */
+interface Shape {
+  name: 'default' | 'build' | 'separate';
+  args: string[];
+  separate: boolean;
+}
+const SHAPES: Record<Shape['name'], Shape> = {
+  default: { name: 'default', args: [], separate: false },
+  build: { name: 'build', args: ['--prod'], separate: false },
+  separate: { name: 'separate', args: ['--separate'], separate: true },
+};
 /** Each client's operations, in turn: a log-in (a deliberately slow password hash) 1 in 20. */
 const MIX = [
   ...Array<string>(6).fill('myTasks'),
@@ -53,19 +73,25 @@ const postgresUrl = process.env.ATES_POSTGRES_URL ?? DEFAULT_POSTGRES_URL;
 const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
 
 interface RunningSystem {
+  shape: Shape;
   child: ChildProcess;
   specs: ServiceSpec[];
   ports: Map<string, number>;
-  databases: string[];
-  namespace: string;
-  dataDir: string;
   /** The last lines the system printed, for a failure's message. */
   tail: string[];
   gateway: GraphQLClient;
 }
 
-async function spawnSystem(run: number): Promise<{ system: RunningSystem; coldStartMs: number }> {
-  const specs = services();
+/** Ports, databases, namespace and data directory of one run, shared by its three starts. */
+interface Setting {
+  env: NodeJS.ProcessEnv;
+  ports: Map<string, number>;
+  databases: string[];
+  namespace: string;
+  dataDir: string;
+}
+
+async function settingFor(run: number): Promise<Setting> {
   const namespace = `bench_fp_${process.pid}_${run}`;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ates-bench-footprint-'));
   const env: NodeJS.ProcessEnv = {
@@ -77,7 +103,7 @@ async function spawnSystem(run: number): Promise<{ system: RunningSystem; coldSt
   };
   const ports = new Map<string, number>();
   const databases = new Set<string>();
-  for (const spec of specs) {
+  for (const spec of services()) {
     if (spec.port) {
       const port = await freePort();
       ports.set(spec.name, port);
@@ -92,15 +118,37 @@ async function spawnSystem(run: number): Promise<{ system: RunningSystem; coldSt
       databases.add(url);
     }
   }
+  return { env, ports, databases: [...databases], namespace, dataDir };
+}
+
+/** Drops what a run made: its databases, streams and data directory. */
+async function removeSetting(setting: Setting): Promise<void> {
+  for (const url of setting.databases) await dropDatabase(url);
+  const nc = await connect({ servers: natsServers(natsUrl) });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await removeStreams(jsm, setting.namespace);
+  } finally {
+    await nc.close();
+  }
+  fs.rmSync(setting.dataDir, { recursive: true, force: true });
+}
+
+async function spawnSystem(
+  setting: Setting,
+  shape: Shape,
+): Promise<{ system: RunningSystem; coldStartMs: number }> {
+  const specs = services();
+  const { env, ports } = setting;
   const gatewayPort = ports.get('gateway');
   if (gatewayPort === undefined) throw new Error('no gateway in scripts/lib/services.ts');
   const tail: string[] = [];
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts'), ...shape.args],
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) tail.push(line);
     if (tail.length > 200) tail.splice(0, tail.length - 200);
@@ -108,12 +156,10 @@ async function spawnSystem(run: number): Promise<{ system: RunningSystem; coldSt
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const system: RunningSystem = {
+    shape,
     child,
     specs,
     ports,
-    databases: [...databases],
-    namespace,
-    dataDir,
     tail,
     gateway: new GraphQLClient(`http://127.0.0.1:${gatewayPort}/graphql`),
   };
@@ -161,27 +207,34 @@ async function waitUntilReady(system: RunningSystem, started: number): Promise<v
   }
 }
 
-/** The supervisor and the service processes it started (its children), by service name. */
+/**
+ * The supervisor and the processes it started (its children), by name: each service's, or
+ * the one that runs them all (`all-in-one`).
+ */
 function processesOf(system: RunningSystem): Map<string, number> {
   const supervisor = system.child.pid;
   if (supervisor === undefined) throw new Error('pnpm start has no pid');
   const out = new Map<string, number>([[SUPERVISOR, supervisor]]);
+  const prod = system.shape.args.includes('--prod');
+  const entryOf = (spec: { name: string; entry: string }) =>
+    prod ? distEntry(spec.name) : path.join(repoRoot, spec.entry);
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
-    let cmdline: string;
+    let cmdline: string[];
     try {
       stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
     } catch {
       continue; // the process ended while the list was read
     }
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (ppid !== supervisor) continue;
-    const spec = system.specs.find((s) => cmdline.includes(path.join(repoRoot, s.entry)));
+    const spec = [ALL_IN_ONE, ...system.specs].find((s) => cmdline.includes(entryOf(s)));
     if (spec) out.set(spec.name, Number(entry));
   }
-  const missing = system.specs.filter((s) => !out.has(s.name)).map((s) => s.name);
+  const expected = system.shape.separate ? system.specs.map((s) => s.name) : [ALL_IN_ONE.name];
+  const missing = expected.filter((name) => !out.has(name));
   if (missing.length > 0) throw new Error(`no process found for ${missing.join(', ')}`);
   return out;
 }
@@ -200,15 +253,6 @@ async function stopSystem(system: RunningSystem): Promise<void> {
       for (const pid of processesOf(system).values()) process.kill(pid, 'SIGKILL');
     }
   }
-  for (const url of system.databases) await dropDatabase(url);
-  const nc = await connect({ servers: natsServers(natsUrl) });
-  try {
-    const jsm = await jetstreamManager(nc);
-    await removeStreams(jsm, system.namespace);
-  } finally {
-    await nc.close();
-  }
-  fs.rmSync(system.dataDir, { recursive: true, force: true });
 }
 
 interface LoadResult {
@@ -228,7 +272,7 @@ async function driveLoad(system: RunningSystem, pids: Map<string, number>): Prom
   const password = 'popug-password-1';
   const logins: string[] = [];
   for (let i = 0; i < CLIENTS; i++) {
-    const login = `worker${i}x${process.pid}`;
+    const login = `worker${i}x${process.pid}${system.shape.name}`;
     await admin.ok(ops.CreateUserDocument, {
       input: { login, password, role: 'WORKER', name: `Worker ${i}`, email: `${login}@ates.test` },
     });
@@ -287,100 +331,177 @@ async function driveLoad(system: RunningSystem, pids: Map<string, number>): Prom
   return { operations, errors, byKind, peakRss, endRss };
 }
 
+/** Idle RSS per process of each start, by name; the totals include the supervisor. */
+type IdleRss = Map<string, number[]>;
+
+const record = (idle: IdleRss, rss: Map<string, number>) => {
+  for (const [name, mib] of rss) idle.set(name, [...(idle.get(name) ?? []), mib]);
+  const total = [...rss.values()].reduce((a, b) => a + b, 0);
+  idle.set('total', [...(idle.get('total') ?? []), Number(total.toFixed(1))]);
+};
+
 async function main() {
   const report = createReport(
     'footprint',
     'Footprint: memory and cold start of pnpm start',
     process.env.BENCH_COMMAND ?? 'pnpm bench footprint',
   );
-  const coldStartMs: number[] = [];
-  const idle = new Map<string, number[]>();
-  let load: LoadResult | undefined;
+  const built = performance.now();
+  await buildServices();
+  console.log(`pnpm build's services in ${Math.round(performance.now() - built)} ms`);
+  const coldStartMs: Record<Shape['name'], number[]> = { default: [], build: [], separate: [] };
+  const idle: Record<Shape['name'], IdleRss> = { default: new Map(), build: new Map(), separate: new Map() };
+  const loads: Partial<Record<Shape['name'], LoadResult>> = {};
   for (let run = 0; run < RUNS; run++) {
-    const { system, coldStartMs: ms } = await spawnSystem(run);
+    const setting = await settingFor(run);
     try {
-      coldStartMs.push(ms);
-      const pids = processesOf(system);
-      await sleep(IDLE_SETTLE_MS);
-      const rss = rssOf(pids);
-      for (const [name, mib] of rss) idle.set(name, [...(idle.get(name) ?? []), mib]);
-      console.log(
-        `start ${run + 1}/${RUNS}: ready in ${Math.round(ms)} ms; idle RSS ${[...rss].map(([n, m]) => `${n} ${m}`).join(', ')} MiB`,
-      );
-      if (run === RUNS - 1) {
-        load = await driveLoad(system, pids);
-        console.log(
-          `load: ${load.operations} operations in ${LOAD_SECONDS} s by ${CLIENTS} clients (${load.errors} errors); peak RSS ${[...load.peakRss].map(([n, m]) => `${n} ${m}`).join(', ')} MiB`,
-        );
+      // Fresh databases first; the build and the separate processes start on what it left.
+      for (const shape of [SHAPES.default, SHAPES.build, SHAPES.separate]) {
+        const { system, coldStartMs: ms } = await spawnSystem(setting, shape);
+        try {
+          coldStartMs[shape.name].push(ms);
+          const pids = processesOf(system);
+          await sleep(IDLE_SETTLE_MS);
+          const rss = rssOf(pids);
+          record(idle[shape.name], rss);
+          console.log(
+            `start ${run + 1}/${RUNS} (${shape.name}): ready in ${Math.round(ms)} ms; idle RSS ${[...rss].map(([n, m]) => `${n} ${m}`).join(', ')} MiB`,
+          );
+          if (run === RUNS - 1 && shape.name !== 'build') {
+            const load = await driveLoad(system, pids);
+            loads[shape.name] = load;
+            console.log(
+              `load (${shape.name}): ${load.operations} operations in ${LOAD_SECONDS} s by ${CLIENTS} clients (${load.errors} errors); peak RSS ${[...load.peakRss].map(([n, m]) => `${n} ${m}`).join(', ')} MiB`,
+            );
+          }
+        } finally {
+          await stopSystem(system);
+        }
       }
     } finally {
-      await stopSystem(system);
+      await removeSetting(setting);
     }
   }
-  if (!load) throw new Error('RUNS must be ≥ 1');
-  if (load.errors > load.operations * 0.01)
-    throw new Error(`${load.errors} of ${load.operations} operations failed under load`);
+  const { default: load, separate: separateLoad } = loads;
+  if (!load || !separateLoad) throw new Error('RUNS must be ≥ 1');
+  for (const l of [load, separateLoad])
+    if (l.errors > l.operations * 0.01)
+      throw new Error(`${l.errors} of ${l.operations} operations failed under load`);
 
+  const coldBuild = summarize(coldStartMs.build, 0);
+  const idleTotal = summarize(idle.default.get('total')!, 1);
   const figures: Figure[] = [
     {
       id: 'footprint.coldStart',
       title: 'Cold start of pnpm start (spawn → every /readyz and a gateway query answer; fresh databases)',
-      value: summarize(coldStartMs, 0),
+      value: summarize(coldStartMs.default, 0),
       unit: 'ms',
-      note: 'includes creating and migrating every database; bundles already built',
+      note: 'every service in one process, from the sources (tsx); includes creating and migrating every database; web bundles already built',
     },
-  ];
-  const names = [...idle.keys()];
-  const serviceNames = names.filter((n) => n !== SUPERVISOR);
-  for (const name of names) {
-    figures.push({
-      id: `footprint.rss.idle.${name}`,
-      title: `RSS idle: ${name}`,
-      value: summarize(idle.get(name)!, 1),
-      unit: 'MiB',
-    });
-    figures.push({
-      id: `footprint.rss.load.${name}`,
-      title: `RSS peak under load: ${name}`,
-      value: load.peakRss.get(name)!,
-      unit: 'MiB',
-    });
-  }
-  const idleTotals = idle
-    .get(serviceNames[0]!)!
-    .map((_, run) => serviceNames.reduce((sum, name) => sum + idle.get(name)![run]!, 0));
-  const loadTotal = serviceNames.reduce((sum, name) => sum + load.peakRss.get(name)!, 0);
-  figures.push(
+    {
+      id: 'footprint.coldStart.build',
+      title: 'Cold start of pnpm start --prod (from the build; existing databases)',
+      value: coldBuild,
+      unit: 'ms',
+      goal: `≤ ${COLD_START_GOAL_MS.toLocaleString('en-US')} ms`,
+      met: coldBuild.median <= COLD_START_GOAL_MS,
+      note: 'every service in one process, plain node; the supervisor runs through tsx',
+    },
+    {
+      id: 'footprint.coldStart.separate',
+      title: 'Cold start of pnpm start --separate (a process per service, sources; existing databases)',
+      value: summarize(coldStartMs.separate, 0),
+      unit: 'ms',
+    },
     {
       id: 'footprint.rss.idle.total',
-      title: `RSS idle: all ${serviceNames.length} service processes`,
-      value: summarize(idleTotals, 1),
+      title: 'RSS idle: pnpm start, supervisor and the process of every service',
+      value: idleTotal,
       unit: 'MiB',
-      note: `plus the pnpm start supervisor; Postgres and NATS not included`,
+      goal: `≤ ${RSS_GOAL_MIB} MiB`,
+      met: idleTotal.median <= RSS_GOAL_MIB,
+      note: 'from the sources; Postgres and NATS not included (before issue 25: 8 processes, 1,262 MiB without the supervisor)',
     },
     {
-      id: 'footprint.rss.load.total',
-      title: `RSS peak under load: all ${serviceNames.length} service processes (sum of per-process peaks)`,
-      value: Number(loadTotal.toFixed(1)),
+      id: 'footprint.rss.idle.build.total',
+      title: 'RSS idle: pnpm start --prod, supervisor and the process of every service',
+      value: summarize(idle.build.get('total')!, 1),
       unit: 'MiB',
-      note: `${CLIENTS} clients for ${LOAD_SECONDS} s: ${load.operations} operations (${Math.round(load.operations / LOAD_SECONDS)}/s), ${load.errors} errors`,
+    },
+    {
+      id: 'footprint.rss.idle.separate.total',
+      title: `RSS idle: pnpm start --separate, supervisor and ${services().length} service processes`,
+      value: summarize(idle.separate.get('total')!, 1),
+      unit: 'MiB',
+    },
+  ];
+  for (const name of [SUPERVISOR, ALL_IN_ONE.name])
+    figures.push(
+      {
+        id: `footprint.rss.idle.${name}`,
+        title: `RSS idle: ${name} (pnpm start)`,
+        value: summarize(idle.default.get(name)!, 1),
+        unit: 'MiB',
+      },
+      {
+        id: `footprint.rss.load.${name}`,
+        title: `RSS peak under load: ${name} (pnpm start)`,
+        value: load.peakRss.get(name)!,
+        unit: 'MiB',
+      },
+    );
+  for (const spec of services())
+    figures.push(
+      {
+        id: `footprint.rss.idle.${spec.name}`,
+        title: `RSS idle: ${spec.name} (pnpm start --separate)`,
+        value: summarize(idle.separate.get(spec.name)!, 1),
+        unit: 'MiB',
+      },
+      {
+        id: `footprint.rss.load.${spec.name}`,
+        title: `RSS peak under load: ${spec.name} (pnpm start --separate)`,
+        value: separateLoad.peakRss.get(spec.name)!,
+        unit: 'MiB',
+      },
+    );
+  const peakTotal = (l: LoadResult) => [...l.peakRss.values()].reduce((sum, mib) => sum + mib, 0);
+  const loadNote = (l: LoadResult) =>
+    `${CLIENTS} clients for ${LOAD_SECONDS} s: ${l.operations} operations (${Math.round(l.operations / LOAD_SECONDS)}/s), ${l.errors} errors`;
+  figures.push(
+    {
+      id: 'footprint.rss.load.total',
+      title:
+        'RSS peak under load: pnpm start, supervisor and the process of every service (sum of per-process peaks)',
+      value: Number(peakTotal(load).toFixed(1)),
+      unit: 'MiB',
+      note: loadNote(load),
+    },
+    {
+      id: 'footprint.rss.load.separate.total',
+      title: `RSS peak under load: pnpm start --separate, supervisor and ${services().length} service processes (sum of per-process peaks)`,
+      value: Number(peakTotal(separateLoad).toFixed(1)),
+      unit: 'MiB',
+      note: loadNote(separateLoad),
     },
   );
   report.figures.push(...figures);
+  const raw = (rss: IdleRss) => Object.fromEntries(rss);
+  const loadDetails = (l: LoadResult) => ({
+    operations: l.operations,
+    errors: l.errors,
+    byKind: l.byKind,
+    peakRssMiB: Object.fromEntries(l.peakRss),
+    endRssMiB: Object.fromEntries(l.endRss),
+  });
   report.details = {
     runs: RUNS,
     loadSeconds: LOAD_SECONDS,
     clients: CLIENTS,
     idleSettleMs: IDLE_SETTLE_MS,
-    coldStartMs: coldStartMs.map(Math.round),
-    idleRssMiB: Object.fromEntries(idle),
-    load: {
-      operations: load.operations,
-      errors: load.errors,
-      byKind: load.byKind,
-      peakRssMiB: Object.fromEntries(load.peakRss),
-      endRssMiB: Object.fromEntries(load.endRss),
-    },
+    coldStartMs: Object.fromEntries(Object.entries(coldStartMs).map(([k, v]) => [k, v.map(Math.round)])),
+    idleRssMiB: { default: raw(idle.default), build: raw(idle.build), separate: raw(idle.separate) },
+    load: { default: loadDetails(load), separate: loadDetails(separateLoad) },
   };
   writeReport(report);
 }
