@@ -11,7 +11,8 @@
  * - Lag: tasks committed at a steady LAG_RATE events/s (a commit every 50 ms; 2 events each:
  *   `task.created`, `task.assigned`) for LAG_SECONDS; per assignment, the time from the
  *   producer's commit to analytics applying the fee accounting charged for it (two hops); p99,
- *   goal ≤ 500 ms.
+ *   goal ≤ 100 ms (issue 25; it was 500 ms). End to end is also read against the empty two hops
+ *   measured beside each run: goal ≥ 0.6× of them.
  *
  * Run: `pnpm bench events` (RUNS=3 ASSIGNMENTS=10000 LAG_RATE=1000 LAG_SECONDS=15 to change;
  * BENCH_CPU_PROF=<dir> to have the three services write V8 CPU profiles there).
@@ -55,6 +56,9 @@ const LAG_RATE = Number(process.env.LAG_RATE ?? 1000);
 const LAG_SECONDS = Number(process.env.LAG_SECONDS ?? 15);
 const WORKERS = 100;
 const PROJECTED = Number(process.env.PROJECTED ?? 10_000);
+/** Issue 25's bars: end to end ≥ 0.6× the empty two hops of the same run; lag p99 ≤ 100 ms at LAG_RATE. */
+const SHARE_OF_CEILING_GOAL = 0.6;
+const LAG_P99_GOAL_MS = 100;
 const logger = createLogger({ service: 'bench-events', level: process.env.LOG_LEVEL ?? 'warn' });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -593,6 +597,7 @@ async function main() {
     met,
     note: `from the shuffle commit; tasks relay → accounting (fee + outbox) → its relay → analytics, each service its own process. ${where}. ${budget}`,
   });
+  const shareOfCeiling = summarize(runs.map((r, i) => ratio(r.perSec, skeletons[i]!.explicit.perSec)));
   report.figures.push({
     id: 'events.end-to-end.share-of-ceiling',
     title: 'End to end against the empty two-hop skeleton',
@@ -606,18 +611,20 @@ async function main() {
       ),
       unit: 'events/s',
     },
-    ratio: summarize(runs.map((r, i) => ratio(r.perSec, skeletons[i]!.explicit.perSec))),
+    ratio: shareOfCeiling,
+    goal: `≥ ${SHARE_OF_CEILING_GOAL}× two empty hops`,
+    met: shareOfCeiling.median >= SHARE_OF_CEILING_GOAL,
     note: "the share of the shape's ceiling the real services reach with their outbox, inbox, ledger and read model",
   });
   if (lag && steady) {
-    const lagMet = lag.toAnalytics.p99 <= 500;
+    const lagMet = lag.toAnalytics.p99 <= LAG_P99_GOAL_MS;
     report.figures.push(
       {
         id: 'events.lag.p99',
         title: `Lag p99 at a steady ${LAG_RATE.toLocaleString('en-US')} events/s: producer commit → analytics applies accounting's fee`,
         value: lag.toAnalytics.p99,
         unit: 'ms',
-        goal: '≤ 500 ms',
+        goal: `≤ ${LAG_P99_GOAL_MS} ms`,
         met: lagMet,
         note: `${steady.total} tasks (${steady.total * 2} events) over ${steady.seconds.toFixed(1)} s; two hops (the fee commits in accounting before analytics takes it); p50 ${lag.toAnalytics.p50} ms${lagMet ? '' : `; missed: accounting's consumer (~${String(accountingPerSec)} events/s in the shuffle runs) takes 1k events/s (task.created and task.assigned) at most of its capacity, so events wait for the batch in flight`}`,
       },

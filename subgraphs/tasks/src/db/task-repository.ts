@@ -63,11 +63,17 @@ export async function markTaskDone(
 
 export type OpenTaskRow = OpenTask & { title: string; jiraId: string | null };
 
-/** Every OPEN task, locked in id order (so concurrent shuffles queue instead of deadlocking). */
-export function openTasksForUpdate(tx: TransactionSql): Promise<OpenTaskRow[]> {
+/**
+ * Every OPEN task, in id order, with the table locked against writers until the transaction
+ * ends (reads go on): one lock instead of a row lock written per open task (a 100k-task shuffle
+ * spent ~0.2 s of Postgres CPU on them). EXCLUSIVE, not SHARE ROW EXCLUSIVE, so that a completion
+ * (SELECT … FOR UPDATE, then UPDATE) waits before taking its row lock and cannot deadlock with us.
+ */
+export async function lockOpenTasks(tx: TransactionSql): Promise<OpenTaskRow[]> {
+  await tx`lock table tasks in exclusive mode`;
   return tx<OpenTaskRow[]>`
     select id, assignee_id as "assigneeId", assignment_count as "assignmentCount", title, jira_id as "jiraId"
-    from tasks where status = 'OPEN' order by id for update`;
+    from tasks where status = 'OPEN' order by id`;
 }
 
 /** `assignableWorkers` in a postgres.js transaction. */
@@ -77,7 +83,10 @@ export async function assignableWorkersIn(tx: TransactionSql): Promise<string[]>
   return rows.map((r) => r.id);
 }
 
-/** Applies reassignments with one UPDATE from arrays (sent at once: the caller may pipeline behind it). */
+/**
+ * Applies reassignments with one UPDATE from arrays (sent at once: the caller may pipeline behind
+ * it). Its plan hashes the whole tasks table, so a shuffle sends few large ones, not many small.
+ */
 export async function reassignTasks(tx: TransactionSql, moves: readonly Reassignment[]): Promise<void> {
   await tx`
     update tasks as t

@@ -50,16 +50,19 @@ export interface AssignmentFacts {
   jiraId: string | null;
 }
 
-export const taskAssigned = (a: AssignmentFacts, at: Date, correlationId?: string) =>
-  makeEvent({
+/** `at` may come as its ISO string already (a shuffle builds thousands with one time). */
+export const taskAssigned = (a: AssignmentFacts, at: Date | string, correlationId?: string) => {
+  const iso = typeof at === 'string' ? at : at.toISOString();
+  return makeEvent({
     type: 'task.assigned',
     version: 1,
     producer: PRODUCER,
     aggregateId: a.taskId,
-    occurredAt: at,
+    occurredAt: iso,
     correlationId,
-    data: { ...a, assignedAt: at.toISOString() },
+    data: { ...a, assignedAt: iso },
   });
+};
 
 /** A completed task: `completedAt` is set. */
 export function taskCompleted(task: TaskRow, correlationId?: string) {

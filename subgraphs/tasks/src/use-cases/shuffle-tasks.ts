@@ -1,17 +1,22 @@
 import { enqueueEvents } from '@ates/events';
 import { requireRole, type Viewer } from '@ates/service-kit';
-import { assignableWorkersIn, openTasksForUpdate, reassignTasks } from '../db/task-repository.ts';
+import { assignableWorkersIn, lockOpenTasks, reassignTasks } from '../db/task-repository.ts';
 import { reshuffle } from '../domain/assignment.ts';
 import { SHUFFLERS } from '../domain/permissions.ts';
 import { taskAssigned } from '../events/task-events.ts';
 import type { TasksDeps } from './deps.ts';
 
-/** Rows per multi-row statement: well under Postgres' 65,535 bind parameters. */
-const CHUNK = 5000;
+/** Rows per UPDATE: each hashes the whole tasks table once, so the fewer the cheaper (arrays of a few MB). */
+const UPDATE_ROWS = 100_000;
+/** Events per outbox statement. */
+const EVENT_CHUNK = 5000;
+/** Outbox statements queued at most (~2.5 MB of JSON each): enough to run ahead of a 100k update. */
+const MAX_QUEUED = 20;
 
 /**
- * Reassigns every OPEN task in one transaction, set-based: the open tasks are locked, each chunk
- * is moved by one UPDATE with its `task.assigned` events inserted into the outbox meanwhile. A
+ * Reassigns every OPEN task in one transaction, set-based: the table is locked against writers,
+ * the open tasks are moved by one UPDATE, and their `task.assigned` events are built while
+ * Postgres runs it, their outbox inserts queued behind it on the transaction's connection. A
  * completion racing with a shuffle waits for the lock and then sees the new assignee.
  */
 export async function shuffleTasks(
@@ -22,21 +27,28 @@ export async function shuffleTasks(
   requireRole(viewer, SHUFFLERS);
   const started = performance.now();
   const result = await deps.sql.begin(async (tx) => {
-    const open = await openTasksForUpdate(tx);
+    const open = await lockOpenTasks(tx);
     if (open.length === 0) return { reassigned: 0 };
     const moves = reshuffle(open, await assignableWorkersIn(tx), deps.random);
-    const now = deps.clock.now();
-    for (let i = 0; i < moves.length; i += CHUNK) {
-      const part = moves.slice(i, i + CHUNK);
-      // Postgres runs the update while Node builds this chunk's events; the outbox insert is
-      // pipelined behind it on the transaction's connection.
-      const update = reassignTasks(tx, part);
-      const events = part.map((m, j) => {
+    const at = deps.clock.now().toISOString();
+    const queued: Promise<void>[] = [];
+    // Awaited in order below; after a failure the later ones reject too, unawaited.
+    const queue = (write: Promise<void>) => {
+      write.catch(() => {});
+      queued.push(write);
+    };
+    for (let i = 0; i < moves.length; i += UPDATE_ROWS)
+      queue(reassignTasks(tx, moves.slice(i, i + UPDATE_ROWS)));
+    for (let i = 0; i < moves.length; i += EVENT_CHUNK) {
+      if (queued.length >= MAX_QUEUED) await queued.shift();
+      const events = moves.slice(i, i + EVENT_CHUNK).map((m, j) => {
         const task = open[i + j]!;
-        return taskAssigned({ ...m, title: task.title, jiraId: task.jiraId }, now, correlationId);
+        return taskAssigned({ ...m, title: task.title, jiraId: task.jiraId }, at, correlationId);
       });
-      await Promise.all([update, enqueueEvents(tx, events)]);
+      // Validated and serialized now; sent at once, so Postgres never waits on Node between them.
+      queue(enqueueEvents(tx, events));
     }
+    for (const write of queued) await write;
     return { reassigned: moves.length };
   });
   deps.logger.info(
