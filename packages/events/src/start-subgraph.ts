@@ -52,7 +52,7 @@ export interface SubgraphRuntime<Tables extends Record<string, unknown>> {
 }
 
 /** What a subgraph declares: its schema, how a request becomes its context, what it adds. */
-export interface SubgraphServing<Ctx extends object> {
+export interface SubgraphServing<Ctx extends object, Handle = undefined> {
   schema: GraphQLServiceOptions<Ctx>['schema'];
   context: GraphQLServiceOptions<Ctx>['context'];
   subscriptions?: GraphQLServiceOptions<Ctx>['subscriptions'];
@@ -62,9 +62,11 @@ export interface SubgraphServing<Ctx extends object> {
   live?: () => Record<string, number>;
   /** Event metrics beyond outbox, dead letters and consumers (e.g. stream horizons). */
   eventMetrics?: Pick<EventMetricsOptions, 'streams'>;
+  /** What the service hands its caller from what `setup` opened (deps, feeds, consumers). */
+  handle: Handle;
 }
 
-export interface SubgraphDefinition<Tables extends Record<string, unknown>, Ctx extends object> {
+export interface SubgraphDefinition<Tables extends Record<string, unknown>, Ctx extends object, Handle> {
   /** `tasks`: the metrics' service label, `ates-tasks` the database and NATS client name. */
   name: string;
   settings: SubgraphSettings;
@@ -72,11 +74,12 @@ export interface SubgraphDefinition<Tables extends Record<string, unknown>, Ctx 
   migrationsFolder: string;
   /** Whether it produces events (an outbox relay runs). */
   producesEvents: boolean;
-  setup(runtime: SubgraphRuntime<Tables>): Promise<SubgraphServing<Ctx>>;
+  setup(runtime: SubgraphRuntime<Tables>): Promise<SubgraphServing<Ctx, Handle>>;
 }
 
-export interface RunningSubgraph<Tables extends Record<string, unknown>> {
+export interface RunningSubgraph<Tables extends Record<string, unknown>, Handle> {
   url: string;
+  handle: Handle;
   runtime: SubgraphRuntime<Tables>;
   graphql: GraphQLService;
   /** Live gauges as `live()` reports them, with the open sockets. */
@@ -94,9 +97,9 @@ export interface RunningSubgraph<Tables extends Record<string, unknown>> {
  * HTTP server, and the shutdown in reverse (HTTP drains first, the database closes last).
  * It lives here rather than in service-kit because it wires this package's relay and consumers.
  */
-export async function startSubgraph<Tables extends Record<string, unknown>, Ctx extends object>(
-  definition: SubgraphDefinition<Tables, Ctx>,
-): Promise<RunningSubgraph<Tables>> {
+export async function startSubgraph<Tables extends Record<string, unknown>, Ctx extends object, Handle>(
+  definition: SubgraphDefinition<Tables, Ctx, Handle>,
+): Promise<RunningSubgraph<Tables, Handle>> {
   const { settings, name } = definition;
   const { logger } = settings;
   await applyMigrations(settings.databaseUrl, definition.migrationsFolder);
@@ -154,6 +157,7 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
   logger.info({ url: graphql.url }, `${name} subgraph ready`);
   return {
     url: graphql.url,
+    handle: serving.handle,
     runtime,
     graphql,
     liveStats,

@@ -3,18 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import {
-  DOMAINS,
-  LiveFeed,
-  startSubgraph,
-  streamName,
-  type RunningConsumer,
-  type SubgraphSettings,
-} from '@ates/events';
+import { DOMAINS, LiveFeed, startSubgraph, streamName, type SubgraphSettings } from '@ates/events';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { migrationsFolder } from './migrations.ts';
-import { makeContext, makeContextFactory, type Context } from './context.ts';
+import { makeContext, makeContextFactory } from './context.ts';
 import { openAccountsWhenUsersAppear } from './events/open-accounts-when-users-appear.ts';
 import { tasksConsumerSettings } from './events/task-reactions.ts';
 import { registerPayoutMetrics } from './metrics.ts';
@@ -52,20 +45,16 @@ export interface AccountingService {
   stop(): Promise<void>;
 }
 
+/** Its metrics label (`ates-accounting` its clients' name), its schema, and that it produces events. */
+const ACCOUNTING_SUBGRAPH = { name: 'accounting', tables, migrationsFolder, producesEvents: true };
+
 /** Accounting: task and user events in, accounting events out, GraphQL over HTTP and graphql-ws. */
 export async function startAccountingService(config: AccountingServiceConfig): Promise<AccountingService> {
-  let deps!: AccountingDeps;
-  let feed!: LiveFeed;
-  let tasksConsumer!: RunningConsumer;
-  let usersConsumer!: RunningConsumer;
-  const subgraph = await startSubgraph<typeof tables, Context>({
-    name: 'accounting',
+  const subgraph = await startSubgraph({
+    ...ACCOUNTING_SUBGRAPH,
     settings: config,
-    tables,
-    migrationsFolder,
-    producesEvents: true,
     setup: async ({ database, nats, namespace, jsm, metrics, verifier, logger, consume, onStop }) => {
-      deps = {
+      const deps: AccountingDeps = {
         db: database.db,
         sql: database.sql,
         clock: config.clock ?? systemClock,
@@ -76,18 +65,18 @@ export async function startAccountingService(config: AccountingServiceConfig): P
         newId: randomUUID,
       };
       // Lanes by account, batches applied with set-based SQL (see tasksConsumerSettings).
-      tasksConsumer = await consume({
+      const tasksConsumer = await consume({
         name: CONSUMERS.tasks,
         domain: 'tasks',
         ...tasksConsumerSettings(deps, config.taskLanes),
       });
-      usersConsumer = await consume({
+      const usersConsumer = await consume({
         name: CONSUMERS.users,
         domain: 'users',
         handlers: openAccountsWhenUsersAppear(deps),
       });
       registerPayoutMetrics(metrics, database.db);
-      feed = new LiveFeed(nats, namespace, logger);
+      const feed = new LiveFeed(nats, namespace, logger);
       onStop(() => feed.close());
       return {
         schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
@@ -97,15 +86,16 @@ export async function startAccountingService(config: AccountingServiceConfig): P
         // Accounting runs once per system and replays from the streams after a restore: it
         // reports every stream's horizon.
         eventMetrics: { streams: { jsm, names: DOMAINS.map((d) => streamName(namespace, d)) } },
+        handle: { deps, feed, consumers: [usersConsumer, tasksConsumer] },
       };
     },
   });
+  const { deps, feed, consumers } = subgraph.handle;
   return {
     url: subgraph.url,
     deps,
     caughtUp: async () => {
-      await usersConsumer.caughtUp();
-      await tasksConsumer.caughtUp();
+      for (const consumer of consumers) await consumer.caughtUp();
     },
     outboxDrained: () => subgraph.outboxDrained(),
     liveStats: () => ({ listeners: feed.listenerCount(), sockets: subgraph.graphql.sockets() }),

@@ -5,8 +5,8 @@ import { parse } from 'graphql';
 import { LiveFeed, startSubgraph, type SubgraphSettings } from '@ates/events';
 import { connectDatabase, pingDatabase, systemClock, type Clock } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
-import { makeContext, makeContextFactory, type Context } from './context.ts';
-import { startProjection, type Projection } from './events/start-projection.ts';
+import { makeContext, makeContextFactory } from './context.ts';
+import { startProjection } from './events/start-projection.ts';
 import { resolvers } from './resolvers/index.ts';
 import { TodayBroadcast } from './resolvers/today-broadcast.ts';
 import type { AnalyticsDeps } from './use-cases/deps.ts';
@@ -36,30 +36,26 @@ export interface AnalyticsService {
   stop(): Promise<void>;
 }
 
+/** Its metrics label (`ates-analytics` its clients' name), its schema; it produces no events. */
+const ANALYTICS_SUBGRAPH = { name: 'analytics', tables, migrationsFolder, producesEvents: false };
+
 /** Analytics: the projection of task and accounting events, GraphQL over HTTP and graphql-ws. */
 export async function startAnalyticsService(config: AnalyticsServiceConfig): Promise<AnalyticsService> {
-  let deps!: AnalyticsDeps;
-  let feed!: LiveFeed;
-  let today!: TodayBroadcast;
-  let projection!: Projection;
-  const subgraph = await startSubgraph<typeof tables, Context>({
-    name: 'analytics',
+  const subgraph = await startSubgraph({
+    ...ANALYTICS_SUBGRAPH,
     settings: config,
-    tables,
-    migrationsFolder,
-    producesEvents: false,
     setup: async ({ database, nats, namespace, verifier, logger, adopt, onStop }) => {
       const replica = config.readDatabaseUrl
         ? connectDatabase(config.readDatabaseUrl, tables, { applicationName: 'ates-analytics-read' })
         : null;
-      deps = {
+      const deps: AnalyticsDeps = {
         db: database.db,
         readDb: replica?.db ?? database.db,
         clock: config.clock ?? systemClock,
         timeZone: config.timeZone,
         logger,
       };
-      projection = await startProjection({
+      const projection = await startProjection({
         nats,
         namespace,
         db: database.db,
@@ -67,8 +63,8 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
         logger,
       });
       adopt(projection.consumers);
-      feed = new LiveFeed(nats, namespace, logger);
-      today = new TodayBroadcast(feed, deps);
+      const feed = new LiveFeed(nats, namespace, logger);
+      const today = new TodayBroadcast(feed, deps);
       onStop(async () => {
         today.close();
         feed.close();
@@ -81,9 +77,11 @@ export async function startAnalyticsService(config: AnalyticsServiceConfig): Pro
         subscriptions: { verifier, context: (viewer) => makeContext(deps, today, viewer) },
         ...(replica ? { readiness: { replica: () => pingDatabase(replica.sql) } } : {}),
         live: () => ({ listeners: feed.listenerCount(), subscribers: today.size }),
+        handle: { deps, feed, today, projection },
       };
     },
   });
+  const { deps, feed, today, projection } = subgraph.handle;
   return {
     url: subgraph.url,
     deps,

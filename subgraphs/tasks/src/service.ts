@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { LiveFeed, startSubgraph, type RunningConsumer, type SubgraphSettings } from '@ates/events';
+import { LiveFeed, startSubgraph, type SubgraphSettings } from '@ates/events';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
-import { makeContext, makeContextFactory, type Context } from './context.ts';
+import { makeContext, makeContextFactory } from './context.ts';
 import { keepPopugsWhenUsersChange } from './events/keep-popugs-when-users-change.ts';
 import { resolvers } from './resolvers/index.ts';
 import type { TasksDeps } from './use-cases/deps.ts';
@@ -32,24 +32,21 @@ export interface TasksService {
   stop(): Promise<void>;
 }
 
+/** Its metrics label (`ates-tasks` its clients' name), its schema, and that it produces events. */
+const TASKS_SUBGRAPH = { name: 'tasks', tables, migrationsFolder, producesEvents: true };
+
 /** The task tracker: users' events in, task events out, GraphQL over HTTP and graphql-ws. */
 export async function startTasksService(config: TasksServiceConfig): Promise<TasksService> {
-  let deps!: TasksDeps;
-  let feed!: LiveFeed;
-  let usersConsumer!: RunningConsumer;
-  const subgraph = await startSubgraph<typeof tables, Context>({
-    name: 'tasks',
+  const subgraph = await startSubgraph({
+    ...TASKS_SUBGRAPH,
     settings: config,
-    tables,
-    migrationsFolder,
-    producesEvents: true,
     setup: async ({ database, nats, namespace, verifier, logger, consume, onStop }) => {
-      usersConsumer = await consume({
+      const usersConsumer = await consume({
         name: 'tasks-popugs',
         domain: 'users',
         handlers: keepPopugsWhenUsersChange,
       });
-      deps = {
+      const deps: TasksDeps = {
         db: database.db,
         sql: database.sql,
         clock: config.clock ?? systemClock,
@@ -57,16 +54,18 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
         logger,
         newId: randomUUID,
       };
-      feed = new LiveFeed(nats, namespace, logger);
+      const feed = new LiveFeed(nats, namespace, logger);
       onStop(() => feed.close());
       return {
         schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
         context: makeContextFactory(deps, feed, verifier),
         subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
         live: () => ({ listeners: feed.listenerCount() }),
+        handle: { deps, feed, usersConsumer },
       };
     },
   });
+  const { deps, feed, usersConsumer } = subgraph.handle;
   return {
     url: subgraph.url,
     deps,

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { startSubgraph, type SubgraphSettings } from '@ates/events';
 import { systemClock, TokenSigner, type Clock } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
-import { makeContextFactory, type Context } from './context.ts';
+import { makeContextFactory } from './context.ts';
 import { resolvers } from './resolvers/index.ts';
 import { seedAdmin, type AdminSeed } from './use-cases/seed-admin.ts';
 import type { UsersDeps } from './use-cases/deps.ts';
@@ -38,15 +38,14 @@ export interface UsersService {
   stop(): Promise<void>;
 }
 
+/** Its metrics label (`ates-users` its clients' name), its schema, and that it produces events. */
+const USERS_SUBGRAPH = { name: 'users', tables, migrationsFolder, producesEvents: true };
+
 /** The users subgraph: sign-up, log-in, roles; user events out, GraphQL over HTTP. */
 export async function startUsersService(config: UsersServiceConfig): Promise<UsersService> {
-  let deps!: UsersDeps;
-  const subgraph = await startSubgraph<typeof tables, Context>({
-    name: 'users',
+  const subgraph = await startSubgraph({
+    ...USERS_SUBGRAPH,
     settings: config,
-    tables,
-    migrationsFolder,
-    producesEvents: true,
     setup: async ({ database, metrics, verifier, logger }) => {
       const attempts = metrics.counter({
         name: 'ates_login_attempts_total',
@@ -62,7 +61,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
         name: 'ates_refresh_token_reuse_total',
         help: 'Rotated refresh tokens presented again (each revoked its session)',
       });
-      deps = {
+      const deps: UsersDeps = {
         db: database.db,
         clock: config.clock ?? systemClock,
         signer: await TokenSigner.fromPem(config.privateKeyPem, config.tokenTtlSeconds),
@@ -84,12 +83,13 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
       return {
         schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
         context: makeContextFactory(deps, verifier, config.internalSecret),
+        handle: deps,
       };
     },
   });
   return {
     url: subgraph.url,
-    deps,
+    deps: subgraph.handle,
     outboxDrained: () => subgraph.outboxDrained(),
     stop: subgraph.stop,
   };
