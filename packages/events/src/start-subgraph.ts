@@ -18,6 +18,7 @@ import {
 } from '@ates/service-kit';
 import type { RunningConsumer } from './consumer/consumer.ts';
 import { openEventChannels, type ConsumeOptions, type EventChannelSettings } from './event-channels.ts';
+import { LiveFeed } from './live/live-feed.ts';
 import { followTokenRevocations } from './live/token-revocations.ts';
 import { registerEventMetrics, type EventMetricsOptions } from './metrics.ts';
 
@@ -49,6 +50,8 @@ export interface SubgraphRuntime<Tables extends Record<string, unknown>> {
   adopt(consumers: readonly RunningConsumer[]): void;
   /** Runs after HTTP has drained, before the consumers stop (live feeds, extra pools). */
   onStop(close: () => Promise<void> | void): void;
+  /** The service's one feed of live events (opened on first use, closed at stop; `listeners` in its live gauges). */
+  liveFeed(): LiveFeed;
 }
 
 /** What a subgraph declares: its schema, how a request becomes its context, what it adds. */
@@ -66,15 +69,14 @@ export interface SubgraphServing<Ctx extends object, Handle = undefined> {
   handle: Handle;
 }
 
-export interface SubgraphDefinition<Tables extends Record<string, unknown>, Ctx extends object, Handle> {
+/** Who a subgraph is: its name, its schema, and whether it produces events. */
+export interface SubgraphIdentity<Tables extends Record<string, unknown>> {
   /** `tasks`: the metrics' service label, `ates-tasks` the database and NATS client name. */
   name: string;
-  settings: SubgraphSettings;
   tables: Tables;
   migrationsFolder: string;
   /** Whether it produces events (an outbox relay runs). */
   producesEvents: boolean;
-  setup(runtime: SubgraphRuntime<Tables>): Promise<SubgraphServing<Ctx, Handle>>;
 }
 
 export interface RunningSubgraph<Tables extends Record<string, unknown>, Handle> {
@@ -98,13 +100,15 @@ export interface RunningSubgraph<Tables extends Record<string, unknown>, Handle>
  * It lives here rather than in service-kit because it wires this package's relay and consumers.
  */
 export async function startSubgraph<Tables extends Record<string, unknown>, Ctx extends object, Handle>(
-  definition: SubgraphDefinition<Tables, Ctx, Handle>,
+  identity: SubgraphIdentity<Tables>,
+  settings: SubgraphSettings,
+  setup: (runtime: SubgraphRuntime<Tables>) => Promise<SubgraphServing<Ctx, Handle>>,
 ): Promise<RunningSubgraph<Tables, Handle>> {
-  const { settings, name } = definition;
+  const { name } = identity;
   const { logger } = settings;
-  await applyMigrations(settings.databaseUrl, definition.migrationsFolder);
+  await applyMigrations(settings.databaseUrl, identity.migrationsFolder);
   const processName = `ates-${name}`;
-  const database = connectDatabase(settings.databaseUrl, definition.tables, { applicationName: processName });
+  const database = connectDatabase(settings.databaseUrl, identity.tables, { applicationName: processName });
   const metrics = createMetrics(name, { logger });
   const readiness: Record<string, () => Promise<void>> = { database: () => pingDatabase(database.sql) };
   const closers: (() => Promise<void> | void)[] = [];
@@ -119,12 +123,13 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
       onStop: (close) => void finals.push(close),
     },
     settings,
-    { produces: definition.producesEvents },
+    { produces: identity.producesEvents },
   );
   const { nats, namespace, jsm } = channels;
   const verifier = await TokenVerifier.fromPem(settings.publicKeyPem);
   // A revoked token is refused here too, not only where it was issued.
   const revocations = followTokenRevocations({ nats, namespace, sink: verifier, logger });
+  let feed: LiveFeed | undefined;
   const runtime: SubgraphRuntime<Tables> = {
     database,
     nats,
@@ -136,8 +141,9 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     consume: channels.consume,
     adopt: channels.adopt,
     onStop: (close) => void closers.push(close),
+    liveFeed: () => (feed ??= new LiveFeed(nats, namespace, logger)),
   };
-  const serving = await definition.setup(runtime);
+  const serving = await setup(runtime);
   if (serving.eventMetrics) registerEventMetrics(metrics, serving.eventMetrics);
   const graphql = await startGraphQLService<Ctx>({
     host: settings.host,
@@ -152,7 +158,11 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     readiness: { ...readiness, ...serving.readiness },
     ...(serving.subscriptions ? { subscriptions: serving.subscriptions } : {}),
   });
-  const liveStats = () => ({ ...serving.live?.(), sockets: graphql.sockets() });
+  const liveStats = () => ({
+    ...(feed ? { listeners: feed.listenerCount() } : {}),
+    ...serving.live?.(),
+    sockets: graphql.sockets(),
+  });
   if (serving.subscriptions) registerLiveMetrics(metrics, liveStats);
   logger.info({ url: graphql.url }, `${name} subgraph ready`);
   return {
@@ -166,6 +176,7 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
     stop: once(async () => {
       await graphql.stop();
       for (const close of closers) await close();
+      feed?.close();
       await revocations.stop();
       for (const close of finals) await close();
       await database.close();

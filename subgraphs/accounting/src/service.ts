@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { DOMAINS, LiveFeed, startSubgraph, streamName, type SubgraphSettings } from '@ates/events';
+import { DOMAINS, startSubgraph, streamName, type SubgraphSettings } from '@ates/events';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { migrationsFolder } from './migrations.ts';
@@ -50,45 +50,40 @@ const ACCOUNTING_SUBGRAPH = { name: 'accounting', tables, migrationsFolder, prod
 
 /** Accounting: task and user events in, accounting events out, GraphQL over HTTP and graphql-ws. */
 export async function startAccountingService(config: AccountingServiceConfig): Promise<AccountingService> {
-  const subgraph = await startSubgraph({
-    ...ACCOUNTING_SUBGRAPH,
-    settings: config,
-    setup: async ({ database, nats, namespace, jsm, metrics, verifier, logger, consume, onStop }) => {
-      const deps: AccountingDeps = {
-        db: database.db,
-        sql: database.sql,
-        clock: config.clock ?? systemClock,
-        random: config.random ?? cryptoRandom,
-        timeZone: config.timeZone,
-        ...(config.firstDay ? { firstDay: config.firstDay } : {}),
-        logger,
-        newId: randomUUID,
-      };
-      // Lanes by account, batches applied with set-based SQL (see tasksConsumerSettings).
-      const tasksConsumer = await consume({
-        name: CONSUMERS.tasks,
-        domain: 'tasks',
-        ...tasksConsumerSettings(deps, config.taskLanes),
-      });
-      const usersConsumer = await consume({
-        name: CONSUMERS.users,
-        domain: 'users',
-        handlers: openAccountsWhenUsersAppear(deps),
-      });
-      registerPayoutMetrics(metrics, database.db);
-      const feed = new LiveFeed(nats, namespace, logger);
-      onStop(() => feed.close());
-      return {
-        schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
-        context: makeContextFactory(deps, feed, verifier),
-        subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
-        live: () => ({ listeners: feed.listenerCount() }),
-        // Accounting runs once per system and replays from the streams after a restore: it
-        // reports every stream's horizon.
-        eventMetrics: { streams: { jsm, names: DOMAINS.map((d) => streamName(namespace, d)) } },
-        handle: { deps, feed, consumers: [usersConsumer, tasksConsumer] },
-      };
-    },
+  const subgraph = await startSubgraph(ACCOUNTING_SUBGRAPH, config, async (runtime) => {
+    const { database, namespace, jsm, metrics, verifier, logger, consume, liveFeed } = runtime;
+    const deps: AccountingDeps = {
+      db: database.db,
+      sql: database.sql,
+      clock: config.clock ?? systemClock,
+      random: config.random ?? cryptoRandom,
+      timeZone: config.timeZone,
+      ...(config.firstDay ? { firstDay: config.firstDay } : {}),
+      logger,
+      newId: randomUUID,
+    };
+    // Lanes by account, batches applied with set-based SQL (see tasksConsumerSettings).
+    const tasksConsumer = await consume({
+      name: CONSUMERS.tasks,
+      domain: 'tasks',
+      ...tasksConsumerSettings(deps, config.taskLanes),
+    });
+    const usersConsumer = await consume({
+      name: CONSUMERS.users,
+      domain: 'users',
+      handlers: openAccountsWhenUsersAppear(deps),
+    });
+    registerPayoutMetrics(metrics, database.db);
+    const feed = liveFeed();
+    return {
+      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      context: makeContextFactory(deps, feed, verifier),
+      subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
+      // Accounting runs once per system and replays from the streams after a restore: it
+      // reports every stream's horizon.
+      eventMetrics: { streams: { jsm, names: DOMAINS.map((d) => streamName(namespace, d)) } },
+      handle: { deps, feed, consumers: [usersConsumer, tasksConsumer] },
+    };
   });
   const { deps, feed, consumers } = subgraph.handle;
   return {

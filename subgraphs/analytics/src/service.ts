@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { LiveFeed, startSubgraph, type SubgraphSettings } from '@ates/events';
+import { startSubgraph, type SubgraphSettings } from '@ates/events';
 import { connectDatabase, pingDatabase, systemClock, type Clock } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContext, makeContextFactory } from './context.ts';
@@ -41,45 +41,41 @@ const ANALYTICS_SUBGRAPH = { name: 'analytics', tables, migrationsFolder, produc
 
 /** Analytics: the projection of task and accounting events, GraphQL over HTTP and graphql-ws. */
 export async function startAnalyticsService(config: AnalyticsServiceConfig): Promise<AnalyticsService> {
-  const subgraph = await startSubgraph({
-    ...ANALYTICS_SUBGRAPH,
-    settings: config,
-    setup: async ({ database, nats, namespace, verifier, logger, adopt, onStop }) => {
-      const replica = config.readDatabaseUrl
-        ? connectDatabase(config.readDatabaseUrl, tables, { applicationName: 'ates-analytics-read' })
-        : null;
-      const deps: AnalyticsDeps = {
-        db: database.db,
-        readDb: replica?.db ?? database.db,
-        clock: config.clock ?? systemClock,
-        timeZone: config.timeZone,
-        logger,
-      };
-      const projection = await startProjection({
-        nats,
-        namespace,
-        db: database.db,
-        timeZone: config.timeZone,
-        logger,
-      });
-      adopt(projection.consumers);
-      const feed = new LiveFeed(nats, namespace, logger);
-      const today = new TodayBroadcast(feed, deps);
-      onStop(async () => {
-        today.close();
-        feed.close();
-        await projection.stop();
-        await replica?.close();
-      });
-      return {
-        schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
-        context: makeContextFactory(deps, today, verifier),
-        subscriptions: { verifier, context: (viewer) => makeContext(deps, today, viewer) },
-        ...(replica ? { readiness: { replica: () => pingDatabase(replica.sql) } } : {}),
-        live: () => ({ listeners: feed.listenerCount(), subscribers: today.size }),
-        handle: { deps, feed, today, projection },
-      };
-    },
+  const subgraph = await startSubgraph(ANALYTICS_SUBGRAPH, config, async (runtime) => {
+    const { database, nats, namespace, verifier, logger, adopt, onStop, liveFeed } = runtime;
+    const replica = config.readDatabaseUrl
+      ? connectDatabase(config.readDatabaseUrl, tables, { applicationName: 'ates-analytics-read' })
+      : null;
+    const deps: AnalyticsDeps = {
+      db: database.db,
+      readDb: replica?.db ?? database.db,
+      clock: config.clock ?? systemClock,
+      timeZone: config.timeZone,
+      logger,
+    };
+    const projection = await startProjection({
+      nats,
+      namespace,
+      db: database.db,
+      timeZone: config.timeZone,
+      logger,
+    });
+    adopt(projection.consumers);
+    const feed = liveFeed();
+    const today = new TodayBroadcast(feed, deps);
+    onStop(async () => {
+      today.close();
+      await projection.stop();
+      await replica?.close();
+    });
+    return {
+      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      context: makeContextFactory(deps, today, verifier),
+      subscriptions: { verifier, context: (viewer) => makeContext(deps, today, viewer) },
+      ...(replica ? { readiness: { replica: () => pingDatabase(replica.sql) } } : {}),
+      live: () => ({ subscribers: today.size }),
+      handle: { deps, feed, today, projection },
+    };
   });
   const { deps, feed, today, projection } = subgraph.handle;
   return {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
-import { LiveFeed, startSubgraph, type SubgraphSettings } from '@ates/events';
+import { startSubgraph, type SubgraphSettings } from '@ates/events';
 import { cryptoRandom, systemClock, type Clock, type RandomSource } from '@ates/service-kit';
 import * as tables from './db/tables.ts';
 import { makeContext, makeContextFactory } from './context.ts';
@@ -37,33 +37,28 @@ const TASKS_SUBGRAPH = { name: 'tasks', tables, migrationsFolder, producesEvents
 
 /** The task tracker: users' events in, task events out, GraphQL over HTTP and graphql-ws. */
 export async function startTasksService(config: TasksServiceConfig): Promise<TasksService> {
-  const subgraph = await startSubgraph({
-    ...TASKS_SUBGRAPH,
-    settings: config,
-    setup: async ({ database, nats, namespace, verifier, logger, consume, onStop }) => {
-      const usersConsumer = await consume({
-        name: 'tasks-popugs',
-        domain: 'users',
-        handlers: keepPopugsWhenUsersChange,
-      });
-      const deps: TasksDeps = {
-        db: database.db,
-        sql: database.sql,
-        clock: config.clock ?? systemClock,
-        random: config.random ?? cryptoRandom,
-        logger,
-        newId: randomUUID,
-      };
-      const feed = new LiveFeed(nats, namespace, logger);
-      onStop(() => feed.close());
-      return {
-        schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
-        context: makeContextFactory(deps, feed, verifier),
-        subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
-        live: () => ({ listeners: feed.listenerCount() }),
-        handle: { deps, feed, usersConsumer },
-      };
-    },
+  const subgraph = await startSubgraph(TASKS_SUBGRAPH, config, async (runtime) => {
+    const { database, verifier, logger, consume, liveFeed } = runtime;
+    const usersConsumer = await consume({
+      name: 'tasks-popugs',
+      domain: 'users',
+      handlers: keepPopugsWhenUsersChange,
+    });
+    const deps: TasksDeps = {
+      db: database.db,
+      sql: database.sql,
+      clock: config.clock ?? systemClock,
+      random: config.random ?? cryptoRandom,
+      logger,
+      newId: randomUUID,
+    };
+    const feed = liveFeed();
+    return {
+      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      context: makeContextFactory(deps, feed, verifier),
+      subscriptions: { verifier, context: (viewer) => makeContext(deps, feed, viewer) },
+      handle: { deps, feed, usersConsumer },
+    };
   });
   const { deps, feed, usersConsumer } = subgraph.handle;
   return {

@@ -43,49 +43,46 @@ const USERS_SUBGRAPH = { name: 'users', tables, migrationsFolder, producesEvents
 
 /** The users subgraph: sign-up, log-in, roles; user events out, GraphQL over HTTP. */
 export async function startUsersService(config: UsersServiceConfig): Promise<UsersService> {
-  const subgraph = await startSubgraph({
-    ...USERS_SUBGRAPH,
-    settings: config,
-    setup: async ({ database, metrics, verifier, logger }) => {
-      const attempts = metrics.counter({
-        name: 'ates_login_attempts_total',
-        help: 'Log-in attempts by outcome: success, failure (wrong login or password), rate_limited (not evaluated)',
-        labelNames: ['outcome'],
-      });
-      const lockouts = metrics.counter({
-        name: 'ates_login_lockouts_total',
-        help: 'Throttle counters closed by a failed log-in, by scope: login_address, address, login (delay)',
-        labelNames: ['scope'],
-      });
-      const refreshReuses = metrics.counter({
-        name: 'ates_refresh_token_reuse_total',
-        help: 'Rotated refresh tokens presented again (each revoked its session)',
-      });
-      const deps: UsersDeps = {
-        db: database.db,
-        clock: config.clock ?? systemClock,
-        signer: await TokenSigner.fromPem(config.privateKeyPem, config.tokenTtlSeconds),
-        logger,
-        passwordCost: config.passwordCost,
-        newId: randomUUID,
-        newSecret: () => randomBytes(32).toString('base64url'),
-        refreshTtlSeconds: config.refreshTtlSeconds ?? 7 * 24 * 3600,
-        throttle: { ...DEFAULT_THROTTLE, ...config.throttle },
-        audit: {
-          attempt: (outcome) => attempts({ outcome }),
-          lockout: (scope) => lockouts({ scope }),
-          refreshReused: () => refreshReuses(),
-        },
-      };
-      if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
-        logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
-      }
-      return {
-        schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
-        context: makeContextFactory(deps, verifier, config.internalSecret),
-        handle: deps,
-      };
-    },
+  const subgraph = await startSubgraph(USERS_SUBGRAPH, config, async (runtime) => {
+    const { database, metrics, verifier, logger } = runtime;
+    const attempts = metrics.counter({
+      name: 'ates_login_attempts_total',
+      help: 'Log-in attempts by outcome: success, failure (wrong login or password), rate_limited (not evaluated)',
+      labelNames: ['outcome'],
+    });
+    const lockouts = metrics.counter({
+      name: 'ates_login_lockouts_total',
+      help: 'Throttle counters closed by a failed log-in, by scope: login_address, address, login (delay)',
+      labelNames: ['scope'],
+    });
+    const refreshReuses = metrics.counter({
+      name: 'ates_refresh_token_reuse_total',
+      help: 'Rotated refresh tokens presented again (each revoked its session)',
+    });
+    const deps: UsersDeps = {
+      db: database.db,
+      clock: config.clock ?? systemClock,
+      signer: await TokenSigner.fromPem(config.privateKeyPem, config.tokenTtlSeconds),
+      logger,
+      passwordCost: config.passwordCost,
+      newId: randomUUID,
+      newSecret: () => randomBytes(32).toString('base64url'),
+      refreshTtlSeconds: config.refreshTtlSeconds ?? 7 * 24 * 3600,
+      throttle: { ...DEFAULT_THROTTLE, ...config.throttle },
+      audit: {
+        attempt: (outcome) => attempts({ outcome }),
+        lockout: (scope) => lockouts({ scope }),
+        refreshReused: () => refreshReuses(),
+      },
+    };
+    if (config.adminSeed && (await seedAdmin(deps, config.adminSeed))) {
+      logger.info({ login: config.adminSeed.login }, 'seeded the first admin');
+    }
+    return {
+      schema: buildSubgraphSchema([{ typeDefs, resolvers }]),
+      context: makeContextFactory(deps, verifier, config.internalSecret),
+      handle: deps,
+    };
   });
   return {
     url: subgraph.url,
