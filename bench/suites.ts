@@ -22,5 +22,9 @@ export const SUITES: Suite[] = [
   { name: 'footprint', script: 'footprint/main.ts', description: 'RSS idle and under load; cold start' },
   { name: 'dashboard', script: 'dashboard/main.ts', description: 'worker dashboard vs B_node, B_fed, Hive' },
   { name: 'events', script: 'events/main.ts', description: 'event pipeline: relay, consumers, lag vs B_js' },
-  { name: 'subscriptions', script: 'subscriptions/main.ts', description: '1,000 subscribers vs B_ws' },
+  {
+    name: 'subscriptions',
+    script: 'subscriptions/main.ts',
+    description: '1,000 and 10,000 subscribers vs B_ws',
+  },
 ];

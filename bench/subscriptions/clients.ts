@@ -5,11 +5,14 @@ import WebSocket from 'ws';
 
 export type Result = FormattedExecutionResult<Record<string, unknown>, unknown>;
 
+/** Wall-clock ms with sub-ms precision, comparable across the bench's processes. */
+export const nowMs = () => performance.timeOrigin + performance.now();
+
 /** One subscribed graphql-ws client: its own socket, one subscription, each delivery time-stamped. */
 export interface Subscriber {
   client: Client;
-  /** Receipt times (performance.now()) and payloads since the last reset. */
-  received: Array<{ at: number; result: Result }>;
+  /** Receipt times (nowMs) since the last reset, with the task a myAccount event names. */
+  received: Array<{ at: number; taskId?: string }>;
   errors: number;
 }
 
@@ -17,25 +20,36 @@ export interface SubscriberPool {
   subscribers: Subscriber[];
   /** Deliveries across all subscribers since the last reset. */
   count(): number;
-  /** performance.now() of the latest delivery. */
+  /** nowMs() of the latest delivery. */
   lastAt(): number;
   reset(): void;
   dispose(): Promise<void>;
 }
 
+export interface SubscriberSpec {
+  token?: string;
+  query: string;
+}
+
+/** The newest transaction's task of a myAccount event (how a latency round matches it to its commit). */
+function taskOf(result: Result): string | undefined {
+  const account = (
+    result.data as { myAccount?: { transactions: { nodes: Array<{ task: { id: string } | null }> } } } | null
+  )?.myAccount;
+  return account?.transactions.nodes[0]?.task?.id;
+}
+
 /**
- * Opens one socket per spec (connections are opened 50 at a time, as a crowd of browsers
- * would, rather than 1,000 handshakes in one burst) and subscribes each to its operation.
+ * Opens one socket per spec (connections are opened BATCH at a time, as a crowd of browsers
+ * would, rather than all handshakes in one burst) and subscribes each to its operation.
  */
-export async function subscribeAll(
-  httpUrl: string,
-  specs: Array<{ token?: string; query: string; keep?: boolean }>,
-): Promise<SubscriberPool> {
+export async function subscribeAll(httpUrl: string, specs: SubscriberSpec[]): Promise<SubscriberPool> {
+  const BATCH = 100;
   let total = 0;
   let last = 0;
   const subscribers: Subscriber[] = [];
-  for (let i = 0; i < specs.length; i += 50) {
-    const batch = specs.slice(i, i + 50);
+  for (let i = 0; i < specs.length; i += BATCH) {
+    const batch = specs.slice(i, i + BATCH);
     await Promise.all(
       batch.map(async (spec) => {
         let connected: () => void = () => {};
@@ -54,11 +68,12 @@ export async function subscribeAll(
           { query: spec.query },
           {
             next: (result) => {
-              const at = performance.now();
+              const at = nowMs();
               total += 1;
               last = at;
               if (result.errors?.length) subscriber.errors += 1;
-              subscriber.received.push({ at, result: spec.keep ? result : { data: null } });
+              const taskId = taskOf(result);
+              subscriber.received.push(taskId === undefined ? { at } : { at, taskId });
             },
             error: (error) => {
               subscriber.errors += 1;
@@ -87,23 +102,30 @@ export async function subscribeAll(
 }
 
 /** Resolves when `count()` reaches `target`, or when nothing new arrived for `idleMs`. */
-export async function waitForCount(count: () => number, target: number, idleMs = 5000): Promise<void> {
-  let seen = count();
+export async function waitForCount(
+  count: () => Promise<number>,
+  target: number,
+  idleMs = 5000,
+): Promise<number> {
+  let seen = await count();
   let since = performance.now();
-  while (count() < target) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const now = count();
+  while (seen < target) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const now = await count();
     if (now !== seen) {
       seen = now;
       since = performance.now();
-    } else if (performance.now() - since > idleMs) return;
+    } else if (performance.now() - since > idleMs) return seen;
   }
+  return seen;
 }
 
 /** A child process speaking `{ type }` messages over IPC. */
 export interface Child {
   process: ChildProcess;
   ask<T>(type: string, reply: string): Promise<T>;
+  /** Sends `message` and resolves with the child's first message of type `reply`. */
+  request<T>(message: { type: string } & Record<string, unknown>, reply: string): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -126,7 +148,7 @@ export async function forkChild<Ready>(
   const killOnExit = () => proc.kill('SIGTERM');
   process.once('exit', killOnExit);
   void exited.then(() => process.off('exit', killOnExit));
-  const ask = <T>(type: string, reply: string) =>
+  const request = <T>(message: { type: string } & Record<string, unknown>, reply: string) =>
     new Promise<T>((resolve, reject) => {
       const onMessage = (message: { type: string }) => {
         if (message.type !== reply) return;
@@ -136,18 +158,20 @@ export async function forkChild<Ready>(
       };
       const onExit = (code: number | null) => {
         proc.off('message', onMessage);
-        reject(new Error(`${script} exited (${code}) before answering ${type}`));
+        reject(new Error(`${script} exited (${code}) before answering ${message.type}`));
       };
       proc.on('message', onMessage);
       proc.once('exit', onExit);
-      if (type) proc.send({ type });
+      if (message.type) proc.send(message);
     });
+  const ask = <T>(type: string, reply: string) => request<T>({ type }, reply);
   const ready = await ask<Ready>('', 'ready');
   return {
     ready,
     child: {
       process: proc,
       ask,
+      request,
       stop: async () => {
         if (proc.exitCode === null) proc.send({ type: 'stop' });
         const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);

@@ -1,44 +1,86 @@
 /**
- * Figure 7 of issue 11: 1,000 concurrent subscribers on the real gateway (graphql-ws at
- * /graphql), half of them ADMIN/ACCOUNTANT on `accountingToday`, half of them distinct workers
- * on `myAccount`, while tasks are assigned through the gateway (each assignment: task tracker
- * → JetStream → accounting charges the fee → live feed → gateway → every subscriber allowed to
- * see it). Read against B_ws, a plain graphql-ws server fanning events out to 1,000 clients,
- * measured in the same run, interleaved round by round.
+ * Figure 7 of issue 11, and issue 25's 10,000 subscribers: concurrent graphql-ws subscribers on
+ * the real gateway (graphql-ws at /graphql) while tasks are assigned through it (each
+ * assignment: task tracker → JetStream → accounting charges the fee → live feed → gateway →
+ * every subscriber allowed to see it). Read against B_ws, a plain graphql-ws server fanning
+ * events out to as many clients, measured in the same run, interleaved round by round. The
+ * subscribers live in processes of their own (one for B_ws' clients, one for the gateway's),
+ * never in the servers' or in this one.
  *
- *   deliveries/s: an admin shuffles the OPEN_TASKS open tasks (a burst of assignments, as fast
- *                 as the pipeline turns them into fees); deliveries received by all clients ÷
+ * Scales (SCALES, default 1000,10000):
+ *   1,000:  500 ADMIN/ACCOUNTANT `accountingToday` subscribers (20 staff) + 500 distinct workers
+ *           on `myAccount`, one tab each (the mix of the figures kept since issue 11);
+ *   larger: a company: 80% `myAccount` from workers with TABS (4) tabs each, 20% `accountingToday`
+ *           from staff with TABS tabs each (10,000: 2,000 workers, 500 staff).
+ *
+ *   deliveries/s: an admin shuffles the open tasks (a burst of assignments, as fast as the
+ *                 pipeline turns them into fees); deliveries received by all clients ÷
  *                 (last delivery − shuffle sent);
  *   latency:      a steady stream of new tasks; commit (the createTask mutation returned) → the
  *                 client received the event reflecting it.
  *
- * Env: RUNS (3), SUBSCRIBERS (1000, half of each kind), OPEN_TASKS (100, created by CONCURRENCY
- * (16) admins at once), EVENTS per B_ws run (40), LATENCY_SECONDS (4) at STEADY_RATE (5)
- * new tasks/s and again at half of the fan-out saturation.
+ * Before/after the per-viewer dedup (DEDUP_AB, default on): a second gateway with
+ * ATES_SUBSCRIPTION_DEDUP=broadcast stands beside the first, on the same subgraphs; the
+ * clients subscribe to one, then the other, and the same rounds run on each.
+ *
+ * Env: RUNS (3), SCALES, TABS (4), DEDUP_AB (1), OPEN_TASKS (100, created by CONCURRENCY (16)
+ * admins at once), ROUND_DELIVERIES per B_ws run (40,000), LATENCY_SECONDS (4) at STEADY_RATE
+ * (5) new tasks/s and again at half of the fan-out saturation.
  */
+import fs from 'node:fs';
 import { print } from 'graphql';
 import { GraphQLClient, ops } from '@ates/testing';
-import { processCpuMs, processRssMiB, selfCpuMs } from '../lib/cpu.ts';
-import { createReport, writeReport } from '../lib/report.ts';
-import { percentile, ratio, summarize } from '../lib/stats.ts';
-import { forkChild, subscribeAll, waitForCount } from './clients.ts';
+import { processCpuMs, processRssMiB } from '../lib/cpu.ts';
+import { createReport, writeReport, type Figure } from '../lib/report.ts';
+import { ratio, summarize } from '../lib/stats.ts';
+import type { GroupStats, LatencySummary } from './client-process.ts';
+import { forkChild, nowMs, waitForCount } from './clients.ts';
 import type { SystemReady, SystemStats } from './system-server.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
-const SUBSCRIBERS = Number(process.env.SUBSCRIBERS ?? 1000);
+const SCALES = (process.env.SCALES ?? '1000,10000').split(',').map(Number);
+const TABS = Number(process.env.TABS ?? 4);
+const DEDUP_AB = process.env.DEDUP_AB !== '0';
 const OPEN_TASKS = Number(process.env.OPEN_TASKS ?? 100);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
-const EVENTS = Number(process.env.EVENTS ?? 40);
+const ROUND_DELIVERIES = Number(process.env.ROUND_DELIVERIES ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 4);
 const STEADY_RATE = Number(process.env.STEADY_RATE ?? 5);
-const STAFF_SUBS = Math.floor(SUBSCRIBERS / 2);
-const WORKER_SUBS = SUBSCRIBERS - STAFF_SUBS;
+const VARIANTS = DEDUP_AB ? (['on', 'broadcast'] as const) : (['on'] as const);
 
 const OnAccountingToday = print(ops.OnAccountingTodayDocument);
 const OnMyAccount = print(ops.OnMyAccountDocument);
 const CreateTask = ops.CreateTaskDocument;
+const CompleteTask = ops.CompleteTaskDocument;
 const ShuffleTasks = ops.ShuffleTasksDocument;
 const TICK = 'subscription { tick { seq day managementEarnings feesCharged rewardsPaid } }';
+
+interface Mix {
+  subscribers: number;
+  staffSubs: number;
+  staffUsers: number;
+  workerViewers: number;
+  tabs: number;
+}
+
+function mixFor(subscribers: number): Mix {
+  if (subscribers <= 1000) {
+    const staffSubs = Math.floor(subscribers / 2);
+    return { subscribers, staffSubs, staffUsers: 20, workerViewers: subscribers - staffSubs, tabs: 1 };
+  }
+  const staffSubs = Math.round(subscribers * 0.2);
+  return {
+    subscribers,
+    staffSubs,
+    staffUsers: Math.ceil(staffSubs / TABS),
+    workerViewers: Math.ceil((subscribers - staffSubs) / TABS),
+    tabs: TABS,
+  };
+}
+const mixes = SCALES.map(mixFor);
+/** 1,000 keeps the ids of issue 11's figures; other scales get theirs beside them. */
+const idOf = (n: number, figure: string) =>
+  n === 1000 ? `subscriptions.${figure}` : `subscriptions.${n / 1000}k.${figure}`;
 
 /**
  * The same suite on the code before the fixes (gateway 923e6ba: one upstream socket, one
@@ -59,100 +101,57 @@ const BEFORE_FIXES = {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`[subscriptions] ${line}`);
 
-// ── B_ws ────────────────────────────────────────────────────────────────────────────────────
-log(`B_ws: plain graphql-ws server, ${SUBSCRIBERS} clients`);
-const baseline = await forkChild<{ url: string }>('baseline-server.ts');
-const baselinePool = await subscribeAll(
-  baseline.ready.url,
-  Array.from({ length: SUBSCRIBERS }, () => ({ query: TICK })),
-);
-while ((await baseline.child.ask<{ count: number }>('subscribers', 'subscribers')).count < SUBSCRIBERS)
-  await sleep(50);
+// Every client socket is a file descriptor in its client process, and one more in the server.
+const openFiles = Number(/Max open files\s+(\d+)/.exec(fs.readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+const largest = Math.max(...SCALES);
+if (openFiles < largest + 2000)
+  throw new Error(`${largest} subscribers need \`ulimit -n\` ≥ ${largest + 2000} (it is ${openFiles})`);
 
-const baselineCpu = { server: 0, clients: 0, deliveries: 0 };
-async function baselineRound(): Promise<number> {
-  baselinePool.reset();
-  const target = SUBSCRIBERS * EVENTS;
-  const server0 = processCpuMs(baseline.child.process.pid ?? 0);
-  const clients0 = selfCpuMs();
-  const t0 = performance.now();
-  baseline.child.process.send({ type: 'publish', count: EVENTS });
-  await waitForCount(baselinePool.count, target);
-  if (baselinePool.count() < target)
-    throw new Error(`B_ws lost deliveries: ${baselinePool.count()}/${target}`);
-  baselineCpu.server += processCpuMs(baseline.child.process.pid ?? 0) - server0;
-  baselineCpu.clients += selfCpuMs() - clients0;
-  baselineCpu.deliveries += target;
-  return (target / (baselinePool.lastAt() - t0)) * 1000;
+/** A process of subscribers (client-process.ts). */
+async function clientProcess() {
+  const { child } = await forkChild<unknown>('client-process.ts');
+  const stats = async () =>
+    (await child.ask<{ groups: Record<string, GroupStats> }>('stats', 'stats')).groups;
+  return {
+    child,
+    stats,
+    total: async () => Object.values(await stats()).reduce((n, g) => n + g.count, 0),
+    subscribe: (group: string, url: string, specs: Array<{ token?: string; query: string }>) =>
+      child.request({ type: 'subscribe', group, url, specs }, 'subscribed'),
+    unsubscribe: () => child.ask('unsubscribe', 'unsubscribed'),
+    reset: () => child.ask('reset', 'reset-done'),
+    latencies: (commits: Array<{ id: string; committedAt: number }>) =>
+      child.request<LatencySummary>({ type: 'latencies', commits, ordered: ['staff'] }, 'latencies'),
+  };
 }
-await baselineRound(); // warm-up
-Object.assign(baselineCpu, { server: 0, clients: 0, deliveries: 0 });
 
-// ── The system ──────────────────────────────────────────────────────────────────────────────
-log(`starting the system (${WORKER_SUBS} workers) …`);
-const sys = await forkChild<SystemReady>('system-server.ts', { WORKERS: String(WORKER_SUBS) });
-const { gatewayUrl, staff, workers } = sys.ready;
-const subscribedWorkers = new Set(workers.map((w) => w.id));
-/** Deliveries tasks should cause: every accountingToday subscriber, and the assignee's myAccount (accountants get tasks too). */
-const expectedFor = (tasks: Array<{ assigneeId: string }>) =>
-  tasks.length * STAFF_SUBS + tasks.filter((t) => subscribedWorkers.has(t.assigneeId)).length;
-const admin = new GraphQLClient(gatewayUrl, sys.ready.adminToken);
-log(`subscribing ${STAFF_SUBS} × accountingToday (${staff.length} staff) + ${WORKER_SUBS} × myAccount`);
-const staffPool = await subscribeAll(
-  gatewayUrl,
-  Array.from({ length: STAFF_SUBS }, (_, i) => ({
-    token: staff[i % staff.length]!.token,
-    query: OnAccountingToday,
-  })),
-);
-const workerPool = await subscribeAll(
-  gatewayUrl,
-  workers.map((w) => ({ token: w.token, query: OnMyAccount, keep: true })),
-);
-const stats = () => sys.child.ask<SystemStats>('stats', 'stats');
+// ── The system: one gateway per variant, the workers and staff of the largest mix ───────────
+log(`starting the system (gateways: ${VARIANTS.join(', ')}) …`);
+const sys = await forkChild<SystemReady>('system-server.ts', {
+  WORKERS: String(Math.max(...mixes.map((m) => m.workerViewers))),
+  STAFF: String(Math.max(...mixes.map((m) => m.staffUsers))),
+  GATEWAY_VARIANTS: VARIANTS.join(','),
+});
+const admin = new GraphQLClient(sys.ready.gatewayUrl, sys.ready.adminToken);
+const settle = () => sys.child.ask('settle', 'settled');
+const statsOf = (gateway: string) => sys.child.request<SystemStats>({ type: 'stats', gateway }, 'stats');
 /** CPU time (ms) of each service process so far. */
 const cpuOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, processCpuMs(p.pid)]));
 const rssOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, processRssMiB(p.pid)]));
-const settle = () => sys.child.ask('settle', 'settled');
-while ((await stats()).gateway.sockets < SUBSCRIBERS) await sleep(50);
-// graphql-ws does not acknowledge a subscription: wait until accounting's live listeners (one
-// per myAccount subscriber at least; accountingToday ones may be shared) stop changing.
-for (let last = -1, stableSince = performance.now(); ; await sleep(100)) {
-  const listeners = (await stats()).accounting.listeners;
-  if (listeners !== last) [last, stableSince] = [listeners, performance.now()];
-  else if (listeners >= WORKER_SUBS && performance.now() - stableSince > 1500) break;
-}
-const idleStats = { ...(await stats()), rssMiB: rssOf() };
 
 let taskSeq = 0;
 async function createTask(): Promise<{ id: string; assigneeId: string; committedAt: number }> {
   taskSeq += 1;
   const { createTask } = await admin.ok<{ createTask: { id: string; assignee: { id: string } } }>(
     CreateTask,
-    {
-      input: { title: `Bench task ${taskSeq}`, description: '' },
-    },
+    { input: { title: `Bench task ${taskSeq}`, description: '' } },
   );
-  return { id: createTask.id, assigneeId: createTask.assignee.id, committedAt: performance.now() };
+  return { id: createTask.id, assigneeId: createTask.assignee.id, committedAt: nowMs() };
 }
 
-const total = () => staffPool.count() + workerPool.count();
-const resetAll = () => {
-  staffPool.reset();
-  workerPool.reset();
-};
-
-// Warm-up: every accountingToday subscriber sees events before anything is measured.
-for (let i = 0; i < 3; i++) await createTask();
-await waitForCount(staffPool.count, STAFF_SUBS * 3, 20_000);
-if (staffPool.count() < STAFF_SUBS * 3)
-  throw new Error(`warm-up: ${staffPool.count()}/${STAFF_SUBS * 3} deliveries`);
-await settle();
-await sleep(500);
-
-// The open tasks every throughput round shuffles (the warm-up's three among them).
+// The open tasks every throughput round shuffles (latency rounds complete the ones they add).
 {
-  let next = 3;
+  let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < OPEN_TASKS) {
@@ -163,221 +162,402 @@ await sleep(500);
   );
 }
 
-async function throughputRound() {
-  await settle();
-  await sleep(300);
-  resetAll();
-  const cpu0 = cpuOf();
-  const clients0 = selfCpuMs();
-  const t0 = performance.now();
-  const { shuffleTasks } = await admin.ok<{ shuffleTasks: { reassigned: number } }>(ShuffleTasks);
-  const shuffledInMs = Math.round(performance.now() - t0);
-  // Each reassignment is charged a fee: one accountingToday event for every staff subscriber.
-  await waitForCount(staffPool.count, shuffleTasks.reassigned * STAFF_SUBS);
-  // The assignees' myAccount: as many as the shuffle gave subscribed workers; until quiet.
-  await waitForCount(total, Number.POSITIVE_INFINITY, 1000);
-  const received = total();
-  const elapsed = Math.max(staffPool.lastAt(), workerPool.lastAt()) - t0;
-  const cpu1 = cpuOf();
-  const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
-  const cpuPer1000 = Object.fromEntries(
-    Object.entries(cpu1).map(([name, ms]) => [name, per1000(ms - (cpu0[name] ?? 0))]),
-  );
-  const clientsCpu = selfCpuMs() - clients0;
-  const errors = [...staffPool.subscribers, ...workerPool.subscribers].reduce((n, s) => n + s.errors, 0);
-  const perStaff = staffPool.subscribers.map((s) => s.received.length);
-  return {
-    deliveriesPerSecond: (received / elapsed) * 1000,
-    reassigned: shuffleTasks.reassigned,
-    received,
-    // Every staff subscriber got one accountingToday per fee, none missing.
-    expected: shuffleTasks.reassigned * STAFF_SUBS + workerPool.count(),
-    staffDeliveries: { min: Math.min(...perStaff), max: Math.max(...perStaff) },
-    myAccountDeliveries: workerPool.count(),
-    elapsedMs: Math.round(elapsed),
-    shuffledInMs,
-    cpuMsPer1000Deliveries: { ...cpuPer1000, clients: per1000(clientsCpu) },
-    errors,
-  };
-}
+const bwsClients = await clientProcess();
+const gatewayClients = await clientProcess();
 
-/** Tasks at a steady rate; each delivery's latency from the commit of the change it shows. */
-async function latencyRound(perSecond: number) {
-  await settle();
-  await sleep(300);
-  resetAll();
-  const count = Math.max(5, Math.round(perSecond * LATENCY_SECONDS));
-  const commits: Array<{ id: string; assigneeId: string; committedAt: number }> = [];
-  const t0 = performance.now();
-  for (let k = 0; k < count; k++) {
-    const due = t0 + (k * 1000) / perSecond;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    commits.push(await createTask());
+type Variant = (typeof VARIANTS)[number];
+
+async function runScale(mix: Mix) {
+  const { subscribers: n, staffSubs, staffUsers, workerViewers, tabs } = mix;
+  const events = Math.max(2, Math.round(ROUND_DELIVERIES / n));
+
+  // ── B_ws ──────────────────────────────────────────────────────────────────────────────────
+  log(`B_ws: plain graphql-ws server, ${n} clients`);
+  const baseline = await forkChild<{ url: string }>('baseline-server.ts');
+  await bwsClients.subscribe(
+    'bws',
+    baseline.ready.url,
+    Array.from({ length: n }, () => ({ query: TICK })),
+  );
+  while ((await baseline.child.ask<{ count: number }>('subscribers', 'subscribers')).count < n)
+    await sleep(50);
+  const baselineCpu = { server: 0, clients: 0, deliveries: 0 };
+  /** B_ws clients the server dropped (keep-alive on a starved machine); reported, not hidden. */
+  let bwsDropped = 0;
+  async function baselineRound(): Promise<number> {
+    await bwsClients.reset();
+    const { count: connected } = await baseline.child.ask<{ count: number }>('subscribers', 'subscribers');
+    bwsDropped = n - connected;
+    if (connected < n * 0.99) throw new Error(`B_ws: only ${connected}/${n} clients left connected`);
+    const target = connected * events;
+    const server0 = processCpuMs(baseline.child.process.pid ?? 0);
+    const clients0 = processCpuMs(bwsClients.child.process.pid ?? 0);
+    const t0 = nowMs();
+    baseline.child.process.send({ type: 'publish', count: events });
+    const got = await waitForCount(bwsClients.total, target);
+    if (got < target) throw new Error(`B_ws lost deliveries: ${got}/${target}`);
+    baselineCpu.server += processCpuMs(baseline.child.process.pid ?? 0) - server0;
+    baselineCpu.clients += processCpuMs(bwsClients.child.process.pid ?? 0) - clients0;
+    baselineCpu.deliveries += target;
+    const { bws } = await bwsClients.stats();
+    return (target / (bws!.lastAt - t0)) * 1000;
   }
-  await waitForCount(total, expectedFor(commits));
-  const latencies: number[] = [];
-  let unmatched = 0;
-  // accountingToday: one event per transaction, in order: the k-th delivery reflects task k.
-  for (const s of staffPool.subscribers) {
-    s.received.forEach(({ at }, k) => {
-      const commit = commits[k];
-      if (commit) latencies.push(at - commit.committedAt);
-      else unmatched += 1;
-    });
-  }
-  // myAccount: the newest transaction names its task.
-  const byTask = new Map(commits.map((c) => [c.id, c.committedAt]));
-  for (const s of workerPool.subscribers) {
-    for (const { at, result } of s.received) {
-      const account = (
-        result.data as {
-          myAccount?: { transactions: { nodes: Array<{ task: { id: string } | null }> } };
-        } | null
-      )?.myAccount;
-      const committedAt = byTask.get(account?.transactions.nodes[0]?.task?.id ?? '');
-      if (committedAt === undefined) unmatched += 1;
-      else latencies.push(at - committedAt);
+  await baselineRound(); // warm-up
+  Object.assign(baselineCpu, { server: 0, clients: 0, deliveries: 0 });
+
+  const baselineRuns: number[] = [];
+  const perVariant = new Map<Variant, Awaited<ReturnType<typeof runVariant>>>();
+  let rates: number[] | undefined;
+
+  async function runVariant(variant: Variant) {
+    const gateway = sys.ready.gateways.find((g) => g.dedup === variant)!;
+    const { workers, staff } = await sys.child.ask<Pick<SystemReady, 'workers' | 'staff'>>(
+      'tokens',
+      'tokens',
+    );
+    const viewers = workers.slice(0, workerViewers);
+    const subscribed = new Set(viewers.map((w) => w.id));
+    /** Deliveries tasks should cause: every accountingToday subscriber, and each tab of the assignee's myAccount. */
+    const expectedFor = (tasks: Array<{ assigneeId: string }>) =>
+      tasks.length * staffSubs + tasks.filter((t) => subscribed.has(t.assigneeId)).length * tabs;
+    const tokenOf = new Map([...workers, ...staff].map((u) => [u.id, u.token]));
+
+    log(
+      `${n} subscribers on the gateway with ATES_SUBSCRIPTION_DEDUP=${variant}: ${staffSubs} × accountingToday ` +
+        `(${staffUsers} staff) + ${workerViewers} workers × ${tabs} tab(s) of myAccount`,
+    );
+    const subscribeStarted = performance.now();
+    await gatewayClients.subscribe(
+      'staff',
+      gateway.url,
+      Array.from({ length: staffSubs }, (_, i) => ({
+        token: staff[i % staffUsers]!.token,
+        query: OnAccountingToday,
+      })),
+    );
+    await gatewayClients.subscribe(
+      'workers',
+      gateway.url,
+      viewers.flatMap((w) => Array.from({ length: tabs }, () => ({ token: w.token, query: OnMyAccount }))),
+    );
+    const subscribeMs = Math.round(performance.now() - subscribeStarted);
+    while ((await statsOf(gateway.name)).gateway.sockets < n) await sleep(50);
+    // graphql-ws does not acknowledge a subscription: wait until accounting's live listeners
+    // (one per viewer at least) stop changing.
+    for (let last = -1, stableSince = performance.now(); ; await sleep(100)) {
+      const listeners = (await statsOf(gateway.name)).accounting.listeners;
+      if (listeners !== last) [last, stableSince] = [listeners, performance.now()];
+      else if (listeners >= workerViewers && performance.now() - stableSince > 1500) break;
     }
+    const idleStats = { ...(await statsOf(gateway.name)), rssMiB: rssOf(), subscribeMs };
+
+    const staffCount = async () => (await gatewayClients.stats()).staff?.count ?? 0;
+    // Warm-up: every accountingToday subscriber sees events before anything is measured.
+    const warmup = [];
+    for (let i = 0; i < 3; i++) warmup.push(await createTask());
+    const warm = await waitForCount(staffCount, staffSubs * 3, 20_000);
+    if (warm < staffSubs * 3) throw new Error(`warm-up: ${warm}/${staffSubs * 3} deliveries`);
+    await completeAll(warmup, tokenOf);
+
+    async function throughputRound() {
+      await settle();
+      await sleep(300);
+      await gatewayClients.reset();
+      const cpu0 = cpuOf();
+      const clients0 = processCpuMs(gatewayClients.child.process.pid ?? 0);
+      const t0 = nowMs();
+      const { shuffleTasks } = await admin.ok<{ shuffleTasks: { reassigned: number } }>(ShuffleTasks);
+      const shuffledInMs = Math.round(nowMs() - t0);
+      // Each reassignment is charged a fee: one accountingToday event for every staff subscriber.
+      await waitForCount(staffCount, shuffleTasks.reassigned * staffSubs);
+      // The assignees' myAccount: as many as the shuffle gave subscribed workers; until quiet.
+      await waitForCount(gatewayClients.total, Number.POSITIVE_INFINITY, 1000);
+      const groups = await gatewayClients.stats();
+      const staffStats = groups.staff!;
+      const workerStats = groups.workers!;
+      const received = staffStats.count + workerStats.count;
+      const elapsed = Math.max(staffStats.lastAt, workerStats.lastAt) - t0;
+      const cpu1 = cpuOf();
+      const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
+      const cpuPer1000: Record<string, number> = Object.fromEntries(
+        Object.entries(cpu1)
+          .filter(([name]) => !name.startsWith('gateway') || name === gateway.name)
+          // The measured gateway is `gateway` whichever variant it runs.
+          .map(([name, ms]) => [
+            name.startsWith('gateway') ? 'gateway' : name,
+            per1000(ms - (cpu0[name] ?? 0)),
+          ]),
+      );
+      const clientsCpu = processCpuMs(gatewayClients.child.process.pid ?? 0) - clients0;
+      return {
+        deliveriesPerSecond: (received / elapsed) * 1000,
+        reassigned: shuffleTasks.reassigned,
+        received,
+        expected: shuffleTasks.reassigned * staffSubs + workerStats.count,
+        // Every staff subscriber got one accountingToday per fee, none missing.
+        staffDeliveries: { min: staffStats.min, max: staffStats.max },
+        myAccountDeliveries: workerStats.count,
+        elapsedMs: Math.round(elapsed),
+        shuffledInMs,
+        cpuMsPer1000Deliveries: { ...cpuPer1000, clients: per1000(clientsCpu) } as Record<string, number>,
+        errors: staffStats.errors + workerStats.errors,
+      };
+    }
+
+    /** Tasks at a steady rate; each delivery's latency from the commit of the change it shows. */
+    async function latencyRound(perSecond: number) {
+      await settle();
+      await sleep(300);
+      await gatewayClients.reset();
+      const count = Math.max(5, Math.round(perSecond * LATENCY_SECONDS));
+      const commits: Array<{ id: string; assigneeId: string; committedAt: number }> = [];
+      const t0 = performance.now();
+      for (let k = 0; k < count; k++) {
+        const due = t0 + (k * 1000) / perSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        commits.push(await createTask());
+      }
+      const expected = expectedFor(commits);
+      await waitForCount(gatewayClients.total, expected);
+      const summary = await gatewayClients.latencies(commits);
+      // Every round shuffles the same open tasks: the ones made here are completed.
+      await completeAll(commits, tokenOf);
+      return { ...summary, expected, tasksPerSecond: perSecond };
+    }
+
+    const throughputRuns: Array<Awaited<ReturnType<typeof throughputRound>> & { bws: number }> = [];
+    for (let run = 0; run < RUNS; run++) {
+      const bws = await baselineRound();
+      if (variant === 'on') baselineRuns.push(bws);
+      const round = await throughputRound();
+      throughputRuns.push({ ...round, bws: Math.round(bws) });
+      log(
+        `${variant} run ${run + 1}/${RUNS}: B_ws ${Math.round(bws)}/s, gateway ${Math.round(round.deliveriesPerSecond)}/s ` +
+          `(${round.received}/${round.expected} in ${round.elapsedMs} ms)`,
+      );
+    }
+    const loadStats = { ...(await statsOf(gateway.name)), rssMiB: rssOf() };
+    if (!rates) {
+      // Two steady loads: a busy company (STEADY_RATE new tasks/s, each one fee fanned out to
+      // every staff subscriber), and half of the fan-out's saturation, where the task pipeline
+      // itself (every creation crossing the gateway, users, tasks, accounting, analytics) is the load.
+      const saturation = summarize(
+        throughputRuns.map((r) => r.deliveriesPerSecond),
+        0,
+      ).median;
+      const halfRate = Math.max(0.2, Math.round((saturation / 2 / (staffSubs + tabs)) * 10) / 10);
+      rates = [Math.min(STEADY_RATE, halfRate), halfRate];
+    }
+    const latencyRuns: Array<Awaited<ReturnType<typeof latencyRound>>> = [];
+    for (const rate of rates) {
+      log(
+        `${variant}: latency at a steady ${rate} tasks/s (${Math.round(rate * (staffSubs + tabs))} deliveries/s)`,
+      );
+      for (let run = 0; run < RUNS; run++) latencyRuns.push(await latencyRound(rate));
+    }
+    const clientRssMiB = processRssMiB(gatewayClients.child.process.pid ?? 0);
+    await gatewayClients.unsubscribe();
+    while ((await statsOf(gateway.name)).gateway.upstreams > 0) await sleep(100);
+    return {
+      throughputRuns,
+      latencyRuns,
+      liveStats: { idle: idleStats, underLoad: loadStats },
+      clientRssMiB,
+    };
   }
-  const expected = expectedFor(commits);
-  return {
-    p50: Math.round(percentile(latencies, 50)),
-    p99: Math.round(percentile(latencies, 99)),
-    max: Math.round(Math.max(...latencies)),
-    deliveries: latencies.length,
-    expected,
-    unmatched,
-    tasksPerSecond: perSecond,
-  };
+
+  for (const variant of VARIANTS) perVariant.set(variant, await runVariant(variant));
+  await bwsClients.unsubscribe();
+  await baseline.child.stop();
+  return { mix, events, baselineRuns, baselineCpu, bwsDropped, rates: rates!, perVariant };
 }
 
-const baselineRuns: number[] = [];
-const throughputRuns: Array<Awaited<ReturnType<typeof throughputRound>>> = [];
-for (let run = 0; run < RUNS; run++) {
-  baselineRuns.push(await baselineRound());
-  throughputRuns.push(await throughputRound());
-  log(
-    `run ${run + 1}/${RUNS}: B_ws ${Math.round(baselineRuns[run]!)}/s, gateway ${Math.round(throughputRuns[run]!.deliveriesPerSecond)}/s ` +
-      `(${throughputRuns[run]!.received}/${throughputRuns[run]!.expected} in ${throughputRuns[run]!.elapsedMs} ms)`,
-  );
-}
-const loadStats = { ...(await stats()), rssMiB: rssOf() };
-const saturation = summarize(
-  throughputRuns.map((r) => r.deliveriesPerSecond),
-  0,
-).median;
-// Two steady loads: a busy company (STEADY_RATE new tasks/s, each one fee fanned out to every
-// staff subscriber), and half of the fan-out's saturation, where the task pipeline itself
-// (every creation crossing the gateway, users, tasks, accounting, analytics) is the load.
-const halfRate = Math.max(0.2, Math.round((saturation / 2 / (STAFF_SUBS + 1)) * 10) / 10);
-const rates = [Math.min(STEADY_RATE, halfRate), halfRate];
-const latencyRuns: Array<Awaited<ReturnType<typeof latencyRound>>> = [];
-for (const rate of rates) {
-  log(`latency at a steady ${rate} tasks/s (${Math.round(rate * (STAFF_SUBS + 1))} deliveries/s)`);
-  for (let run = 0; run < RUNS; run++) latencyRuns.push(await latencyRound(rate));
+/** Completes the tasks that the users we hold tokens for were given (best effort: quiet pipeline after). */
+async function completeAll(tasks: Array<{ id: string; assigneeId: string }>, tokenOf: Map<string, string>) {
+  for (let i = 0; i < tasks.length; i += CONCURRENCY) {
+    await Promise.all(
+      tasks.slice(i, i + CONCURRENCY).map(async (task) => {
+        const token = tokenOf.get(task.assigneeId);
+        if (token) await new GraphQLClient(sys.ready.gatewayUrl, token).ok(CompleteTask, { id: task.id });
+      }),
+    );
+  }
 }
 
-const clientRssMiB = processRssMiB(process.pid);
-await Promise.all([staffPool.dispose(), workerPool.dispose(), baselinePool.dispose()]);
+const results: Array<Awaited<ReturnType<typeof runScale>>> = [];
+for (const mix of mixes) results.push(await runScale(mix));
+await bwsClients.child.stop();
+await gatewayClients.child.stop();
 await sys.child.stop();
-await baseline.child.stop();
 
 // ── Report ──────────────────────────────────────────────────────────────────────────────────
 const report = createReport(
   'subscriptions',
-  `Subscriptions: ${SUBSCRIBERS} concurrent graphql-ws subscribers through the gateway`,
+  `Subscriptions: ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} concurrent graphql-ws subscribers through the gateway`,
   process.env.BENCH_COMMAND ?? 'pnpm bench subscriptions',
 );
-const bws = summarize(baselineRuns, 0);
-const deliveries = summarize(
-  throughputRuns.map((r) => r.deliveriesPerSecond),
-  0,
-);
-const ratios = summarize(
-  throughputRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
-  2,
-);
-const lost =
-  throughputRuns.some((r) => r.staffDeliveries.min < r.reassigned) ||
-  latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
-report.figures.push({
-  id: 'subscriptions.bws',
-  title: `B_ws: plain graphql-ws fan-out of one event to ${SUBSCRIBERS} clients`,
-  value: bws,
-  unit: 'deliveries/s',
-  note: `${EVENTS} events back to back per run; server in its own process, clients in another`,
-});
-const deliveriesMet = ratios.median >= 0.6 && !lost;
-report.figures.push({
-  id: 'subscriptions.deliveries',
-  title: `Gateway fan-out: ${STAFF_SUBS} accountingToday + ${WORKER_SUBS} myAccount subscribers (${workers.length} workers)`,
-  value: deliveries,
-  unit: 'deliveries/s',
-  baseline: { name: 'B_ws', value: bws, unit: 'deliveries/s' },
-  ratio: ratios,
-  goal: '≥ 0.6× B_ws',
-  met: deliveriesMet,
-  ...(deliveriesMet
-    ? {}
-    : {
-        note: lost
-          ? 'deliveries were lost (see details)'
-          : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the 1,000 clients`,
-      }),
-});
-rates.forEach((rate, i) => {
-  const runs = latencyRuns.filter((r) => r.tasksPerSecond === rate);
-  const p99 = summarize(
-    runs.map((r) => r.p99),
+const lostIn = (v: {
+  throughputRuns: Array<{ staffDeliveries: { min: number }; reassigned: number }>;
+  latencyRuns: Array<{ deliveries: number; unmatched: number; expected: number }>;
+}) =>
+  v.throughputRuns.some((r) => r.staffDeliveries.min < r.reassigned) ||
+  v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
+const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES };
+
+for (const { mix, events, baselineRuns, baselineCpu, bwsDropped, rates, perVariant } of results) {
+  const n = mix.subscribers;
+  const after = perVariant.get('on')!;
+  const bws = summarize(baselineRuns, 0);
+  const deliveries = summarize(
+    after.throughputRuns.map((r) => r.deliveriesPerSecond),
     0,
   );
-  const met = p99.median <= 250;
-  const load = i === 0 ? 'a busy company' : 'half of the fan-out saturation';
+  const ratios = summarize(
+    after.throughputRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
+    2,
+  );
+  const lost = lostIn(after);
+  const deliveriesGoal = n === 1000 ? 0.6 : 1;
+  const what =
+    mix.tabs === 1
+      ? `${mix.staffSubs} accountingToday + ${mix.workerViewers} myAccount subscribers (${mix.workerViewers} workers)`
+      : `${mix.staffSubs} accountingToday (${mix.staffUsers} staff) + ${mix.workerViewers * mix.tabs} myAccount subscribers (${mix.workerViewers} workers × ${mix.tabs} tabs)`;
   report.figures.push({
-    id: i === 0 ? 'subscriptions.latency' : 'subscriptions.latency.half',
-    title: `Commit → client p99 at ${rate} new tasks/s (${Math.round(rate * (STAFF_SUBS + 1))} deliveries/s, ${load})`,
-    value: p99,
-    unit: 'ms',
-    goal: '≤ 250 ms',
-    met,
-    ...(met
-      ? {}
-      : {
-          note: `p50 ${
-            summarize(
-              runs.map((r) => r.p50),
-              0,
-            ).median
-          } ms: at ${rate} task creations/s the task pipeline (each creation through the gateway, users, tasks, accounting and analytics) and the fan-out to 1,000 clients share the two cores, and events queue`,
-        }),
+    id: idOf(n, 'bws'),
+    title: `B_ws: plain graphql-ws fan-out of one event to ${n} clients`,
+    value: bws,
+    unit: 'deliveries/s',
+    note: `${events} events back to back per run; server in its own process, clients in another`,
   });
-});
-report.details = {
-  beforeFixes: BEFORE_FIXES,
-  parameters: {
-    RUNS,
-    SUBSCRIBERS,
-    STAFF_SUBS,
-    WORKER_SUBS,
-    staffUsers: staff.length,
-    OPEN_TASKS,
-    CONCURRENCY,
-    EVENTS,
-    LATENCY_SECONDS,
-    STEADY_RATE,
-  },
-  baselineRuns: baselineRuns.map(Math.round),
-  throughputRuns: throughputRuns.map((r) => ({
-    ...r,
-    deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
-  })),
-  latencyRuns,
-  liveStats: { idle: idleStats, underLoad: loadStats },
-  clientProcessRssMiB: clientRssMiB,
-  baselineCpuMsPer1000: {
-    server: Math.round((baselineCpu.server / baselineCpu.deliveries) * 1000 * 10) / 10,
-    clients: Math.round((baselineCpu.clients / baselineCpu.deliveries) * 1000 * 10) / 10,
-  },
-};
+  const deliveriesMet = ratios.median >= deliveriesGoal && !lost;
+  const figure: Figure = {
+    id: idOf(n, 'deliveries'),
+    title: `Gateway fan-out: ${what}`,
+    value: deliveries,
+    unit: 'deliveries/s',
+    baseline: { name: 'B_ws', value: bws, unit: 'deliveries/s' },
+    ratio: ratios,
+    goal: `≥ ${deliveriesGoal}× B_ws`,
+    met: deliveriesMet,
+  };
+  if (!deliveriesMet)
+    figure.note = lost
+      ? 'deliveries were lost (see details)'
+      : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the ${n} clients`;
+  report.figures.push(figure);
+  rates.forEach((rate, i) => {
+    const runs = after.latencyRuns.filter((r) => r.tasksPerSecond === rate);
+    const p99 = summarize(
+      runs.map((r) => r.p99),
+      0,
+    );
+    const met = p99.median <= 250;
+    const load = i === 0 ? 'a busy company' : 'half of the fan-out saturation';
+    const p50 = summarize(
+      runs.map((r) => r.p50),
+      0,
+    ).median;
+    report.figures.push({
+      id: idOf(n, i === 0 ? 'latency' : 'latency.half'),
+      title: `${n} subscribers: commit → client p99 at ${rate} new tasks/s (${Math.round(rate * (mix.staffSubs + mix.tabs))} deliveries/s, ${load})`,
+      value: p99,
+      unit: 'ms',
+      goal: '≤ 250 ms',
+      met,
+      ...(met
+        ? {}
+        : {
+            note: `p50 ${p50} ms: at ${rate} task creations/s the task pipeline (each creation through the gateway, users, tasks, accounting and analytics) and the fan-out to ${n} clients share the two cores, and events queue`,
+          }),
+    });
+  });
+  const before = perVariant.get('broadcast');
+  const variantDetails = Object.fromEntries(
+    [...perVariant].map(([variant, v]) => [
+      variant,
+      {
+        throughputRuns: v.throughputRuns.map((r) => ({
+          ...r,
+          deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
+        })),
+        latencyRuns: v.latencyRuns,
+        liveStats: v.liveStats,
+        clientProcessRssMiB: v.clientRssMiB,
+        lost: lostIn(v),
+      },
+    ]),
+  );
+  const medianOf = (v: typeof after, pick: (r: (typeof after.throughputRuns)[number]) => number) =>
+    summarize(v.throughputRuns.map(pick), 2).median;
+  details[n === 1000 ? '1000' : `${n / 1000}k`] = {
+    parameters: {
+      RUNS,
+      ...mix,
+      OPEN_TASKS,
+      CONCURRENCY,
+      EVENTS: events,
+      LATENCY_SECONDS,
+      STEADY_RATE,
+      rates,
+    },
+    baselineRuns: baselineRuns.map(Math.round),
+    bwsClientsDropped: bwsDropped,
+    baselineCpuMsPer1000: {
+      server: Math.round((baselineCpu.server / baselineCpu.deliveries) * 1000 * 10) / 10,
+      clients: Math.round((baselineCpu.clients / baselineCpu.deliveries) * 1000 * 10) / 10,
+    },
+    // Same run, same subgraphs: ATES_SUBSCRIPTION_DEDUP=on (after) vs broadcast (before).
+    ...(before
+      ? {
+          dedupBeforeAfter: {
+            deliveriesPerSecond: {
+              before: medianOf(before, (r) => r.deliveriesPerSecond),
+              after: deliveries.median,
+            },
+            ratioToBws: {
+              before: summarize(
+                before.throughputRuns.map((r) => r.deliveriesPerSecond / r.bws),
+                2,
+              ).median,
+              after: ratios.median,
+            },
+            gatewayCpuMsPer1000: {
+              before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+              after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+            },
+            accountingCpuMsPer1000: {
+              before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+              after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+            },
+            latencyP99Ms: Object.fromEntries(
+              rates.map((rate) => [
+                rate,
+                {
+                  before: summarize(
+                    before.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+                    0,
+                  ).median,
+                  after: summarize(
+                    after.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+                    0,
+                  ).median,
+                },
+              ]),
+            ),
+            upstreams: {
+              before: before.liveStats.idle.gateway.upstreams,
+              after: after.liveStats.idle.gateway.upstreams,
+            },
+            accountingListeners: {
+              before: before.liveStats.idle.accounting.listeners,
+              after: after.liveStats.idle.accounting.listeners,
+            },
+          },
+        }
+      : {}),
+    variants: variantDetails,
+  };
+}
+report.details = details;
 writeReport(report);

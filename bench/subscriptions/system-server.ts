@@ -1,10 +1,10 @@
 /**
- * The real system for figure 7, started by a child process of main.ts (which holds the 1,000
- * client sockets): users, tasks, accounting, analytics and the gateway each in a process of
- * their own, as `pnpm start` runs them, on fresh databases (`ates_bench_subscriptions_<pid>_*`)
+ * The real system for figure 7, started by main.ts (the clients are in processes of their
+ * own): users, tasks, accounting, analytics and the gateway (one per GATEWAY_VARIANTS entry,
+ * for a same-run before/after) each in a process of their own, as `pnpm start` runs them, on fresh databases (`ates_bench_subscriptions_<pid>_*`)
  * and a NATS namespace of this run, both removed at the end. `WORKERS` workers and `STAFF`
  * admins/accountants are created through the public API; their tokens are signed with the
- * run's key (logging 500 popugs in would only measure scrypt).
+ * run's key (logging thousands of popugs in would only measure scrypt).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { GraphQLClient, generateTestKeys, ops, signRawToken } from '@ates/testin
 
 const WORKERS = Number(process.env.WORKERS ?? 500);
 const STAFF = Number(process.env.STAFF ?? 20);
+/** ATES_SUBSCRIPTION_DEDUP of each gateway, all in front of the same subgraphs (the first is `gateway`). */
+const GATEWAY_VARIANTS = (process.env.GATEWAY_VARIANTS ?? 'on').split(',');
 import { benchServices, freePort, waitHealthy } from '../lib/processes.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -31,6 +33,8 @@ const ADMIN = { login: 'admin', password: 'admin-password-1' };
 export interface SystemReady {
   type: 'ready';
   gatewayUrl: string;
+  /** One gateway per GATEWAY_VARIANTS entry: its process name, URL and ATES_SUBSCRIPTION_DEDUP. */
+  gateways: Array<{ name: string; url: string; dedup: string }>;
   adminToken: string;
   workers: Array<{ id: string; token: string }>;
   staff: Array<{ id: string; role: Role; token: string }>;
@@ -72,6 +76,8 @@ const env: NodeJS.ProcessEnv = {
   ATES_PASSWORD_COST: '10',
   ATES_ADMIN_LOGIN: ADMIN.login,
   ATES_ADMIN_PASSWORD: ADMIN.password,
+  // Required in production: the gateway signs the client address for the subgraphs with it.
+  ATES_INTERNAL_SECRET: `bench-subscriptions-${id}-internal-secret`,
   ATES_TIMEZONE: 'UTC',
   // The bench's subscribers all connect from 127.0.0.1: lift the gateway's per-address cap.
   ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
@@ -99,29 +105,45 @@ async function stopServices(): Promise<void> {
 process.once('SIGTERM', () => void stopAll().then(() => process.exit(0)));
 process.once('disconnect', () => void stopAll().then(() => process.exit(0)));
 
+async function startService(spec: (typeof specs)[number], name: string, own: Record<string, string> = {}) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const extra: Record<string, string> = { [spec.portEnv]: String(port), ...own };
+  if (spec.databaseEnv) {
+    const url = withDatabase(postgresBase, `ates_bench_subscriptions_${id}_${spec.name}`);
+    databases.push(url);
+    extra[spec.databaseEnv] = url;
+  }
+  for (const { name: other, base: url } of children)
+    extra[`ATES_${other.toUpperCase()}_URL`] = `${url}/graphql`;
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/${name}`]
+        : []),
+      '--import',
+      'tsx',
+      spec.entry,
+    ],
+    { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...extra } },
+  );
+  children.push({ name, child, base });
+  await waitHealthy(`${base}/healthz`, child, name);
+}
+
+const gateways: SystemReady['gateways'] = [];
 try {
   for (const spec of specs) {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const extra: Record<string, string> = { [spec.portEnv]: String(port) };
-    if (spec.databaseEnv) {
-      const url = withDatabase(postgresBase, `ates_bench_subscriptions_${id}_${spec.name}`);
-      databases.push(url);
-      extra[spec.databaseEnv] = url;
+    if (spec.name !== 'gateway') {
+      await startService(spec, spec.name);
+      continue;
     }
-    for (const { name, base: url } of children) extra[`ATES_${name.toUpperCase()}_URL`] = `${url}/graphql`;
-    const child = spawn(
-      process.execPath,
-      [
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        '--import',
-        'tsx',
-        spec.entry,
-      ],
-      { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'], env: { ...env, ...extra } },
-    );
-    children.push({ name: spec.name, child, base });
-    await waitHealthy(`${base}/healthz`, child, spec.name);
+    for (const [i, dedup] of GATEWAY_VARIANTS.entries()) {
+      const name = i === 0 ? 'gateway' : `gateway-${dedup}`;
+      await startService(spec, name, { ATES_SUBSCRIPTION_DEDUP: dedup });
+      gateways.push({ name, dedup, url: '' });
+    }
   }
 } catch (error) {
   await stopAll();
@@ -131,12 +153,14 @@ try {
 const baseOf = (name: string) => children.find((c) => c.name === name)!.base;
 const metrics = async (name: string) => (await fetch(`${baseOf(name)}/metrics`)).text();
 const gatewayUrl = `${baseOf('gateway')}/graphql`;
+for (const g of gateways) g.url = `${baseOf(g.name)}/graphql`;
 const client = new GraphQLClient(gatewayUrl);
 const { logIn } = await client.ok(ops.LogInDocument, ADMIN);
 const admin = client.withToken(logIn.token);
-const now = Math.floor(Date.now() / 1000);
-const tokenFor = (userId: string, role: Role) =>
-  signRawToken(keys.privateKeyPem, { role }, { issuedAt: now, expiresAt: now + 900, subject: userId });
+const tokenFor = (userId: string, role: Role) => {
+  const now = Math.floor(Date.now() / 1000);
+  return signRawToken(keys.privateKeyPem, { role }, { issuedAt: now, expiresAt: now + 900, subject: userId });
+};
 
 async function create(role: Role, i: number) {
   const login = `${role.toLowerCase()}${i}b${Math.random().toString(36).slice(2, 6)}`;
@@ -160,7 +184,7 @@ async function settle(): Promise<void> {
   while (quiet < 2) {
     let busy = 0;
     for (const { name } of children) {
-      if (name === 'gateway') continue;
+      if (name.startsWith('gateway')) continue;
       const text = await metrics(name);
       busy +=
         gauge(text, 'ates_outbox_backlog') +
@@ -178,9 +202,9 @@ const staff = await createMany(
 );
 await settle();
 
-process.on('message', (message: { type: string }) => {
+process.on('message', (message: { type: string; gateway?: string }) => {
   if (message.type === 'stats') {
-    void Promise.all([metrics('gateway'), metrics('accounting')]).then(([g, a]) =>
+    void Promise.all([metrics(message.gateway ?? 'gateway'), metrics('accounting')]).then(([g, a]) =>
       process.send?.({
         type: 'stats',
         gateway: {
@@ -194,6 +218,18 @@ process.on('message', (message: { type: string }) => {
       } satisfies SystemStats),
     );
   }
+  // Tokens live at most 15 min: each phase of the bench subscribes with fresh ones.
+  if (message.type === 'tokens')
+    void Promise.all([
+      ...workers.map(async (w) => ({ ...w, token: await tokenFor(w.id, w.role) })),
+      ...staff.map(async (s) => ({ ...s, token: await tokenFor(s.id, s.role) })),
+    ]).then((fresh) =>
+      process.send?.({
+        type: 'tokens',
+        workers: fresh.slice(0, workers.length).map(({ id: userId, token }) => ({ id: userId, token })),
+        staff: fresh.slice(workers.length),
+      }),
+    );
   if (message.type === 'settle') void settle().then(() => process.send?.({ type: 'settled' }));
   if (message.type === 'stop') void stopAll().then(() => process.exit(0));
 });
@@ -201,6 +237,7 @@ process.on('message', (message: { type: string }) => {
 process.send?.({
   type: 'ready',
   gatewayUrl,
+  gateways,
   adminToken: logIn.token,
   workers: workers.map(({ id: userId, token }) => ({ id: userId, token })),
   staff,
