@@ -58,7 +58,8 @@ const schema = new GraphQLSchema({
 
 const server = http.createServer((_req, res) => res.writeHead(404).end());
 const wss = new WebSocketServer({ server, path: '/graphql' });
-const cleanup = useServer({ schema }, wss);
+// The gateway's ATES_WS_KEEPALIVE_MS in the bench: a pong deadline as long for both servers.
+const cleanup = useServer({ schema }, wss, Number(process.env.BENCH_WS_KEEPALIVE_MS ?? 12_000));
 
 let seq = 0;
 process.on('message', (message: { type: string; count?: number }) => {

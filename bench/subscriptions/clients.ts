@@ -101,13 +101,18 @@ export async function subscribeAll(httpUrl: string, specs: SubscriberSpec[]): Pr
   };
 }
 
-/** Resolves when `count()` reaches `target`, or when nothing new arrived for `idleMs`. */
+/**
+ * Resolves when `count()` reaches `target`, or when nothing new arrived for `idleMs` (for the
+ * first delivery, up to `firstMs`: on a loaded machine a fan-out may take seconds to start).
+ */
 export async function waitForCount(
   count: () => Promise<number>,
   target: number,
   idleMs = 5000,
+  firstMs = 60_000,
 ): Promise<number> {
-  let seen = await count();
+  const start = await count();
+  let seen = start;
   let since = performance.now();
   while (seen < target) {
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -115,7 +120,7 @@ export async function waitForCount(
     if (now !== seen) {
       seen = now;
       since = performance.now();
-    } else if (performance.now() - since > idleMs) return seen;
+    } else if (performance.now() - since > (seen === start ? Math.max(idleMs, firstMs) : idleMs)) return seen;
   }
   return seen;
 }

@@ -46,6 +46,8 @@ const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const ROUND_DELIVERIES = Number(process.env.ROUND_DELIVERIES ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 4);
 const STEADY_RATE = Number(process.env.STEADY_RATE ?? 5);
+// Both servers' ping interval and pong deadline (see system-server.ts).
+process.env.BENCH_WS_KEEPALIVE_MS ??= '60000';
 const VARIANTS = DEDUP_AB ? (['on', 'broadcast'] as const) : (['on'] as const);
 
 const OnAccountingToday = print(ops.OnAccountingTodayDocument);
@@ -259,9 +261,14 @@ async function runScale(mix: Mix) {
     if (warm < staffSubs * 3) throw new Error(`warm-up: ${warm}/${staffSubs * 3} deliveries`);
     await completeAll(warmup, tokenOf);
 
-    async function throughputRound() {
+    /** The pipeline has nothing left and the clients have received everything it sent. */
+    async function quiet() {
       await settle();
-      await sleep(300);
+      await waitForCount(gatewayClients.total, Number.POSITIVE_INFINITY, 500, 500);
+    }
+
+    async function throughputRound() {
+      await quiet();
       await gatewayClients.reset();
       const cpu0 = cpuOf();
       const clients0 = processCpuMs(gatewayClients.child.process.pid ?? 0);
@@ -271,7 +278,7 @@ async function runScale(mix: Mix) {
       // Each reassignment is charged a fee: one accountingToday event for every staff subscriber.
       await waitForCount(staffCount, shuffleTasks.reassigned * staffSubs);
       // The assignees' myAccount: as many as the shuffle gave subscribed workers; until quiet.
-      await waitForCount(gatewayClients.total, Number.POSITIVE_INFINITY, 1000);
+      await waitForCount(gatewayClients.total, Number.POSITIVE_INFINITY, 1000, 1000);
       const groups = await gatewayClients.stats();
       const staffStats = groups.staff!;
       const workerStats = groups.workers!;
@@ -306,8 +313,7 @@ async function runScale(mix: Mix) {
 
     /** Tasks at a steady rate; each delivery's latency from the commit of the change it shows. */
     async function latencyRound(perSecond: number) {
-      await settle();
-      await sleep(300);
+      await quiet();
       await gatewayClients.reset();
       const count = Math.max(5, Math.round(perSecond * LATENCY_SECONDS));
       const commits: Array<{ id: string; assigneeId: string; committedAt: number }> = [];
@@ -386,178 +392,186 @@ async function completeAll(tasks: Array<{ id: string; assigneeId: string }>, tok
 }
 
 const results: Array<Awaited<ReturnType<typeof runScale>>> = [];
-for (const mix of mixes) results.push(await runScale(mix));
+
+// ── Report (written after each scale: a later scale failing keeps the figures of the others) ─
+function writeResults() {
+  const report = createReport(
+    'subscriptions',
+    `Subscriptions: ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} concurrent graphql-ws subscribers through the gateway`,
+    process.env.BENCH_COMMAND ?? 'pnpm bench subscriptions',
+  );
+  const lostIn = (v: {
+    throughputRuns: Array<{ staffDeliveries: { min: number }; reassigned: number }>;
+    latencyRuns: Array<{ deliveries: number; unmatched: number; expected: number }>;
+  }) =>
+    v.throughputRuns.some((r) => r.staffDeliveries.min < r.reassigned) ||
+    v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
+  const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES };
+
+  for (const { mix, events, baselineRuns, baselineCpu, bwsDropped, rates, perVariant } of [...results].sort(
+    (a, b) => a.mix.subscribers - b.mix.subscribers,
+  )) {
+    const n = mix.subscribers;
+    const after = perVariant.get('on')!;
+    const bws = summarize(baselineRuns, 0);
+    const deliveries = summarize(
+      after.throughputRuns.map((r) => r.deliveriesPerSecond),
+      0,
+    );
+    const ratios = summarize(
+      after.throughputRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
+      2,
+    );
+    const lost = lostIn(after);
+    const deliveriesGoal = n === 1000 ? 0.6 : 1;
+    const what =
+      mix.tabs === 1
+        ? `${mix.staffSubs} accountingToday + ${mix.workerViewers} myAccount subscribers (${mix.workerViewers} workers)`
+        : `${mix.staffSubs} accountingToday (${mix.staffUsers} staff) + ${mix.workerViewers * mix.tabs} myAccount subscribers (${mix.workerViewers} workers × ${mix.tabs} tabs)`;
+    report.figures.push({
+      id: idOf(n, 'bws'),
+      title: `B_ws: plain graphql-ws fan-out of one event to ${n} clients`,
+      value: bws,
+      unit: 'deliveries/s',
+      note: `${events} events back to back per run; server in its own process, clients in another`,
+    });
+    const deliveriesMet = ratios.median >= deliveriesGoal && !lost;
+    const figure: Figure = {
+      id: idOf(n, 'deliveries'),
+      title: `Gateway fan-out: ${what}`,
+      value: deliveries,
+      unit: 'deliveries/s',
+      baseline: { name: 'B_ws', value: bws, unit: 'deliveries/s' },
+      ratio: ratios,
+      goal: `≥ ${deliveriesGoal}× B_ws`,
+      met: deliveriesMet,
+    };
+    if (!deliveriesMet)
+      figure.note = lost
+        ? 'deliveries were lost (see details)'
+        : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the ${n} clients`;
+    report.figures.push(figure);
+    rates.forEach((rate, i) => {
+      const runs = after.latencyRuns.filter((r) => r.tasksPerSecond === rate);
+      const p99 = summarize(
+        runs.map((r) => r.p99),
+        0,
+      );
+      const met = p99.median <= 250;
+      const load = i === 0 ? 'a busy company' : 'half of the fan-out saturation';
+      const p50 = summarize(
+        runs.map((r) => r.p50),
+        0,
+      ).median;
+      report.figures.push({
+        id: idOf(n, i === 0 ? 'latency' : 'latency.half'),
+        title: `${n} subscribers: commit → client p99 at ${rate} new tasks/s (${Math.round(rate * (mix.staffSubs + mix.tabs))} deliveries/s, ${load})`,
+        value: p99,
+        unit: 'ms',
+        goal: '≤ 250 ms',
+        met,
+        ...(met
+          ? {}
+          : {
+              note: `p50 ${p50} ms: at ${rate} task creations/s the task pipeline (each creation through the gateway, users, tasks, accounting and analytics) and the fan-out to ${n} clients share the two cores, and events queue`,
+            }),
+      });
+    });
+    const before = perVariant.get('broadcast');
+    const variantDetails = Object.fromEntries(
+      [...perVariant].map(([variant, v]) => [
+        variant,
+        {
+          throughputRuns: v.throughputRuns.map((r) => ({
+            ...r,
+            deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
+          })),
+          latencyRuns: v.latencyRuns,
+          liveStats: v.liveStats,
+          clientProcessRssMiB: v.clientRssMiB,
+          lost: lostIn(v),
+        },
+      ]),
+    );
+    const medianOf = (v: typeof after, pick: (r: (typeof after.throughputRuns)[number]) => number) =>
+      summarize(v.throughputRuns.map(pick), 2).median;
+    details[n === 1000 ? '1000' : `${n / 1000}k`] = {
+      parameters: {
+        RUNS,
+        ...mix,
+        OPEN_TASKS,
+        CONCURRENCY,
+        EVENTS: events,
+        LATENCY_SECONDS,
+        STEADY_RATE,
+        rates,
+      },
+      baselineRuns: baselineRuns.map(Math.round),
+      bwsClientsDropped: bwsDropped,
+      baselineCpuMsPer1000: {
+        server: Math.round((baselineCpu.server / baselineCpu.deliveries) * 1000 * 10) / 10,
+        clients: Math.round((baselineCpu.clients / baselineCpu.deliveries) * 1000 * 10) / 10,
+      },
+      // Same run, same subgraphs: ATES_SUBSCRIPTION_DEDUP=on (after) vs broadcast (before).
+      ...(before
+        ? {
+            dedupBeforeAfter: {
+              deliveriesPerSecond: {
+                before: medianOf(before, (r) => r.deliveriesPerSecond),
+                after: deliveries.median,
+              },
+              ratioToBws: {
+                before: summarize(
+                  before.throughputRuns.map((r) => r.deliveriesPerSecond / r.bws),
+                  2,
+                ).median,
+                after: ratios.median,
+              },
+              gatewayCpuMsPer1000: {
+                before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+                after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+              },
+              accountingCpuMsPer1000: {
+                before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+                after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+              },
+              latencyP99Ms: Object.fromEntries(
+                rates.map((rate) => [
+                  rate,
+                  {
+                    before: summarize(
+                      before.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+                      0,
+                    ).median,
+                    after: summarize(
+                      after.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+                      0,
+                    ).median,
+                  },
+                ]),
+              ),
+              upstreams: {
+                before: before.liveStats.idle.gateway.upstreams,
+                after: after.liveStats.idle.gateway.upstreams,
+              },
+              accountingListeners: {
+                before: before.liveStats.idle.accounting.listeners,
+                after: after.liveStats.idle.accounting.listeners,
+              },
+            },
+          }
+        : {}),
+      variants: variantDetails,
+    };
+  }
+  report.details = details;
+  writeReport(report);
+}
+
+for (const mix of mixes) {
+  results.push(await runScale(mix));
+  writeResults();
+}
 await bwsClients.child.stop();
 await gatewayClients.child.stop();
 await sys.child.stop();
-
-// ── Report ──────────────────────────────────────────────────────────────────────────────────
-const report = createReport(
-  'subscriptions',
-  `Subscriptions: ${SCALES.map((n) => n.toLocaleString('en')).join(' and ')} concurrent graphql-ws subscribers through the gateway`,
-  process.env.BENCH_COMMAND ?? 'pnpm bench subscriptions',
-);
-const lostIn = (v: {
-  throughputRuns: Array<{ staffDeliveries: { min: number }; reassigned: number }>;
-  latencyRuns: Array<{ deliveries: number; unmatched: number; expected: number }>;
-}) =>
-  v.throughputRuns.some((r) => r.staffDeliveries.min < r.reassigned) ||
-  v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
-const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES };
-
-for (const { mix, events, baselineRuns, baselineCpu, bwsDropped, rates, perVariant } of results) {
-  const n = mix.subscribers;
-  const after = perVariant.get('on')!;
-  const bws = summarize(baselineRuns, 0);
-  const deliveries = summarize(
-    after.throughputRuns.map((r) => r.deliveriesPerSecond),
-    0,
-  );
-  const ratios = summarize(
-    after.throughputRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
-    2,
-  );
-  const lost = lostIn(after);
-  const deliveriesGoal = n === 1000 ? 0.6 : 1;
-  const what =
-    mix.tabs === 1
-      ? `${mix.staffSubs} accountingToday + ${mix.workerViewers} myAccount subscribers (${mix.workerViewers} workers)`
-      : `${mix.staffSubs} accountingToday (${mix.staffUsers} staff) + ${mix.workerViewers * mix.tabs} myAccount subscribers (${mix.workerViewers} workers × ${mix.tabs} tabs)`;
-  report.figures.push({
-    id: idOf(n, 'bws'),
-    title: `B_ws: plain graphql-ws fan-out of one event to ${n} clients`,
-    value: bws,
-    unit: 'deliveries/s',
-    note: `${events} events back to back per run; server in its own process, clients in another`,
-  });
-  const deliveriesMet = ratios.median >= deliveriesGoal && !lost;
-  const figure: Figure = {
-    id: idOf(n, 'deliveries'),
-    title: `Gateway fan-out: ${what}`,
-    value: deliveries,
-    unit: 'deliveries/s',
-    baseline: { name: 'B_ws', value: bws, unit: 'deliveries/s' },
-    ratio: ratios,
-    goal: `≥ ${deliveriesGoal}× B_ws`,
-    met: deliveriesMet,
-  };
-  if (!deliveriesMet)
-    figure.note = lost
-      ? 'deliveries were lost (see details)'
-      : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the ${n} clients`;
-  report.figures.push(figure);
-  rates.forEach((rate, i) => {
-    const runs = after.latencyRuns.filter((r) => r.tasksPerSecond === rate);
-    const p99 = summarize(
-      runs.map((r) => r.p99),
-      0,
-    );
-    const met = p99.median <= 250;
-    const load = i === 0 ? 'a busy company' : 'half of the fan-out saturation';
-    const p50 = summarize(
-      runs.map((r) => r.p50),
-      0,
-    ).median;
-    report.figures.push({
-      id: idOf(n, i === 0 ? 'latency' : 'latency.half'),
-      title: `${n} subscribers: commit → client p99 at ${rate} new tasks/s (${Math.round(rate * (mix.staffSubs + mix.tabs))} deliveries/s, ${load})`,
-      value: p99,
-      unit: 'ms',
-      goal: '≤ 250 ms',
-      met,
-      ...(met
-        ? {}
-        : {
-            note: `p50 ${p50} ms: at ${rate} task creations/s the task pipeline (each creation through the gateway, users, tasks, accounting and analytics) and the fan-out to ${n} clients share the two cores, and events queue`,
-          }),
-    });
-  });
-  const before = perVariant.get('broadcast');
-  const variantDetails = Object.fromEntries(
-    [...perVariant].map(([variant, v]) => [
-      variant,
-      {
-        throughputRuns: v.throughputRuns.map((r) => ({
-          ...r,
-          deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
-        })),
-        latencyRuns: v.latencyRuns,
-        liveStats: v.liveStats,
-        clientProcessRssMiB: v.clientRssMiB,
-        lost: lostIn(v),
-      },
-    ]),
-  );
-  const medianOf = (v: typeof after, pick: (r: (typeof after.throughputRuns)[number]) => number) =>
-    summarize(v.throughputRuns.map(pick), 2).median;
-  details[n === 1000 ? '1000' : `${n / 1000}k`] = {
-    parameters: {
-      RUNS,
-      ...mix,
-      OPEN_TASKS,
-      CONCURRENCY,
-      EVENTS: events,
-      LATENCY_SECONDS,
-      STEADY_RATE,
-      rates,
-    },
-    baselineRuns: baselineRuns.map(Math.round),
-    bwsClientsDropped: bwsDropped,
-    baselineCpuMsPer1000: {
-      server: Math.round((baselineCpu.server / baselineCpu.deliveries) * 1000 * 10) / 10,
-      clients: Math.round((baselineCpu.clients / baselineCpu.deliveries) * 1000 * 10) / 10,
-    },
-    // Same run, same subgraphs: ATES_SUBSCRIPTION_DEDUP=on (after) vs broadcast (before).
-    ...(before
-      ? {
-          dedupBeforeAfter: {
-            deliveriesPerSecond: {
-              before: medianOf(before, (r) => r.deliveriesPerSecond),
-              after: deliveries.median,
-            },
-            ratioToBws: {
-              before: summarize(
-                before.throughputRuns.map((r) => r.deliveriesPerSecond / r.bws),
-                2,
-              ).median,
-              after: ratios.median,
-            },
-            gatewayCpuMsPer1000: {
-              before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
-              after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
-            },
-            accountingCpuMsPer1000: {
-              before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
-              after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
-            },
-            latencyP99Ms: Object.fromEntries(
-              rates.map((rate) => [
-                rate,
-                {
-                  before: summarize(
-                    before.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
-                    0,
-                  ).median,
-                  after: summarize(
-                    after.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
-                    0,
-                  ).median,
-                },
-              ]),
-            ),
-            upstreams: {
-              before: before.liveStats.idle.gateway.upstreams,
-              after: after.liveStats.idle.gateway.upstreams,
-            },
-            accountingListeners: {
-              before: before.liveStats.idle.accounting.listeners,
-              after: after.liveStats.idle.accounting.listeners,
-            },
-          },
-        }
-      : {}),
-    variants: variantDetails,
-  };
-}
-report.details = details;
-writeReport(report);

@@ -81,6 +81,9 @@ const env: NodeJS.ProcessEnv = {
   ATES_TIMEZONE: 'UTC',
   // The bench's subscribers all connect from 127.0.0.1: lift the gateway's per-address cap.
   ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  // A starved client process answers pings late: at 10,000 clients on a loaded machine the
+  // default 12 s pong deadline dropped live ones. The same for B_ws (BENCH_WS_KEEPALIVE_MS).
+  ATES_WS_KEEPALIVE_MS: process.env.BENCH_WS_KEEPALIVE_MS ?? '60000',
 };
 // The CPU profile flag is for the services (BENCH_CPU_PROF), not inherited by accident.
 delete env.NODE_OPTIONS;
