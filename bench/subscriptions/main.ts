@@ -31,7 +31,7 @@ import fs from 'node:fs';
 import { print } from 'graphql';
 import { GraphQLClient, ops } from '@ates/testing';
 import { processCpuMs, processRssMiB } from '../lib/cpu.ts';
-import { createReport, writeReport, type Figure } from '../lib/report.ts';
+import { createReport, readReports, writeReport, type Figure } from '../lib/report.ts';
 import { ratio, summarize } from '../lib/stats.ts';
 import type { GroupStats, LatencySummary } from './client-process.ts';
 import { forkChild, nowMs, waitForCount } from './clients.ts';
@@ -142,13 +142,20 @@ const cpuOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, p
 const rssOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, processRssMiB(p.pid)]));
 
 let taskSeq = 0;
+/** createTask calls the overloaded gateway refused (e.g. its breaker open after a burst), retried. */
+let createRetries = 0;
 async function createTask(): Promise<{ id: string; assigneeId: string; committedAt: number }> {
   taskSeq += 1;
-  const { createTask } = await admin.ok<{ createTask: { id: string; assignee: { id: string } } }>(
-    CreateTask,
-    { input: { title: `Bench task ${taskSeq}`, description: '' } },
-  );
-  return { id: createTask.id, assigneeId: createTask.assignee.id, committedAt: nowMs() };
+  for (let attempt = 0; ; attempt++) {
+    const result = await admin.request<{ createTask: { id: string; assignee: { id: string } } }>(CreateTask, {
+      input: { title: `Bench task ${taskSeq}`, description: '' },
+    });
+    const created = result.data?.createTask;
+    if (created) return { id: created.id, assigneeId: created.assignee.id, committedAt: nowMs() };
+    if (attempt >= 40) throw new Error(`createTask failed: ${JSON.stringify(result.errors)}`);
+    createRetries += 1;
+    await sleep(250);
+  }
 }
 
 // The open tasks every throughput round shuffles (latency rounds complete the ones they add).
@@ -385,7 +392,9 @@ async function completeAll(tasks: Array<{ id: string; assigneeId: string }>, tok
     await Promise.all(
       tasks.slice(i, i + CONCURRENCY).map(async (task) => {
         const token = tokenOf.get(task.assigneeId);
-        if (token) await new GraphQLClient(sys.ready.gatewayUrl, token).ok(CompleteTask, { id: task.id });
+        // Best effort: a task left open is shuffled again, nothing more.
+        if (token)
+          await new GraphQLClient(sys.ready.gatewayUrl, token).request(CompleteTask, { id: task.id });
       }),
     );
   }
@@ -406,7 +415,7 @@ function writeResults() {
   }) =>
     v.throughputRuns.some((r) => r.staffDeliveries.min < r.reassigned) ||
     v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
-  const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES };
+  const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES, createTaskRetries: createRetries };
 
   for (const { mix, events, baselineRuns, baselineCpu, bwsDropped, rates, perVariant } of [...results].sort(
     (a, b) => a.mix.subscribers - b.mix.subscribers,
@@ -563,6 +572,17 @@ function writeResults() {
         : {}),
       variants: variantDetails,
     };
+  }
+  // Scales not run this time keep their last figures, marked as such.
+  const previous = readReports().find((r) => r.benchmark === 'subscriptions');
+  const ids = new Set(report.figures.map((f) => f.id));
+  for (const figure of previous?.figures ?? []) {
+    if (ids.has(figure.id)) continue;
+    const from = `not re-run: from the run of ${previous!.date.slice(0, 16).replace('T', ' ')} UTC`;
+    const note = figure.note?.startsWith('not re-run')
+      ? figure.note
+      : `${from}${figure.note ? `; ${figure.note}` : ''}`;
+    report.figures.push({ ...figure, note });
   }
   report.details = details;
   writeReport(report);
