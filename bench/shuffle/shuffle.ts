@@ -23,7 +23,14 @@ import {
 import { migrationsFolder } from '@ates/tasks';
 import { vacuumAnalyze } from '../lib/db/maintenance.ts';
 import { createReport, writeReport } from '../lib/report.ts';
-import { emptyTasks, insertPopugs, insertTasks, shuffleCounts, type OpenTaskRow } from './db/tasks.ts';
+import {
+  emptyTasks,
+  insertPopugs,
+  insertTasks,
+  shuffleCounts,
+  writeShuffleFloor,
+  type OpenTaskRow,
+} from './db/tasks.ts';
 import { ratio, summarize } from '../lib/stats.ts';
 import * as tables from '../../subgraphs/tasks/src/db/tables.ts';
 import { shuffleTasks } from '../../subgraphs/tasks/src/use-cases/shuffle-tasks.ts';
@@ -57,15 +64,7 @@ interface SizeResult {
  */
 async function measureFloor(sql: postgres.Sql, ids: string[], assignees: string[]): Promise<number> {
   const t0 = performance.now();
-  await sql.begin(async (tx) => {
-    await tx`
-      update tasks as t set assignee_id = m.assignee_id, assignment_count = t.assignment_count + 1
-      from unnest(${ids}::uuid[], ${assignees}::uuid[]) as m(id, assignee_id) where t.id = m.id`;
-    await tx`
-      insert into outbox (id, subject, type, version, aggregate_id, payload)
-      select gen_random_uuid(), 'tasks.task.task.assigned', 'task.assigned', 1, id::text, '{}'::jsonb
-      from unnest(${ids}::uuid[]) as id`;
-  });
+  await sql.begin((tx) => writeShuffleFloor(tx, ids, assignees));
   return performance.now() - t0;
 }
 
@@ -148,10 +147,10 @@ async function main() {
         result.ratios.push(shuffleMs / insertMs);
         let floor = '';
         if (n === FLOOR_SIZE) {
-          await sql`truncate tasks, outbox`;
+          await emptyTasks(sql);
           for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-            await sql`insert into tasks ${sql(rows.slice(i, i + INSERT_CHUNK))}`;
-          await sql`vacuum analyze tasks`;
+            await insertTasks(sql, rows.slice(i, i + INSERT_CHUNK));
+          await vacuumAnalyze(sql, ['tasks']);
           const floorMs = await measureFloor(
             sql,
             rows.map((r) => r.id),

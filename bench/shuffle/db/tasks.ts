@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 
 // The shuffle suite's writes into and reads from a tasks database.
 
@@ -42,4 +42,22 @@ export async function shuffleCounts(sql: Sql) {
     select (select count(*)::int from outbox where type = 'task.assigned') as events,
            (select count(*)::int from tasks where assignment_count = 2) as moved`;
   return row;
+}
+
+/**
+ * What Postgres must write for a shuffle without the events: every task moved by one UPDATE
+ * from arrays, and one minimal outbox row each (an empty payload).
+ */
+export async function writeShuffleFloor(
+  tx: TransactionSql,
+  ids: readonly string[],
+  assignees: readonly string[],
+): Promise<void> {
+  await tx`
+    update tasks as t set assignee_id = m.assignee_id, assignment_count = t.assignment_count + 1
+    from unnest(${ids}::uuid[], ${assignees}::uuid[]) as m(id, assignee_id) where t.id = m.id`;
+  await tx`
+    insert into outbox (id, subject, type, version, aggregate_id, payload)
+    select gen_random_uuid(), 'tasks.task.task.assigned', 'task.assigned', 1, id::text, '{}'::jsonb
+    from unnest(${ids}::uuid[]) as id`;
 }
