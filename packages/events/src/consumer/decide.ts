@@ -41,11 +41,12 @@ export function decide<TSchema extends Record<string, unknown>>(
   } catch (error) {
     return { kind: 'dead', reason: `not JSON: ${errorMessage(error)}` };
   }
-  const checked = registry.check(parsed);
-  if (!checked.ok && checked.kind === 'invalid-envelope')
-    return { kind: 'dead', reason: `invalid envelope: ${checked.problems}` };
-  const received = checked.envelope;
+  const envelopeChecked = registry.checkEnvelope(parsed);
+  if (!envelopeChecked.ok) return { kind: 'dead', reason: `invalid envelope: ${envelopeChecked.problems}` };
+  const received = envelopeChecked.envelope;
+  // Ignored before its data is checked: most of a stream can be types this consumer skips.
   if (!(received.type in handlers)) return { kind: 'ignore', received };
+  const checked = registry.checkData(received);
   if (!checked.ok && checked.kind === 'unknown-schema') {
     const latest = registry.latestVersion(received.type) ?? 0;
     if (received.version > latest) {

@@ -87,9 +87,11 @@ export async function enqueueEvents(
     // every quote in Node (~45 µs of Node CPU per event, 8× what this costs). JSON text rather
     // than a json parameter, because drizzle turns off postgres.js's json serializer on clients
     // it shares.
-    for (const [subjects, envelopes] of chunks)
-      await insertChunk((strings, ...values) => tx(strings, ...values), subjects, envelopes, trace);
-    await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+    // Every chunk sent at once, pipelined on the connection: Postgres never waits on a round trip.
+    const inserts = chunks.map(([subjects, envelopes]) =>
+      insertChunk((strings, ...values) => tx(strings, ...values).execute(), subjects, envelopes, trace),
+    );
+    await Promise.all([...inserts, tx`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute()]);
     return;
   }
   // Drizzle: the same one-JSON-document statement (its multi-row VALUES costs Node several µs

@@ -80,16 +80,21 @@ export class EventRegistry {
     return this.byKey.get(key(type, version))?.file.schema;
   }
 
+  /** Checks the envelope alone: its data is not looked at. */
+  checkEnvelope(value: unknown): { ok: true; envelope: RawEnvelope } | { ok: false; problems: string } {
+    if (this.envelopeValidator(value)) return { ok: true, envelope: value as RawEnvelope };
+    return { ok: false, problems: this.ajv.errorsText(this.envelopeValidator.errors) };
+  }
+
   /** Checks the envelope, then the data against the schema of (type, version). */
   check(value: unknown): CheckResult {
-    if (!this.envelopeValidator(value)) {
-      return {
-        ok: false,
-        kind: 'invalid-envelope',
-        problems: this.ajv.errorsText(this.envelopeValidator.errors),
-      };
-    }
-    const envelope = value as RawEnvelope;
+    const checked = this.checkEnvelope(value);
+    if (!checked.ok) return { ok: false, kind: 'invalid-envelope', problems: checked.problems };
+    return this.checkData(checked.envelope);
+  }
+
+  /** Checks the data of an envelope already checked, against the schema of its (type, version). */
+  checkData(envelope: RawEnvelope): CheckResult {
     const entry = this.byKey.get(key(envelope.type, envelope.version));
     if (!entry) {
       const known = this.versions(envelope.type);
