@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   applyMigrations,
   connectDatabase,
+  servingPoolMax,
   createMetrics,
   once,
   pingDatabase,
@@ -38,6 +39,8 @@ export interface SubgraphSettings extends EventChannelSettings {
 /** What the shared wiring has opened for a subgraph's own `setup`. */
 export interface SubgraphRuntime<Tables extends Record<string, unknown>> {
   database: Database<Tables>;
+  /** The serving side's reads: single statements, never a transaction (it could wait on itself). */
+  reads: Database<Tables>;
   nats: NatsConnection;
   namespace: string | undefined;
   jsm: JetStreamManager;
@@ -109,6 +112,10 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
   await applyMigrations(settings.databaseUrl, identity.migrationsFolder);
   const processName = `ates-${name}`;
   const database = connectDatabase(settings.databaseUrl, identity.tables, { applicationName: processName });
+  const reads = connectDatabase(settings.databaseUrl, identity.tables, {
+    max: servingPoolMax(),
+    applicationName: `${processName}-reads`,
+  });
   const metrics = createMetrics(name, { logger });
   const readiness: Record<string, () => Promise<void>> = { database: () => pingDatabase(database.sql) };
   const closers: (() => Promise<void> | void)[] = [];
@@ -132,6 +139,7 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
   let feed: LiveFeed | undefined;
   const runtime: SubgraphRuntime<Tables> = {
     database,
+    reads,
     nats,
     namespace,
     jsm,
@@ -179,6 +187,7 @@ export async function startSubgraph<Tables extends Record<string, unknown>, Ctx 
       feed?.close();
       await revocations.stop();
       for (const close of finals) await close();
+      await reads.close();
       await database.close();
     }),
   };

@@ -41,11 +41,11 @@ export function makeContext(
     feed,
     correlationId,
     accountByUserId: loader(
-      (ids) => findAccountsOfUsers(deps.db, ids),
+      (ids) => findAccountsOfUsers(deps.reads ?? deps.db, ids),
       (a) => a.userId,
     ),
     pricedTaskById: loader(
-      (ids) => findTasksByIds(deps.db, ids),
+      (ids) => findTasksByIds(deps.reads ?? deps.db, ids),
       (t) => t.id,
     ),
     payoutsByAccountId: new DataLoader((ids) => payoutsByAccount(deps, ids)),

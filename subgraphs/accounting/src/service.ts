@@ -51,9 +51,10 @@ const ACCOUNTING_SUBGRAPH = { name: 'accounting', tables, migrationsFolder, prod
 /** Accounting: task and user events in, accounting events out, GraphQL over HTTP and graphql-ws. */
 export async function startAccountingService(config: AccountingServiceConfig): Promise<AccountingService> {
   const subgraph = await startSubgraph(ACCOUNTING_SUBGRAPH, config, async (runtime) => {
-    const { database, namespace, jsm, metrics, verifier, logger, consume, liveFeed } = runtime;
+    const { database, reads, namespace, jsm, metrics, verifier, logger, consume, liveFeed } = runtime;
     const deps: AccountingDeps = {
       db: database.db,
+      reads: reads.db,
       sql: database.sql,
       clock: config.clock ?? systemClock,
       random: config.random ?? cryptoRandom,

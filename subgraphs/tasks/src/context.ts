@@ -23,7 +23,7 @@ export function makeContext(
   correlationId?: string,
 ): Context {
   const taskById = new DataLoader<string, TaskRow | null>(async (ids) => {
-    const rows = await findTasksByIds(deps.db, ids);
+    const rows = await findTasksByIds(deps.reads ?? deps.db, ids);
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id) ?? null);
   });

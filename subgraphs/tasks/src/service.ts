@@ -38,7 +38,7 @@ const TASKS_SUBGRAPH = { name: 'tasks', tables, migrationsFolder, producesEvents
 /** The task tracker: users' events in, task events out, GraphQL over HTTP and graphql-ws. */
 export async function startTasksService(config: TasksServiceConfig): Promise<TasksService> {
   const subgraph = await startSubgraph(TASKS_SUBGRAPH, config, async (runtime) => {
-    const { database, verifier, logger, consume, liveFeed } = runtime;
+    const { database, reads, verifier, logger, consume, liveFeed } = runtime;
     const usersConsumer = await consume({
       name: 'tasks-popugs',
       domain: 'users',
@@ -46,6 +46,7 @@ export async function startTasksService(config: TasksServiceConfig): Promise<Tas
     });
     const deps: TasksDeps = {
       db: database.db,
+      reads: reads.db,
       sql: database.sql,
       clock: config.clock ?? systemClock,
       random: config.random ?? cryptoRandom,

@@ -23,7 +23,7 @@ export function makeContextFactory(deps: UsersDeps, verifier: TokenVerifier, int
   return async (req: IncomingMessage): Promise<Context> => {
     const viewer = await verifier.viewerFromHeader(req.headers.authorization);
     const userById = new DataLoader<string, UserRow | null>(async (ids) => {
-      const rows = await findUsersByIds(deps.db, ids);
+      const rows = await findUsersByIds(deps.reads ?? deps.db, ids);
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     });

@@ -44,7 +44,7 @@ const USERS_SUBGRAPH = { name: 'users', tables, migrationsFolder, producesEvents
 /** The users subgraph: sign-up, log-in, roles; user events out, GraphQL over HTTP. */
 export async function startUsersService(config: UsersServiceConfig): Promise<UsersService> {
   const subgraph = await startSubgraph(USERS_SUBGRAPH, config, async (runtime) => {
-    const { database, metrics, verifier, logger } = runtime;
+    const { database, reads, metrics, verifier, logger } = runtime;
     const attempts = metrics.counter({
       name: 'ates_login_attempts_total',
       help: 'Log-in attempts by outcome: success, failure (wrong login or password), rate_limited (not evaluated)',
@@ -61,6 +61,7 @@ export async function startUsersService(config: UsersServiceConfig): Promise<Use
     });
     const deps: UsersDeps = {
       db: database.db,
+      reads: reads.db,
       clock: config.clock ?? systemClock,
       signer: await TokenSigner.fromPem(config.privateKeyPem, config.tokenTtlSeconds),
       logger,

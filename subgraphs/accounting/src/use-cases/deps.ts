@@ -4,6 +4,8 @@ import type { AccountingDb } from '../db/db.ts';
 
 export interface AccountingDeps {
   db: AccountingDb;
+  /** The serving side's small read pool (single statements, no transaction); else `db`. */
+  reads?: AccountingDb;
   /** The same pool as `db`, for session-level locks and LISTEN/NOTIFY. */
   sql: Sql;
   clock: Clock;

@@ -12,7 +12,7 @@ import type { AccountingDeps } from './deps.ts';
  */
 export async function myAccount(deps: AccountingDeps, viewer: Viewer | null): Promise<AccountRow> {
   const { userId } = requireViewer(viewer);
-  const [existing] = await findAccountsOfUsers(deps.db, [userId]);
+  const [existing] = await findAccountsOfUsers(deps.reads ?? deps.db, [userId]);
   if (existing) return existing;
   await openAccount(deps.db, userId, deps.clock.now(), deps.newId);
   const [opened] = await findAccountsOfUsers(deps.db, [userId]);
@@ -38,7 +38,11 @@ export async function auditLog(
 ) {
   const first = checkPageSize(args.first ?? 50);
   const afterSeq = args.after ? decodeCursor(args.after) : null;
-  const page = await pageTransactions(deps.db, account.id, { first, afterSeq, day: args.day ?? null });
+  const page = await pageTransactions(deps.reads ?? deps.db, account.id, {
+    first,
+    afterSeq,
+    day: args.day ?? null,
+  });
   const last = page.rows.at(-1);
   return {
     nodes: page.rows,

@@ -67,7 +67,7 @@ export const resolvers: Resolvers = {
   User: {
     tasks: (user, { status }, { viewer, deps }) => {
       requireViewer(viewer);
-      return tasksOfUser(deps.db, user.id, status);
+      return tasksOfUser(deps.reads ?? deps.db, user.id, status);
     },
   },
 };

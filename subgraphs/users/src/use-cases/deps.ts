@@ -13,6 +13,8 @@ export interface AuthAudit {
 /** What the use cases need from the outside world; tests pass their own clock and ids. */
 export interface UsersDeps {
   db: UsersDb;
+  /** The serving side's small read pool (single statements, no transaction); else `db`. */
+  reads?: UsersDb;
   clock: Clock;
   signer: TokenSigner;
   logger: Logger;
