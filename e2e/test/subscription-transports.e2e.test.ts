@@ -192,9 +192,10 @@ describe('one federated subscription, three transports', () => {
 });
 
 describe('the same guards on SSE and multipart as on graphql-ws', () => {
-  const post = (accept: string, body: unknown, token?: string) =>
-    fetchHere(system.gateway.url, {
+  const post = (accept: string, body: unknown, token?: string, to?: { url?: string; signal?: AbortSignal }) =>
+    fetchHere(to?.url ?? system.gateway.url, {
       method: 'POST',
+      ...(to?.signal ? { signal: to.signal } : {}),
       headers: {
         accept,
         'content-type': 'application/json',
@@ -257,15 +258,7 @@ describe('the same guards on SSE and multipart as on graphql-ws', () => {
     await waitFor('two streams', () => capped.liveStats().streams === 2);
     const third = overSse(kesha.client.token, OnMyTasks, true, capped.url);
     expect(String(await third.ended)).toMatch(/429/);
-    const res = await fetchHere(capped.url, {
-      method: 'POST',
-      headers: {
-        accept: MULTIPART,
-        'content-type': 'application/json',
-        authorization: `Bearer ${kesha.client.token}`,
-      },
-      body: JSON.stringify({ query: OnMyTasks }),
-    });
+    const res = await post(MULTIPART, { query: OnMyTasks }, kesha.client.token, { url: capped.url });
     expect(res.status).toBe(429);
     expect(await res.json()).toMatchObject({ errors: [{ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } }] });
     open[0]!.stop();
@@ -365,16 +358,7 @@ describe('the same guards on SSE and multipart as on graphql-ws', () => {
 
   it('releases the upstream when the client goes away mid-stream', async () => {
     const abort = new AbortController();
-    const res = await fetchHere(system.gateway.url, {
-      method: 'POST',
-      signal: abort.signal,
-      headers: {
-        accept: MULTIPART,
-        'content-type': 'application/json',
-        authorization: `Bearer ${kesha.client.token}`,
-      },
-      body: JSON.stringify({ query: OnMyTasks }),
-    });
+    const res = await post(MULTIPART, { query: OnMyTasks }, kesha.client.token, { signal: abort.signal });
     expect(res.headers.get('content-type')).toBe('multipart/mixed; boundary="graphql"; subscriptionSpec=1.0');
     const reader = res.body!.getReader();
     // The first part is a heartbeat, written at once (the first byte does not wait for an event).
@@ -388,15 +372,9 @@ describe('the same guards on SSE and multipart as on graphql-ws', () => {
     const fast = await startGatewayBeside(system, 'gateway-heartbeat', { streams: { heartbeatMs: 100 } });
     closers.push(() => fast.stop());
     const abort = new AbortController();
-    const res = await fetchHere(fast.url, {
-      method: 'POST',
+    const res = await post(MULTIPART, { query: OnMyTasks }, kesha.client.token, {
+      url: fast.url,
       signal: abort.signal,
-      headers: {
-        accept: MULTIPART,
-        'content-type': 'application/json',
-        authorization: `Bearer ${kesha.client.token}`,
-      },
-      body: JSON.stringify({ query: OnMyTasks }),
     });
     const reader = res.body!.getReader();
     let text = '';
