@@ -1,23 +1,12 @@
-import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from '@ates/service-kit';
-import type { GatewayContext } from '../context.ts';
-import { isFatal, type StreamGate, type StreamLimits, type StreamRequest } from './stream-gate.ts';
-import { sendRefusal, withinDeadline, writeChunk } from './stream-response.ts';
-
-export interface MultipartTransport {
-  /** A subscription request of Apollo's multipart protocol (`Accept: multipart/mixed;subscriptionSpec=1.0`). */
-  claims(request: FastifyRequest): boolean;
-  serve(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** Multipart responses open now. */
-  count(): number;
-  close(): void;
-}
-
-export interface MultipartTransportOptions {
-  gate: StreamGate;
-  contextOf: (req: IncomingMessage) => Promise<GatewayContext>;
-  limits: StreamLimits;
-}
+import { isFatal, type StreamRequest } from './stream-gate.ts';
+import {
+  sendRefusal,
+  withinDeadline,
+  writeChunk,
+  type StreamTransport,
+  type StreamTransportOptions,
+} from './stream-response.ts';
 
 const BOUNDARY = 'graphql';
 /** Each part ends with the next delimiter, so a client parses it as soon as it arrives. */
@@ -55,7 +44,7 @@ function requestOf(request: FastifyRequest): StreamRequest | string {
  * `heartbeatMs`, and a last `{"payload": null, "errors": […]}` when the transport ends it (revoked
  * token, shutdown). The operation goes through the stream gate, like SSE's.
  */
-export function createMultipartTransport(options: MultipartTransportOptions): MultipartTransport {
+export function createMultipartTransport(options: StreamTransportOptions): StreamTransport {
   const { gate, limits } = options;
   const open = new Set<{ end(): void }>();
 

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import {
   createHandler,
@@ -11,8 +10,14 @@ import type { GraphQLFormattedError } from 'graphql';
 import Negotiator from 'negotiator';
 import { DomainError, type FastifyReply, type FastifyRequest, type Viewer } from '@ates/service-kit';
 import type { GatewayContext } from '../context.ts';
-import type { StreamGate, StreamLimits, StreamRequest } from './stream-gate.ts';
-import { sendRefusal, withinDeadline, writeChunk } from './stream-response.ts';
+import type { StreamRequest } from './stream-gate.ts';
+import {
+  sendRefusal,
+  withinDeadline,
+  writeChunk,
+  type StreamTransport,
+  type StreamTransportOptions,
+} from './stream-response.ts';
 
 interface Caller {
   context: GatewayContext;
@@ -26,21 +31,6 @@ interface Reservation {
   userId: string;
   release(): void;
   expiry: NodeJS.Timeout | undefined;
-}
-
-export interface SseTransport {
-  /** The requests of graphql-sse's protocol (both modes) on the GraphQL path. */
-  claims(request: FastifyRequest): boolean;
-  serve(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** Event streams open now (distinct and single connection). */
-  count(): number;
-  close(): void;
-}
-
-export interface SseTransportOptions {
-  gate: StreamGate;
-  contextOf: (req: IncomingMessage) => Promise<GatewayContext>;
-  limits: StreamLimits;
 }
 
 const json = (status: number, statusText: string, errors: GraphQLFormattedError[]): SseResponse => [
@@ -70,7 +60,7 @@ const streamTokenOf = (req: { headers: { get(key: string): string | null | undef
  * stop operations on it). Every request carries the user's token; a reserved stream belongs to the
  * user who reserved it and holds one of their stream slots. Operations go through the stream gate.
  */
-export function createSseTransport(options: SseTransportOptions): SseTransport {
+export function createSseTransport(options: StreamTransportOptions): StreamTransport {
   const { gate, limits } = options;
   const reservations = new Map<string, Reservation>();
   const open = new Set<{ end(): void }>();

@@ -1,6 +1,24 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
-import type { FastifyReply } from '@ates/service-kit';
+import type { FastifyReply, FastifyRequest } from '@ates/service-kit';
+import type { GatewayContext } from '../context.ts';
+import type { StreamGate, StreamLimits } from './stream-gate.ts';
+
+/** A subscription transport over HTTP (SSE, multipart) on the GraphQL path. */
+export interface StreamTransport {
+  /** Whether this request is one of the transport's protocol. */
+  claims(request: FastifyRequest): boolean;
+  serve(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Streams open now. */
+  count(): number;
+  close(): void;
+}
+
+export interface StreamTransportOptions {
+  gate: StreamGate;
+  contextOf: (req: IncomingMessage) => Promise<GatewayContext>;
+  limits: StreamLimits;
+}
 
 /** Bytes a stream may have queued for a slow reader before it is cut (the memory bound). */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
