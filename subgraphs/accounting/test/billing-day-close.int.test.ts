@@ -82,8 +82,11 @@ describe('closing a billing day', () => {
     expect((await a.events('billing-day.closed')).map((e) => e.data)).toEqual([
       expect.objectContaining({ day: '2026-11-24', accountsPaid: 2, totalPaid: 3_000, accountsInRed: 1 }),
     ]);
-    const made = await a.events('payout.made');
-    expect(made.map((e) => [e.data.userId, e.data.amount, e.data.attempts]).sort()).toEqual(
+    // One payout.made (v2) for the batch, naming each payout once.
+    const events = await a.events('payout.made');
+    expect(events.map((e) => e.version)).toEqual([2]);
+    const made = events.flatMap((e) => e.data.payouts as Record<string, unknown>[]);
+    expect(made.map((p) => [p.userId, p.amount, p.attempts]).sort()).toEqual(
       [
         [p1, 1_000, 1],
         [p2, 2_000, 1],

@@ -112,6 +112,101 @@ export interface PayoutMadeV1 {
   paidAt: string;
 }
 
+// payout.made v2: schema/events/accounting/payout-made.v2.json
+/**
+ * The payment provider confirmed a batch of payouts of one business day: the money left for the popugs' bank accounts. Each payout is announced once, in the batch whose PAID commit it was part of (v1 announced one payout per event). Money is integer cents.
+ */
+export interface PayoutMadeV2 {
+  /**
+   * The closed business day of every payout in the batch, YYYY-MM-DD.
+   */
+  day: string;
+  /**
+   * The payouts made, each once.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  payouts: [
+    {
+      /**
+       * The payout's id, also its idempotency key at the provider.
+       */
+      payoutId: string;
+      /**
+       * The account paid out.
+       */
+      accountId: string;
+      /**
+       * The account's owner.
+       */
+      userId: string;
+      /**
+       * The closed business day the payout is for, YYYY-MM-DD.
+       */
+      day: string;
+      /**
+       * The amount paid in cents (the PAYOUT transaction's amount is its negative).
+       */
+      amount: number;
+      /**
+       * The PAYOUT ledger transaction that took the amount off the balance.
+       */
+      transactionId: string;
+      /**
+       * The payment provider's id of the payment.
+       */
+      providerPaymentId: string;
+      /**
+       * Calls to the provider it took, the confirming one included.
+       */
+      attempts: number;
+      /**
+       * When the provider made the payment.
+       */
+      paidAt: string;
+    },
+    ...{
+      /**
+       * The payout's id, also its idempotency key at the provider.
+       */
+      payoutId: string;
+      /**
+       * The account paid out.
+       */
+      accountId: string;
+      /**
+       * The account's owner.
+       */
+      userId: string;
+      /**
+       * The closed business day the payout is for, YYYY-MM-DD.
+       */
+      day: string;
+      /**
+       * The amount paid in cents (the PAYOUT transaction's amount is its negative).
+       */
+      amount: number;
+      /**
+       * The PAYOUT ledger transaction that took the amount off the balance.
+       */
+      transactionId: string;
+      /**
+       * The payment provider's id of the payment.
+       */
+      providerPaymentId: string;
+      /**
+       * Calls to the provider it took, the confirming one included.
+       */
+      attempts: number;
+      /**
+       * When the provider made the payment.
+       */
+      paidAt: string;
+    }[]
+  ];
+}
+
 // task.priced v1: schema/events/accounting/task-priced.v1.json
 /**
  * Accounting fixed a task's prices on first sight; they never change afterwards. Money is integer cents.
@@ -448,7 +543,7 @@ export interface UserUpdatedV1 {
 export interface EventDataMap {
   'billing-day.closed': { 1: BillingDayClosedV1 };
   'email.requested': { 1: EmailRequestedV1 };
-  'payout.made': { 1: PayoutMadeV1 };
+  'payout.made': { 1: PayoutMadeV1; 2: PayoutMadeV2 };
   'task.assigned': { 1: TaskAssignedV1 };
   'task.completed': { 1: TaskCompletedV1 };
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };

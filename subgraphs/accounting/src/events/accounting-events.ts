@@ -1,4 +1,4 @@
-import { makeEvent } from '@ates/events';
+import { makeEvent, type PayoutMadeV2 } from '@ates/events';
 import type { AccountRow, PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import { PRODUCER } from '../use-cases/deps.ts';
@@ -73,26 +73,53 @@ export const billingDayClosed = (figures: BillingDayFigures, closedAt: Date) =>
     },
   });
 
-/** A paid payout: `paidAt` and `providerPaymentId` are set. */
-export function payoutMade(payout: PayoutRow) {
+/** What `payout.made` says of one paid payout (`paidAt` and `providerPaymentId` are set). */
+function paidPayoutData(payout: PayoutRow) {
   if (!payout.paidAt || !payout.providerPaymentId) throw new Error(`payout ${payout.id} is not paid`);
-  return makeEvent({
-    type: 'payout.made',
-    version: 1,
-    producer: PRODUCER,
-    aggregateId: payout.accountId,
-    occurredAt: payout.paidAt,
-    data: {
-      payoutId: payout.id,
-      accountId: payout.accountId,
-      userId: payout.userId,
-      day: payout.day,
-      amount: payout.amount,
-      transactionId: payout.transactionId,
-      providerPaymentId: payout.providerPaymentId,
-      attempts: payout.attempts,
-      paidAt: payout.paidAt.toISOString(),
-    },
+  return {
+    payoutId: payout.id,
+    accountId: payout.accountId,
+    userId: payout.userId,
+    day: payout.day,
+    amount: payout.amount,
+    transactionId: payout.transactionId,
+    providerPaymentId: payout.providerPaymentId,
+    attempts: payout.attempts,
+    paidAt: payout.paidAt.toISOString(),
+  };
+}
+
+/** Payouts in one event (v2, at most this many): a batch's PAID commit writes one per day, not one per payout. */
+export const PAYOUTS_PER_EVENT = 1000;
+
+/**
+ * The paid payouts of one PAID commit, one `payout.made` v2 per business day (the day is the
+ * aggregate, as for `billing-day.closed`), each at most PAYOUTS_PER_EVENT payouts.
+ */
+export function payoutsMade(payouts: readonly PayoutRow[]) {
+  const byDay = new Map<string, PayoutRow[]>();
+  for (const p of payouts) {
+    const list = byDay.get(p.day);
+    if (list) list.push(p);
+    else byDay.set(p.day, [p]);
+  }
+  return [...byDay].flatMap(([day, rows]) => {
+    const events = [];
+    for (let i = 0; i < rows.length; i += PAYOUTS_PER_EVENT) {
+      const part = rows.slice(i, i + PAYOUTS_PER_EVENT);
+      events.push(
+        makeEvent({
+          type: 'payout.made',
+          version: 2,
+          producer: PRODUCER,
+          aggregateId: day,
+          occurredAt: part.at(-1)!.paidAt ?? undefined,
+          // Never empty: `part` is a non-empty slice of a day's rows.
+          data: { day, payouts: part.map(paidPayoutData) as PayoutMadeV2['payouts'] },
+        }),
+      );
+    }
+    return events;
   });
 }
 

@@ -11,7 +11,7 @@ import { duePayouts, markPayoutFailed, markPayoutsPaid, nextPayoutAttempt } from
 import type { PayoutRow } from '../db/schema.ts';
 import { withSessionLock } from '../db/session-lock.ts';
 import { payoutDescription } from '../domain/billing-day.ts';
-import { payoutMade, payoutNoticeRequested } from '../events/accounting-events.ts';
+import { payoutNoticeRequested, payoutsMade } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /** One payer at a time per database: two would only make duplicate (harmless) provider calls. */
@@ -57,8 +57,9 @@ const WINDOW = { batches: 4, singles: 16 };
  * key: in batches when the provider pays many at once (`payMany`), else one call per payout,
  * several calls in flight either way. The provider pays at most once per key, and PAID is
  * written once (only from PENDING or FAILED), so a payout retried after any failure or crash,
- * even one after the provider had paid, is paid once and announced once: `payout.made` and the
- * popug's email job commit with the PAID status (one transaction per batch). A failure leaves it
+ * even one after the provider had paid, is paid once and announced once: the batch's `payout.made`
+ * (v2, one per day of the batch) and each popug's email job commit with the PAID status (one
+ * transaction per batch). A failure leaves it
  * FAILED with the reason and a next attempt after an exponential backoff.
  */
 export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): Promise<PayReport> {
@@ -191,10 +192,8 @@ async function settle(
   }
   const paid = await deps.db.transaction(async (tx) => {
     const rows = await markPayoutsPaid(tx, confirmed);
-    await enqueueEvents(
-      tx,
-      rows.flatMap((row) => [payoutMade(row), payoutNoticeRequested(row)]),
-    );
+    // One `payout.made` for the batch; still one email job per payout (one email per popug).
+    await enqueueEvents(tx, [...payoutsMade(rows), ...rows.map(payoutNoticeRequested)]);
     return rows;
   });
   for (const row of paid) {

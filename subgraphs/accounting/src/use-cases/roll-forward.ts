@@ -94,6 +94,8 @@ export async function rollForwardBatch(
       });
     } else if (e.type === 'payout.made' && e.version === 1) {
       paid.push({ ...e.data });
+    } else if (e.type === 'payout.made' && e.version === 2) {
+      paid.push(...e.data.payouts);
     } else if (e.type === 'billing-day.closed' && e.version === 1) {
       closedDays.push({ ...e.data });
     } else throw new Error(`no roll-forward for ${e.type} v${e.version}`);

@@ -147,7 +147,7 @@ export async function startAccounting(
         .from(outbox)
         .where(and(eq(outbox.type, type)))
         .orderBy(asc(outbox.seq));
-      return rows.map((r) => r.payload as { id: string; data: Record<string, unknown> });
+      return rows.map((r) => r.payload as { id: string; version: number; data: Record<string, unknown> });
     },
     async countRows(table: 'payouts' | 'billing_days') {
       return db.$count(table === 'payouts' ? payouts : billingDays);
