@@ -1,7 +1,8 @@
 /**
  * The ceiling of the ledger's shape, measured beside it: the rows the consumer writes per posting
- * — an inbox row, a ledger row (with the ledger's indexes), a `transaction.applied` in the outbox
- * (the envelope as payload), and per batch each account's balance — written with no decisions:
+ * — an inbox row, a ledger row (with the ledger's indexes) — and per batch one
+ * `transaction.applied` v2 in the outbox listing the batch's rows (the envelope as payload) and
+ * each account's balance, written with no decisions:
  * rows built before the clock starts, postgres.js multi-row inserts (B_pg's way), batches of up
  * to 500 events per transaction in `lanes` lanes by account, each lane on its own connection. No
  * schema checks, no event building, no fact check, no task rows, no daily totals: what any
@@ -38,6 +39,7 @@ function buildBatches(events: readonly AnyEventEnvelope[], accountOf: ReadonlyMa
   for (let i = 0; i < events.length; i += BATCH) {
     const rows: Rows = { inbox: [], ledger: [], outbox: [], deltas: [] };
     const deltas = new Map<string, number>();
+    const items: Record<string, unknown>[] = [];
     for (const [n, event] of events.slice(i, i + BATCH).entries()) {
       if (event.type !== 'task.assigned' && event.type !== 'task.completed')
         throw new Error(`no posting for ${event.type}`);
@@ -66,37 +68,40 @@ function buildBatches(events: readonly AnyEventEnvelope[], accountOf: ReadonlyMa
         day,
         created_at: now,
       });
-      const envelope = {
-        id: randomUUID(),
-        type: 'transaction.applied',
-        version: 1,
-        occurredAt: now.toISOString(),
-        producer: 'accounting',
-        aggregateId: accountId,
+      items.push({
+        transactionId,
+        accountId,
+        userId: event.data.assigneeId,
+        kind: fee ? 'ASSIGN_FEE' : 'TASK_REWARD',
+        amount,
+        taskId: event.data.taskId,
+        assignmentNo: event.type === 'task.assigned' ? event.data.assignmentNo : null,
+        day,
+        balanceAfter: amount,
+        description: event.data.title,
+        appliedAt: now.toISOString(),
         causationId: event.id,
-        data: {
-          transactionId,
-          accountId,
-          userId: event.data.assigneeId,
-          kind: fee ? 'ASSIGN_FEE' : 'TASK_REWARD',
-          amount,
-          taskId: event.data.taskId,
-          day,
-          balanceAfter: amount,
-          description: event.data.title,
-          appliedAt: now.toISOString(),
-        },
-      };
-      rows.outbox.push({
-        id: envelope.id,
-        subject: 'accounting.transaction.applied',
-        type: envelope.type,
-        version: 1,
-        aggregate_id: accountId,
-        payload: envelope,
-        headers: { 'ates-type': envelope.type, 'ates-version': '1', 'ates-aggregate': accountId },
       });
     }
+    // As the consumer announces a batch: one transaction.applied v2 listing its rows.
+    const envelope = {
+      id: randomUUID(),
+      type: 'transaction.applied',
+      version: 2,
+      occurredAt: now.toISOString(),
+      producer: 'accounting',
+      aggregateId: 'ledger',
+      data: { transactions: items },
+    };
+    rows.outbox.push({
+      id: envelope.id,
+      subject: 'accounting.transaction.applied',
+      type: envelope.type,
+      version: 2,
+      aggregate_id: envelope.aggregateId,
+      payload: envelope,
+      headers: { 'ates-type': envelope.type, 'ates-version': '2', 'ates-aggregate': envelope.aggregateId },
+    });
     rows.deltas = [...deltas].map(([id, delta]) => [id, delta]);
     batches.push(rows);
   }

@@ -5,8 +5,8 @@
  * fed in-process messages, so the figure is the ledger's and not the network's (figure 2 covers
  * the pipeline). Many accounts (spread over 1,000 popugs) and a single hot account, each against
  * B_pg measured in the same run. Every run checks the invariants afterwards: one row per
- * posting, balances equal the sums of their entries, daily totals equal the ledger, one
- * `transaction.applied` per row, every message acked, and a redelivery of the whole batch
+ * posting, balances equal the sums of their entries, daily totals equal the ledger, every row
+ * announced by a `transaction.applied` (v2: one per batch), every message acked, and a redelivery of the whole batch
  * changes nothing. Beside it, the ceiling of the shape (ceiling.ts): the same rows written raw.
  * Run: `pnpm bench ledger` (RUNS, POSTINGS, HOT_POSTINGS, LANES).
  */
@@ -339,8 +339,8 @@ async function main() {
         3,
       ),
       note:
-        'per posting an inbox row, a ledger row (its indexes), a transaction.applied outbox row and, per batch, ' +
-        `the account's balance, as postgres.js multi-row statements built before the clock starts, ` +
+        'per posting an inbox row and a ledger row (its indexes), per batch one transaction.applied v2 outbox row ' +
+        `listing them and each account's balance, as postgres.js multi-row statements built before the clock starts, ` +
         `${settings.concurrency} lanes, batches of ${settings.maxBatch}; no checks, events, tasks or totals. ` +
         `CPU per posting: this process ${ceilingNodeUs.median} µs, Postgres ${ceilingPgUs.median} µs`,
     },
@@ -359,9 +359,9 @@ async function main() {
         `~${Math.round((cores * 1_000_000) / (nodeUs.median + postgresUs.median)).toLocaleString('en-US')} postings/s)` +
         (postingsRatio.median >= POSTINGS_GOAL
           ? ''
-          : `; below ${POSTINGS_GOAL}×: per posting Postgres writes an inbox row, a ledger row with 5 indexes, a ` +
-            'transaction.applied in the outbox, the task and the account, and the consumer checks the event it ' +
-            `takes and the one it writes; the same rows written raw reach ${ceilingRatio.median}× B_pg (the ceiling above)`),
+          : `; below ${POSTINGS_GOAL}×: per posting Postgres writes an inbox row, a ledger row with 5 indexes, ` +
+            "its item of the batch's transaction.applied, the task and the account, and the consumer checks the event it " +
+            `takes and the item it writes; the same rows written raw reach ${ceilingRatio.median}× B_pg (the ceiling above)`),
     },
     {
       id: 'ledger.postings.share-of-ceiling',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { print, type DocumentNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appliedTransactions, type EnvelopeOf } from '@ates/events';
 import { createLogger, CORRELATION_HEADER } from '@ates/service-kit';
 import { ops, type GraphQLClient } from '@ates/testing';
 import { hire } from '../src/company.ts';
@@ -82,7 +83,9 @@ describe('one correlation id, end to end', () => {
       select type, payload from outbox where payload->>'correlationId' = ${correlationId} order by seq`;
     const fee = produced.find((r) => r.type === 'transaction.applied');
     expect(fee?.payload.causationId).toBe(assigned.id);
-    expect(fee?.payload.data).toMatchObject({ kind: 'ASSIGN_FEE', taskId });
+    expect(appliedTransactions(fee!.payload as unknown as EnvelopeOf<'transaction.applied'>)).toEqual([
+      expect.objectContaining({ kind: 'ASSIGN_FEE', taskId, causationId: assigned.id }),
+    ]);
     // Priced on the first of the two events accounting applied (its lanes by account take the
     // creation and the assignment in parallel).
     const priced = produced.find((r) => r.type === 'task.priced');

@@ -53,12 +53,15 @@ export const assignmentsOfTasks = (tasks: Sql, taskIds: readonly string[]) =>
     select id, aggregate_id as "taskId" from outbox
     where type = 'task.assigned' and aggregate_id = any(${taskIds}::text[])`;
 
-/** The fee `transaction.applied` events accounting wrote for these tasks. */
+/** The `transaction.applied` events accounting wrote announcing these tasks' fees (v2: one per batch). */
 export const feesOfTasks = (accounting: Sql, taskIds: readonly string[]) =>
   accounting<{ id: string; taskId: string }[]>`
-    select id, payload->'data'->>'taskId' as "taskId" from outbox
-    where type = 'transaction.applied' and payload->'data'->>'kind' = 'ASSIGN_FEE'
-      and payload->'data'->>'taskId' = any(${taskIds}::text[])`;
+    select o.id, t->>'taskId' as "taskId"
+    from outbox o,
+         jsonb_array_elements(case when o.version = 2 then o.payload->'data'->'transactions'
+                                   else jsonb_build_array(o.payload->'data') end) t
+    where o.type = 'transaction.applied' and t->>'kind' = 'ASSIGN_FEE'
+      and t->>'taskId' = any(${taskIds}::text[])`;
 
 /** When (epoch ms) a consumer's inbox took each event of a type (every type when omitted). */
 export async function inboxTimes(sql: Sql, consumer: string, type?: string): Promise<Map<string, number>> {

@@ -46,19 +46,24 @@ export async function endOfDayCounts(sql: Sql, day: string, accountsPaid: number
          where a.balance <> (select sum(amount) from transactions t where t.account_id = a.id)) as bad_sums,
       (select count(*)::int from outbox where type = 'payout.made') as made,
       (select count(*)::int from outbox where type = 'email.requested') as emails,
-      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
+      (select coalesce(sum(case when version = 2 then jsonb_array_length(payload->'data'->'transactions') else 1 end), 0)::int
+         from outbox where type = 'transaction.applied') as applied,
       (select count(*)::int from billing_days where day = ${day}::date and accounts_paid = ${accountsPaid}) as closed`;
   return row;
 }
 
-/** The ledger's rows, events and inbox, and whether balances and daily totals match the rows. */
+/**
+ * The ledger's rows, the transactions `transaction.applied` announced (v2 lists a batch), the
+ * inbox, and whether balances and daily totals match the rows.
+ */
 export async function ledgerCounts(sql: Sql) {
   const [row] = await sql<
     { rows: number; applied: number; inbox: number; bad_balances: number; totals_ok: boolean }[]
   >`
     select
       (select count(*)::int from transactions) as rows,
-      (select count(*)::int from outbox where type = 'transaction.applied') as applied,
+      (select coalesce(sum(case when version = 2 then jsonb_array_length(payload->'data'->'transactions') else 1 end), 0)::int
+         from outbox where type = 'transaction.applied') as applied,
       (select count(*)::int from inbox) as inbox,
       (select count(*)::int from accounts a
          where a.balance <> coalesce((select sum(amount) from transactions t where t.account_id = a.id), 0)) as bad_balances,
@@ -88,11 +93,12 @@ export async function openAccountsWithIds(
     select id, user_id, now() from json_to_recordset(${JSON.stringify(accounts)}::json) as a(id uuid, user_id uuid)`;
 }
 
-/** Ledger rows, outbox rows and inbox rows, each counted. */
+/** Ledger rows, the transactions the outbox announces (v2: a batch per row) and inbox rows, each counted. */
 export async function rowsOfEachKind(sql: Sql) {
   const [row] = await sql<{ rows: number; applied: number; inbox: number }[]>`
     select (select count(*)::int from transactions) as rows,
-           (select count(*)::int from outbox) as applied,
+           (select coalesce(sum(case when version = 2 then jsonb_array_length(payload->'data'->'transactions') else 1 end), 0)::int
+              from outbox) as applied,
            (select count(*)::int from inbox) as inbox`;
   return row;
 }

@@ -53,6 +53,7 @@ export type {
 export { batchOfOne } from './consumer/handlers.ts';
 export { resetConsumer, type ResetConsumerOptions } from './consumer/reset.ts';
 export { standardUpcasters, splitJiraTitle, taskCreatedV1ToV2 } from './upcasters/tasks.ts';
+export { appliedTransactions } from './upcasters/accounting.ts';
 
 // Dead letters
 export {

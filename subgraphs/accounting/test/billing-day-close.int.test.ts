@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { appliedTransactions, type EnvelopeOf } from '@ates/events';
 import { HttpPaymentProvider } from '@ates/payments';
 import { DomainError } from '@ates/service-kit';
 import { waitFor } from '@ates/testing';
@@ -71,8 +72,13 @@ describe('closing a billing day', () => {
     await a.worker.runOnce();
     await a.service.outboxDrained();
 
-    const applied = (await a.events('transaction.applied')).filter((e) => e.data.kind === 'PAYOUT');
-    expect(applied.map((e) => [e.data.userId, e.data.amount, e.data.balanceAfter, e.data.day])).toEqual(
+    // The close's PAYOUT rows, announced through transaction.applied v2.
+    const announced = (await a.events(
+      'transaction.applied',
+    )) as unknown as EnvelopeOf<'transaction.applied'>[];
+    expect(announced.every((e) => e.version === 2)).toBe(true);
+    const applied = announced.flatMap(appliedTransactions).filter((t) => t.kind === 'PAYOUT');
+    expect(applied.map((t) => [t.userId, t.amount, t.balanceAfter, t.day])).toEqual(
       expect.arrayContaining([
         [p1, -1_000, 0, '2026-11-24'],
         [p2, -2_000, 0, '2026-11-24'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
-import { makeEvent, type AnyEventEnvelope } from '@ates/events';
+import { appliedTransactions, makeEvent, type AnyEventEnvelope, type EnvelopeOf } from '@ates/events';
 import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
 import { taskReactions } from '../src/events/task-reactions.ts';
 import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
@@ -90,9 +90,19 @@ describe('a batch of task events applied together', () => {
       rewardsPaid: p1.reward,
       transactions: 4,
     });
+    // One transaction.applied v2 for the batch, its items in ledger order with their causes.
     const applied = await database.db.select().from(outbox).where(eq(outbox.type, 'transaction.applied'));
-    const mine = applied.filter((e) => [a.account.id, b.account.id].includes(e.aggregateId ?? ''));
-    expect(mine).toHaveLength(4);
+    const batch = applied
+      .map((e) => e.payload as EnvelopeOf<'transaction.applied'>)
+      .filter((e) => appliedTransactions(e).some((t) => t.accountId === a.account.id));
+    expect(batch).toHaveLength(1);
+    expect(batch[0]).toMatchObject({ version: 2, aggregateId: 'ledger' });
+    // Many causes: each item names its own, the envelope none.
+    expect(batch[0]!.causationId).toBeUndefined();
+    const ledgerOrder = [...a.rows, ...b.rows].sort((x, y) => x.seq - y.seq);
+    expect(
+      appliedTransactions(batch[0]!).map((t) => [t.transactionId, t.balanceAfter, t.causationId]),
+    ).toEqual(ledgerOrder.map((r) => [r.id, r.balanceAfter, r.eventId]));
     const priced = await database.db.select().from(outbox).where(eq(outbox.type, 'task.priced'));
     expect(priced.filter((e) => [t1, t2].includes(e.aggregateId ?? ''))).toHaveLength(2);
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { appliedTransactions, type EnvelopeOf } from '@ates/events';
 import { accounts, dailyTotals, transactions } from '../src/db/tables.ts';
 import { assignFeeEntry, rewardEntry } from '../src/domain/ledger.ts';
 import { ledgerPerFile } from './support/deps.ts';
@@ -77,18 +78,31 @@ describe('the ledger under concurrency', () => {
     expect(await apply(fee(userId, 1500, 5, t))).not.toBeNull();
   });
 
-  it('publishes one transaction.applied per ledger row, with the balance after it', async () => {
+  it('announces a ledger row in one transaction.applied v2, with the balance after it and its cause', async () => {
     const userId = randomUUID();
-    const applied = await apply(fee(userId, 1999));
-    const [event] = await eventsOfTransaction(database.db, applied!.id);
-    expect(event?.type).toBe('transaction.applied');
-    expect((event?.payload as { data: unknown }).data).toMatchObject({
-      userId,
-      kind: 'ASSIGN_FEE',
-      amount: -1999,
-      balanceAfter: -1999,
-      day: '2026-03-01',
-    });
+    const entry = fee(userId, 1999);
+    const applied = await apply(entry);
+    const announced = await eventsOfTransaction(database.db, applied!.id);
+    expect(announced).toHaveLength(1);
+    const payload = announced[0]!.payload as EnvelopeOf<'transaction.applied'>;
+    // A batch of one names its cause on the envelope too, and the ledger as its aggregate.
+    expect(payload).toMatchObject({ version: 2, aggregateId: 'ledger', causationId: entry.eventId });
+    expect(appliedTransactions(payload)).toEqual([
+      {
+        transactionId: applied!.id,
+        accountId: applied!.accountId,
+        userId,
+        kind: 'ASSIGN_FEE',
+        amount: -1999,
+        taskId: applied!.taskId,
+        assignmentNo: applied!.assignmentNo,
+        day: '2026-03-01',
+        balanceAfter: -1999,
+        description: applied!.description,
+        appliedAt: applied!.createdAt.toISOString(),
+        causationId: entry.eventId,
+      },
+    ]);
   });
 
   it('refuses to change or delete a ledger row', async () => {

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEvent, type AnyEventEnvelope } from '@ates/events';
+import { makeEvent, type AnyEventEnvelope, type EnvelopeOf } from '@ates/events';
 import { createMigratedDatabase, type MigratedDatabase } from '@ates/testing';
 import * as tables from '../src/db/tables.ts';
 import { migrationsFolder } from '../src/service.ts';
-import { taskCompleted, taskPriced, transactionApplied as tx } from './support/events.ts';
+import {
+  taskCompleted,
+  taskPriced,
+  transactionApplied as tx,
+  transactionsApplied,
+} from './support/events.ts';
 import { projectEvents } from '../src/use-cases/project-events.ts';
 import { popugsInRedOnDays, readModelRows } from './support/db/read-model.ts';
 
@@ -101,4 +106,34 @@ describe('a batch written set-based', () => {
     expect(expected.red.some((r) => r.popugs > 0)).toBe(true);
     expect(await readModel(batched)).toEqual(expected);
   });
+
+  it('reads transaction.applied v1 and v2 side by side: a v2 batch projects as its transactions in v1', async () => {
+    const [v1, mixed] = [await freshDb(), await freshDb()];
+    for (const events of history) {
+      await together(v1, events);
+      await together(mixed, withRunsInV2(events));
+    }
+    expect(history.flatMap(withRunsInV2).some((e) => e.version === 2)).toBe(true);
+    expect(await readModel(mixed)).toEqual(await readModel(v1));
+  });
 });
+
+/** Each run of two or more consecutive v1 transactions as one v2 event; the rest as they are. */
+function withRunsInV2(events: readonly AnyEventEnvelope[]): AnyEventEnvelope[] {
+  const out: AnyEventEnvelope[] = [];
+  let run: EnvelopeOf<'transaction.applied'>[] = [];
+  const flush = () => {
+    if (run.length > 1) out.push(transactionsApplied(run));
+    else out.push(...run);
+    run = [];
+  };
+  for (const event of events) {
+    if (event.type === 'transaction.applied') run.push(event);
+    else {
+      flush();
+      out.push(event);
+    }
+  }
+  flush();
+  return out;
+}

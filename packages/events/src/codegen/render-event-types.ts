@@ -17,7 +17,9 @@ function withoutExtensions(schema: JsonSchema): JSONSchema {
 export async function renderEventTypes(schemaDir: string): Promise<string> {
   const { envelope, events } = readSchemaFiles(schemaDir);
   // No index signature: extra envelope fields are tolerated at runtime but not produced by us.
+  // Arrays as `T[]`: a minItems tuple type would make every producer prove the list non-empty.
   const options = {
+    ignoreMinAndMaxItems: true,
     bannerComment: '',
     additionalProperties: false,
     format: true,

@@ -127,84 +127,44 @@ export interface PayoutMadeV2 {
    * @minItems 1
    * @maxItems 1000
    */
-  payouts: [
-    {
-      /**
-       * The payout's id, also its idempotency key at the provider.
-       */
-      payoutId: string;
-      /**
-       * The account paid out.
-       */
-      accountId: string;
-      /**
-       * The account's owner.
-       */
-      userId: string;
-      /**
-       * The closed business day the payout is for, YYYY-MM-DD.
-       */
-      day: string;
-      /**
-       * The amount paid in cents (the PAYOUT transaction's amount is its negative).
-       */
-      amount: number;
-      /**
-       * The PAYOUT ledger transaction that took the amount off the balance.
-       */
-      transactionId: string;
-      /**
-       * The payment provider's id of the payment.
-       */
-      providerPaymentId: string;
-      /**
-       * Calls to the provider it took, the confirming one included.
-       */
-      attempts: number;
-      /**
-       * When the provider made the payment.
-       */
-      paidAt: string;
-    },
-    ...{
-      /**
-       * The payout's id, also its idempotency key at the provider.
-       */
-      payoutId: string;
-      /**
-       * The account paid out.
-       */
-      accountId: string;
-      /**
-       * The account's owner.
-       */
-      userId: string;
-      /**
-       * The closed business day the payout is for, YYYY-MM-DD.
-       */
-      day: string;
-      /**
-       * The amount paid in cents (the PAYOUT transaction's amount is its negative).
-       */
-      amount: number;
-      /**
-       * The PAYOUT ledger transaction that took the amount off the balance.
-       */
-      transactionId: string;
-      /**
-       * The payment provider's id of the payment.
-       */
-      providerPaymentId: string;
-      /**
-       * Calls to the provider it took, the confirming one included.
-       */
-      attempts: number;
-      /**
-       * When the provider made the payment.
-       */
-      paidAt: string;
-    }[]
-  ];
+  payouts: {
+    /**
+     * The payout's id, also its idempotency key at the provider.
+     */
+    payoutId: string;
+    /**
+     * The account paid out.
+     */
+    accountId: string;
+    /**
+     * The account's owner.
+     */
+    userId: string;
+    /**
+     * The closed business day the payout is for, YYYY-MM-DD.
+     */
+    day: string;
+    /**
+     * The amount paid in cents (the PAYOUT transaction's amount is its negative).
+     */
+    amount: number;
+    /**
+     * The PAYOUT ledger transaction that took the amount off the balance.
+     */
+    transactionId: string;
+    /**
+     * The payment provider's id of the payment.
+     */
+    providerPaymentId: string;
+    /**
+     * Calls to the provider it took, the confirming one included.
+     */
+    attempts: number;
+    /**
+     * When the provider made the payment.
+     */
+    paidAt: string;
+  }[];
 }
 
 // task.priced v1: schema/events/accounting/task-priced.v1.json
@@ -275,6 +235,70 @@ export interface TransactionAppliedV1 {
    * When accounting applied it.
    */
   appliedAt: string;
+}
+
+// transaction.applied v2: schema/events/accounting/transaction-applied.v2.json
+/**
+ * Accounting applied immutable transactions (fees, rewards or payouts) in one database transaction: one event per batch instead of one per transaction. Items are in ledger order, so one account's transactions come in the order they were applied; the events carrying one account's transactions are published in that order too. Money is integer cents.
+ */
+export interface TransactionAppliedV2 {
+  /**
+   * The transactions applied, in ledger order (at most 500: a larger batch is announced in several events).
+   *
+   * @minItems 1
+   * @maxItems 500
+   */
+  transactions: AppliedTransaction[];
+}
+export interface AppliedTransaction {
+  /**
+   * The transaction's id.
+   */
+  transactionId: string;
+  /**
+   * The account it was applied to.
+   */
+  accountId: string;
+  /**
+   * The account's owner.
+   */
+  userId: string;
+  /**
+   * ASSIGN_FEE (negative), TASK_REWARD (positive, equal to the task's reward) or PAYOUT (negative).
+   */
+  kind: "ASSIGN_FEE" | "TASK_REWARD" | "PAYOUT";
+  /**
+   * Signed amount in cents: debits are negative.
+   */
+  amount: number;
+  /**
+   * The task of a fee or reward; null for a payout.
+   */
+  taskId: string | null;
+  /**
+   * The assignment a fee is charged for (1 for the first); null for a reward or payout.
+   */
+  assignmentNo: number | null;
+  /**
+   * The business day the transaction counts on (the account's open billing day when applied), YYYY-MM-DD.
+   */
+  day: string;
+  /**
+   * The account's balance in cents right after this transaction.
+   */
+  balanceAfter: number;
+  /**
+   * What the transaction is for, e.g. "[POPUG-42] Feed the parrots".
+   */
+  description: string;
+  /**
+   * When accounting applied it.
+   */
+  appliedAt: string;
+  /**
+   * The id of the event that caused it (task.assigned or task.completed); null for a payout.
+   */
+  causationId: string | null;
 }
 
 // email.requested v1: schema/events/jobs/email-requested.v1.json
@@ -549,7 +573,7 @@ export interface EventDataMap {
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };
   'task.priced': { 1: TaskPricedV1 };
   'task.updated': { 2: TaskUpdatedV2 };
-  'transaction.applied': { 1: TransactionAppliedV1 };
+  'transaction.applied': { 1: TransactionAppliedV1; 2: TransactionAppliedV2 };
   'user.created': { 1: UserCreatedV1 };
   'user.role-changed': { 1: UserRoleChangedV1 };
   'user.tokens-revoked': { 1: UserTokensRevokedV1 };

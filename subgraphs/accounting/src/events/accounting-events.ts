@@ -1,5 +1,5 @@
 import { makeEvent, type PayoutMadeV2 } from '@ates/events';
-import type { AccountRow, PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
+import type { PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import { PRODUCER } from '../use-cases/deps.ts';
 
@@ -11,34 +11,59 @@ export interface Cause {
 
 /** The events accounting publishes, built from its rows: one place for their shapes. */
 
-export const transactionApplied = (
-  /** `seq` is not part of the event: a row may be announced before it is read back. */
-  row: Omit<TransactionRow, 'seq'>,
-  account: Pick<AccountRow, 'id' | 'userId'>,
-  /** A payout has no causing event. */
-  cause: Cause | null,
-) =>
-  makeEvent({
-    type: 'transaction.applied',
-    version: 1,
-    producer: PRODUCER,
-    aggregateId: account.id,
-    occurredAt: row.createdAt,
-    correlationId: cause?.correlationId,
-    causationId: cause?.eventId,
-    data: {
-      transactionId: row.id,
-      accountId: account.id,
-      userId: account.userId,
-      kind: row.kind,
-      amount: row.amount,
-      taskId: row.taskId,
-      day: row.day,
-      balanceAfter: row.balanceAfter,
-      description: row.description,
-      appliedAt: row.createdAt.toISOString(),
-    },
-  });
+/** A ledger row with its account's owner: what one item of `transaction.applied` v2 says. */
+export type AppliedRow = Omit<TransactionRow, 'seq'> & { userId: string };
+
+/** At most this many transactions per `transaction.applied` v2 (its schema's maxItems). */
+export const TRANSACTIONS_PER_EVENT = 500;
+
+/**
+ * The aggregate id of every `transaction.applied` v2. A batch spans many accounts, so it names
+ * the ledger: consumers that keep order per aggregate keep the events in commit order, and with
+ * the items in ledger order each account's transactions arrive in the order they were applied.
+ */
+export const LEDGER_AGGREGATE = 'ledger';
+
+/**
+ * The one way accounting announces ledger rows (postings, payouts, anything else): `transaction.applied`
+ * v2, one event per TRANSACTIONS_PER_EVENT rows in the given (ledger) order, written to the
+ * outbox by the caller in the transaction that inserts the rows. `cause` is the event behind
+ * every row (a batch of one); a batch of many causes names each in its items only.
+ */
+export function transactionsApplied(rows: readonly AppliedRow[], cause?: Cause) {
+  const events = [];
+  for (let i = 0; i < rows.length; i += TRANSACTIONS_PER_EVENT) {
+    const chunk = rows.slice(i, i + TRANSACTIONS_PER_EVENT);
+    events.push(
+      makeEvent({
+        type: 'transaction.applied',
+        version: 2,
+        producer: PRODUCER,
+        aggregateId: LEDGER_AGGREGATE,
+        occurredAt: chunk.at(-1)!.createdAt,
+        correlationId: cause?.correlationId,
+        causationId: cause?.eventId,
+        data: {
+          transactions: chunk.map((row) => ({
+            transactionId: row.id,
+            accountId: row.accountId,
+            userId: row.userId,
+            kind: row.kind,
+            amount: row.amount,
+            taskId: row.taskId,
+            assignmentNo: row.assignmentNo,
+            day: row.day,
+            balanceAfter: row.balanceAfter,
+            description: row.description,
+            appliedAt: row.createdAt.toISOString(),
+            causationId: row.eventId,
+          })),
+        },
+      }),
+    );
+  }
+  return events;
+}
 
 export const taskPriced = (task: PricedTaskRow, cause: Cause) =>
   makeEvent({

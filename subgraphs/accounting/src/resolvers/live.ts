@@ -1,4 +1,10 @@
-import { liveStream, oncePerEvent, type AnyEventEnvelope, type LiveFeed } from '@ates/events';
+import {
+  appliedTransactions,
+  liveStream,
+  oncePerEvent,
+  type AnyEventEnvelope,
+  type LiveFeed,
+} from '@ates/events';
 import { requireRole, requireViewer, type Viewer } from '@ates/service-kit';
 import { ACCOUNTING_STAFF } from '../domain/permissions.ts';
 import type { AccountRow } from '../db/schema.ts';
@@ -7,7 +13,10 @@ import { accountingToday } from '../use-cases/dashboard.ts';
 import { myAccount } from '../use-cases/read-account.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
 
-/** The caller's account after each transaction of theirs (never another popug's). */
+/**
+ * The caller's account after each event that applies a transaction of theirs (never another
+ * popug's): one update per event, read after all of its transactions (v2 announces a batch).
+ */
 export function myAccountStream(
   feed: LiveFeed,
   deps: AccountingDeps,
@@ -15,7 +24,8 @@ export function myAccountStream(
 ): AsyncIterableIterator<{ myAccount: AccountRow }> {
   const me = requireViewer(viewer);
   return liveStream(feed, ['transaction.applied'], async (event) => {
-    if (event.type !== 'transaction.applied' || event.data.userId !== me.userId) return null;
+    if (event.type !== 'transaction.applied') return null;
+    if (!appliedTransactions(event).some((t) => t.userId === me.userId)) return null;
     return { myAccount: await myAccount(deps, me) };
   });
 }

@@ -6,7 +6,7 @@ import { addRowsToDailyTotals, appendTransactions, recordedFacts } from '../db/l
 import type { TransactionRow } from '../db/schema.ts';
 import { calendarDay, laterDay, openDay } from '../domain/business-day.ts';
 import { planPostings, type Entry } from '../domain/ledger.ts';
-import { transactionApplied, type Cause } from '../events/accounting-events.ts';
+import { transactionsApplied, type Cause } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /**
@@ -14,7 +14,8 @@ import type { AccountingDeps } from './deps.ts';
  * posting them one at a time in order: the accounts (which the caller has opened) are locked
  * once, in id order; facts the ledger already holds, or that an earlier entry of the batch
  * records, are skipped; the rows go in with one multi-row insert (each with its running balance after it), each account's
- * balance moves once, every `transaction.applied` goes to the outbox, and the day's figures move
+ * balance moves once, the rows are announced by one `transaction.applied` v2 (per 500 rows) in the
+ * outbox, and the day's figures move
  * once per day, last (their row is shared by every batch: it stays locked only until the commit),
  * all in the caller's transaction. A fact appended by a concurrent transaction between
  * the check and the insert violates a unique index: the batch fails and is redone event by event.
@@ -61,14 +62,16 @@ export async function applyEntries(
       createdAt: now,
     })),
   );
-  const causeOf = new Map(postings.map((p) => [p.item.entry.eventId, p.item.cause]));
+  const causes = new Set(postings.map((p) => p.item.cause.eventId));
+  const userOf = new Map(locked.map((a) => [a.id, a.userId]));
   // Independent statements, sent together (postgres.js pipelines them on the connection).
   await Promise.all([
     addToBalances(tx, deltas),
     enqueueEvents(
       tx,
-      rows.map((row) =>
-        transactionApplied(row, byAccount.get(row.accountId)!, causeOf.get(row.eventId ?? '') ?? null),
+      transactionsApplied(
+        rows.map((row) => ({ ...row, userId: userOf.get(row.accountId)! })),
+        causes.size === 1 ? postings[0]!.item.cause : undefined,
       ),
     ),
     addRowsToDailyTotals(tx, rows),

@@ -9,7 +9,7 @@ import { addRowsToDailyTotals } from '../db/ledger-repository.ts';
 import type { PayoutRow, TransactionRow } from '../db/schema.ts';
 import { accountClose, payoutDescription, payoutIdOf } from '../domain/billing-day.ts';
 import type { Day } from '../domain/business-day.ts';
-import { transactionApplied } from '../events/accounting-events.ts';
+import { transactionsApplied } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /** What closing a page of accounts did: the accounts, and the payouts to pay once it commits. */
@@ -92,9 +92,7 @@ export async function closeAccountsDay(
     recordAccountCloses(tx, { day, at: now, description }, records),
     enqueueEvents(
       tx,
-      ledgerRows.map((row) =>
-        transactionApplied(row, { id: row.accountId, userId: byId.get(row.accountId)!.userId }, null),
-      ),
+      transactionsApplied(ledgerRows.map((row) => ({ ...row, userId: byId.get(row.accountId)!.userId }))),
     ),
     addRowsToDailyTotals(tx, ledgerRows),
   ]);

@@ -92,6 +92,24 @@ export async function rollForwardBatch(
         day: d.day,
         createdAt: new Date(d.appliedAt),
       });
+    } else if (e.type === 'transaction.applied' && e.version === 2) {
+      // A batch: each item is a ledger row in full (its cause and assignment number included).
+      for (const d of e.data.transactions) {
+        accounts.set(d.accountId, { id: d.accountId, userId: d.userId, createdAt: d.appliedAt });
+        rows.push({
+          id: d.transactionId,
+          accountId: d.accountId,
+          kind: d.kind,
+          amount: d.amount,
+          balanceAfter: d.balanceAfter,
+          taskId: d.taskId,
+          assignmentNo: d.assignmentNo,
+          eventId: d.causationId,
+          description: d.description,
+          day: d.day,
+          createdAt: new Date(d.appliedAt),
+        });
+      }
     } else if (e.type === 'payout.made' && e.version === 1) {
       paid.push({ ...e.data });
     } else if (e.type === 'payout.made' && e.version === 2) {

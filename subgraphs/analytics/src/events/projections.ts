@@ -18,5 +18,5 @@ export const projectionBatch =
  */
 export const projections = (timeZone: string) => ({
   tasks: batchOfOne(projectionBatch(timeZone), { 'task.created': [2], 'task.completed': [1] }),
-  accounting: batchOfOne(projectionBatch(timeZone), { 'transaction.applied': [1], 'task.priced': [1] }),
+  accounting: batchOfOne(projectionBatch(timeZone), { 'transaction.applied': [1, 2], 'task.priced': [1] }),
 });

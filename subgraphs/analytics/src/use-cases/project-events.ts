@@ -1,4 +1,4 @@
-import type { AnyEventEnvelope } from '@ates/events';
+import { appliedTransactions, type AnyEventEnvelope } from '@ates/events';
 import type { AnalyticsTx } from '../db/db.ts';
 import { collectTransaction, flushProjection } from './project-batch.ts';
 import { collectTaskCompleted, collectTaskCreated, collectTaskPriced } from './project-task.ts';
@@ -15,9 +15,10 @@ export async function projectEvents(
   timeZone: string,
 ): Promise<void> {
   for (const event of events) {
-    if (event.type === 'transaction.applied' && event.version === 1) {
-      const { accountId, kind, amount, day, taskId } = event.data;
-      collectTransaction(tx, { accountId, kind, amount, day, taskId });
+    // v1 (one transaction) and v2 (a batch) side by side: each transaction is collected alike.
+    if (event.type === 'transaction.applied') {
+      for (const { accountId, kind, amount, day, taskId } of appliedTransactions(event))
+        collectTransaction(tx, { accountId, kind, amount, day, taskId });
     } else if (event.type === 'task.priced' && event.version === 1)
       collectTaskPriced(tx, event.data.taskId, event.data.reward);
     else if (event.type === 'task.created' && event.version === 2) collectTaskCreated(tx, event.data);

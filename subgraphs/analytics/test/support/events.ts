@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { makeEvent } from '@ates/events';
+import { makeEvent, type EnvelopeOf } from '@ates/events';
 
 /** Crafted events the analytics projection consumes, for its integration tests. */
 
@@ -46,4 +46,22 @@ export const taskCompleted = (taskId: string, completedAt: string, title = 'Craf
     producer: 'tasks',
     aggregateId: taskId,
     data: { taskId, assigneeId: randomUUID(), completedAt, title, jiraId: null },
+  });
+
+/**
+ * `transaction.applied` v2: the transactions of the given v1 events in one batch event, as
+ * accounting announces a consumer batch (each item a v1 event's data, with its cause).
+ */
+export const transactionsApplied = (events: readonly EnvelopeOf<'transaction.applied'>[]) =>
+  makeEvent({
+    type: 'transaction.applied',
+    version: 2,
+    producer: 'accounting',
+    aggregateId: 'ledger',
+    data: {
+      transactions: events.map((e) => {
+        if (e.version !== 1) throw new Error('only v1 events are merged');
+        return { ...e.data, assignmentNo: null, causationId: null };
+      }),
+    },
   });

@@ -15,12 +15,16 @@ export async function dayTotalsFromLedgerRows(db: AccountingTx, day: string) {
   return totals!;
 }
 
-/** The outbox rows that announce one ledger row (`transaction.applied` for its id). */
+/** The outbox rows that announce one ledger row (a `transaction.applied` v2 listing its id). */
 export const eventsOfTransaction = (db: AccountingTx, transactionId: string) =>
   db
     .select()
     .from(outbox)
-    .where(sql`${outbox.payload}->'data'->>'transactionId' = ${transactionId}`);
+    .where(
+      sql`${outbox.type} = 'transaction.applied' and exists (
+        select 1 from jsonb_array_elements(${outbox.payload}->'data'->'transactions') t
+        where t->>'transactionId' = ${transactionId})`,
+    );
 
 /** How many statements reading accounts by user are prepared on the session that asks. */
 export async function preparedAccountLookups(db: AccountingTx): Promise<number> {
