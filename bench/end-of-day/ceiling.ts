@@ -1,8 +1,8 @@
 /**
  * The ceiling of the end of day's shape, measured beside it: the rows closing and paying each
- * account writes — a PAYOUT ledger row, a PENDING payout, its `billing_day_accounts` row, the
- * account's balance and closed day, a `transaction.applied` in the outbox; then the bank's
- * payment, the payout PAID, `payout.made` and the email job in the outbox — written with no
+ * account writes — a PAYOUT ledger row, a PENDING payout, the account's balance and closed day,
+ * a `transaction.applied` in the outbox; then the bank's payment, the payout PAID and the email
+ * job in the outbox, and per batch one `payout.made` (v2) naming its payouts — written with no
  * decisions: rows built before the clock starts, postgres.js multi-row statements (B_pg's way),
  * pages of 5,000 accounts each closed in one transaction and paid (batches of 500, 4 in flight)
  * while the next page closes, as the payout worker does. No HTTP, no schema checks, no events
@@ -28,22 +28,21 @@ type Row = Record<string, unknown>;
 interface Page {
   ledger: Row[];
   payouts: Row[];
-  closes: Row[];
   balances: (string | number)[][];
   applied: Row[];
   pay: { bank: Row[]; paid: string[]; outbox: Row[] }[];
 }
 
-const outboxRow = (type: string, aggregateId: string, data: object, at: string): Row => {
+const outboxRow = (type: string, aggregateId: string, data: object, at: string, version = 1): Row => {
   const id = randomUUID();
   return {
     id,
     subject: `accounting.${type}`,
     type,
-    version: 1,
+    version,
     aggregate_id: aggregateId,
-    payload: { id, type, version: 1, occurredAt: at, producer: 'accounting', aggregateId, data },
-    headers: { 'ates-type': type, 'ates-version': '1', 'ates-aggregate': aggregateId },
+    payload: { id, type, version, occurredAt: at, producer: 'accounting', aggregateId, data },
+    headers: { 'ates-type': type, 'ates-version': String(version), 'ates-aggregate': aggregateId },
   };
 };
 
@@ -52,7 +51,7 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
   const description = `Payout for ${day}`;
   const pages: Page[] = [];
   for (let i = 0; i < accounts.length; i += PAGE) {
-    const page: Page = { ledger: [], payouts: [], closes: [], balances: [], applied: [], pay: [] };
+    const page: Page = { ledger: [], payouts: [], balances: [], applied: [], pay: [] };
     for (const a of accounts.slice(i, i + PAGE)) {
       const transactionId = randomUUID();
       const payoutId = randomUUID();
@@ -77,7 +76,6 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
         next_attempt_at: at,
         created_at: at,
       });
-      page.closes.push({ day, account_id: a.id, closing_balance: a.balance, payout_id: payoutId });
       page.balances.push([a.id, a.balance]);
       page.applied.push(
         outboxRow(
@@ -115,27 +113,36 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
           paid_at: at,
         })),
         paid: batch.map((p) => String(p.id)),
-        outbox: batch.flatMap((p) => [
+        outbox: [
           outboxRow(
             'payout.made',
-            String(p.account_id),
+            day,
             {
-              payoutId: p.id,
-              accountId: p.account_id,
-              userId: p.user_id,
               day,
-              amount: p.amount,
-              paidAt: iso,
+              payouts: batch.map((p) => ({
+                payoutId: p.id,
+                accountId: p.account_id,
+                userId: p.user_id,
+                day,
+                amount: p.amount,
+                transactionId: p.transaction_id,
+                providerPaymentId: 'ceiling',
+                attempts: 1,
+                paidAt: iso,
+              })),
             },
             iso,
+            2,
           ),
-          outboxRow(
-            'email.requested',
-            String(p.user_id),
-            { userId: p.user_id, template: 'payout-notice', data: { day, amountCents: p.amount } },
-            iso,
+          ...batch.map((p) =>
+            outboxRow(
+              'email.requested',
+              String(p.user_id),
+              { userId: p.user_id, template: 'payout-notice', data: { day, amountCents: p.amount } },
+              iso,
+            ),
           ),
-        ]),
+        ],
       });
     }
     pages.push(page);

@@ -371,7 +371,7 @@ export class FaultSchedule {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const [state] = await accounting<{ closed: number; finished: boolean }[]>`
-        select (select count(*)::int from billing_day_accounts where day = ${day}) as closed,
+        select (select count(*)::int from accounts where closed_through >= ${day}) as closed,
                exists (select 1 from billing_days where day = ${day}) as finished`;
       if (state && state.closed > 0 && !state.finished) {
         record.killedMidSweep = true;

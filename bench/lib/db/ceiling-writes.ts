@@ -18,15 +18,14 @@ export async function writePostings(
   await tx`insert into outbox ${tx(rows.outbox)}`;
 }
 
-/** One page of a day's close: PAYOUT rows, payouts, closes, balances down, transaction.applied. */
+/** One page of a day's close: PAYOUT rows, payouts, balances down, transaction.applied. */
 export async function writeClosePage(
   tx: TransactionSql,
-  page: { ledger: Row[]; payouts: Row[]; closes: Row[]; balances: Amounts; applied: Row[] },
+  page: { ledger: Row[]; payouts: Row[]; balances: Amounts; applied: Row[] },
   day: string,
 ): Promise<void> {
   await tx`insert into transactions ${tx(page.ledger)}`;
   await tx`insert into payouts ${tx(page.payouts)}`;
-  await tx`insert into billing_day_accounts ${tx(page.closes)}`;
   await tx`update accounts a set balance = a.balance - v.x::bigint, closed_through = ${day}::date
            from (values ${tx(page.balances)}) as v(id, x) where a.id = v.id::uuid`;
   await tx`insert into outbox ${tx(page.applied)}`;

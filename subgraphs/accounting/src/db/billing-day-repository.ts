@@ -3,7 +3,7 @@ import type { Day } from '../domain/business-day.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import type { AccountingTx } from './db.ts';
 import { jsonParam } from '@ates/service-kit';
-import { billingDayAccounts, billingDays, dailyTotals, payouts, type BillingDayRow } from './schema.ts';
+import { billingDays, dailyTotals, type BillingDayRow } from './schema.ts';
 
 export async function findBillingDay(db: AccountingTx, day: Day): Promise<BillingDayRow | undefined> {
   const [row] = await db.select().from(billingDays).where(eq(billingDays.day, day));
@@ -87,8 +87,9 @@ export interface AccountCloseRecord {
 /**
  * Records the close of a page of accounts in one statement, from one JSON document: per payout
  * the PAYOUT ledger row (in the page's order, so `seq` follows it) and the PENDING payout; per
- * non-zero closing balance its `billing_day_accounts` row; per account the balance minus the
- * payout and `closed_through = day`. The day, the time and the description are parameters, not
+ * account carried over in the red its `billing_day_accounts` row (a paid account has none: its
+ * payout and the day's totals record it); per account the balance minus the payout and
+ * `closed_through = day`. The day, the time and the description are parameters, not
  * repeated per row: a page of 5,000 accounts is ~1 MB less JSON to build, send and parse.
  */
 export async function recordAccountCloses(
@@ -123,28 +124,28 @@ export async function recordAccountCloses(
       from r where p is not null
     ), closes as (
       insert into billing_day_accounts (day, account_id, closing_balance, payout_id)
-      select ${day}::date, a, c, p from r where c <> 0
+      select ${day}::date, a, c, null from r where p is null and c < 0
     )
     update accounts set balance = accounts.balance - r.x, closed_through = ${day}::date
     from r where accounts.id = r.a`);
 }
 
-/** The figures of a close, from what it recorded per account (so a resumed close counts everyone). */
+/**
+ * The figures of a close, from what it recorded (so a resumed close counts everyone): the accounts
+ * paid and their total from the day's totals (one PAYOUT row per payout, all on the closed day),
+ * the accounts in the red from `billing_day_accounts`.
+ */
 export async function figuresOfClose(db: AccountingTx, day: Day): Promise<BillingDayFigures> {
-  const [row] = await db
-    .select({
-      accountsPaid: sql<number>`count(${billingDayAccounts.payoutId})::int`,
-      totalPaid: sql<string>`coalesce(sum(${payouts.amount}), 0)::int8`,
-      accountsInRed: sql<number>`(count(*) filter (where ${billingDayAccounts.closingBalance} < 0))::int`,
-    })
-    .from(billingDayAccounts)
-    .leftJoin(payouts, eq(payouts.id, billingDayAccounts.payoutId))
-    .where(eq(billingDayAccounts.day, day));
+  const [row] = await db.execute<{ paid: number; total: string; red: number }>(sql`
+    select coalesce((select payout_count from daily_totals where day = ${day}::date), 0)::int as paid,
+           coalesce((select payouts_made from daily_totals where day = ${day}::date), 0)::int8 as total,
+           (select count(*) from billing_day_accounts
+            where day = ${day}::date and closing_balance < 0)::int as red`);
   return {
     day,
-    accountsPaid: row?.accountsPaid ?? 0,
-    totalPaid: Number(row?.totalPaid ?? 0),
-    accountsInRed: row?.accountsInRed ?? 0,
+    accountsPaid: row?.paid ?? 0,
+    totalPaid: Number(row?.total ?? 0),
+    accountsInRed: row?.red ?? 0,
   };
 }
 

@@ -80,11 +80,18 @@ export async function addRowsToDailyTotals(
 ): Promise<void> {
   const byDay = new Map<
     Day,
-    { feesCharged: number; rewardsPaid: number; payoutsMade: number; transactions: number }
+    { feesCharged: number; rewardsPaid: number; payoutsMade: number; payouts: number; transactions: number }
   >();
   for (const row of rows) {
-    const totals = byDay.get(row.day) ?? { feesCharged: 0, rewardsPaid: 0, payoutsMade: 0, transactions: 0 };
+    const totals = byDay.get(row.day) ?? {
+      feesCharged: 0,
+      rewardsPaid: 0,
+      payoutsMade: 0,
+      payouts: 0,
+      transactions: 0,
+    };
     totals[TOTAL_COLUMN[row.kind]] += Math.abs(row.amount);
+    if (row.kind === 'PAYOUT') totals.payouts += 1;
     totals.transactions += 1;
     byDay.set(row.day, totals);
   }
@@ -94,16 +101,19 @@ export async function addRowsToDailyTotals(
     fees: t.feesCharged,
     rewards: t.rewardsPaid,
     payouts: t.payoutsMade,
+    p: t.payouts,
     n: t.transactions,
   }));
   await db.execute(sql`
-    insert into daily_totals (day, fees_charged, rewards_paid, payouts_made, transactions)
-    select day, fees, rewards, payouts, n
-    from jsonb_to_recordset(${jsonParam(values)}) as v(day date, fees bigint, rewards bigint, payouts bigint, n int)
+    insert into daily_totals (day, fees_charged, rewards_paid, payouts_made, payout_count, transactions)
+    select day, fees, rewards, payouts, p, n
+    from jsonb_to_recordset(${jsonParam(values)})
+      as v(day date, fees bigint, rewards bigint, payouts bigint, p int, n int)
     on conflict (day) do update set
       fees_charged = daily_totals.fees_charged + excluded.fees_charged,
       rewards_paid = daily_totals.rewards_paid + excluded.rewards_paid,
       payouts_made = daily_totals.payouts_made + excluded.payouts_made,
+      payout_count = daily_totals.payout_count + excluded.payout_count,
       transactions = daily_totals.transactions + excluded.transactions`);
 }
 

@@ -97,11 +97,6 @@ export async function recordPaidPayouts(db: AccountingTx, payouts: readonly Payo
     on conflict (id) do update set status = 'PAID', paid_at = excluded.paid_at,
       provider_payment_id = excluded.provider_payment_id, attempts = excluded.attempts, last_error = null
       where payouts.status <> 'PAID'`);
-  await db.execute(sql`
-    insert into billing_day_accounts (day, account_id, closing_balance, payout_id)
-    select p.day, p."accountId", p.amount, p."payoutId"
-    from jsonb_to_recordset(${rows}) as p("payoutId" uuid, "accountId" uuid, day date, amount bigint)
-    on conflict do nothing`);
 }
 
 /** A close's payout not known to be paid: PENDING, unless the account's payout of the day exists. */
@@ -117,11 +112,5 @@ export async function recordPendingPayouts(
            p."createdAt", p."createdAt"
     from jsonb_to_recordset(${rows}) as p("payoutId" uuid, "accountId" uuid, "userId" uuid, day date,
       amount bigint, "transactionId" uuid, "createdAt" timestamptz)
-    on conflict do nothing`);
-  await db.execute(sql`
-    insert into billing_day_accounts (day, account_id, closing_balance, payout_id)
-    select p.day, p."accountId", p.amount, py.id
-    from jsonb_to_recordset(${rows}) as p("accountId" uuid, day date, amount bigint)
-    join payouts py on py.account_id = p."accountId" and py.day = p.day
     on conflict do nothing`);
 }

@@ -113,6 +113,8 @@ export const dailyTotals = pgTable('daily_totals', {
   feesCharged: cents('fees_charged').notNull().default(0),
   rewardsPaid: cents('rewards_paid').notNull().default(0),
   payoutsMade: cents('payouts_made').notNull().default(0),
+  /** How many PAYOUT rows (one per payout): the close counts its accounts paid here (0006). */
+  payoutCount: integer('payout_count').notNull().default(0),
   transactions: integer('transactions').notNull().default(0),
 });
 
@@ -131,9 +133,10 @@ export const billingDays = pgTable('billing_days', {
 });
 
 /**
- * What a close did to each account whose balance at the end of the day was not zero: paid out
- * (`payoutId`) or carried over in the red. Written in the account's close transaction, so a
- * close that resumes after a crash still knows the figures of the accounts it closed before.
+ * The accounts a close carried over in the red, with their closing balance. Written in the
+ * account's close transaction, so a close that resumes after a crash still counts the ones it
+ * closed before. Paid accounts have no row since 0006 (their payout and the day's totals record
+ * them); rows written before it also name the payout (`payoutId`).
  */
 export const billingDayAccounts = pgTable(
   'billing_day_accounts',
