@@ -1,8 +1,8 @@
 /**
  * The ceiling of the end of day's shape, measured beside it: the rows closing and paying each
- * account writes — a PAYOUT ledger row, a PENDING payout, the account's balance and closed day,
- * a `transaction.applied` in the outbox; then the bank's payment, the payout PAID and the email
- * job in the outbox, and per batch one `payout.made` (v2) naming its payouts — written with no
+ * account writes — a PAYOUT ledger row, a PENDING payout, the account's balance and closed day;
+ * then the bank's payment, the payout PAID and the email job in the outbox; per 500 accounts one
+ * `transaction.applied` (v2) and one `payout.made` (v2) naming them — written with no
  * decisions: rows built before the clock starts, postgres.js multi-row statements (B_pg's way),
  * pages of 5,000 accounts each closed in one transaction and paid (batches of 500, 4 in flight)
  * while the next page closes, as the payout worker does. No HTTP, no schema checks, no events
@@ -52,6 +52,7 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
   const pages: Page[] = [];
   for (let i = 0; i < accounts.length; i += PAGE) {
     const page: Page = { ledger: [], payouts: [], balances: [], applied: [], pay: [] };
+    const items: Row[] = [];
     for (const a of accounts.slice(i, i + PAGE)) {
       const transactionId = randomUUID();
       const payoutId = randomUUID();
@@ -77,26 +78,26 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
         created_at: at,
       });
       page.balances.push([a.id, a.balance]);
-      page.applied.push(
-        outboxRow(
-          'transaction.applied',
-          a.id,
-          {
-            transactionId,
-            accountId: a.id,
-            userId: a.userId,
-            kind: 'PAYOUT',
-            amount: -a.balance,
-            taskId: null,
-            day,
-            balanceAfter: 0,
-            description,
-            appliedAt: iso,
-          },
-          iso,
-        ),
-      );
+      items.push({
+        transactionId,
+        accountId: a.id,
+        userId: a.userId,
+        kind: 'PAYOUT',
+        amount: -a.balance,
+        taskId: null,
+        assignmentNo: null,
+        day,
+        balanceAfter: 0,
+        description,
+        appliedAt: iso,
+        causationId: null,
+      });
     }
+    // transaction.applied v2: one event per 500 of the page's rows, as the close writes it.
+    for (let j = 0; j < items.length; j += BATCH)
+      page.applied.push(
+        outboxRow('transaction.applied', 'ledger', { transactions: items.slice(j, j + BATCH) }, iso, 2),
+      );
     for (let j = 0; j < page.payouts.length; j += BATCH) {
       const batch = page.payouts.slice(j, j + BATCH);
       page.pay.push({
