@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import type { AnyEventEnvelope } from '@ates/events';
-import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
+import { databaseCpuMs, selfCpuMs } from '../lib/cpu.ts';
 import { writePostings } from '../lib/db/ceiling-writes.ts';
 import { openConnections } from '../lib/db/maintenance.ts';
 
@@ -131,7 +131,7 @@ export async function measureCeiling(
     // Every connection open before the clock starts.
     await openConnections(sql, lanes);
     const cpu0 = selfCpuMs();
-    const pg0 = processesCpuMs('postgres');
+    const pg0 = databaseCpuMs(url);
     const t0 = performance.now();
     await Promise.all(
       work.map(async (batches) => {
@@ -142,7 +142,7 @@ export async function measureCeiling(
     return {
       postingsPerSecond: (events.length / ms) * 1000,
       nodeUs: ((selfCpuMs() - cpu0) * 1000) / events.length,
-      postgresUs: ((processesCpuMs('postgres') - pg0) * 1000) / events.length,
+      postgresUs: ((databaseCpuMs(url) - pg0) * 1000) / events.length,
     };
   } finally {
     await sql.end();

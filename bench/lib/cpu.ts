@@ -63,6 +63,14 @@ export function postgresCpuByDatabase(): Map<string, number> {
   return byDatabase;
 }
 
+/**
+ * CPU ms used so far by the backends serving the database of `url`: Postgres' share of a figure
+ * on a server other work shares (its WAL writer and checkpointer are not counted).
+ */
+export function databaseCpuMs(url: string): number {
+  return postgresCpuByDatabase().get(decodeURIComponent(new URL(url).pathname.slice(1))) ?? 0;
+}
+
 /** USER_HZ; 100 on every Linux this runs on (getconf CLK_TCK). */
 const CLOCK_TICKS = 100;
 

@@ -29,6 +29,8 @@ const day = (name: string) => date(name, { mode: 'string' });
  * each ledger row under the row lock (no lost update). `closedThrough` is the last billing
  * day closed for this account: its open day is the day after, or today if that is later.
  * Never deleted (a trigger refuses it): the ledger, payouts and closes refer to it by id.
+ * Fillfactor 50 (migration 0007, not expressible here): a balance update finds room on its page
+ * and is a HOT update, with no new entry in either index.
  */
 export const accounts = pgTable('accounts', {
   id: uuid('id').primaryKey(),
@@ -42,7 +44,7 @@ export const accounts = pgTable('accounts', {
  * Every task accounting has seen, priced once on first sight (fees and rewards are positive
  * cents and never change). The `*Reported` counters are what the task tracker said happened,
  * carried by its events (the highest `assignmentNo`, completions): reconciliation compares
- * them with the ledger.
+ * them with the ledger. Fillfactor 70 (migration 0007): raising the counters is a HOT update.
  */
 export const pricedTasks = pgTable('tasks', {
   id: uuid('id').primaryKey(),
