@@ -56,6 +56,8 @@ const LAG_RATE = Number(process.env.LAG_RATE ?? 1000);
 const LAG_SECONDS = Number(process.env.LAG_SECONDS ?? 15);
 const WORKERS = 100;
 const PROJECTED = Number(process.env.PROJECTED ?? 10_000);
+/** LAG_ONLY=1: the steady load's lag alone, printed, no report written (for A/B runs of the lag). */
+const LAG_ONLY = process.env.LAG_ONLY === '1';
 /** Issue 25's bars: end to end ≥ 0.6× the empty two hops of the same run; lag p99 ≤ 100 ms at LAG_RATE. */
 const SHARE_OF_CEILING_GOAL = 0.6;
 const LAG_P99_GOAL_MS = 100;
@@ -316,16 +318,32 @@ async function lags(system: PipelineSystem, committedAt: Map<string, number>) {
   const feeEvents = await feesOfTasks(system.accounting, taskIds);
   const analyticsSeen = await inboxTimes(system.analytics, 'analytics-accounting');
   const hop: number[] = [];
+  // Where the two hops' time goes, per event: commit → the tasks relay's step that took it
+  // (published_at, the step's start) → accounting's batch (its start) → accounting's relay
+  // step → analytics' batch.
+  const stages = {
+    toTasksRelay: [] as number[],
+    tasksRelayToAccounting: [] as number[],
+    accountingToItsRelay: [] as number[],
+    accountingRelayToAnalytics: [] as number[],
+  };
+  const accountingAt = new Map<string, number>();
   for (const row of assigned) {
     const at = accountingSeen.get(row.id);
     if (at === undefined) throw new Error(`accounting never applied ${row.id}`);
-    hop.push(at - committedAt.get(row.taskId)!);
+    const committed = committedAt.get(row.taskId)!;
+    hop.push(at - committed);
+    accountingAt.set(row.taskId, at);
+    stages.toTasksRelay.push(row.publishedAt - committed);
+    stages.tasksRelayToAccounting.push(at - row.publishedAt);
   }
   const chain: number[] = [];
   for (const row of feeEvents) {
     const at = analyticsSeen.get(row.id);
     if (at === undefined) throw new Error(`analytics never applied fee ${row.id}`);
     chain.push(at - committedAt.get(row.taskId)!);
+    stages.accountingToItsRelay.push(row.publishedAt - accountingAt.get(row.taskId)!);
+    stages.accountingRelayToAnalytics.push(at - row.publishedAt);
   }
   if (hop.length !== taskIds.length || chain.length !== taskIds.length)
     throw new Error(`expected ${taskIds.length} lags, got ${hop.length} and ${chain.length}`);
@@ -335,7 +353,8 @@ async function lags(system: PipelineSystem, committedAt: Map<string, number>) {
     p99: Math.round(percentile(xs, 99)),
     max: Math.round(Math.max(...xs)),
   });
-  return { accountingHop: describe(hop), toAnalytics: describe(chain) };
+  const perStage = Object.fromEntries(Object.entries(stages).map(([name, xs]) => [name, describe(xs)]));
+  return { accountingHop: describe(hop), toAnalytics: describe(chain), stages: perStage };
 }
 
 async function main() {
@@ -350,7 +369,7 @@ async function main() {
   // windows of 500), the analytics projection (default batches, and the former 50 per batch).
   const parts: { relay: number; relayLockstep: number; projection: number; projection50: number }[] = [];
   const partBaselines: JetStreamBaselines[] = [];
-  for (let run = 0; run < RUNS; run++) {
+  for (let run = 0; run < (LAG_ONLY ? 0 : RUNS); run++) {
     partBaselines.push(await measureJetStream(RAW_EVENTS, RAW_WINDOW, RAW_WINDOW));
     parts.push({
       relay: (await measureRelay(RAW_EVENTS)).perSec,
@@ -376,6 +395,13 @@ async function main() {
     };
     const manager: Viewer = { userId: randomUUID(), role: 'MANAGER' };
 
+    if (LAG_ONLY) {
+      steady = await steadyLoad(system, workers);
+      await untilAgreed(system, steady.total, performance.now());
+      lag = await lags(system, steady.committedAt);
+      console.log('lag', steady.seconds, 's, late ticks', steady.behind, JSON.stringify(lag));
+      return;
+    }
     const seedStart = performance.now();
     const created = await cpuOf(system, async () => {
       await seedTasks(system, workers, ASSIGNMENTS);
@@ -433,6 +459,7 @@ async function main() {
   } finally {
     await system.stop();
   }
+  if (LAG_ONLY) return;
 
   const publish = summarize(
     baselines.map((b) => b.publishPerSec),

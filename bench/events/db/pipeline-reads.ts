@@ -47,16 +47,20 @@ export async function accountingRunningTotals(accounting: Sql): Promise<{ transa
   return row;
 }
 
-/** The `task.assigned` events tasks wrote for these tasks. */
+/** The `task.assigned` events tasks wrote for these tasks, with when its relay's step took them (epoch ms). */
 export const assignmentsOfTasks = (tasks: Sql, taskIds: readonly string[]) =>
-  tasks<{ id: string; taskId: string }[]>`
-    select id, aggregate_id as "taskId" from outbox
-    where type = 'task.assigned' and aggregate_id = any(${taskIds}::text[])`;
+  tasks<{ id: string; taskId: string; publishedAt: number }[]>`
+    select id, aggregate_id as "taskId", (extract(epoch from published_at) * 1000)::float8 as "publishedAt"
+    from outbox where type = 'task.assigned' and aggregate_id = any(${taskIds}::text[])`;
 
-/** The `transaction.applied` events accounting wrote announcing these tasks' fees (v2: one per batch). */
+/**
+ * The `transaction.applied` events accounting wrote announcing these tasks' fees (v2: one per
+ * batch), with when its relay's step took them (epoch ms).
+ */
 export const feesOfTasks = (accounting: Sql, taskIds: readonly string[]) =>
-  accounting<{ id: string; taskId: string }[]>`
-    select o.id, t->>'taskId' as "taskId"
+  accounting<{ id: string; taskId: string; publishedAt: number }[]>`
+    select o.id, t->>'taskId' as "taskId",
+           (extract(epoch from o.published_at) * 1000)::float8 as "publishedAt"
     from outbox o,
          jsonb_array_elements(case when o.version = 2 then o.payload->'data'->'transactions'
                                    else jsonb_build_array(o.payload->'data') end) t
