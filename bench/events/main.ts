@@ -354,7 +354,15 @@ async function lags(system: PipelineSystem, committedAt: Map<string, number>) {
     max: Math.round(Math.max(...xs)),
   });
   const perStage = Object.fromEntries(Object.entries(stages).map(([name, xs]) => [name, describe(xs)]));
-  return { accountingHop: describe(hop), toAnalytics: describe(chain), stages: perStage };
+  // How many steps and batches (distinct start times) carried them: fewer, fuller ones wait less.
+  const distinct = (xs: Iterable<number>) => new Set(xs).size;
+  const batches = {
+    tasksRelaySteps: distinct(assigned.map((r) => r.publishedAt)),
+    accountingBatches: distinct(assigned.map((r) => accountingSeen.get(r.id)!)),
+    accountingRelaySteps: distinct(feeEvents.map((r) => r.publishedAt)),
+    analyticsBatches: distinct(feeEvents.map((r) => analyticsSeen.get(r.id)!)),
+  };
+  return { accountingHop: describe(hop), toAnalytics: describe(chain), stages: perStage, batches };
 }
 
 async function main() {
