@@ -31,7 +31,12 @@ export class Lanes<T> {
     const lane = hash(key) % this.buffers.length;
     this.buffers[lane]?.push(item);
     this.queued += 1;
-    if (!this.running[lane]) void this.work(lane);
+    if (this.running[lane]) return;
+    // An idle lane starts on the next turn of the event loop, not at its first item: the
+    // messages of one socket read (a relay step's burst) then go in one batch, where starting
+    // at once applied the first alone and made the others wait out its whole transaction.
+    this.running[lane] = true;
+    setImmediate(() => void this.work(lane));
   }
 
   /** Resolves when fewer than `limit` messages are queued or in flight. */
@@ -49,7 +54,6 @@ export class Lanes<T> {
   }
 
   private async work(lane: number): Promise<void> {
-    this.running[lane] = true;
     const buffer = this.buffers[lane] ?? [];
     while (!this.closed && buffer.length > 0) {
       const batch = buffer.splice(0, this.maxBatch);
