@@ -23,20 +23,21 @@ export interface JetStreamBaselines {
 }
 
 /**
- * B_js publish: `count` 200-byte messages with message ids, `window` in flight at a time;
- * the milliseconds it took.
+ * B_js publish: `count` 200-byte messages (or `body`) with message ids, `window` in flight at
+ * a time; the milliseconds it took.
  */
 export async function publishInWindows(
   js: JetStreamClient,
   subject: string,
   count: number,
   window: number,
+  body: Uint8Array = BODY,
 ): Promise<number> {
   if (BODY.length !== 200) throw new Error(`baseline body is ${BODY.length} bytes, not 200`);
   const started = performance.now();
   for (let i = 0; i < count; i += window) {
     const n = Math.min(window, count - i);
-    await Promise.all(Array.from({ length: n }, () => js.publish(subject, BODY, { msgID: randomUUID() })));
+    await Promise.all(Array.from({ length: n }, () => js.publish(subject, body, { msgID: randomUUID() })));
   }
   return performance.now() - started;
 }

@@ -1,9 +1,13 @@
 /**
  * One stage of the two-hop skeleton (skeleton.ts), in a process of its own as each service is:
  * pull-consume a stream, write each micro-batch as one multi-row insert, then (a hop) publish
- * one message per row to the next stream with every publish of the batch in flight, then ack
+ * its share of the next hop's messages with every publish of the batch in flight, then ack
  * (each message, or the batch's last where the consumer acks all).
  * No outbox, no inbox, no schema, no business logic: the least a hop of the pipeline can do.
+ *
+ * A hop publishes SKELETON_NEXT_COUNT messages of SKELETON_NEXT_BYTES in all, spread over its
+ * batches in proportion to what it has read (the pipeline's shape: as many messages per hop,
+ * of the same size, as the real services sent in the run measured beside it).
  *
  * Its settings come from the environment (SKELETON_*); it reports `{ type: 'ready' }` and, a
  * sink, `{ type: 'done' }` once it has written SKELETON_EXPECT rows, over IPC.
@@ -27,6 +31,8 @@ async function main() {
   const next = process.env.SKELETON_NEXT_SUBJECT;
   const expect = Number(env('SKELETON_EXPECT'));
   const ackAll = process.env.SKELETON_ACK_ALL === 'true';
+  const nextCount = Number(process.env.SKELETON_NEXT_COUNT ?? expect);
+  const nextBody = bodyOf(Number(process.env.SKELETON_NEXT_BYTES ?? 200));
   const nats = await connectNats(env('SKELETON_NATS_URL'), { name: `ates-bench-skeleton-${table}` });
   const sql = postgres(env('SKELETON_DATABASE_URL'), { max: 2, onnotice: () => {} });
   const js = jetstream(nats);
@@ -37,6 +43,7 @@ async function main() {
 
   let buffered: JsMsg[] = [];
   let written = 0;
+  let sent = 0;
   let running: Promise<void> = Promise.resolve();
   const flush = async () => {
     const batch = buffered;
@@ -44,7 +51,14 @@ async function main() {
     if (batch.length === 0) return;
     const rows = batch.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
     await insertRawRows(sql, table, rows);
-    if (next) await Promise.all(rows.map((r) => js.publish(next, r.payload, { msgID: r.id })));
+    if (next) {
+      // This batch's share of the next hop's messages: all of them once every message is read.
+      const due = Math.floor(((written + batch.length) * nextCount) / expect) - sent;
+      sent += due;
+      await Promise.all(
+        Array.from({ length: due }, () => js.publish(next, nextBody, { msgID: randomUUID() })),
+      );
+    }
     // Acking the last message acks the batch where the consumer's policy is AckPolicy.All.
     if (ackAll) batch.at(-1)!.ack();
     else for (const m of batch) m.ack();
@@ -58,6 +72,12 @@ async function main() {
     if (buffered.length === 1 || buffered.length === 500) running = running.then(flush);
   }
   await running;
+}
+
+/** A JSON body of `bytes` bytes (at least a uuid's worth). */
+function bodyOf(bytes: number): string {
+  const head = JSON.stringify({ id: randomUUID(), pad: '' });
+  return JSON.stringify({ id: randomUUID(), pad: 'x'.repeat(Math.max(0, bytes - head.length)) });
 }
 
 main().catch((error: unknown) => {

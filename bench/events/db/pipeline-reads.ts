@@ -82,3 +82,12 @@ export async function earningsSums(analytics: Sql) {
     from daily_earnings`;
   return row;
 }
+
+/** The messages an outbox sent since `since`: how many, and their mean body size in bytes. */
+export async function outboxShape(sql: Sql, since: string): Promise<{ messages: number; bytes: number }> {
+  const [row] = await sql<[{ messages: number; bytes: number }]>`
+    select count(*)::int as messages, coalesce(round(avg(octet_length(payload::text))), 0)::int as bytes
+    from outbox where created_at >= ${since}::timestamptz`;
+  if (!row) throw new Error('no outbox shape');
+  return row;
+}
