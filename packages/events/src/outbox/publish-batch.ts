@@ -115,13 +115,17 @@ async function publishRows(
  */
 export async function relayBatch(options: BatchOptions): Promise<BatchResult> {
   return options.sql.begin(async (tx): Promise<BatchResult> => {
-    const [lock] = await tx<
-      { ok: boolean }[]
-    >`select pg_try_advisory_xact_lock(hashtext(${options.lockKey})) as ok`;
-    if (!lock?.ok) return { status: 'standby' };
-    const rows = await tx<PendingRow[]>`
-      select seq, id, subject, headers, payload::text as body
-      from outbox where published_at is null order by seq limit ${options.batchSize}`;
+    // The lock and the rows in one round trip (a step's start is on every event's path): one
+    // row with `ok` false when another relay holds the lock, the rows (or a null one) when not.
+    const selected = await tx<(Omit<PendingRow, 'seq'> & { ok: boolean; seq: string | null })[]>`
+      select l.ok, o.seq, o.id, o.subject, o.headers, o.body
+      from (select pg_try_advisory_xact_lock(hashtext(${options.lockKey})) as ok) as l
+      left join lateral (
+        select seq, id, subject, headers, payload::text as body
+        from outbox where l.ok and published_at is null order by seq limit ${options.batchSize}
+      ) as o on true`;
+    if (!selected[0]?.ok) return { status: 'standby' };
+    const rows = selected.filter((r): r is typeof r & { seq: string } => r.seq !== null);
     if (rows.length === 0) return { status: 'done', selected: 0, published: 0, duplicates: 0 };
     const { acked, duplicates, error } = await publishRows(options, rows);
     const published = rows.slice(0, acked);
