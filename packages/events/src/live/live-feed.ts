@@ -1,6 +1,10 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { contextFrom, SpanKind, startSpan, withSpan, type Logger } from '@ates/service-kit';
 import { subjectFor, type AnyEventEnvelope, type EventType } from '../envelope.ts';
+import { RecentIds } from './recent-ids.ts';
+
+/** Event ids remembered against repeats (a relay repeats within ~1 s of its timeout): ~2 MB at most. */
+const RECENT_IDS = 16_384;
 
 export type LiveListener = (event: AnyEventEnvelope) => void;
 
@@ -8,11 +12,14 @@ export type LiveListener = (event: AnyEventEnvelope) => void;
  * Live updates for GraphQL subscriptions. Every JetStream publish is also a plain NATS message
  * on its subject, so each replica of a service sees every event without a consumer of its
  * own. One NATS subscription per event type per process fans out to any number of listeners;
- * the subscription is dropped when its last listener leaves. At-most-once and possibly
- * repeated (a relay retry): fine for "state after a change" pushes, never for money.
+ * the subscription is dropped when its last listener leaves. At-most-once: fine for "state
+ * after a change" pushes, never for money. A relay that publishes again after a timeout sends
+ * the event twice on the plain subject (JetStream drops the repeat from the stream only): the
+ * last RECENT_IDS event ids are remembered and a repeat among them is not pushed.
  */
 export class LiveFeed {
   private readonly topics = new Map<EventType, { sub: Subscription; listeners: Set<LiveListener> }>();
+  private readonly recent = new RecentIds(RECENT_IDS);
 
   constructor(
     private readonly nats: NatsConnection,
@@ -68,6 +75,8 @@ export class LiveFeed {
           );
           return;
         }
+        // The message id the relay sets is the event id; a repeat is dropped before any listener maps it.
+        if (typeof event.id === 'string' && this.recent.repeat(event.id)) return;
         const push = () => {
           for (const listener of [...listeners]) {
             try {
