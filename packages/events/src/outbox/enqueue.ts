@@ -3,7 +3,6 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Sql, TransactionSql } from 'postgres';
 import { traceHeaders } from '@ates/service-kit';
 import type { AnyEventEnvelope } from '../envelope.ts';
-import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
 import { getRegistry, type EventRegistry } from '../registry/registry.ts';
 import { subjectForDomain } from '../subjects.ts';
 
@@ -47,17 +46,14 @@ type SqlTag<R> = (strings: TemplateStringsArray, ...values: (string | number)[])
 /**
  * One chunk's INSERT, written once for both clients: the envelopes and the type → subject map
  * go as JSON text cast to jsonb, and `with ordinality … order by` keeps `seq` in the events' order.
+ * The headers column holds the trace context only, one value for the chunk: the relay builds
+ * the type, version, aggregate and correlation headers from the row (a jsonb object built per
+ * row here cost ~15% of the insert's Postgres CPU).
  */
-const insertChunk = <R>(tag: SqlTag<R>, subjects: string, envelopes: string, trace: Trace): R => tag`
+const insertChunk = <R>(tag: SqlTag<R>, subjects: string, envelopes: string, trace: string): R => tag`
   insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
   select (p->>'id')::uuid, (select ${subjects}::jsonb) ->> (p->>'type'),
-         p->>'type', (p->>'version')::int, p->>'aggregateId', p,
-         jsonb_strip_nulls(jsonb_build_object(
-           ${HEADER_TYPE}::text, p->>'type', ${HEADER_VERSION}::text, p->>'version',
-           ${HEADER_AGGREGATE}::text, nullif(p->>'aggregateId', ''),
-           ${HEADER_CORRELATION}::text, nullif(p->>'correlationId', ''),
-           'traceparent', nullif(${trace.traceparent}::text, ''),
-           'tracestate', nullif(${trace.tracestate}::text, '')))
+         p->>'type', (p->>'version')::int, p->>'aggregateId', p, (select ${trace}::jsonb)
   from jsonb_array_elements(${envelopes}::jsonb) with ordinality as e(p, n)
   order by n`;
 
@@ -74,8 +70,11 @@ export async function enqueueEvents(
   if (events.length === 0) return;
   const registry = options.registry ?? getRegistry();
   for (const event of events) registry.assertValid(event);
-  const { traceparent = '', tracestate = '' } = traceHeaders();
-  const trace: Trace = { traceparent, tracestate };
+  const { traceparent, tracestate } = traceHeaders();
+  const context: Partial<Trace> = {};
+  if (traceparent) context.traceparent = traceparent;
+  if (tracestate) context.tracestate = tracestate;
+  const trace = JSON.stringify(context);
   const chunks: [subjects: string, envelopes: string][] = [];
   for (let i = 0; i < events.length; i += ROWS_PER_STATEMENT) {
     const chunk = events.slice(i, i + ROWS_PER_STATEMENT);

@@ -2,14 +2,28 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import type { Sql } from 'postgres';
 import { contextFrom, failSpan, SpanKind, spanHeaders, startSpan, type Span } from '@ates/service-kit';
+import { HEADER_AGGREGATE, HEADER_CORRELATION, HEADER_TYPE, HEADER_VERSION } from '../headers.ts';
 import { withNamespace } from '../subjects.ts';
 
 interface PendingRow {
   seq: string;
   id: string;
   subject: string;
+  type: string;
+  version: number;
+  aggregateId: string | null;
+  correlationId: string | null;
+  /** What the row carries beyond the event's own headers: its trace context (older rows: all). */
   headers: Record<string, string>;
   body: string;
+}
+
+/** The event's headers (HEADER_*), built here rather than stored per row; the row's own win. */
+function headersOf(row: PendingRow): Record<string, string> {
+  const out: Record<string, string> = { [HEADER_TYPE]: row.type, [HEADER_VERSION]: String(row.version) };
+  if (row.aggregateId) out[HEADER_AGGREGATE] = row.aggregateId;
+  if (row.correlationId) out[HEADER_CORRELATION] = row.correlationId;
+  return Object.assign(out, row.headers);
 }
 
 export interface BatchOptions {
@@ -69,7 +83,8 @@ async function publishRows(
     const subject = withNamespace(options.namespace, row.subject);
     // A row enqueued in a trace is published in it (the span the consumers' spans hang from).
     const span = row.headers.traceparent === undefined ? undefined : publishSpan(row, subject);
-    const carried = span ? { ...row.headers, ...spanHeaders(span) } : row.headers;
+    const own = headersOf(row);
+    const carried = span ? { ...own, ...spanHeaders(span) } : own;
     for (const [name, value] of Object.entries(carried)) headers.set(name, value);
     try {
       const ack = await options.js.publish(subject, encoder.encode(row.body), {
@@ -118,10 +133,12 @@ export async function relayBatch(options: BatchOptions): Promise<BatchResult> {
     // The lock and the rows in one round trip (a step's start is on every event's path): one
     // row with `ok` false when another relay holds the lock, the rows (or a null one) when not.
     const selected = await tx<(Omit<PendingRow, 'seq'> & { ok: boolean; seq: string | null })[]>`
-      select l.ok, o.seq, o.id, o.subject, o.headers, o.body
+      select l.ok, o.seq, o.id, o.subject, o.type, o.version, o.aggregate_id as "aggregateId",
+             o."correlationId", o.headers, o.body
       from (select pg_try_advisory_xact_lock(hashtext(${options.lockKey})) as ok) as l
       left join lateral (
-        select seq, id, subject, headers, payload::text as body
+        select seq, id, subject, type, version, aggregate_id, payload->>'correlationId' as "correlationId",
+               headers, payload::text as body
         from outbox where l.ok and published_at is null order by seq limit ${options.batchSize}
       ) as o on true`;
     if (!selected[0]?.ok) return { status: 'standby' };
