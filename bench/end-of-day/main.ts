@@ -320,6 +320,14 @@ async function main() {
         before: { '100000 accounts': '9.5–9.8 s' },
         after: { '100000 accounts': '8.4–8.6 s (two runs)' },
       },
+      {
+        fix: 'per payout 8 rows in accounting → 5: payout.made v2 per PAID batch and day (one event per 500 payouts), no billing_day_accounts row for a paid account (figures from daily_totals.payout_count, migration 0006), the PAYOUT rows in transaction.applied v2 (one event per 500 rows); the email job stays one per payout',
+        before: { '100000 accounts': '27.1 / 96.8 / 51.8 / 35.3 s (2f0f7ef, load 8–49, interleaved)' },
+        after: {
+          '100000 accounts':
+            '49.1 / 65.8 / 60.3 / 49.5 s without transaction.applied v2 (7aada51), 17.0 / 36.5 s with it (c4c1732): noise-bound, B_pg single-row tx 147–1,143 tx/s in these runs',
+        },
+      },
     ],
     sizes: SIZES,
     runs: RUNS,
