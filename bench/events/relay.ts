@@ -27,7 +27,7 @@ function assigned(): AnyEventEnvelope {
   const taskId = randomUUID();
   return makeEvent({
     type: 'task.assigned',
-    version: 1,
+    version: 1 as const,
     producer: 'tasks',
     aggregateId: taskId,
     data: {

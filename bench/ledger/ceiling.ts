@@ -41,8 +41,9 @@ function buildBatches(events: readonly AnyEventEnvelope[], accountOf: ReadonlyMa
     const deltas = new Map<string, number>();
     const items: Record<string, unknown>[] = [];
     for (const [n, event] of events.slice(i, i + BATCH).entries()) {
-      if (event.type !== 'task.assigned' && event.type !== 'task.completed')
-        throw new Error(`no posting for ${event.type}`);
+      // The suite's events are one posting each: task.assigned v1 and task.completed.
+      if (!(event.type === 'task.assigned' && event.version === 1) && event.type !== 'task.completed')
+        throw new Error(`no posting for ${event.type} v${event.version}`);
       const fee = event.type === 'task.assigned';
       const accountId = accountOf.get(event.data.assigneeId)!;
       const amount = fee ? -15 : 30;

@@ -77,7 +77,7 @@ function taskEvents(assignees: () => string): AnyEventEnvelope[] {
     makeEvent({
       ...common,
       type: 'task.assigned',
-      version: 1,
+      version: 1 as const,
       data: {
         taskId,
         assigneeId: first,
@@ -91,7 +91,7 @@ function taskEvents(assignees: () => string): AnyEventEnvelope[] {
     makeEvent({
       ...common,
       type: 'task.assigned',
-      version: 1,
+      version: 1 as const,
       data: {
         taskId,
         assigneeId: second,
@@ -105,7 +105,7 @@ function taskEvents(assignees: () => string): AnyEventEnvelope[] {
     makeEvent({
       ...common,
       type: 'task.completed',
-      version: 1,
+      version: 1 as const,
       data: { taskId, assigneeId: second, completedAt: now, title, jiraId: null },
     }),
   ];

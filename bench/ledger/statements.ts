@@ -52,7 +52,7 @@ function stream(postings: number): AnyEventEnvelope[] {
       makeEvent({
         ...common,
         type: 'task.assigned',
-        version: 1,
+        version: 1 as const,
         data: { ...task, assigneeId: first, previousAssigneeId: null, assignmentNo: 1, assignedAt: at },
       }),
     );
@@ -60,7 +60,7 @@ function stream(postings: number): AnyEventEnvelope[] {
       makeEvent({
         ...common,
         type: 'task.assigned',
-        version: 1,
+        version: 1 as const,
         data: { ...task, assigneeId: second, previousAssigneeId: first, assignmentNo: 2, assignedAt: at },
       }),
     );

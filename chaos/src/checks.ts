@@ -146,8 +146,17 @@ export async function checkLedger(cluster: ChaosCluster): Promise<CheckResult> {
   const accounting = cluster.sql('accounting');
   const tasks = await tasksDb<{ id: string; assignments: number; completions: number }[]>`
     select id, assignment_count as assignments, completion_count as completions from tasks`;
-  const history = await tasksDb<{ type: string; data: AssignedData & CompletedData }[]>`
-    select type, payload->'data' as data from outbox where type in ('task.assigned', 'task.completed')`;
+  const written = await tasksDb<{ type: string; version: number; data: AssignedData & CompletedData }[]>`
+    select type, version, payload->'data' as data from outbox where type in ('task.assigned', 'task.completed')`;
+  // One entry per assignment: a `task.assigned` v2 carries a list (a shuffle's chunk), v1 one.
+  const history = written.flatMap((e) =>
+    e.type === 'task.assigned' && e.version === 2
+      ? (e.data as unknown as { assignments: AssignedData[] }).assignments.map((data) => ({
+          type: e.type,
+          data: data as AssignedData & CompletedData,
+        }))
+      : [e],
+  );
 
   // The tracker's own consistency: its events say what its counters say.
   const numbers = new Map<string, number[]>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueueEvents, makeEvent, type TaskAssignedV1 } from '@ates/events';
+import { enqueueEvents, makeEvent, type TaskAssignedV2 } from '@ates/events';
 import { ManualClock, parseMoney } from '@ates/service-kit';
 import { errorCodes, ops, type GraphQLClient } from '@ates/testing';
 import { hire, type Popug } from '../src/company.ts';
@@ -340,13 +340,28 @@ describe('events accounting receives', () => {
   it('never charges one assignment twice, even when it comes again under a different event id', async () => {
     const task = (await allTasks(admin)).find((t) => t.status === 'OPEN' && byId.has(t.assignee.id))!;
     const before = await ledgerOf(admin, task.assignee.id);
-    // The same business fact (task, assignment number) republished as a new event.
-    const [row] = await system.tasks.deps.sql<{ payload: { data: TaskAssignedV1 } }[]>`
-      select payload from outbox where type = 'task.assigned' and aggregate_id = ${task.id}
+    // The same business fact (task, assignment number) republished as a new event, as v1 and
+    // inside a v2 chunk: the task's latest assignment, alone or in a shuffle's chunk.
+    const [row] = await system.tasks.deps.sql<{ payload: { data: TaskAssignedV2 } }[]>`
+      select payload from outbox where type = 'task.assigned' and version = 2
+        and payload->'data'->'assignments' @> ${JSON.stringify([{ taskId: task.id }])}::jsonb
       order by seq desc limit 1`;
-    const data = row!.payload.data;
+    const data = row!.payload.data.assignments.find((a) => a.taskId === task.id)!;
+    const other = row!.payload.data.assignments.filter((a) => a.taskId !== task.id).slice(0, 1);
     await enqueueEvents(system.tasks.deps.db, [
-      makeEvent({ type: 'task.assigned', version: 1, producer: 'tasks', aggregateId: task.id, data }),
+      makeEvent({
+        type: 'task.assigned',
+        version: 1 as const,
+        producer: 'tasks',
+        aggregateId: task.id,
+        data,
+      }),
+      makeEvent({
+        type: 'task.assigned',
+        version: 2 as const,
+        producer: 'tasks',
+        data: { assignments: [...other, data] },
+      }),
     ]);
     await system.settle();
     expect(await ledgerOf(admin, task.assignee.id)).toEqual(before);

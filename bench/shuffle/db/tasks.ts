@@ -36,28 +36,36 @@ export async function insertTasks(sql: Sql, rows: readonly OpenTaskRow[]): Promi
   await sql`insert into tasks ${sql(rows)}`;
 }
 
-/** `task.assigned` events written, and tasks on their second assignment. */
+/**
+ * `task.assigned` events written, the assignments they carry (v2: a list each, v1: one), and
+ * tasks on their second assignment.
+ */
 export async function shuffleCounts(sql: Sql) {
-  const [row] = await sql<[{ events: number; moved: number }]>`
-    select (select count(*)::int from outbox where type = 'task.assigned') as events,
-           (select count(*)::int from tasks where assignment_count = 2) as moved`;
+  const [row] = await sql<[{ events: number; assignments: number; moved: number }]>`
+    select count(*)::int as events,
+           coalesce(sum(case when version = 2 then jsonb_array_length(payload->'data'->'assignments')
+                             else 1 end), 0)::int as assignments,
+           (select count(*)::int from tasks where assignment_count = 2) as moved
+    from outbox where type = 'task.assigned'`;
   return row;
 }
 
 /**
  * What Postgres must write for a shuffle without the events: every task moved by one UPDATE
- * from arrays, and one minimal outbox row each (an empty payload).
+ * from arrays, and one minimal outbox row (an empty payload) per `perEvent` tasks, as the
+ * shuffle writes one `task.assigned` per chunk.
  */
 export async function writeShuffleFloor(
   tx: TransactionSql,
   ids: readonly string[],
   assignees: readonly string[],
+  perEvent: number,
 ): Promise<void> {
   await tx`
     update tasks as t set assignee_id = m.assignee_id, assignment_count = t.assignment_count + 1
     from unnest(${ids}::uuid[], ${assignees}::uuid[]) as m(id, assignee_id) where t.id = m.id`;
   await tx`
-    insert into outbox (id, subject, type, version, aggregate_id, payload)
-    select gen_random_uuid(), 'tasks.task.task.assigned', 'task.assigned', 1, id::text, '{}'::jsonb
-    from unnest(${ids}::uuid[]) as id`;
+    insert into outbox (id, subject, type, version, payload)
+    select gen_random_uuid(), 'tasks.task.task.assigned', 'task.assigned', 2, '{}'::jsonb
+    from generate_series(1, ${Math.ceil(ids.length / perEvent)})`;
 }

@@ -52,7 +52,7 @@ export type {
 } from './consumer/handlers.ts';
 export { batchOfOne } from './consumer/handlers.ts';
 export { resetConsumer, type ResetConsumerOptions } from './consumer/reset.ts';
-export { standardUpcasters, splitJiraTitle, taskCreatedV1ToV2 } from './upcasters/tasks.ts';
+export { assignmentsOf, standardUpcasters, splitJiraTitle, taskCreatedV1ToV2 } from './upcasters/tasks.ts';
 export { appliedTransactions } from './upcasters/accounting.ts';
 
 // Dead letters
@@ -68,7 +68,7 @@ export { registerEventMetrics, OUTBOX_BACKLOG_LIMIT, type EventMetricsOptions } 
 
 // Live updates (GraphQL subscriptions)
 export { LiveFeed, type LiveListener } from './live/live-feed.ts';
-export { liveStream } from './live/live-stream.ts';
+export { liveStream, liveStreamEach } from './live/live-stream.ts';
 export { oncePerEvent } from './live/per-event.ts';
 export {
   copyStream,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import postgres from 'postgres';
 import type { connectNats } from '@ates/events';
 import {
+  assignmentsOf,
   ensureStreamsOver,
   horizonProblems,
   nonEmptyStreams,
@@ -13,7 +14,7 @@ import {
   type AnyEventEnvelope,
   type StoredMessage,
 } from '@ates/events';
-import { rollForwardAccounting, type OwnEvent, type TaskEventFacts } from '@ates/accounting/recovery';
+import { rollForwardAccounting, type OwnEvent, type TaskEventFact } from '@ates/accounting/recovery';
 import { rollForwardTaskTracker } from '@ates/tasks/recovery';
 import { loadDatabase, otherSessions } from './database.ts';
 import { readManifest, type Manifest } from './backup.ts';
@@ -186,27 +187,27 @@ async function rollForward(options: RestoreOptions, manifest: Manifest): Promise
   const floor =
     manifest.consumers.find((c) => c.stream === tasks && c.name === 'accounting-tasks')?.ackFloor ?? 0;
   const events: OwnEvent[] = await ownTail(options, manifest, 'accounting');
-  const facts = new Map<
-    string,
-    { taskId: string; title: string; jiraId: string | null; assignmentNo?: number }
-  >();
+  const facts = new Map<string, TaskEventFact[]>();
   for (const m of await readStreamTail(options.nats, tasks, floor + 1)) {
     const event = parse(m);
-    const data = event.data as {
-      taskId?: string;
-      title?: string;
-      jiraId?: string | null;
-      assignmentNo?: number;
-    };
+    if (event.type === 'task.assigned') {
+      // One fact per assignment: a shuffle's chunk (v2) is the cause of many fees.
+      facts.set(
+        event.id,
+        assignmentsOf(event).map(({ taskId, title, jiraId, assignmentNo }) => ({
+          taskId,
+          title,
+          jiraId,
+          assignmentNo,
+        })),
+      );
+      continue;
+    }
+    const data = event.data as { taskId?: string; title?: string; jiraId?: string | null };
     if (typeof data.taskId !== 'string') continue;
-    facts.set(event.id, {
-      taskId: data.taskId,
-      title: data.title ?? '',
-      jiraId: data.jiraId ?? null,
-      ...(data.assignmentNo === undefined ? {} : { assignmentNo: data.assignmentNo }),
-    });
+    facts.set(event.id, [{ taskId: data.taskId, title: data.title ?? '', jiraId: data.jiraId ?? null }]);
   }
-  const report = await rollForwardAccounting(options.databases.accounting!, events, facts as TaskEventFacts);
+  const report = await rollForwardAccounting(options.databases.accounting!, events, facts);
   options.log?.(
     `accounting: rolled forward ${report.applied} of its own events after the backup ` +
       `(${report.transactions} ledger rows; ${report.alreadyHeld} were in the backup already)`,

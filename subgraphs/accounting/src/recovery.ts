@@ -4,10 +4,11 @@ import {
   rollForwardBatch,
   type OwnEvent,
   type RollForwardReport,
+  type TaskEventFact,
   type TaskEventFacts,
 } from './use-cases/roll-forward.ts';
 
-export type { OwnEvent, RollForwardReport, TaskEventFacts };
+export type { OwnEvent, RollForwardReport, TaskEventFact, TaskEventFacts };
 
 /** Events per transaction: a day's tail is applied in many short transactions, each idempotent. */
 const BATCH = 500;

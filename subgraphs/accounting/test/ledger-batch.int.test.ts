@@ -31,6 +31,16 @@ const assigned = (taskId: string, assigneeId: string, assignmentNo: number) =>
     aggregateId: taskId,
     data: { taskId, assigneeId, previousAssigneeId: null, assignmentNo, assignedAt: at, title, jiraId: null },
   });
+/** A shuffle's chunk: task.assigned v2 with one item per assignment. */
+const chunk = (list: { taskId: string; assigneeId: string; assignmentNo: number }[]) =>
+  makeEvent({
+    type: 'task.assigned',
+    version: 2 as const,
+    producer: 'tasks',
+    data: {
+      assignments: list.map((a) => ({ ...a, previousAssigneeId: null, assignedAt: at, title, jiraId: null })),
+    },
+  });
 const completed = (taskId: string, assigneeId: string) =>
   makeEvent({
     type: 'task.completed',
@@ -125,6 +135,39 @@ describe('a batch of task events applied together', () => {
     expect(account.balance).toBe(rows.reduce((sum, r) => sum + r.amount, 0));
     expect(rows.at(-1)?.balanceAfter).toBe(account.balance);
   });
+  it('charges a fee per assignment of a chunk (v2) under its event id; the chunk again, or v1 of it, changes nothing', async () => {
+    const ann = randomUUID();
+    const bob = randomUUID();
+    const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()];
+    const shuffled = chunk([
+      { taskId: t1, assigneeId: ann, assignmentNo: 1 },
+      { taskId: t2, assigneeId: bob, assignmentNo: 1 },
+      { taskId: t3, assigneeId: ann, assignmentNo: 1 },
+    ]);
+    await handleTogether([shuffled]);
+    const prices = await database.db
+      .select()
+      .from(pricedTasks)
+      .where(inArray(pricedTasks.id, [t1, t2, t3]));
+    // Re-delivered (a restored inbox), and one of its assignments as v1 under another id.
+    await handleTogether([shuffled, assigned(t2, bob, 1)]);
+    const fees = async (user: string) =>
+      (await accountOf(user)).rows.map((r) => [r.kind, r.taskId, r.assignmentNo, r.eventId]);
+    expect(await fees(ann)).toEqual([
+      ['ASSIGN_FEE', t1, 1, shuffled.id],
+      ['ASSIGN_FEE', t3, 1, shuffled.id],
+    ]);
+    expect(await fees(bob)).toEqual([['ASSIGN_FEE', t2, 1, shuffled.id]]);
+    const after = await database.db
+      .select()
+      .from(pricedTasks)
+      .where(inArray(pricedTasks.id, [t1, t2, t3]));
+    expect(after).toEqual(prices);
+    expect(after.map((p) => p.assignmentsReported)).toEqual([1, 1, 1]);
+    const { account, rows } = await accountOf(ann);
+    expect(account.balance).toBe(rows.reduce((sum, r) => sum + r.amount, 0));
+  });
+
   it('lets two lanes apply batches that share tasks and the day concurrently: no deadlock, every fee once', async () => {
     const creator = randomUUID();
     const tasks = Array.from({ length: 40 }, () => randomUUID()).sort();

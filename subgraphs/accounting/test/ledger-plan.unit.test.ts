@@ -47,4 +47,22 @@ describe('planning a batch of postings', () => {
     expect(postings.map((p) => p.item.entry.eventId)).toEqual(['e2', 'e4']);
     expect(skipped.map((s) => s.entry.eventId)).toEqual(['e1', 'e3']);
   });
+
+  it('posts every task of one event (a shuffle’s chunk), and each task once', () => {
+    const other = { ...task, taskId: 't2' };
+    const { postings, skipped } = planPostings(
+      [
+        item(assignFeeEntry(task, price, { assigneeId: 'ann', assignmentNo: 2, eventId: 'chunk' })),
+        item(assignFeeEntry(other, price, { assigneeId: 'bob', assignmentNo: 2, eventId: 'chunk' })),
+        item(assignFeeEntry(other, price, { assigneeId: 'bob', assignmentNo: 3, eventId: 'chunk' })),
+      ],
+      accounts,
+      new Set(),
+    );
+    expect(postings.map((p) => [p.item.entry.taskId, p.accountId])).toEqual([
+      ['t1', 'A'],
+      ['t2', 'B'],
+    ]);
+    expect(skipped.map((s) => s.entry.assignmentNo)).toEqual([3]);
+  });
 });

@@ -87,8 +87,9 @@ describe('rolling accounting forward from its own stream', () => {
         appliedAt: at,
       },
     });
+    // What the task stream said, one fact per assignment of each event.
     const facts = new Map([
-      [oldFee.id, { taskId: oldFee.data.taskId, title, jiraId: null, assignmentNo: 3 }],
+      [oldFee.id, [{ taskId: oldFee.data.taskId, title, jiraId: null, assignmentNo: 3 }]],
     ]);
     const tail = [own(v1), ...published.map((r) => own(r.payload as AnyEventEnvelope))];
 

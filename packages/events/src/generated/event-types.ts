@@ -376,6 +376,50 @@ export interface TaskAssignedV1 {
   jiraId: string | null;
 }
 
+// task.assigned v2: schema/events/tasks/task-assigned.v2.json
+/**
+ * Tasks were (re)assigned together (a shuffle's chunk, or a new task's first assignment); every assignment charges its new assignee the fee. One event carries up to 1000 assignments; producers also keep it under 512 KiB of JSON (NATS refuses messages over its max_payload, 1 MiB by default).
+ */
+export interface TaskAssignedV2 {
+  /**
+   * The assignments, each as task.assigned v1 carried it; a task appears at most once.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  assignments: TaskAssignment[];
+}
+export interface TaskAssignment {
+  /**
+   * The task's id.
+   */
+  taskId: string;
+  /**
+   * The new assignee.
+   */
+  assigneeId: string;
+  /**
+   * The previous assignee, or null on the first assignment.
+   */
+  previousAssigneeId: string | null;
+  /**
+   * 1 for the first assignment of the task, then 2, 3, ... (lets accounting reconcile).
+   */
+  assignmentNo: number;
+  /**
+   * When the assignment happened.
+   */
+  assignedAt: string;
+  /**
+   * Task title without the Jira id (no square brackets).
+   */
+  title: string;
+  /**
+   * Jira ticket id such as POPUG-42, or null.
+   */
+  jiraId: string | null;
+}
+
 // task.completed v1: schema/events/tasks/task-completed.v1.json
 /**
  * The assignee completed a task; the assignee earns the reward.
@@ -568,7 +612,7 @@ export interface EventDataMap {
   'billing-day.closed': { 1: BillingDayClosedV1 };
   'email.requested': { 1: EmailRequestedV1 };
   'payout.made': { 1: PayoutMadeV1; 2: PayoutMadeV2 };
-  'task.assigned': { 1: TaskAssignedV1 };
+  'task.assigned': { 1: TaskAssignedV1; 2: TaskAssignedV2 };
   'task.completed': { 1: TaskCompletedV1 };
   'task.created': { 1: TaskCreatedV1; 2: TaskCreatedV2 };
   'task.priced': { 1: TaskPricedV1 };

@@ -1,4 +1,6 @@
 import type { Upcaster, Upcasters } from '../consumer/handlers.ts';
+import type { EnvelopeOf } from '../envelope.ts';
+import type { TaskAssignment } from '../generated/event-types.ts';
 
 const JIRA_PREFIX = /^\s*\[([A-Z][A-Z0-9]*-[0-9]+)\]\s*/;
 const TITLE_MAX = 200;
@@ -22,6 +24,13 @@ export const taskCreatedV1ToV2: Upcaster<'task.created', 1> = (event) => {
     data: { taskId, ...splitJiraTitle(title), description, createdBy, createdAt },
   };
 };
+
+/**
+ * The assignments a `task.assigned` carries: v1 one, v2 a list (a shuffle's chunk). Consumers
+ * read both through it rather than upcast v1: no second validation per v1 event.
+ */
+export const assignmentsOf = (event: EnvelopeOf<'task.assigned'>): TaskAssignment[] =>
+  event.version === 1 ? [event.data] : event.data.assignments;
 
 /** Upcasters every consumer gets unless it passes its own. */
 export const standardUpcasters: Upcasters = {

@@ -61,7 +61,7 @@ export async function recordedFacts(
   return new Set(
     Array.from(rows, (r) =>
       factKeys({ kind: r.kind, eventId: '', taskId: r.task_id, assignmentNo: r.assignment_no }).filter(
-        (k) => k !== 'event:',
+        (k) => !k.startsWith('event:'),
       ),
     ).flat(),
   );

@@ -62,11 +62,12 @@ export function rewardEntry(
 }
 
 /**
- * The business facts an entry records, as the ledger's unique indexes see them: its event, and
- * its task's fee for that assignment or its task's reward. Two entries sharing a key are one fact.
+ * The business facts an entry records, as the ledger's unique indexes see them: its event's
+ * word on its task (a `task.assigned` v2 assigns many tasks, each once), and its task's fee for
+ * that assignment or its task's reward. Two entries sharing a key are one fact.
  */
 export function factKeys(entry: Pick<Entry, 'kind' | 'eventId' | 'taskId' | 'assignmentNo'>): string[] {
-  const keys = [`event:${entry.eventId}`];
+  const keys = [`event:${entry.eventId}:${entry.taskId ?? ''}`];
   if (entry.kind === 'ASSIGN_FEE' && entry.taskId) keys.push(`fee:${entry.taskId}:${entry.assignmentNo}`);
   if (entry.kind === 'TASK_REWARD' && entry.taskId) keys.push(`reward:${entry.taskId}`);
   return keys;

@@ -1,4 +1,4 @@
-import { batchOfOne, type AnyEventEnvelope, type BatchHandler } from '@ates/events';
+import { assignmentsOf, batchOfOne, type AnyEventEnvelope, type BatchHandler } from '@ates/events';
 import type * as tables from '../db/tables.ts';
 import { applyTaskEvents } from '../use-cases/apply-task-events.ts';
 import type { AccountingDeps } from '../use-cases/deps.ts';
@@ -9,20 +9,28 @@ export const applyTaskEventsBatch =
   (events, { tx }) =>
     applyTaskEvents(tx, deps, events);
 
-/** What accounting reacts to of the task tracker's events (task.created v1 is upcast to v2). */
+/**
+ * What accounting reacts to of the task tracker's events (task.created v1 is upcast to v2;
+ * task.assigned v1 and v2 are read alike, see assignmentsOf).
+ */
 export const taskReactions = (deps: AccountingDeps) =>
   batchOfOne(applyTaskEventsBatch(deps), {
     'task.created': [2],
-    'task.assigned': [1],
+    'task.assigned': [1, 2],
     'task.completed': [1],
   });
 
 /**
  * The account a task event is about: the assignee's (who is charged or paid), or for a new
- * task its creator's (whose account opens on first sight).
+ * task its creator's (whose account opens on first sight). A shuffle's chunk charges many
+ * accounts: its own key spreads chunks over the lanes (the lock order keeps them apart).
  */
 export function accountKeyOf(event: AnyEventEnvelope): string {
-  if (event.type === 'task.assigned' || event.type === 'task.completed') return event.data.assigneeId;
+  if (event.type === 'task.assigned') {
+    const [only, ...more] = assignmentsOf(event);
+    return only && more.length === 0 ? only.assigneeId : event.id;
+  }
+  if (event.type === 'task.completed') return event.data.assigneeId;
   if (event.type === 'task.created' && event.version === 2) return event.data.createdBy;
   return event.aggregateId ?? event.id;
 }

@@ -1,4 +1,4 @@
-import { enqueueEvents, type AnyEventEnvelope } from '@ates/events';
+import { assignmentsOf, enqueueEvents, type AnyEventEnvelope } from '@ates/events';
 import { openAccounts } from '../db/account-repository.ts';
 import type { AccountingTx } from '../db/db.ts';
 import type { PricedTaskRow } from '../db/schema.ts';
@@ -10,10 +10,11 @@ import { applyEntries } from './apply-entries.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /**
- * Accounting's one reaction to the task tracker's events, for one event or a consumer's batch:
- * the authors' and assignees' accounts open, each task is priced on first sight and its reported
- * counts recorded, and every fee (per assignment) and reward (per completion) is posted in
- * arrival order, with set-based SQL whatever the batch's size.
+ * Accounting's one reaction to the task tracker's events, for one event or a consumer's batch
+ * (each `task.assigned` flattened into its assignments first): the authors' and assignees'
+ * accounts open, each task is priced on first sight and its reported counts recorded, and every
+ * fee (per assignment) and reward (per completion) is posted in arrival order, with set-based
+ * SQL whatever the batch's size.
  */
 export async function applyTaskEvents(
   tx: AccountingTx,
@@ -32,17 +33,20 @@ export async function applyTaskEvents(
       const { taskId, title, jiraId, createdBy } = event.data;
       creators.push(createdBy);
       seen.push({ task: { taskId, title, jiraId }, cause });
-    } else if (event.type === 'task.assigned' && event.version === 1) {
-      const { taskId, title, jiraId, assigneeId, assignmentNo } = event.data;
-      const task = { taskId, title, jiraId };
-      seen.push({ task, cause });
-      assignees.push(assigneeId);
-      highestAssignment.set(taskId, Math.max(highestAssignment.get(taskId) ?? 0, assignmentNo));
-      postings.push({
-        cause,
-        task,
-        make: (price) => assignFeeEntry(task, price, { assigneeId, assignmentNo, eventId: event.id }),
-      });
+    } else if (event.type === 'task.assigned') {
+      // v2 carries a shuffle's chunk, v1 one assignment: a fee per assignment, each recorded
+      // under the event's id (the inbox holds the event once, however many it carries).
+      for (const { taskId, title, jiraId, assigneeId, assignmentNo } of assignmentsOf(event)) {
+        const task = { taskId, title, jiraId };
+        seen.push({ task, cause });
+        assignees.push(assigneeId);
+        highestAssignment.set(taskId, Math.max(highestAssignment.get(taskId) ?? 0, assignmentNo));
+        postings.push({
+          cause,
+          task,
+          make: (price) => assignFeeEntry(task, price, { assigneeId, assignmentNo, eventId: event.id }),
+        });
+      }
     } else if (event.type === 'task.completed' && event.version === 1) {
       const { taskId, title, jiraId, assigneeId } = event.data;
       const task = { taskId, title, jiraId };

@@ -18,11 +18,23 @@ import type { TransactionKind } from '../domain/ledger.ts';
 
 export type { OwnEvent };
 
-/** What a fee's causing `task.assigned` (or any task event) said, by event id. */
-export type TaskEventFacts = ReadonlyMap<
-  string,
-  { taskId: string; title: string; jiraId: string | null; assignmentNo?: number }
->;
+/** What a task event said of a task (with the assignment's number, from a `task.assigned`). */
+export interface TaskEventFact {
+  taskId: string;
+  title: string;
+  jiraId: string | null;
+  assignmentNo?: number;
+}
+
+/**
+ * What each task event said, by event id: one fact, or one per assignment of a `task.assigned`
+ * v2 (a shuffle's chunk, the cause of many fees).
+ */
+export type TaskEventFacts = ReadonlyMap<string, readonly TaskEventFact[]>;
+
+/** What the event `eventId` said of the task `taskId`. */
+const factOf = (facts: TaskEventFacts, eventId: string | undefined, taskId: string | null) =>
+  eventId === undefined ? undefined : facts.get(eventId)?.find((f) => f.taskId === taskId);
 
 export interface RollForwardReport {
   applied: number;
@@ -56,8 +68,10 @@ export async function rollForwardBatch(
   const closedDays: Parameters<typeof insertBillingDayRecord>[1][] = [];
   for (const { envelope: e } of fresh) {
     if (e.type === 'task.priced' && e.version === 1) {
-      const cause = e.causationId ? taskEvents.get(e.causationId) : undefined;
-      const seen = cause ?? [...taskEvents.values()].find((t) => t.taskId === e.data.taskId);
+      const taskId = e.data.taskId;
+      const seen =
+        factOf(taskEvents, e.causationId, taskId) ??
+        [...taskEvents.values()].flat().find((t) => t.taskId === taskId);
       priced.push({
         id: e.data.taskId,
         title: seen?.title ?? '',
@@ -72,7 +86,7 @@ export async function rollForwardBatch(
       const kind = d.kind as TransactionKind;
       let assignmentNo: number | null = null;
       if (kind === 'ASSIGN_FEE') {
-        const cause = e.causationId ? taskEvents.get(e.causationId) : undefined;
+        const cause = factOf(taskEvents, e.causationId, d.taskId);
         if (cause?.assignmentNo === undefined)
           throw new Error(
             `fee ${d.transactionId}: its task.assigned (${e.causationId ?? 'none'}) is not in the task stream's tail`,

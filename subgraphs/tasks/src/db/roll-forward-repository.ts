@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { uuidArrayParam } from '@ates/service-kit';
+import { jsonParam, uuidArrayParam } from '@ates/service-kit';
 import type * as tables from './tables.ts';
 
 type TasksTx = Parameters<Parameters<PostgresJsDatabase<typeof tables>['transaction']>[0]>[0];
@@ -33,13 +33,16 @@ export async function insertCreatedTask(
     on conflict (id) do nothing`);
 }
 
-export async function applyAssignment(
+/** One event's assignments (a task at most once), each applied unless the task has a later one. */
+export async function applyAssignments(
   tx: TasksTx,
-  a: { id: string; assigneeId: string; assignmentNo: number },
+  list: readonly { id: string; assigneeId: string; assignmentNo: number }[],
 ): Promise<void> {
+  if (list.length === 0) return;
   await tx.execute(sql`
-    update tasks set assignee_id = ${a.assigneeId}, assignment_count = ${a.assignmentNo}
-    where id = ${a.id} and assignment_count < ${a.assignmentNo}`);
+    update tasks as t set assignee_id = m."assigneeId", assignment_count = m."assignmentNo"
+    from jsonb_to_recordset(${jsonParam(list)}) as m(id uuid, "assigneeId" uuid, "assignmentNo" int)
+    where t.id = m.id and t.assignment_count < m."assignmentNo"`);
 }
 
 export async function applyCompletion(

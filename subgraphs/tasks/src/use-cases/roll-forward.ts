@@ -1,7 +1,7 @@
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import type { OwnEvent } from '@ates/events';
+import { assignmentsOf, type OwnEvent } from '@ates/events';
 import {
-  applyAssignment,
+  applyAssignments,
   applyCompletion,
   applyUpdate,
   eventsInOutbox,
@@ -15,10 +15,11 @@ export type { OwnEvent };
 /**
  * Brings a tasks database restored from a backup forward to what the tracker published after
  * it, from its own stream: every change of a task travels in full in its events (created with
- * title, description, author and time; each assignment with its number; the completion; edits),
- * so the tasks made, shuffled and completed since the backup come back as they were, and no
- * consumer sees an event twice (each is recorded in the outbox as published). Events the outbox
- * already holds are skipped, so a second run changes nothing.
+ * title, description, author and time; each assignment with its number, alone or in a
+ * shuffle's chunk; the completion; edits), so the tasks made, shuffled and completed since the
+ * backup come back as they were, and no consumer sees an event twice (each is recorded in the
+ * outbox as published). Events the outbox already holds are skipped, so a second run changes
+ * nothing.
  */
 export async function rollForwardTasks(
   db: PostgresJsDatabase<typeof tables>,
@@ -42,11 +43,15 @@ export async function rollForwardTasks(
           createdAt: d.createdAt,
         });
       } else if (e.type === 'task.assigned') {
-        await applyAssignment(tx, {
-          id: e.data.taskId,
-          assigneeId: e.data.assigneeId,
-          assignmentNo: e.data.assignmentNo,
-        });
+        // v1 carries one assignment, v2 a shuffle's chunk: one statement either way.
+        await applyAssignments(
+          tx,
+          assignmentsOf(e).map((a) => ({
+            id: a.taskId,
+            assigneeId: a.assigneeId,
+            assignmentNo: a.assignmentNo,
+          })),
+        );
       } else if (e.type === 'task.completed') {
         await applyCompletion(tx, {
           id: e.data.taskId,

@@ -3,21 +3,22 @@ import { requireRole, type Viewer } from '@ates/service-kit';
 import { assignableWorkersIn, lockOpenTasks, reassignTasks } from '../db/task-repository.ts';
 import { reshuffle } from '../domain/assignment.ts';
 import { SHUFFLERS } from '../domain/permissions.ts';
-import { taskAssigned } from '../events/task-events.ts';
+import { tasksAssigned } from '../events/task-events.ts';
 import type { TasksDeps } from './deps.ts';
 
 /** Rows per UPDATE: each hashes the whole tasks table once, so the fewer the cheaper (arrays of a few MB). */
 const UPDATE_ROWS = 100_000;
-/** Events per outbox statement. */
-const EVENT_CHUNK = 5000;
+/** Assignments per outbox statement (10 `task.assigned` of 1000): built while the UPDATE runs. */
+const EVENT_CHUNK = 10_000;
 /** Outbox statements queued at most (~2.5 MB of JSON each): enough to run ahead of a 100k update. */
 const MAX_QUEUED = 20;
 
 /**
  * Reassigns every OPEN task in one transaction, set-based: the table is locked against writers,
- * the open tasks are moved by one UPDATE, and their `task.assigned` events are built while
- * Postgres runs it, their outbox inserts queued behind it on the transaction's connection. A
- * completion racing with a shuffle waits for the lock and then sees the new assignee.
+ * the open tasks are moved by one UPDATE, and their assignments are built into `task.assigned`
+ * v2 events of up to a thousand each (an outbox row per event, not per task) while Postgres runs
+ * it, their outbox inserts queued behind it on the transaction's connection. A completion racing
+ * with a shuffle waits for the lock and then sees the new assignee.
  */
 export async function shuffleTasks(
   deps: TasksDeps,
@@ -41,10 +42,11 @@ export async function shuffleTasks(
       queue(reassignTasks(tx, moves.slice(i, i + UPDATE_ROWS)));
     for (let i = 0; i < moves.length; i += EVENT_CHUNK) {
       if (queued.length >= MAX_QUEUED) await queued.shift();
-      const events = moves.slice(i, i + EVENT_CHUNK).map((m, j) => {
+      const assignments = moves.slice(i, i + EVENT_CHUNK).map((m, j) => {
         const task = open[i + j]!;
-        return taskAssigned({ ...m, title: task.title, jiraId: task.jiraId }, at, correlationId);
+        return { ...m, title: task.title, jiraId: task.jiraId };
       });
+      const events = tasksAssigned(assignments, at, correlationId);
       // Validated and serialized now; sent at once, so Postgres never waits on Node between them.
       queue(enqueueEvents(tx, events));
     }
