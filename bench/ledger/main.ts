@@ -180,6 +180,7 @@ async function postAll(deps: AccountingDeps, events: AnyEventEnvelope[]): Promis
       settings.maxBatch,
       processor.applyBatch,
       (error) => failures.push(error),
+      (item) => settings.batchWeight(item.decision.envelope),
     );
     for (const msg of msgs) {
       const item = await processor.prepare(msg);

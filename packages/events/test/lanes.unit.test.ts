@@ -36,4 +36,20 @@ describe('Lanes', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([]);
   });
+
+  it('fills a batch by weight, taking at least one item however heavy', async () => {
+    const batches: number[][] = [];
+    const lanes = new Lanes<number>(
+      1,
+      500,
+      async (batch) => void batches.push(batch),
+      (error) => {
+        throw error;
+      },
+      (weight) => weight,
+    );
+    for (const weight of [1000, 200, 200, 200, 1, 1]) lanes.push('key', weight);
+    await lanes.room(1);
+    expect(batches).toEqual([[1000], [200, 200], [200, 1, 1]]);
+  });
 });

@@ -49,8 +49,10 @@ export interface ConsumerOptions<TSchema extends Record<string, unknown>> {
    * order, one batch at a time. Default: the aggregate id (the `${HEADER_AGGREGATE}` header).
    */
   laneKey?: (event: AnyEventEnvelope) => string;
-  /** Most events a lane applies in one transaction. Default 50. */
+  /** Most events a lane applies in one transaction (in `batchWeight` units). Default 50. */
   maxBatch?: number;
+  /** What one event counts against `maxBatch` (a batch event: its items). Default 1. */
+  batchWeight?: (event: AnyEventEnvelope) => number;
   /** Messages pulled ahead. Default 100. */
   prefetch?: number;
   /**
@@ -134,6 +136,7 @@ export async function startConsumer<TSchema extends Record<string, unknown>>(
       settled.fire();
     },
     (error) => log.error({ err: errorMessage(error) }, 'batch processing failed unexpectedly'),
+    options.batchWeight ? (item) => options.batchWeight!(item.decision.envelope) : undefined,
   );
   const prefetch = options.prefetch ?? 100;
   const now = options.now ?? epochMs;

@@ -1,8 +1,9 @@
 /**
  * Spreads items (messages) over `count` lanes by key (by default the aggregate id): each lane
  * applies its items in arrival order, in batches of whatever has queued up meanwhile (at most
- * `maxBatch`), so items of one key stay in order while different keys proceed in parallel, and
- * a busy lane commits many events per transaction.
+ * `maxBatch`, counted in `weigh` units: one per item unless the item carries many, as a
+ * batch event does), so items of one key stay in order while different keys proceed in
+ * parallel, and a busy lane commits many events per transaction.
  */
 export class Lanes<T> {
   private readonly buffers: T[][];
@@ -17,6 +18,7 @@ export class Lanes<T> {
     private readonly maxBatch: number,
     private readonly process: (batch: T[]) => Promise<void>,
     private readonly onError: (error: unknown) => void,
+    private readonly weigh: (item: T) => number = () => 1,
   ) {
     this.buffers = Array.from({ length: count }, () => []);
     this.running = Array.from({ length: count }, () => false);
@@ -56,7 +58,7 @@ export class Lanes<T> {
   private async work(lane: number): Promise<void> {
     const buffer = this.buffers[lane] ?? [];
     while (!this.closed && buffer.length > 0) {
-      const batch = buffer.splice(0, this.maxBatch);
+      const batch = buffer.splice(0, this.batchLength(buffer));
       this.queued -= batch.length;
       this.inFlight += batch.length;
       try {
@@ -69,6 +71,18 @@ export class Lanes<T> {
       }
     }
     this.running[lane] = false;
+  }
+
+  /** How many of the buffer's first items fit `maxBatch` (always at least one). */
+  private batchLength(buffer: readonly T[]): number {
+    let weight = 0;
+    let n = 0;
+    while (n < buffer.length && n < this.maxBatch) {
+      weight += this.weigh(buffer[n]!);
+      if (n > 0 && weight > this.maxBatch) break;
+      n += 1;
+    }
+    return n;
   }
 }
 

@@ -172,8 +172,12 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
     item: PreparedEvent<TSchema>,
   ) {
     await handler(envelope, { tx, logger, delivery: item.delivery });
+    handledLine(item);
+  }
+
+  function handledLine({ decision: { envelope }, delivery }: PreparedEvent<TSchema>) {
     logger.debug(
-      { type: envelope.type, version: envelope.version, attempt: item.delivery.attempt },
+      { type: envelope.type, version: envelope.version, attempt: delivery.attempt },
       'event handled',
     );
   }
@@ -219,7 +223,9 @@ export function createBatchProcessor<TSchema extends Record<string, unknown>>(
               { tx, logger },
             ),
         );
-        logger.debug({ events: todo.length }, 'events handled together');
+        // One line per event, as the one-by-one path writes, so each event's id and cause can be traced.
+        if (logger.isLevelEnabled('debug'))
+          for (const item of todo) traced(item.decision.received, () => handledLine(item));
         return;
       }
       for (const item of todo) {

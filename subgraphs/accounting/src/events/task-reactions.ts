@@ -52,6 +52,9 @@ export const tasksConsumerSettings = (deps: AccountingDeps, lanes: number = DEFA
   laneKey: accountKeyOf,
   concurrency: lanes,
   maxBatch: 500,
+  // Postings, not events: a backlog of shuffle chunks (1,000 assignments each) stays ~500 per transaction.
+  batchWeight: (event: AnyEventEnvelope) =>
+    event.type === 'task.assigned' ? assignmentsOf(event).length : 1,
   /** Messages pulled ahead: two batches' worth per lane, so the next batch queues while one commits. */
   prefetch: 1000 * lanes,
 });
