@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { JsMsg } from '@nats-io/jetstream';
-import { getRegistry, makeEvent, standardUpcasters, type AnyEventEnvelope } from '@ates/events';
+import { makeEvent, type AnyEventEnvelope } from '@ates/events';
 import {
   applyMigrations,
   connectDatabase,
@@ -25,11 +25,9 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
+import { taskEventsProcessor } from './consumer.ts';
 import { Lanes } from '../../packages/events/src/consumer/lanes.ts';
-import {
-  createBatchProcessor,
-  type PreparedEvent,
-} from '../../packages/events/src/consumer/process-batch.ts';
+import type { PreparedEvent } from '../../packages/events/src/consumer/process-batch.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
 import {
   DEFAULT_TASK_LANES,
@@ -159,19 +157,7 @@ interface Posted {
 }
 
 async function postAll(deps: AccountingDeps, events: AnyEventEnvelope[]): Promise<Posted> {
-  const settings = tasksConsumerSettings(deps, LANES);
-  const processor = createBatchProcessor({
-    consumer: CONSUMER,
-    stream: 'tasks',
-    db: deps.db,
-    logger,
-    decide: { registry: getRegistry(), handlers: settings.handlers, upcasters: standardUpcasters },
-    batchHandler: settings.batchHandler,
-    maxDeliver: 5,
-    backoffMs: [1000],
-    unknownVersionDelayMs: 60_000,
-    unknownVersionMaxDeliver: 5,
-  });
+  const { settings, processor } = taskEventsProcessor(deps, CONSUMER, LANES);
   /** As the consumer runs them: decided on arrival, applied in lanes by account, batches of up to maxBatch. */
   async function consume(msgs: JsMsg[]) {
     const failures: unknown[] = [];

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { JsMsg } from '@nats-io/jetstream';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { getRegistry, makeEvent, standardUpcasters, type AnyEventEnvelope } from '@ates/events';
+import { makeEvent, type AnyEventEnvelope } from '@ates/events';
 import {
   applyMigrations,
   createLogger,
@@ -23,9 +23,8 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
-import { createBatchProcessor } from '../../packages/events/src/consumer/process-batch.ts';
+import { taskEventsProcessor } from './consumer.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
-import { tasksConsumerSettings } from '../../subgraphs/accounting/src/events/task-reactions.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 
 const POSTINGS = Number(process.env.POSTINGS ?? 1_500);
@@ -125,19 +124,7 @@ async function consume(events: AnyEventEnvelope[], onPlan?: (plan: string) => vo
       logger,
       newId: randomUUID,
     };
-    const settings = tasksConsumerSettings(deps, 1);
-    const processor = createBatchProcessor({
-      consumer: 'accounting-tasks',
-      stream: 'tasks',
-      db: deps.db,
-      logger,
-      decide: { registry: getRegistry(), handlers: settings.handlers, upcasters: standardUpcasters },
-      batchHandler: settings.batchHandler,
-      maxDeliver: 5,
-      backoffMs: [1000],
-      unknownVersionDelayMs: 60_000,
-      unknownVersionMaxDeliver: 5,
-    });
+    const { processor } = taskEventsProcessor(deps, 'accounting-tasks', 1);
     for (let i = 0; i < events.length; i += BATCH) {
       const items = [];
       for (const msg of messages(events.slice(i, i + BATCH))) {
