@@ -30,7 +30,11 @@ export type ClientMessage =
   | { type: 'unsubscribe' }
   | { type: 'reset' }
   | { type: 'stats' }
-  | { type: 'latencies'; commits: Array<{ id: string; committedAt: number }>; ordered: string[] }
+  | {
+      type: 'latencies';
+      commits: Array<{ id: string; committedAt: number; fee?: number }>;
+      ordered: string[];
+    }
   | { type: 'stop' };
 
 const pools = new Map<string, SubscriberPool>();
@@ -61,21 +65,38 @@ function stats(): Record<string, GroupStats> {
 }
 
 /**
- * Commit → receipt of each delivery since the last reset. In `ordered` groups (accountingToday:
- * one event per transaction, in order) the k-th delivery reflects the k-th commit; elsewhere
- * (myAccount) a delivery names its task.
+ * Commit → receipt, per commit and subscriber since the last reset. In `ordered` groups
+ * (accountingToday: one push per batch of fees, each showing the day's fees so far) a commit
+ * is shown by the first push whose fees reach the fees before the round plus every fee up to
+ * and including its own (an upper bound if accounting applied two commits out of order);
+ * elsewhere (myAccount) a push names its newest transaction's task.
  */
-function latencies(commits: Array<{ id: string; committedAt: number }>, ordered: string[]): LatencySummary {
+function latencies(
+  commits: Array<{ id: string; committedAt: number; fee?: number }>,
+  ordered: string[],
+): LatencySummary {
   const values: number[] = [];
   let unmatched = 0;
   const byTask = new Map(commits.map((c) => [c.id, c.committedAt]));
   for (const [group, pool] of pools) {
     for (const s of pool.subscribers) {
-      s.received.forEach(({ at, taskId }, k) => {
-        const committedAt = ordered.includes(group) ? commits[k]?.committedAt : byTask.get(taskId ?? '');
+      if (ordered.includes(group)) {
+        let fees = s.startFees ?? 0;
+        let k = 0;
+        for (const commit of commits) {
+          fees += commit.fee ?? Number.POSITIVE_INFINITY;
+          while (k < s.received.length && (s.received[k]!.feesCharged ?? -1) < fees) k += 1;
+          const shown = s.received[k];
+          if (shown) values.push(shown.at - commit.committedAt);
+          else unmatched += 1;
+        }
+        continue;
+      }
+      for (const { at, taskId } of s.received) {
+        const committedAt = byTask.get(taskId ?? '');
         if (committedAt === undefined) unmatched += 1;
         else values.push(at - committedAt);
-      });
+      }
     }
   }
   if (values.length === 0) return { p50: 0, p99: 0, max: 0, deliveries: 0, unmatched };

@@ -11,8 +11,15 @@ export const nowMs = () => performance.timeOrigin + performance.now();
 /** One subscribed graphql-ws client: its own socket, one subscription, each delivery time-stamped. */
 export interface Subscriber {
   client: Client;
-  /** Receipt times (nowMs) since the last reset, with the task a myAccount event names. */
-  received: Array<{ at: number; taskId?: string }>;
+  /**
+   * Receipt times (nowMs) since the last reset, with the task a myAccount push names, or the
+   * day's fees (cents) an accountingToday push shows.
+   */
+  received: Array<{ at: number; taskId?: string; feesCharged?: number }>;
+  /** The fees of the latest accountingToday push, kept across resets (a round's starting point). */
+  lastFees?: number;
+  /** `lastFees` at the last reset. */
+  startFees?: number;
   errors: number;
 }
 
@@ -29,6 +36,12 @@ export interface SubscriberPool {
 export interface SubscriberSpec {
   token?: string;
   query: string;
+}
+
+/** The day's fees charged (cents) an accountingToday push shows. */
+function feesOf(result: Result): number | undefined {
+  const today = (result.data as { accountingToday?: { feesCharged: string } } | null)?.accountingToday;
+  return today ? Math.round(Number(today.feesCharged) * 100) : undefined;
 }
 
 /** The newest transaction's task of a myAccount event (how a latency round matches it to its commit). */
@@ -73,7 +86,9 @@ export async function subscribeAll(httpUrl: string, specs: SubscriberSpec[]): Pr
               last = at;
               if (result.errors?.length) subscriber.errors += 1;
               const taskId = taskOf(result);
-              subscriber.received.push(taskId === undefined ? { at } : { at, taskId });
+              const feesCharged = feesOf(result);
+              if (feesCharged !== undefined) subscriber.lastFees = feesCharged;
+              subscriber.received.push({ at, taskId, feesCharged });
             },
             error: (error) => {
               subscriber.errors += 1;
@@ -93,7 +108,10 @@ export async function subscribeAll(httpUrl: string, specs: SubscriberSpec[]): Pr
     lastAt: () => last,
     reset: () => {
       total = 0;
-      for (const s of subscribers) s.received = [];
+      for (const s of subscribers) {
+        s.received = [];
+        s.startFees = s.lastFees;
+      }
     },
     dispose: async () => {
       await Promise.all(subscribers.map((s) => s.client.dispose()));
