@@ -1,54 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
-import { appliedTransactions, makeEvent, type AnyEventEnvelope, type EnvelopeOf } from '@ates/events';
+import { appliedTransactions, type AnyEventEnvelope, type EnvelopeOf } from '@ates/events';
 import { accounts, dailyTotals, outbox, pricedTasks, transactions } from '../src/db/tables.ts';
 import { taskReactions } from '../src/events/task-reactions.ts';
 import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
 import { ledgerPerFile } from './support/deps.ts';
+import { assigned, completed, created, shuffleChunk } from './support/task-events.ts';
 
 const { database, deps } = ledgerPerFile('accounting_ledger_batch', {
   now: '2026-03-01T12:00:00Z',
   seed: 7,
   max: 4,
 });
-
-const title = 'Feed the parrots';
-const at = '2026-03-01T12:00:00.000Z';
-const created = (taskId: string, createdBy: string) =>
-  makeEvent({
-    type: 'task.created',
-    version: 2,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, title, jiraId: null, description: '', createdBy, createdAt: at },
-  });
-const assigned = (taskId: string, assigneeId: string, assignmentNo: number) =>
-  makeEvent({
-    type: 'task.assigned',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId, previousAssigneeId: null, assignmentNo, assignedAt: at, title, jiraId: null },
-  });
-/** A shuffle's chunk: task.assigned v2 with one item per assignment. */
-const chunk = (list: { taskId: string; assigneeId: string; assignmentNo: number }[]) =>
-  makeEvent({
-    type: 'task.assigned',
-    version: 2 as const,
-    producer: 'tasks',
-    data: {
-      assignments: list.map((a) => ({ ...a, previousAssigneeId: null, assignedAt: at, title, jiraId: null })),
-    },
-  });
-const completed = (taskId: string, assigneeId: string) =>
-  makeEvent({
-    type: 'task.completed',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId, completedAt: at, title, jiraId: null },
-  });
 
 const handleTogether = (events: AnyEventEnvelope[]) =>
   database.db.transaction((tx) => applyTaskEvents(tx, deps, events));
@@ -139,7 +103,7 @@ describe('a batch of task events applied together', () => {
     const ann = randomUUID();
     const bob = randomUUID();
     const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()];
-    const shuffled = chunk([
+    const shuffled = shuffleChunk([
       { taskId: t1, assigneeId: ann, assignmentNo: 1 },
       { taskId: t2, assigneeId: bob, assignmentNo: 1 },
       { taskId: t3, assigneeId: ann, assignmentNo: 1 },

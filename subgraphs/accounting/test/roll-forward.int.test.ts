@@ -6,30 +6,12 @@ import { accounts, outbox, transactions } from '../src/db/tables.ts';
 import { applyTaskEvents } from '../src/use-cases/apply-task-events.ts';
 import { rollForwardBatch } from '../src/use-cases/roll-forward.ts';
 import { ledgerPerFile } from './support/deps.ts';
+import { assigned, at, completed, title } from './support/task-events.ts';
 
 // Accounting's own stream replayed into a database restored from an older backup: the events it
 // published are the record of its ledger rows, in either version of transaction.applied.
 const source = ledgerPerFile('accounting_roll_source', { now: '2026-03-01T12:00:00Z', seed: 3, max: 2 });
 const restored = ledgerPerFile('accounting_roll_target', { now: '2026-03-01T12:00:00Z', seed: 3, max: 2 });
-
-const at = '2026-03-01T12:00:00.000Z';
-const title = 'Feed the parrots';
-const assigned = (taskId: string, assigneeId: string, assignmentNo: number) =>
-  makeEvent({
-    type: 'task.assigned',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId, previousAssigneeId: null, assignmentNo, assignedAt: at, title, jiraId: null },
-  });
-const completed = (taskId: string, assigneeId: string) =>
-  makeEvent({
-    type: 'task.completed',
-    version: 1,
-    producer: 'tasks',
-    aggregateId: taskId,
-    data: { taskId, assigneeId, completedAt: at, title, jiraId: null },
-  });
 
 const own = (envelope: AnyEventEnvelope): OwnEvent => ({
   envelope,

@@ -1,6 +1,7 @@
 import { makeEvent, type PayoutMadeV2 } from '@ates/events';
 import type { PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
+import { chunk } from '../domain/chunk.ts';
 import { PRODUCER } from '../use-cases/deps.ts';
 
 /** The event that caused a change: its id becomes the causation id of what accounting publishes. */
@@ -30,40 +31,34 @@ export const LEDGER_AGGREGATE = 'ledger';
  * outbox by the caller in the transaction that inserts the rows. `cause` is the event behind
  * every row (a batch of one); a batch of many causes names each in its items only.
  */
-export function transactionsApplied(rows: readonly AppliedRow[], cause?: Cause) {
-  const events = [];
-  for (let i = 0; i < rows.length; i += TRANSACTIONS_PER_EVENT) {
-    const chunk = rows.slice(i, i + TRANSACTIONS_PER_EVENT);
-    events.push(
-      makeEvent({
-        type: 'transaction.applied',
-        version: 2,
-        producer: PRODUCER,
-        aggregateId: LEDGER_AGGREGATE,
-        occurredAt: chunk.at(-1)!.createdAt,
-        correlationId: cause?.correlationId,
-        causationId: cause?.eventId,
-        data: {
-          transactions: chunk.map((row) => ({
-            transactionId: row.id,
-            accountId: row.accountId,
-            userId: row.userId,
-            kind: row.kind,
-            amount: row.amount,
-            taskId: row.taskId,
-            assignmentNo: row.assignmentNo,
-            day: row.day,
-            balanceAfter: row.balanceAfter,
-            description: row.description,
-            appliedAt: row.createdAt.toISOString(),
-            causationId: row.eventId,
-          })),
-        },
-      }),
-    );
-  }
-  return events;
-}
+export const transactionsApplied = (rows: readonly AppliedRow[], cause?: Cause) =>
+  chunk(rows, TRANSACTIONS_PER_EVENT).map((part) =>
+    makeEvent({
+      type: 'transaction.applied',
+      version: 2,
+      producer: PRODUCER,
+      aggregateId: LEDGER_AGGREGATE,
+      occurredAt: part.at(-1)!.createdAt,
+      correlationId: cause?.correlationId,
+      causationId: cause?.eventId,
+      data: {
+        transactions: part.map((row) => ({
+          transactionId: row.id,
+          accountId: row.accountId,
+          userId: row.userId,
+          kind: row.kind,
+          amount: row.amount,
+          taskId: row.taskId,
+          assignmentNo: row.assignmentNo,
+          day: row.day,
+          balanceAfter: row.balanceAfter,
+          description: row.description,
+          appliedAt: row.createdAt.toISOString(),
+          causationId: row.eventId,
+        })),
+      },
+    }),
+  );
 
 export const taskPriced = (task: PricedTaskRow, cause: Cause) =>
   makeEvent({
@@ -128,24 +123,19 @@ export function payoutsMade(payouts: readonly PayoutRow[]) {
     if (list) list.push(p);
     else byDay.set(p.day, [p]);
   }
-  return [...byDay].flatMap(([day, rows]) => {
-    const events = [];
-    for (let i = 0; i < rows.length; i += PAYOUTS_PER_EVENT) {
-      const part = rows.slice(i, i + PAYOUTS_PER_EVENT);
-      events.push(
-        makeEvent({
-          type: 'payout.made',
-          version: 2,
-          producer: PRODUCER,
-          aggregateId: day,
-          occurredAt: part.at(-1)!.paidAt ?? undefined,
-          // Never empty: `part` is a non-empty slice of a day's rows.
-          data: { day, payouts: part.map(paidPayoutData) as PayoutMadeV2['payouts'] },
-        }),
-      );
-    }
-    return events;
-  });
+  return [...byDay].flatMap(([day, rows]) =>
+    chunk(rows, PAYOUTS_PER_EVENT).map((part) =>
+      makeEvent({
+        type: 'payout.made',
+        version: 2,
+        producer: PRODUCER,
+        aggregateId: day,
+        occurredAt: part.at(-1)!.paidAt ?? undefined,
+        // Never empty: `part` is a non-empty run of a day's rows.
+        data: { day, payouts: part.map(paidPayoutData) as PayoutMadeV2['payouts'] },
+      }),
+    ),
+  );
 }
 
 /**

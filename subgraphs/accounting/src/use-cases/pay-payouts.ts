@@ -11,6 +11,7 @@ import { duePayouts, markPayoutFailed, markPayoutsPaid, nextPayoutAttempt } from
 import type { PayoutRow } from '../db/schema.ts';
 import { withSessionLock } from '../db/session-lock.ts';
 import { payoutDescription } from '../domain/billing-day.ts';
+import { chunk } from '../domain/chunk.ts';
 import { payoutNoticeRequested, payoutsMade } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
@@ -221,12 +222,6 @@ async function recordFailure(deps: AccountingDeps, options: PayOptions, payout: 
       'provider refused the payout; an operator should look',
     );
   else log.warn({ attempt: retry, reason, nextAttemptAt }, 'payout failed; will retry');
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Runs `work` on every item, at most `size` at a time. */
