@@ -1,4 +1,4 @@
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, DOMAINS, streamName } from '@ates/events';
 import type { ChaosCluster } from './cluster.ts';
@@ -42,7 +42,8 @@ export async function leaderWatch(
   const nc = await connectNats(cluster.nats.url, { name: 'chaos-leaders', reconnectTimeWaitMs: 100 });
   const elections = watchElections(nc, cluster.namespace);
   return {
-    jsm: await jetstreamManager(nc, { timeout: 1000 }),
+    // No API check: right after a full cluster restart its account-info request can time out.
+    jsm: await jetstreamManager(nc, { timeout: 1000, checkAPI: false }),
     elections,
     close: async () => {
       elections.close();
@@ -91,10 +92,23 @@ function watchElections(nc: NatsConnection, namespace: string): Elections {
 export async function streamPlacement(
   jsm: JetStreamManager,
   namespace: string,
+  timeoutMs = 30_000,
 ): Promise<Array<{ stream: string; messages: number; leader: string; replicas: string[] }>> {
+  const deadline = Date.now() + timeoutMs;
+  // A healthy cluster still misses a 1 s API deadline now and then under load: ask again.
+  const infoOf = async (stream: string): Promise<StreamInfo> => {
+    for (;;) {
+      try {
+        return await jsm.streams.info(stream);
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await sleep(250);
+      }
+    }
+  };
   return Promise.all(
     DOMAINS.map(async (domain) => {
-      const info = await jsm.streams.info(streamName(namespace, domain));
+      const info = await infoOf(streamName(namespace, domain));
       return {
         stream: info.config.name,
         messages: info.state.messages,
