@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { TransactionSql } from 'postgres';
+import { OUTBOX_CHANNEL } from '@ates/events';
 import { anyUuidPlaceholder, isUuid, preparedPerDb, uuidArrayLiteral } from '@ates/service-kit';
-import type { OpenTask, Reassignment } from '../domain/assignment.ts';
 import type { TaskCursor } from '../domain/cursor.ts';
 import { assignableRole, assignableRoleText } from './assignable.ts';
 import type * as tables from './tables.ts';
@@ -61,19 +61,16 @@ export async function markTaskDone(
 
 // The shuffle's statements run on postgres.js (a hot path: one set-based statement per step).
 
-export type OpenTaskRow = OpenTask & { title: string; jiraId: string | null };
-
 /**
- * Every OPEN task, in id order, with the table locked against writers until the transaction
- * ends (reads go on): one lock instead of a row lock written per open task (a 100k-task shuffle
- * spent ~0.2 s of Postgres CPU on them). EXCLUSIVE, not SHARE ROW EXCLUSIVE, so that a completion
+ * Locks the tasks table against writers until the transaction ends (reads go on) and counts the
+ * OPEN tasks: one lock instead of a row lock written per open task (a 100k-task shuffle spent
+ * ~0.2 s of Postgres CPU on them). EXCLUSIVE, not SHARE ROW EXCLUSIVE, so that a completion
  * (SELECT … FOR UPDATE, then UPDATE) waits before taking its row lock and cannot deadlock with us.
  */
-export async function lockOpenTasks(tx: TransactionSql): Promise<OpenTaskRow[]> {
+export async function lockAndCountOpenTasks(tx: TransactionSql): Promise<number> {
   await tx`lock table tasks in exclusive mode`;
-  return tx<OpenTaskRow[]>`
-    select id, assignee_id as "assigneeId", assignment_count as "assignmentCount", title, jira_id as "jiraId"
-    from tasks where status = 'OPEN' order by id`;
+  const [row] = await tx<[{ n: number }]>`select count(*)::int as n from tasks where status = 'OPEN'`;
+  return row?.n ?? 0;
 }
 
 /** `assignableWorkers` in a postgres.js transaction. */
@@ -83,17 +80,87 @@ export async function assignableWorkersIn(tx: TransactionSql): Promise<string[]>
   return rows.map((r) => r.id);
 }
 
+export interface ShuffleStatement {
+  /** Assignable popugs in id order, and one draw (an index into them) per open task in id order. */
+  workers: readonly string[];
+  draws: readonly number[];
+  /** `task.assigned` v2 without id, aggregate and data (`tasksAssignedEnvelope`), its subject. */
+  envelope: Record<string, unknown>;
+  subject: string;
+  /** The outbox rows' headers (trace context), and the assignments' time (the envelope's). */
+  headers: Record<string, string>;
+  assignedAt: string;
+  /** How `chunkSizes` cuts assignments into events (task-events.ts): its constants. */
+  chunking: { perEvent: number; bytesPerEvent: number; fixedBytes: number; bytesPerTitleChar: number };
+}
+
 /**
- * Applies reassignments with one UPDATE from arrays (sent at once: the caller may pipeline behind
- * it). Its plan hashes the whole tasks table, so a shuffle sends few large ones, not many small.
+ * The whole shuffle of the (locked) open tasks in one statement, nothing per task through Node:
+ * the n-th open task by id goes to worker draws[n], and the moved rows become `task.assigned`
+ * v2 outbox rows cut as `chunkSizes` cuts them (runs of 1,000 by id; a run over the byte limit
+ * split where its running bytes cross multiples of the limit less its largest assignment).
+ * Fails (not null) if `draws` is shorter than the open tasks.
  */
-export async function reassignTasks(tx: TransactionSql, moves: readonly Reassignment[]): Promise<void> {
+export async function shuffleOpenTasks(
+  tx: TransactionSql,
+  s: ShuffleStatement,
+): Promise<{ reassigned: number; events: number }> {
+  // For this transaction: its sorts and moved rows (~15 MB at 100k tasks) stay in memory, not in
+  // temp files; the events' ~300 KB payloads compress with lz4 where the server has it (pglz
+  // took ~3× as long; readers decompress either).
+  const c = s.chunking;
   await tx`
-    update tasks as t
-    set assignee_id = m.assignee_id, assignment_count = m.assignment_no
-    from unnest(${moves.map((m) => m.taskId)}::uuid[], ${moves.map((m) => m.assigneeId)}::uuid[],
-                ${moves.map((m) => m.assignmentNo)}::int[]) as m(id, assignee_id, assignment_no)
-    where t.id = m.id`.execute();
+    select set_config('work_mem', '64MB', true),
+           (select set_config('default_toast_compression', 'lz4', true) from pg_settings
+            where name = 'default_toast_compression' and 'lz4' = any(enumvals))`;
+  const [row] = await tx<[{ reassigned: number; events: number }]>`
+    with open as (
+      select id, assignee_id, assignment_count, row_number() over (order by id) as n
+      from tasks where status = 'OPEN'
+    ), moved as (
+      update tasks as t
+      set assignee_id = (${s.workers}::uuid[])[(${s.draws}::int[])[o.n] + 1],
+          assignment_count = o.assignment_count + 1
+      from open as o where t.id = o.id
+      returning o.n, t.id, t.assignee_id, o.assignee_id as previous, t.assignment_count, t.title, t.jira_id
+    ), sized as (
+      select *, (n - 1) / ${c.perEvent}::int as run,
+             ${c.fixedBytes}::int + ${c.bytesPerTitleChar}::int * length(title)
+               + coalesce(length(jira_id), 0) as bytes
+      from moved
+    ), placed as (
+      select *, sum(bytes) over (partition by run order by n) - bytes as before,
+             sum(bytes) over (partition by run) as total, max(bytes) over (partition by run) as largest
+      from sized
+    ), chunks as (
+      -- json, not jsonb, per assignment: building jsonb item by item cost twice the one parse below.
+      select run, case when total <= ${c.bytesPerEvent}::int then 0
+                       else before / (${c.bytesPerEvent}::int - largest) end as part,
+             count(*) as size, min(id::text) as first,
+             json_agg(json_build_object(
+               'taskId', id, 'assigneeId', assignee_id, 'previousAssigneeId', previous,
+               'assignmentNo', assignment_count, 'assignedAt', ${s.assignedAt}::text,
+               'title', title, 'jiraId', jira_id) order by n) as assignments
+      from placed group by run, part
+    ), events as (
+      -- A volatile id keeps this subquery apart: the row's id and its payload's are one value.
+      select gen_random_uuid() as id, run, part, assignments,
+             case when size = 1 then first end as aggregate_id
+      from chunks
+    ), written as (
+      insert into outbox (id, subject, type, version, aggregate_id, payload, headers)
+      select id, ${s.subject}, 'task.assigned', 2, aggregate_id,
+             -- The envelope's JSON with its closing brace cut, then id, aggregate and data.
+             (left(${JSON.stringify(s.envelope)}::text, -1) || ',"id":"' || id || '"'
+               || coalesce(',"aggregateId":"' || aggregate_id || '"', '')
+               || ',"data":{"assignments":' || assignments || '}}')::jsonb,
+             ${JSON.stringify(s.headers)}::jsonb
+      from events order by run, part
+      returning 1
+    )
+    select (select count(*) from moved)::int as reassigned, (select count(*) from written)::int as events`;
+  await tx`select pg_notify(${OUTBOX_CHANNEL}, '')`;
+  return row ?? { reassigned: 0, events: 0 };
 }
 
 export interface TaskFilter {

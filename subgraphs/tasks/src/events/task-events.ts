@@ -60,8 +60,38 @@ export const ASSIGNMENT_BYTES_PER_EVENT = 512 * 1024;
 /** An assignment's JSON without its title and Jira id: keys, three uuids, a number, a time. */
 const ASSIGNMENT_FIXED_BYTES = 256;
 /** At most 6 bytes of JSON per UTF-16 unit of a title (`\u001f`); Jira ids are ASCII. */
+const TITLE_BYTES_PER_CHAR = 6;
 const assignmentBytes = (a: AssignmentFacts) =>
-  ASSIGNMENT_FIXED_BYTES + 6 * a.title.length + (a.jiraId?.length ?? 0);
+  ASSIGNMENT_FIXED_BYTES + TITLE_BYTES_PER_CHAR * a.title.length + (a.jiraId?.length ?? 0);
+
+/**
+ * How many assignments each event carries, given each one's JSON bytes (counted pessimistically):
+ * runs of ASSIGNMENTS_PER_EVENT; a run over ASSIGNMENT_BYTES_PER_EVENT is cut where its running
+ * bytes cross a multiple of (the limit − its largest assignment), so no part exceeds the limit.
+ * Window functions compute the same cut, which lets the shuffle build its events in SQL.
+ */
+export function chunkSizes(bytes: readonly number[]): number[] {
+  const sizes: number[] = [];
+  for (let start = 0; start < bytes.length; start += ASSIGNMENTS_PER_EVENT) {
+    const run = bytes.slice(start, start + ASSIGNMENTS_PER_EVENT);
+    const total = run.reduce((a, b) => a + b, 0);
+    if (total <= ASSIGNMENT_BYTES_PER_EVENT) {
+      sizes.push(run.length);
+      continue;
+    }
+    const part = ASSIGNMENT_BYTES_PER_EVENT - Math.max(...run);
+    let before = 0;
+    let current = -1;
+    for (const b of run) {
+      const index = Math.floor(before / part);
+      if (index !== current) sizes.push(0);
+      sizes[sizes.length - 1] = (sizes.at(-1) ?? 0) + 1;
+      current = index;
+      before += b;
+    }
+  }
+  return sizes;
+}
 
 const assignmentEvent = (list: readonly AssignmentFacts[], iso: string, correlationId: string | undefined) =>
   makeEvent({
@@ -82,25 +112,35 @@ export const taskAssigned = (a: AssignmentFacts, at: Date | string, correlationI
   assignmentEvent([a], isoOf(at), correlationId);
 
 /**
- * Assignments made together (a shuffle's), in order, as few `task.assigned` v2 as their size
- * allows: up to ASSIGNMENTS_PER_EVENT each and ASSIGNMENT_BYTES_PER_EVENT of JSON.
+ * Assignments made together, in order, as few `task.assigned` v2 as `chunkSizes` cuts them into
+ * (the shuffle builds the same events in SQL: `shuffleOpenTasks`).
  */
 export function tasksAssigned(list: readonly AssignmentFacts[], at: Date | string, correlationId?: string) {
   const iso = isoOf(at);
   const events: ReturnType<typeof assignmentEvent>[] = [];
   let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < list.length; i += 1) {
-    const size = assignmentBytes(list[i]!);
-    if (i > start && (i - start === ASSIGNMENTS_PER_EVENT || bytes + size > ASSIGNMENT_BYTES_PER_EVENT)) {
-      events.push(assignmentEvent(list.slice(start, i), iso, correlationId));
-      start = i;
-      bytes = 0;
-    }
-    bytes += size;
+  for (const size of chunkSizes(list.map(assignmentBytes))) {
+    events.push(assignmentEvent(list.slice(start, start + size), iso, correlationId));
+    start += size;
   }
-  if (start < list.length) events.push(assignmentEvent(list.slice(start), iso, correlationId));
   return events;
+}
+
+/** `chunkSizes`' constants, for the SQL that cuts a shuffle's events the same way. */
+export const ASSIGNMENT_CHUNKING = {
+  perEvent: ASSIGNMENTS_PER_EVENT,
+  bytesPerEvent: ASSIGNMENT_BYTES_PER_EVENT,
+  fixedBytes: ASSIGNMENT_FIXED_BYTES,
+  bytesPerTitleChar: TITLE_BYTES_PER_CHAR,
+};
+
+/**
+ * The envelope of a shuffle's `task.assigned` v2 without its id, aggregate and assignments, which
+ * SQL adds per chunk (`shuffleOpenTasks`): the other fields as every other event gets them.
+ */
+export function tasksAssignedEnvelope(at: Date | string, correlationId?: string) {
+  const { id: _id, data: _data, ...envelope } = assignmentEvent([], isoOf(at), correlationId);
+  return envelope;
 }
 
 /** A completed task: `completedAt` is set. */

@@ -1,24 +1,17 @@
-import { enqueueEvents } from '@ates/events';
-import { requireRole, type Viewer } from '@ates/service-kit';
-import { assignableWorkersIn, lockOpenTasks, reassignTasks } from '../db/task-repository.ts';
-import { reshuffle } from '../domain/assignment.ts';
+import { subjectFor } from '@ates/events';
+import { requireRole, traceHeaders, type Viewer } from '@ates/service-kit';
+import { assignableWorkersIn, lockAndCountOpenTasks, shuffleOpenTasks } from '../db/task-repository.ts';
+import { drawAssignees } from '../domain/assignment.ts';
 import { SHUFFLERS } from '../domain/permissions.ts';
-import { tasksAssigned } from '../events/task-events.ts';
+import { ASSIGNMENT_CHUNKING, tasksAssignedEnvelope } from '../events/task-events.ts';
 import type { TasksDeps } from './deps.ts';
-
-/** Rows per UPDATE: each hashes the whole tasks table once, so the fewer the cheaper (arrays of a few MB). */
-const UPDATE_ROWS = 100_000;
-/** Assignments per outbox statement (10 `task.assigned` of 1000): built while the UPDATE runs. */
-const EVENT_CHUNK = 10_000;
-/** Outbox statements queued at most (~2.5 MB of JSON each): enough to run ahead of a 100k update. */
-const MAX_QUEUED = 20;
 
 /**
  * Reassigns every OPEN task in one transaction, set-based: the table is locked against writers,
- * the open tasks are moved by one UPDATE, and their assignments are built into `task.assigned`
- * v2 events of up to a thousand each (an outbox row per event, not per task) while Postgres runs
- * it, their outbox inserts queued behind it on the transaction's connection. A completion racing
- * with a shuffle waits for the lock and then sees the new assignee.
+ * the open tasks counted, one random draw made per task (through the injected source, in task id
+ * order), and one statement moves them and writes their `task.assigned` v2 (up to a thousand
+ * assignments each, an outbox row per event) without a task passing through Node. A completion
+ * racing with a shuffle waits for the lock and then sees the new assignee.
  */
 export async function shuffleTasks(
   deps: TasksDeps,
@@ -28,34 +21,32 @@ export async function shuffleTasks(
   requireRole(viewer, SHUFFLERS);
   const started = performance.now();
   const result = await deps.sql.begin(async (tx) => {
-    const open = await lockOpenTasks(tx);
-    if (open.length === 0) return { reassigned: 0 };
-    const moves = reshuffle(open, await assignableWorkersIn(tx), deps.random);
-    const at = deps.clock.now().toISOString();
-    const queued: Promise<void>[] = [];
-    // Awaited in order below; after a failure the later ones reject too, unawaited.
-    const queue = (write: Promise<void>) => {
-      write.catch(() => {});
-      queued.push(write);
-    };
-    for (let i = 0; i < moves.length; i += UPDATE_ROWS)
-      queue(reassignTasks(tx, moves.slice(i, i + UPDATE_ROWS)));
-    for (let i = 0; i < moves.length; i += EVENT_CHUNK) {
-      if (queued.length >= MAX_QUEUED) await queued.shift();
-      const assignments = moves.slice(i, i + EVENT_CHUNK).map((m, j) => {
-        const task = open[i + j]!;
-        return { ...m, title: task.title, jiraId: task.jiraId };
-      });
-      const events = tasksAssigned(assignments, at, correlationId);
-      // Validated and serialized now; sent at once, so Postgres never waits on Node between them.
-      queue(enqueueEvents(tx, events));
-    }
-    for (const write of queued) await write;
-    return { reassigned: moves.length };
+    const open = await lockAndCountOpenTasks(tx);
+    if (open === 0) return { reassigned: 0, events: 0 };
+    const workers = await assignableWorkersIn(tx);
+    const at = deps.clock.now();
+    const moved = await shuffleOpenTasks(tx, {
+      workers,
+      draws: drawAssignees(open, workers.length, deps.random),
+      envelope: tasksAssignedEnvelope(at, correlationId),
+      subject: subjectFor(undefined, 'task.assigned'),
+      headers: traceContext(),
+      assignedAt: at.toISOString(),
+      chunking: ASSIGNMENT_CHUNKING,
+    });
+    // The lock keeps the open tasks as counted; a difference is a bug, not a race.
+    if (moved.reassigned !== open) throw new Error(`shuffle moved ${moved.reassigned} of ${open} open tasks`);
+    return moved;
   });
   deps.logger.info(
-    { reassigned: result.reassigned, ms: Math.round(performance.now() - started) },
+    { reassigned: result.reassigned, events: result.events, ms: Math.round(performance.now() - started) },
     'shuffled open tasks',
   );
-  return result;
+  return { reassigned: result.reassigned };
+}
+
+/** The outbox headers `enqueueEvents` writes: the W3C trace context only ({} when untraced). */
+function traceContext(): Record<string, string> {
+  const { traceparent, tracestate } = traceHeaders();
+  return { ...(traceparent ? { traceparent } : {}), ...(tracestate ? { tracestate } : {}) };
 }
