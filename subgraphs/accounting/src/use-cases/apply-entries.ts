@@ -32,11 +32,14 @@ export async function applyEntries(
     items.map((i) => i.entry.userId),
   );
   const accounts = new Map(locked.map((a) => [a.userId, a]));
-  // Read after the locks: a close that finished meanwhile is seen (see closeBillingDay).
-  const lastClosed = await latestClosedDay(tx);
   const taskOf = (kind: Entry['kind']) =>
     items.flatMap(({ entry }) => (entry.kind === kind && entry.taskId ? [entry.taskId] : []));
-  const facts = await recordedFacts(tx, { fees: taskOf('ASSIGN_FEE'), rewards: taskOf('TASK_REWARD') });
+  // Both read after the locks (a close or a posting that finished meanwhile is seen, see
+  // closeBillingDay), together: neither needs the other's answer.
+  const [lastClosed, facts] = await Promise.all([
+    latestClosedDay(tx),
+    recordedFacts(tx, { fees: taskOf('ASSIGN_FEE'), rewards: taskOf('TASK_REWARD') }),
+  ]);
   const { postings, skipped, deltas } = planPostings(items, accounts, facts);
   for (const { entry } of skipped) {
     deps.logger.info(

@@ -62,14 +62,24 @@ export async function applyTaskEvents(
   }
   // Locks in a fixed order, so that batches applied in parallel lanes never deadlock: the
   // accounts first seen (inserted in user id order), then the tasks (id order), then the
-  // accounts posted to (id order), the day's totals last (see applyEntries).
-  await openAccounts(tx, [...creators, ...assignees], deps.clock.now(), deps.newId);
-  const prices = await recordTasksSeen(tx, deps, seen, { highestAssignment, completed });
-  await applyEntries(
+  // accounts posted to (id order), the day's totals last (see applyEntries). Statements that
+  // need no answer of the one before go together (pipelined on the transaction's connection):
+  // each round trip is on every event's path.
+  const { prices, announce } = await recordTasksSeen(
     tx,
     deps,
-    postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
+    seen,
+    { highestAssignment, completed },
+    openAccounts(tx, [...creators, ...assignees], deps.clock.now(), deps.newId),
   );
+  await Promise.all([
+    announce,
+    applyEntries(
+      tx,
+      deps,
+      postings.map(({ task, cause, make }) => ({ entry: make(prices.get(task.taskId)!), cause })),
+    ),
+  ]);
 }
 
 type MakeEntry = (price: { assignFee: number; reward: number }) => Entry;
@@ -85,10 +95,12 @@ async function recordTasksSeen(
   deps: AccountingDeps,
   seen: readonly { task: TaskFacts; cause: Cause }[],
   reported: { highestAssignment: ReadonlyMap<string, number>; completed: ReadonlySet<string> },
-): Promise<Map<string, PricedTaskRow>> {
+  accountsOpened: Promise<void>,
+): Promise<{ prices: Map<string, PricedTaskRow>; announce: Promise<void> }> {
   const firstSight = new Map<string, { task: TaskFacts; cause: Cause }>();
   for (const s of seen) if (!firstSight.has(s.task.taskId)) firstSight.set(s.task.taskId, s);
-  const known = await knownTaskIds(tx, [...firstSight.keys()]);
+  // A read without locks beside the accounts' insert: a task priced meanwhile is kept by the upsert.
+  const [known] = await Promise.all([knownTaskIds(tx, [...firstSight.keys()]), accountsOpened]);
   const now = deps.clock.now();
   const tasks: SeenTask[] = [...firstSight.values()].map(({ task }) => ({
     id: task.taskId,
@@ -106,9 +118,11 @@ async function recordTasksSeen(
   // Tasks are never deleted, so a task read as known cannot be inserted now.
   const misread = priced.find((row) => known.has(row.id));
   if (misread) throw new Error(`task ${misread.id} was known but got inserted`);
-  await enqueueEvents(
+  // Not awaited here: the outbox insert takes no lock the postings wait for, so it goes out
+  // with the postings' first statements (the caller awaits both).
+  const announce = enqueueEvents(
     tx,
     priced.map((row) => taskPriced(row, firstSight.get(row.id)!.cause)),
   );
-  return rows;
+  return { prices: rows, announce };
 }
