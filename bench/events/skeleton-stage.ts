@@ -9,6 +9,12 @@
  * batches in proportion to what it has read (the pipeline's shape: as many messages per hop,
  * of the same size, as the real services sent in the run measured beside it).
  *
+ * With SKELETON_ROWS (the ceiling with rows), each batch also writes its share of the
+ * SKELETON_ROWS_TOTAL assignments' rows that the real stage cannot do without: `ledger` (the hop,
+ * as accounting) a ledger row per assignment in accounting's own table and each account's
+ * balance once, in SKELETON_LANES transactions at once (accounting's lanes); `balances` (the
+ * sink, as analytics) each account's balance of the day once.
+ *
  * Its settings come from the environment (SKELETON_*); it reports `{ type: 'ready' }` and, a
  * sink, `{ type: 'done' }` once it has written SKELETON_EXPECT rows, over IPC.
  */
@@ -16,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, type JsMsg } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { connectNats } from '@ates/events';
+import { ceilingAccountIds, upsertDailyBalances, writeLedgerRows } from './db/ceiling-rows.ts';
 import { insertRawRows } from './db/raw-rows.ts';
 
 const env = (name: string): string => {
@@ -34,7 +41,38 @@ async function main() {
   const nextCount = Number(process.env.SKELETON_NEXT_COUNT ?? expect);
   const nextBody = bodyOf(Number(process.env.SKELETON_NEXT_BYTES ?? 200));
   const nats = await connectNats(env('SKELETON_NATS_URL'), { name: `ates-bench-skeleton-${table}` });
-  const sql = postgres(env('SKELETON_DATABASE_URL'), { max: 2, onnotice: () => {} });
+  const rowsKind = process.env.SKELETON_ROWS as 'ledger' | 'balances' | undefined;
+  const rowsTotal = Number(process.env.SKELETON_ROWS_TOTAL ?? 0);
+  const lanes = Number(process.env.SKELETON_LANES ?? 4);
+  const sql = postgres(env('SKELETON_DATABASE_URL'), { max: lanes + 2, onnotice: () => {} });
+  const accounts = rowsKind ? await ceilingAccountIds(sql) : [];
+  let rowsWritten = 0;
+  /** This batch's share of the assignments' rows: all of them once every message is read. */
+  const writeRows = async (read: number) => {
+    const due = Math.floor((read * rowsTotal) / expect) - rowsWritten;
+    if (!rowsKind || due <= 0) return;
+    const first = rowsWritten;
+    rowsWritten += due;
+    const perLane = Array.from({ length: rowsKind === 'ledger' ? lanes : 1 }, () => ({
+      postings: [] as string[],
+      deltas: new Map<string, number>(),
+    }));
+    for (let n = first; n < first + due; n++) {
+      const account = accounts[n % accounts.length]!;
+      const lane = perLane[(n % accounts.length) % perLane.length]!;
+      lane.postings.push(account);
+      lane.deltas.set(account, (lane.deltas.get(account) ?? 0) - 15);
+    }
+    await Promise.all(
+      perLane.map(({ postings, deltas }) => {
+        if (postings.length === 0) return undefined;
+        const [ids, amounts] = [[...deltas.keys()], [...deltas.values()]];
+        return rowsKind === 'ledger'
+          ? writeLedgerRows(sql, postings, ids, amounts)
+          : upsertDailyBalances(sql, ids, amounts);
+      }),
+    );
+  };
   const js = jetstream(nats);
   const consumer = await js.consumers.get(stream, consumerName);
   const messages = await consumer.consume({ max_messages: 1000 });
@@ -51,6 +89,7 @@ async function main() {
     if (batch.length === 0) return;
     const rows = batch.map((m) => ({ id: randomUUID(), stream_seq: m.seq, payload: m.string() }));
     await insertRawRows(sql, table, rows);
+    await writeRows(written + batch.length);
     if (next) {
       // This batch's share of the next hop's messages: all of them once every message is read.
       const due = Math.floor(((written + batch.length) * nextCount) / expect) - sent;

@@ -12,18 +12,25 @@
  * → analytics is (a producer, a consumer that writes and publishes, a consumer that writes),
  * minus the outbox, the inbox, schemas and every business rule: no real pipeline of that shape
  * on these cores can be faster, so it bounds what figure 2 can reach against B_js publish.
+ *
+ * `rows`: the same hops, each also writing the rows its real stage cannot do without per
+ * assignment (skeleton-stage.ts): the hop a ledger row in accounting's own table (migrated, with
+ * its indexes) and each account's balance, in accounting's lanes; the sink each account's
+ * balance of the day, as analytics does. The ceiling of a pipeline that keeps a ledger.
  */
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import postgres from 'postgres';
 import { connectNats, streamName, withNamespace } from '@ates/events';
-import { dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import { applyMigrations, dropDatabase, ensureDatabase, withDatabase } from '@ates/service-kit';
+import { migrationsFolder as accountingMigrations } from '@ates/accounting';
 import { processesCpuMs, selfCpuMs } from '../lib/cpu.ts';
 import { startChild, stopChild, treeCpuMs, waitForMessage, type Child } from '../lib/processes.ts';
 import { perSecond } from '../lib/stats.ts';
 import { publishInWindows } from './baselines.ts';
 import { natsUrl, postgresBase } from './system.ts';
+import { createDailyBalances, openCeilingAccounts } from './db/ceiling-rows.ts';
 import { createRawRowsTable } from './db/raw-rows.ts';
 
 const STAGE = path.resolve(import.meta.dirname, 'skeleton-stage.ts');
@@ -53,7 +60,11 @@ export interface SkeletonResult {
 export async function measureSkeleton(
   count: number,
   window: number,
-  options: { ackAll?: boolean; shape?: [HopShape, HopShape] } = {},
+  options: {
+    ackAll?: boolean;
+    shape?: [HopShape, HopShape];
+    rows?: { accounts: number; lanes: number };
+  } = {},
 ): Promise<SkeletonResult> {
   const shape = options.shape ?? [
     { messages: count, bytes: 200 },
@@ -70,9 +81,17 @@ export async function measureSkeleton(
     table: `skeleton_${name}`,
   }));
   const children: Child[] = [];
-  await ensureDatabase(url);
+  if (options.rows) await applyMigrations(url, accountingMigrations);
+  else await ensureDatabase(url);
   try {
     const sql = postgres(url, { max: 1, onnotice: () => {} });
+    if (options.rows) {
+      await openCeilingAccounts(
+        sql,
+        Array.from({ length: options.rows.accounts }, () => randomUUID()),
+      );
+      await createDailyBalances(sql);
+    }
     for (const hop of hops) {
       await createRawRowsTable(sql, hop.table);
       await jsm.streams.add({ name: hop.stream, subjects: [hop.subject] });
@@ -92,6 +111,13 @@ export async function measureSkeleton(
         SKELETON_ACK_ALL: String(options.ackAll === true),
         SKELETON_NATS_URL: natsUrl,
         SKELETON_DATABASE_URL: url,
+        ...(options.rows
+          ? {
+              SKELETON_ROWS: i === 0 ? 'ledger' : 'balances',
+              SKELETON_ROWS_TOTAL: String(count),
+              SKELETON_LANES: String(options.rows.lanes),
+            }
+          : {}),
         ...(hops[i + 1]
           ? {
               SKELETON_NEXT_SUBJECT: hops[i + 1]!.subject,
