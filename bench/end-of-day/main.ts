@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { databaseCpuMs, processCpuMs, selfCpuMs } from '../lib/cpu.ts';
 import { freePort } from '../lib/processes.ts';
 import { HttpPaymentProvider } from '../../packages/payments/src/index.ts';
 import {
@@ -149,6 +150,15 @@ async function main() {
     hooks: { afterAccountClosed: () => void (sweptAt = performance.now()) },
   });
   const timings = new Map<number, { totalMs: number[]; closeMs: number[]; payMs: number[] }>();
+  // CPU of the run by where it was spent (µs per account): a reading the machine's load moves
+  // far less than the wall clock, for comparing shapes run against run.
+  const cpuOf = () => ({
+    worker: selfCpuMs(),
+    sandbox: processCpuMs(sandbox.child.pid!),
+    accountingDb: databaseCpuMs(accountingUrl),
+    bankDb: databaseCpuMs(bankUrl),
+  });
+  const cpuPerAccount = new Map<number, Record<keyof ReturnType<typeof cpuOf>, number>[]>();
   const largest = Math.max(...SIZES);
   const ceilingMs: number[] = [];
   const baselines: PgBaseline[] = [];
@@ -164,9 +174,21 @@ async function main() {
         // The next day has begun: the payout worker's run closes the day that ended and pays,
         // each page of the close as soon as it has committed.
         clock.set(new Date(`2026-03-02T00:00:05Z`));
+        const cpu0 = cpuOf();
         const t0 = performance.now();
         const { closed, pay } = await worker.runOnce();
         const t2 = performance.now();
+        const cpu1 = cpuOf();
+        const perAccount = (k: keyof typeof cpu0) => Math.round(((cpu1[k] - cpu0[k]) * 1000) / n);
+        cpuPerAccount.set(n, [
+          ...(cpuPerAccount.get(n) ?? []),
+          {
+            worker: perAccount('worker'),
+            sandbox: perAccount('sandbox'),
+            accountingDb: perAccount('accountingDb'),
+            bankDb: perAccount('bankDb'),
+          },
+        ]);
         const t1 = sweptAt;
         const totalMs = t2 - t0;
         clock.set(new Date(`${DAY}T23:59:00Z`));
@@ -181,7 +203,8 @@ async function main() {
         if (n === largest) ceilingMs.push(await ceilingRun(database.sql, bank, n));
         console.log(
           `${n} accounts, run ${run + 1}/${runs}: ${(totalMs / 1000).toFixed(2)} s ` +
-            `(last page closed at ${((t1 - t0) / 1000).toFixed(2)} s, paid ${((t2 - t1) / 1000).toFixed(2)} s later)`,
+            `(last page closed at ${((t1 - t0) / 1000).toFixed(2)} s, paid ${((t2 - t1) / 1000).toFixed(2)} s later; ` +
+            `CPU µs per account ${JSON.stringify(cpuPerAccount.get(n)?.at(-1))})`,
         );
       }
       baselines.push(await measurePgBaseline(accountingUrl, { txMs: 2_000 }));
@@ -332,7 +355,10 @@ async function main() {
     sizes: SIZES,
     runs: RUNS,
     runsLargest: RUNS_LARGEST,
-    /** Per size: each run's total, close and payment milliseconds. */
+    /**
+     * Per size: each run's total, close and payment milliseconds, and its CPU in µs per account
+     * (the payout worker's process, the sandbox's, and the backends of each database).
+     */
     raw: Object.fromEntries(
       [...timings].map(([n, t]) => [
         n,
@@ -340,6 +366,7 @@ async function main() {
           totalMs: t.totalMs.map(Math.round),
           closeMs: t.closeMs.map(Math.round),
           payMs: t.payMs.map(Math.round),
+          cpuUsPerAccount: cpuPerAccount.get(n) ?? [],
         },
       ]),
     ),
