@@ -1,8 +1,8 @@
 /**
  * The ceiling of the end of day's shape, measured beside it: the rows closing and paying each
  * account writes — a PAYOUT ledger row, a PENDING payout, the account's balance and closed day;
- * then the bank's payment, the payout PAID and the email job in the outbox; per 500 accounts one
- * `transaction.applied` (v2) and one `payout.made` (v2) naming them — written with no
+ * then the bank's payment and the payout PAID; per 500 accounts one `transaction.applied` (v2),
+ * one `payout.made` (v2) and one `email.requested` (v2) job naming them — written with no
  * decisions: rows built before the clock starts, postgres.js multi-row statements (B_pg's way),
  * pages of 5,000 accounts each closed in one transaction and paid (batches of 500, 4 in flight)
  * while the next page closes, as the payout worker does. No HTTP, no schema checks, no events
@@ -135,13 +135,20 @@ function buildPages(accounts: readonly SeededAccount[], day: string, at: Date): 
             iso,
             2,
           ),
-          ...batch.map((p) =>
-            outboxRow(
-              'email.requested',
-              String(p.user_id),
-              { userId: p.user_id, template: 'payout-notice', data: { day, amountCents: p.amount } },
-              iso,
-            ),
+          // email.requested v2: the batch's payout notices in one job, as the PAID commit writes it.
+          outboxRow(
+            'email.requested',
+            day,
+            {
+              emails: batch.map((p) => ({
+                userId: p.user_id,
+                template: 'payout-notice',
+                data: { day, amountCents: p.amount },
+                idempotencyKey: `payout-notice:${String(p.id)}`,
+              })),
+            },
+            iso,
+            2,
           ),
         ],
       });

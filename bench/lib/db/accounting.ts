@@ -46,7 +46,8 @@ export async function endOfDayCounts(sql: Sql, day: string, accountsPaid: number
          where a.balance <> (select sum(amount) from transactions t where t.account_id = a.id)) as bad_sums,
       (select coalesce(sum(case when version = 1 then 1 else jsonb_array_length(payload->'data'->'payouts') end), 0)::int
          from outbox where type = 'payout.made') as made,
-      (select count(*)::int from outbox where type = 'email.requested') as emails,
+      (select coalesce(sum(case when version = 1 then 1 else jsonb_array_length(payload->'data'->'emails') end), 0)::int
+         from outbox where type = 'email.requested') as emails,
       (select coalesce(sum(case when version = 2 then jsonb_array_length(payload->'data'->'transactions') else 1 end), 0)::int
          from outbox where type = 'transaction.applied') as applied,
       (select count(*)::int from billing_days where day = ${day}::date and accounts_paid = ${accountsPaid}) as closed`;

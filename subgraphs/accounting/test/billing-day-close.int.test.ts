@@ -98,9 +98,12 @@ describe('closing a billing day', () => {
         [p2, 2_000, 1],
       ].sort(),
     );
+    // One email job (v2) for the batch, one email per payout inside.
     const jobs = await a.events('email.requested');
+    expect(jobs.map((j) => j.version)).toEqual([2]);
+    const emails = jobs.flatMap((j) => j.data.emails as { userId: string }[]);
     const payouts = await a.allPayouts();
-    expect(jobs.map((j) => j.data).sort((x, y) => String(x.userId).localeCompare(String(y.userId)))).toEqual(
+    expect(emails.sort((x, y) => String(x.userId).localeCompare(String(y.userId)))).toEqual(
       payouts
         .map((p) => ({
           userId: p.userId,
@@ -130,7 +133,8 @@ describe('closing a billing day', () => {
     expect(await a.payoutsOf(p1)).toHaveLength(1);
     expect(await bed.bank.payments({ accountId: (await a.account(p1)).id })).toHaveLength(1);
     expect((await a.account(p1)).balance).toBe(999);
-    expect(await a.events('email.requested')).toHaveLength(1);
+    const emails = (await a.events('email.requested')).flatMap((e) => e.data.emails as unknown[]);
+    expect(emails).toHaveLength(1);
     expect(await a.events('billing-day.closed')).toHaveLength(1);
   });
 

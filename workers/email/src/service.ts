@@ -91,6 +91,7 @@ export async function startEmailWorker(config: EmailWorkerConfig): Promise<Email
           directory: config.directory,
           from: config.from,
           clock: config.clock ?? systemClock,
+          db: runtime.database.db,
         }),
         // One job per transaction: a failing job never makes another job's email go out again.
         maxBatch: 1,

@@ -19,6 +19,8 @@ import { FROM, payoutJob, readableEml, startEmailHarness, type EmailHarness } fr
 let h: EmailHarness;
 /** Sends through the real file transport; a test can make it fail after the file is written. */
 let failAfterWriting = 0;
+/** Sends that succeed before the next `failAfterWriting` applies (a failure inside a job). */
+let sendsBeforeFailure = 0;
 let sends = 0;
 
 beforeAll(async () => {
@@ -29,6 +31,11 @@ beforeAll(async () => {
       sends += 1;
       if (!inner.real) throw new Error('transport not ready');
       const result = await inner.real.send(email);
+      if (sendsBeforeFailure > 0) {
+        sendsBeforeFailure -= 1;
+        if (sendsBeforeFailure === 0) failAfterWriting = 1;
+        return result;
+      }
       if (failAfterWriting > 0) {
         failAfterWriting -= 1;
         // What a crash (or a dropped SMTP connection) after the message was accepted looks like.
@@ -119,6 +126,57 @@ describe('email worker without SMTP (.eml files)', () => {
     });
     expect(dead?.reason).toContain('no email address known');
     expect(await sentRows(job.idempotencyKey)).toHaveLength(0);
+  });
+
+  it('a v2 job sends each of its emails once, and none again when it is redelivered', async () => {
+    const sentBefore = payoutJob({ to: 'first@popug.inc' });
+    await h.requestEmail(sentBefore);
+    await h.worker.jobsCaughtUp();
+    const jobs = [sentBefore, payoutJob({ to: 'a@popug.inc' }), payoutJob({ to: 'b@popug.inc' })];
+    const before = sends;
+    const id = await h.requestEmails(jobs);
+    await h.requestEmails(jobs, { id, msgId: `${id}.again` });
+    await h.worker.jobsCaughtUp();
+    // The key a v1 job already sent is skipped; the two others go out once each.
+    expect(sends - before).toBe(2);
+    for (const job of jobs) expect(await sentRows(job.idempotencyKey)).toHaveLength(1);
+    expect((await sentRows(jobs[1]!.idempotencyKey))[0]).toMatchObject({
+      jobId: id,
+      recipient: 'a@popug.inc',
+    });
+  });
+
+  it('a v2 job whose send fails resumes after the emails already sent', async () => {
+    const jobs = [
+      payoutJob({ to: 'x@popug.inc' }),
+      payoutJob({ to: 'y@popug.inc' }),
+      payoutJob({ to: 'z@popug.inc' }),
+    ];
+    const before = sends;
+    // The first email commits; the second is accepted but its commit is lost, which fails the job.
+    sendsBeforeFailure = 1;
+    await h.requestEmails(jobs);
+    await h.worker.jobsCaughtUp();
+    // First delivery: x, y (failed after writing); the redelivery: y again, z. Never x twice.
+    expect(sends - before).toBe(4);
+    for (const job of jobs) {
+      expect(await sentRows(job.idempotencyKey)).toHaveLength(1);
+      expect(h.emlFiles().filter((f) => f === emlFileName(job.idempotencyKey))).toHaveLength(1);
+    }
+  });
+
+  it('a v2 job with a recipient nobody knows sends the others once, then is dead-lettered', async () => {
+    const jobs = [payoutJob({ to: 'p@popug.inc' }), payoutJob(), payoutJob({ to: 'q@popug.inc' })];
+    const before = sends;
+    const jobId = await h.requestEmails(jobs);
+    await h.worker.jobsCaughtUp();
+    expect(sends - before).toBe(2);
+    expect(await sentRows(jobs[0]!.idempotencyKey)).toHaveLength(1);
+    expect(await sentRows(jobs[1]!.idempotencyKey)).toHaveLength(0);
+    expect(await sentRows(jobs[2]!.idempotencyKey)).toHaveLength(1);
+    const [dead] = await h.database.db.select().from(deadLetters).where(eq(deadLetters.eventId, jobId));
+    expect(dead).toMatchObject({ consumer: 'email-worker-jobs', attempts: 3, status: 'dead' });
+    expect(dead?.reason).toContain('no email address known');
   });
 
   it('a job that breaks its schema is dead-lettered at once', async () => {

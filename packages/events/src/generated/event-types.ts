@@ -341,6 +341,54 @@ export interface EmailRequestedV1 {
   idempotencyKey: string;
 }
 
+// email.requested v2: schema/events/jobs/email-requested.v2.json
+/**
+ * Several jobs for the email worker in one message (work queue JOBS, subject jobs.email.requested), e.g. the payout notices of one PAID commit: each email is rendered and sent once per idempotency key, as a v1 job would be, and one email failing never sends another again (v1 carried one email). Money is integer cents.
+ */
+export interface EmailRequestedV2 {
+  /**
+   * The emails to send, in order; idempotency keys are distinct.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  emails: {
+    /**
+     * The address to send to; when absent, the worker looks up the user's email (from users' events, else the User Service).
+     */
+    to?: string;
+    /**
+     * The popug the email is for.
+     */
+    userId: string;
+    /**
+     * Which email to render.
+     */
+    template: "payout-notice";
+    /**
+     * The template's data. payout-notice: the business day paid out and the amount paid.
+     */
+    data: {
+      /**
+       * How to greet the popug; when absent, the name the worker knows for the user.
+       */
+      name?: string;
+      /**
+       * The business day, YYYY-MM-DD.
+       */
+      day: string;
+      /**
+       * The amount paid out, in cents.
+       */
+      amountCents: number;
+    };
+    /**
+     * One key per email to be sent (e.g. "payout-notice:<payout id>"): the worker sends each key at most once, whichever job carries it, and derives the Message-ID from it.
+     */
+    idempotencyKey: string;
+  }[];
+}
+
 // task.assigned v1: schema/events/tasks/task-assigned.v1.json
 /**
  * A task was (re)assigned; every assignment charges the new assignee the fee.
@@ -610,7 +658,7 @@ export interface UserUpdatedV1 {
 /** Event data by type and version. */
 export interface EventDataMap {
   'billing-day.closed': { 1: BillingDayClosedV1 };
-  'email.requested': { 1: EmailRequestedV1 };
+  'email.requested': { 1: EmailRequestedV1; 2: EmailRequestedV2 };
   'payout.made': { 1: PayoutMadeV1; 2: PayoutMadeV2 };
   'task.assigned': { 1: TaskAssignedV1; 2: TaskAssignedV2 };
   'task.completed': { 1: TaskCompletedV1 };

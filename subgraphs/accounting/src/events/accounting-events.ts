@@ -1,4 +1,4 @@
-import { makeEvent, type PayoutMadeV2 } from '@ates/events';
+import { makeEvent, type EmailRequestedV2, type PayoutMadeV2 } from '@ates/events';
 import type { PayoutRow, PricedTaskRow, TransactionRow } from '../db/schema.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import { chunk } from '../domain/chunk.ts';
@@ -138,21 +138,32 @@ export function payoutsMade(payouts: readonly PayoutRow[]) {
   );
 }
 
+/** Emails in one `email.requested` v2 job (its schema's maxItems). */
+export const EMAILS_PER_JOB = 1000;
+
+/** The payout notice of one paid payout: the key names the payout, so it is sent once whatever job carries it. */
+const payoutNotice = (payout: PayoutRow): EmailRequestedV2['emails'][number] => ({
+  userId: payout.userId,
+  template: 'payout-notice',
+  data: { day: payout.day, amountCents: payout.amount },
+  idempotencyKey: `payout-notice:${payout.id}`,
+});
+
 /**
- * The job that tells the popug about a paid payout (work queue, for the email worker). The
- * idempotency key names the payout, so the worker sends one email per payout whatever carries it.
+ * The jobs that tell the popugs about paid payouts (work queue, for the email worker): one
+ * `email.requested` v2 per EMAILS_PER_JOB payouts of one PAID commit, one email per payout
+ * inside (v1 was one job per payout: an outbox row each). The day of the first payout names it.
  */
-export const payoutNoticeRequested = (payout: PayoutRow) =>
-  makeEvent({
-    type: 'email.requested',
-    version: 1,
-    producer: PRODUCER,
-    aggregateId: payout.userId,
-    occurredAt: payout.paidAt ?? undefined,
-    data: {
-      userId: payout.userId,
-      template: 'payout-notice',
-      data: { day: payout.day, amountCents: payout.amount },
-      idempotencyKey: `payout-notice:${payout.id}`,
-    },
-  });
+export function payoutNoticesRequested(payouts: readonly PayoutRow[]) {
+  return chunk(payouts, EMAILS_PER_JOB).map((part) =>
+    makeEvent({
+      type: 'email.requested',
+      version: 2,
+      producer: PRODUCER,
+      aggregateId: part[0]!.day,
+      occurredAt: part.at(-1)!.paidAt ?? undefined,
+      // Never empty: chunk() yields non-empty parts.
+      data: { emails: part.map(payoutNotice) as EmailRequestedV2['emails'] },
+    }),
+  );
+}

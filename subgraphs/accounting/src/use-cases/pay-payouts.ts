@@ -12,7 +12,7 @@ import type { PayoutRow } from '../db/schema.ts';
 import { withSessionLock } from '../db/session-lock.ts';
 import { payoutDescription } from '../domain/billing-day.ts';
 import { chunk } from '../domain/chunk.ts';
-import { payoutNoticeRequested, payoutsMade } from '../events/accounting-events.ts';
+import { payoutNoticesRequested, payoutsMade } from '../events/accounting-events.ts';
 import type { AccountingDeps } from './deps.ts';
 
 /** One payer at a time per database: two would only make duplicate (harmless) provider calls. */
@@ -59,8 +59,8 @@ const WINDOW = { batches: 4, singles: 16 };
  * several calls in flight either way. The provider pays at most once per key, and PAID is
  * written once (only from PENDING or FAILED), so a payout retried after any failure or crash,
  * even one after the provider had paid, is paid once and announced once: the batch's `payout.made`
- * (v2, one per day of the batch) and each popug's email job commit with the PAID status (one
- * transaction per batch). A failure leaves it
+ * (v2, one per day of the batch) and its email job (v2, one email per popug) commit with the PAID
+ * status (one transaction per batch). A failure leaves it
  * FAILED with the reason and a next attempt after an exponential backoff.
  */
 export async function payDuePayouts(deps: AccountingDeps, options: PayOptions): Promise<PayReport> {
@@ -193,8 +193,8 @@ async function settle(
   }
   const paid = await deps.db.transaction(async (tx) => {
     const rows = await markPayoutsPaid(tx, confirmed);
-    // One `payout.made` for the batch; still one email job per payout (one email per popug).
-    await enqueueEvents(tx, [...payoutsMade(rows), ...rows.map(payoutNoticeRequested)]);
+    // One `payout.made` and one email job for the batch; inside the job one email per popug.
+    await enqueueEvents(tx, [...payoutsMade(rows), ...payoutNoticesRequested(rows)]);
     return rows;
   });
   for (const row of paid) {

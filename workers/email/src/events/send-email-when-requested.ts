@@ -1,3 +1,4 @@
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import type { EmailRequestedV1, EventEnvelope, EventHandlers } from '@ates/events';
 import type { Clock, Logger } from '@ates/service-kit';
 import type * as tables from '../db/tables.ts';
@@ -19,6 +20,8 @@ export interface SendEmailDeps {
   directory?: UserDirectory;
   from: string;
   clock: Clock;
+  /** The worker's database: each email of a v2 job commits its `sent_emails` row on its own. */
+  db: PostgresJsDatabase<typeof tables>;
 }
 
 /** Nobody knows where to send the email (yet): retried with backoff, then dead-lettered. */
@@ -59,17 +62,17 @@ async function resolveRecipient(tx: Tx, job: EmailRequestedV1, deps: SendEmailDe
  * file transport writes the same file again, so the duplicate is recognisable or invisible.
  */
 export async function sendRequestedEmail(
-  event: EventEnvelope<'email.requested', 1>,
+  job: EmailRequestedV1,
+  jobId: string,
   tx: Tx,
   deps: SendEmailDeps,
   logger: Logger,
 ): Promise<void> {
-  const job = event.data;
   const key = job.idempotencyKey;
   await lockIdempotencyKey(tx, key);
   const sent = await findSentEmail(tx, key);
   if (sent) {
-    logger.info({ idempotencyKey: key, jobId: event.id, sentBy: sent.jobId }, 'email already sent; skipped');
+    logger.info({ idempotencyKey: key, jobId: jobId, sentBy: sent.jobId }, 'email already sent; skipped');
     return;
   }
   const recipient = await resolveRecipient(tx, job, deps, logger);
@@ -86,7 +89,7 @@ export async function sendRequestedEmail(
   });
   await recordSentEmail(tx, {
     idempotencyKey: key,
-    jobId: event.id,
+    jobId: jobId,
     userId: job.userId,
     template: job.template,
     recipient: recipient.email,
@@ -97,13 +100,40 @@ export async function sendRequestedEmail(
     sentAt: now,
   });
   logger.info(
-    { idempotencyKey: key, jobId: event.id, template: job.template, via: result.transport },
+    { idempotencyKey: key, jobId: jobId, template: job.template, via: result.transport },
     'email sent',
   );
 }
 
+/**
+ * The emails of a v2 job, in order, each as a v1 job's in a transaction of its own, so an email
+ * sent stays recorded (and is skipped when the job comes again) whatever happens to the others.
+ * A recipient nobody knows fails only its own email: the rest are sent, then the job fails and
+ * is retried (the sent ones skipped) until it is dead-lettered. Any other failure (the mail
+ * server) stops the job at once, as a v1 job's would; its redelivery resumes after the sent ones.
+ */
+export async function sendRequestedEmails(
+  event: EventEnvelope<'email.requested', 2>,
+  deps: SendEmailDeps,
+  logger: Logger,
+): Promise<void> {
+  let unknown: UnknownRecipientError | undefined;
+  for (const job of event.data.emails) {
+    try {
+      await deps.db.transaction((tx) => sendRequestedEmail(job, event.id, tx, deps, logger));
+    } catch (error) {
+      if (!(error instanceof UnknownRecipientError)) throw error;
+      logger.warn({ idempotencyKey: job.idempotencyKey, jobId: event.id }, error.message);
+      unknown ??= error;
+    }
+  }
+  if (unknown) throw unknown;
+}
+
 export const sendEmailWhenRequested = (deps: SendEmailDeps): EventHandlers<typeof tables> => ({
   'email.requested': {
-    1: (event, { tx, logger }) => sendRequestedEmail(event, tx, deps, logger),
+    1: (event, { tx, logger }) => sendRequestedEmail(event.data, event.id, tx, deps, logger),
+    // The job's own transaction only records it in the inbox: each email commits in its own.
+    2: (event, { logger }) => sendRequestedEmails(event, deps, logger),
   },
 });

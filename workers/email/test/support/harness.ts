@@ -4,7 +4,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats, makeEvent, subjectFor, type EmailRequestedV1 } from '@ates/events';
+import {
+  connectNats,
+  makeEvent,
+  subjectFor,
+  type EmailRequestedV1,
+  type EmailRequestedV2,
+} from '@ates/events';
 import { connectDatabase, createLogger, type Database } from '@ates/service-kit';
 import { createTestDatabase, createTestNamespace, testNatsUrl, type TestDatabase } from '@ates/testing';
 import * as tables from '../../src/db/tables.ts';
@@ -21,6 +27,8 @@ export interface EmailHarness {
   database: Database<typeof tables>;
   /** Publishes a job as accounting's relay would (message id = event id); returns the envelope. */
   requestEmail(data: EmailRequestedV1, options?: { id?: string; msgId?: string }): Promise<string>;
+  /** Publishes one v2 job carrying these emails (as accounting's PAID commit writes them); returns its id. */
+  requestEmails(emails: EmailRequestedV1[], options?: { id?: string; msgId?: string }): Promise<string>;
   /** Publishes the same event again under another message id: a redelivery the stream cannot drop. */
   publishRaw(subject: string, body: string, msgId?: string): Promise<void>;
   userCreated(user: { userId: string; login: string; name: string; email: string }): Promise<void>;
@@ -70,6 +78,22 @@ export async function startEmailHarness(
         producer: 'accounting',
         aggregateId: data.userId,
         data,
+        id: options.id ?? randomUUID(),
+      });
+      await publishRaw(
+        subjectFor(namespace, 'email.requested'),
+        JSON.stringify(event),
+        options.msgId ?? event.id,
+      );
+      return event.id;
+    },
+    async requestEmails(emails, options = {}) {
+      const event = makeEvent({
+        type: 'email.requested',
+        version: 2,
+        producer: 'accounting',
+        aggregateId: emails[0]!.data.day,
+        data: { emails: emails as EmailRequestedV2['emails'] },
         id: options.id ?? randomUUID(),
       });
       await publishRaw(
