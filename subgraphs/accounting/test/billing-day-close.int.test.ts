@@ -286,4 +286,43 @@ describe('closing a billing day', () => {
     const [closed] = await a.db.select().from(billingDays);
     expect(closed?.day).toBe('2026-11-24');
   });
+
+  it('pays only the closed day when a batch of the next day commits while the close waits for its lock', async () => {
+    const a = await accounting('2026-11-24T10:00:00Z');
+    const [p1] = popugs(1) as [string];
+    await a.move(p1, 4_200);
+    a.clock.set(new Date('2026-11-25T00:00:05Z'));
+    const { id } = await a.account(p1);
+    // A ledger batch of the next day, as the consumer writes it: the account's lock, its row and
+    // balance; it commits only once the close's page is waiting for that lock.
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    const batch = a.deps.sql.begin(async (tx) => {
+      await tx`select 1 from accounts where id = ${id} for update`;
+      await tx`
+        insert into transactions (id, account_id, kind, amount, balance_after, task_id, description, day, created_at)
+        values (${randomUUID()}, ${id}, 'TASK_REWARD', 999, 5199, ${randomUUID()}, 'Reward', '2026-11-25', now())`;
+      await tx`update accounts set balance = balance + 999 where id = ${id}`;
+      holding();
+      await committing;
+    });
+    await held;
+    const closing = closeBillingDay(a.deps, '2026-11-24', { waitMs: 0 });
+    await waitFor('the close to wait for the account lock', async () => {
+      const [row] = await a.deps.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`;
+      return (row?.n ?? 0) > 0;
+    });
+    commit();
+    await batch;
+    const figures = await closing;
+
+    // The day's 42.00 is paid; the next day's 9.99 stays on the account.
+    expect(figures).toMatchObject({ accountsPaid: 1, totalPaid: 4_200 });
+    expect((await a.payoutsOf(p1)).map((p) => p.amount)).toEqual([4_200]);
+    expect((await a.account(p1)).balance).toBe(999);
+  });
 });

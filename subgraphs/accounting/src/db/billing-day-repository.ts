@@ -2,7 +2,7 @@ import { eq, max, min, sql } from 'drizzle-orm';
 import type { Day } from '../domain/business-day.ts';
 import type { BillingDayFigures } from '../domain/billing-day.ts';
 import type { AccountingTx } from './db.ts';
-import { jsonParam } from '@ates/service-kit';
+import { jsonParam, uuidArrayLiteral } from '@ates/service-kit';
 import { billingDays, dailyTotals, type BillingDayRow } from './schema.ts';
 
 export async function findBillingDay(db: AccountingTx, day: Day): Promise<BillingDayRow | undefined> {
@@ -33,7 +33,9 @@ export interface AccountToClose {
 /**
  * The next accounts not yet closed through `day` (id order after `afterId`), locked until the
  * transaction ends (in id order, as ledger batches lock them), each with the sum of its
- * transactions on later days: one statement for a page of the close.
+ * transactions on later days. Two statements: the sum is read after the locks are held, in a
+ * snapshot of its own, so a ledger batch the lock waited for counts in both the balance and the
+ * sum (one statement sees the balance it waited for but sums in the snapshot before the wait).
  */
 export async function lockAccountsToClose(
   db: AccountingTx,
@@ -41,30 +43,24 @@ export async function lockAccountsToClose(
   afterId: string | null,
   limit: number,
 ): Promise<AccountToClose[]> {
-  const rows = await db.execute<{
-    id: string;
-    user_id: string;
-    balance: string | number;
-    counted_after: string | number;
-  }>(sql`
-    with locked as (
-      select id, user_id, balance from accounts
-      where (closed_through is null or closed_through < ${day}::date)
-        and id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
-      order by id
-      limit ${limit}
-      for update
-    )
-    select l.id, l.user_id, l.balance,
-           coalesce((select sum(t.amount) from transactions t
-                     where t.account_id = l.id and t.day > ${day}::date), 0) as counted_after
-    from locked l
-    order by l.id`);
-  return rows.map((r) => ({
+  const locked = await db.execute<{ id: string; user_id: string; balance: string | number }>(sql`
+    select id, user_id, balance from accounts
+    where (closed_through is null or closed_through < ${day}::date)
+      and id > ${afterId ?? '00000000-0000-0000-0000-000000000000'}::uuid
+    order by id
+    limit ${limit}
+    for update`);
+  if (locked.length === 0) return [];
+  const later = await db.execute<{ account_id: string; counted_after: string | number }>(sql`
+    select account_id, sum(amount) as counted_after from transactions
+    where account_id = any(${uuidArrayLiteral(locked.map((r) => r.id))}::uuid[]) and day > ${day}::date
+    group by account_id`);
+  const countedAfter = new Map(later.map((r) => [r.account_id, Number(r.counted_after)]));
+  return locked.map((r) => ({
     id: r.id,
     userId: r.user_id,
     balance: Number(r.balance),
-    countedAfter: Number(r.counted_after),
+    countedAfter: countedAfter.get(r.id) ?? 0,
   }));
 }
 
