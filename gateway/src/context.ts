@@ -5,6 +5,7 @@ import {
   clientAddress,
   CORRELATION_HEADER,
   signClientAddress,
+  type NextSink,
   type TrustedProxies,
   type TokenVerifier,
   type Viewer,
@@ -20,6 +21,8 @@ export interface GatewayContext {
   clientAddress?: string;
   /** `clientAddress` signed with the internal secret, for the subgraphs. */
   signedClientAddress?: string;
+  /** graphql-ws only: writes this subscription's results onto its socket, serialised once per event. */
+  nextSink?: NextSink;
 }
 
 export interface ClientAddressPolicy {

@@ -37,6 +37,7 @@ const schema = z
     ATES_WS_MAX_CONNECTIONS_PER_ADDRESS: intAtLeast(1).default(64),
     /** The subscriptions bench's before/after only: `broadcast` or `off` share fewer upstreams. */
     ATES_SUBSCRIPTION_DEDUP: z.enum(['on', 'broadcast', 'off']).default('on'),
+    ATES_SUBSCRIPTION_SERIALISE: z.enum(['once', 'per-subscriber']).default('once'),
     /** Subscriptions over SSE and multipart open at once, all users together. */
     ATES_HTTP_STREAMS_MAX: intAtLeast(1).default(DEFAULT_STREAM_LIMITS.maxStreams),
     ATES_SUBGRAPH_DEADLINE_MS: intAtLeast(100).default(DEFAULT_SUBGRAPH_CALL_POLICY.deadlineMs),

@@ -35,5 +35,6 @@ await runService('gateway', env.LOG_LEVEL, (logger) => {
     natsNamespace: env.ATES_NATS_NAMESPACE,
     trustedDocuments: { mode: env.ATES_TRUSTED_DOCUMENTS, dir: env.ATES_TRUSTED_DOCUMENTS_DIR },
     subscriptionDedup: env.ATES_SUBSCRIPTION_DEDUP,
+    subscriptionSerialise: env.ATES_SUBSCRIPTION_SERIALISE,
   });
 });

@@ -19,7 +19,11 @@ import {
 import { makeGatewayContext, type GatewayContext } from './context.ts';
 import { AuthForwardingDataSource, createGateway, type SubgraphEndpoint } from './gateway.ts';
 import { createSubscriptionPlanner } from './subscriptions/planner.ts';
-import { attachGatewaySubscriptions, type SubscriptionDedup } from './subscriptions/server.ts';
+import {
+  attachGatewaySubscriptions,
+  type SubscriptionDedup,
+  type SubscriptionSerialise,
+} from './subscriptions/server.ts';
 import { createStreamGate, DEFAULT_STREAM_LIMITS, type StreamLimits } from './subscriptions/stream-gate.ts';
 import { createSseTransport } from './subscriptions/sse.ts';
 import { createMultipartTransport } from './subscriptions/multipart.ts';
@@ -78,6 +82,8 @@ export interface GatewayConfig {
   trustedDocuments?: { mode: TrustedDocumentsMode; dir?: string };
   /** Which identical subscriptions share an upstream (default `on`; ATES_SUBSCRIPTION_DEDUP). */
   subscriptionDedup?: SubscriptionDedup;
+  /** How a shared result is serialised (default `once`; ATES_SUBSCRIPTION_SERIALISE). */
+  subscriptionSerialise?: SubscriptionSerialise;
 }
 
 /** Bytes of documents registered by automatic persisted queries (LRU beyond it). */
@@ -181,6 +187,7 @@ export async function startGateway(config: GatewayConfig): Promise<GatewayServic
     trust: trustedProxies(config.trustedProxies ?? []),
     refuseDocument: (document, viewer) => trust.refusal(document, viewer),
     ...(config.subscriptionDedup ? { dedup: config.subscriptionDedup } : {}),
+    ...(config.subscriptionSerialise ? { serialise: config.subscriptionSerialise } : {}),
   });
   const contextOf = makeGatewayContext(verifier, {
     trust: trustedProxies(config.trustedProxies ?? []),

@@ -55,6 +55,8 @@ export interface GatewaySubscriptionsOptions {
   refuseDocument?: (document: DocumentNode, viewer: Viewer) => GraphQLError | undefined;
   /** Which identical subscriptions share one upstream (default `on`); see SubscriptionDedup. */
   dedup?: SubscriptionDedup;
+  /** How an event's result reaches graphql-ws subscribers (default `once`); see SubscriptionSerialise. */
+  serialise?: SubscriptionSerialise;
 }
 
 /**
@@ -64,6 +66,14 @@ export interface GatewaySubscriptionsOptions {
  * last two exist for the subscriptions bench's before/after (ATES_SUBSCRIPTION_DEDUP).
  */
 export type SubscriptionDedup = 'on' | 'broadcast' | 'off';
+
+/**
+ * `once`: a stream's result is serialised once per event and written to each graphql-ws
+ * subscriber's socket as it is (their payloads are identical; only the message id differs).
+ * `per-subscriber`: graphql-ws stringifies it for each, as before; kept for the bench's A/B
+ * (ATES_SUBSCRIPTION_SERIALISE). SSE and multipart subscribers always take the iterator path.
+ */
+export type SubscriptionSerialise = 'once' | 'per-subscriber';
 
 export interface GatewaySubscriptions extends GraphQLWsServer {
   /** The federated subscribe behind every transport (graphql-ws here, SSE and multipart). */
@@ -127,6 +137,11 @@ interface Stream {
   /** Set for a stream that later identical subscriptions may join (sharingKey). */
   key: string | undefined;
   members: Map<Out, GatewayContext>;
+  /**
+   * Members whose results go to their NextSink. A member switches once graphql-ws waits on its
+   * iterator with nothing queued, so a direct write never overtakes a queued result.
+   */
+  direct: Set<Out>;
   upstream: UpstreamSubscription;
   run: EventExecution;
   closed: boolean;
@@ -157,6 +172,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
   const formatError = makeFormatError(logger);
   const connections = new UpstreamConnections({ ...DEFAULT_UPSTREAM_POLICY, ...options.upstream });
   const dedup = options.dedup ?? 'on';
+  const serialise = options.serialise ?? 'once';
   const shared = new Map<string, Stream>();
   let upstreams = 0;
 
@@ -212,7 +228,14 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
         const errors = result.errors?.map((e) => asGraphQLError(formatError(e.toJSON(), e)));
         const data = (result.data ?? null) as Record<string, unknown> | null;
         const payload = errors?.length ? { data, errors } : { data };
-        for (const out of stream.members.keys()) out.push(payload);
+        let json: string | undefined;
+        for (const [out, member] of stream.members) {
+          const sink = member.nextSink;
+          if (sink && (stream.direct.has(out) || out.waiting)) {
+            stream.direct.add(out);
+            sink.send((json ??= JSON.stringify(payload)));
+          } else out.push(payload);
+        }
         // A refusal (e.g. FORBIDDEN for this role) ends the stream: nobody joins it any more.
         if (!data && stream.key && shared.get(stream.key) === stream) shared.delete(stream.key);
       }
@@ -266,6 +289,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     const out: Out = createPushIterator(() => {
       if (!stream) return;
       stream.members.delete(out);
+      stream.direct.delete(out);
       if (stream.members.size === 0) closeStream(stream);
     });
     const joined = key ? shared.get(key) : undefined;
@@ -296,7 +320,7 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
       const refusal = new GraphQLError(error.message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
       return { errors: [refusal] } satisfies ExecutionResult;
     }
-    stream = { key, members: new Map([[out, context]]), upstream, run, closed: false };
+    stream = { key, members: new Map([[out, context]]), direct: new Set(), upstream, run, closed: false };
     upstreams += 1;
     if (key) shared.set(key, stream);
     const started = stream;
@@ -314,7 +338,12 @@ export function attachGatewaySubscriptions(options: GatewaySubscriptionsOptions)
     ...(options.ws ? { ws: options.ws } : {}),
     ...(options.trust ? { trust: options.trust } : {}),
     ...(options.refuseDocument ? { refuseDocument: options.refuseDocument } : {}),
-    context: (viewer, authorization) => ({ viewer, authorization, correlationId: randomUUID() }),
+    context: (viewer, authorization, sink) => ({
+      viewer,
+      authorization,
+      correlationId: randomUUID(),
+      ...(serialise === 'once' ? { nextSink: sink } : {}),
+    }),
     execution: { subscribe, execute: subscribe },
   });
   return { ...ws, subscribe, upstreamCount: () => upstreams, upstreamSocketCount: () => connections.count() };

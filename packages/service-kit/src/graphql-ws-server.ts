@@ -1,6 +1,6 @@
 import { epochMs } from './clock.ts';
 import type http from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { CloseCode, type ServerOptions } from 'graphql-ws';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
@@ -16,6 +16,18 @@ import {
   type WsLimits,
 } from './operation-limits.ts';
 
+/**
+ * Writes one subscription's `next` messages straight onto its socket, from a payload serialised
+ * once for every subscriber of the same result (graphql-ws would stringify it per subscriber).
+ */
+export interface NextSink {
+  /** Sends `{ id, type: "next", payload }` with `payloadJson` as the payload, verbatim. */
+  send(payloadJson: string): void;
+}
+
+/** A socket this far behind on its writes is closed (1013) rather than buffered without bound. */
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 export interface GraphQLWsOptions<Ctx> {
   server: http.Server;
   path: string;
@@ -23,8 +35,11 @@ export interface GraphQLWsOptions<Ctx> {
   schema: GraphQLSchema | (() => GraphQLSchema);
   verifier: TokenVerifier;
   logger: Logger;
-  /** Builds the per-operation context from the connection's verified viewer and its token header. */
-  context: (viewer: Viewer, authorization: string) => Ctx;
+  /**
+   * Builds the per-operation context from the connection's verified viewer and its token
+   * header; `sink` writes the operation's results directly (see NextSink).
+   */
+  context: (viewer: Viewer, authorization: string, sink: NextSink) => Ctx;
   /** Operation limits (default DEFAULT_OPERATION_LIMITS), as over HTTP. */
   limits?: OperationLimits;
   /** Socket limits over DEFAULT_WS_LIMITS. */
@@ -150,10 +165,22 @@ export function attachGraphQLWs<Ctx extends object>(options: GraphQLWsOptions<Ct
           throw error;
         }
       },
-      context: (ctx) => {
+      context: (ctx, id) => {
         const auth = viewers.get(ctx);
         if (!auth) throw new Error('subscription without an authenticated connection');
-        return options.context(auth.viewer, auth.authorization);
+        const socket = ctx.extra.socket;
+        const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        const sink: NextSink = {
+          send: (payloadJson) => {
+            // Completed (graphql-ws forgot the id) or closed: a next now would break the protocol.
+            if (!(id in ctx.subscriptions) || socket.readyState !== WebSocket.OPEN) return;
+            // graphql-ws' own path waits for each write; this one must bound what it buffers.
+            if (socket.bufferedAmount > MAX_BUFFERED_BYTES)
+              return socket.close(1013, 'Too far behind on subscription results');
+            socket.send(prefix + payloadJson + '}');
+          },
+        };
+        return options.context(auth.viewer, auth.authorization, sink);
       },
       // Errors over WebSocket get the same treatment as over HTTP: codes kept, internals masked.
       onNext: (_ctx, _id, _payload, _args, result) => {

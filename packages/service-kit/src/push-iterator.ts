@@ -10,6 +10,8 @@ export interface PushIterator<T> extends AsyncIterableIterator<T> {
   /** Ends the stream with an error delivered to the consumer. */
   fail(error: Error): void;
   readonly closed: boolean;
+  /** A consumer waits for the next value and nothing is queued: all pushed so far was taken. */
+  readonly waiting: boolean;
 }
 
 export function createPushIterator<T>(
@@ -36,6 +38,9 @@ export function createPushIterator<T>(
   const iterator: PushIterator<T> = {
     get closed() {
       return closed;
+    },
+    get waiting() {
+      return waiting.length > 0;
     },
     push(value) {
       if (closed || ended) return;
