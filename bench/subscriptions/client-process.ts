@@ -30,6 +30,7 @@ export type ClientMessage =
   | { type: 'unsubscribe' }
   | { type: 'reset' }
   | { type: 'stats' }
+  | { type: 'window'; from: number; to: number }
   | {
       type: 'latencies';
       commits: Array<{ id: string; committedAt: number; fee?: number }>;
@@ -109,6 +110,18 @@ function latencies(
   };
 }
 
+/** Deliveries per group received in [from, to] (nowMs): a capacity round's measured window. */
+function windowCounts(from: number, to: number): Record<string, number> {
+  return Object.fromEntries(
+    [...pools].map(([group, pool]) => {
+      let count = 0;
+      for (const s of pool.subscribers)
+        for (const { at } of s.received) if (at >= from && at <= to) count += 1;
+      return [group, count];
+    }),
+  );
+}
+
 async function disposeAll() {
   await Promise.all([...pools.values()].map((pool) => pool.dispose()));
   pools.clear();
@@ -128,6 +141,8 @@ process.on('message', (message: ClientMessage) => {
         return send({ type: 'reset-done' });
       case 'stats':
         return send({ type: 'stats', groups: stats() });
+      case 'window':
+        return send({ type: 'window', counts: windowCounts(message.from, message.to) });
       case 'latencies':
         return send({ type: 'latencies', ...latencies(message.commits, message.ordered) });
       case 'stop':

@@ -13,17 +13,27 @@
  *   larger: a company: 80% `myAccount` from workers with TABS (4) tabs each, 20% `accountingToday`
  *           from staff with TABS tabs each (10,000: 2,000 workers, 500 staff).
  *
- *   deliveries/s: an admin shuffles the open tasks (a burst of assignments, as fast as the
- *                 pipeline turns them into fees); deliveries received by all clients ÷
- *                 (last delivery − shuffle sent);
+ *   deliveries/s: the fan-out's capacity. Tasks are created one at a time through the gateway,
+ *                 open-loop at CAPACITY_FACTOR (2) × what would match B_ws if each creation
+ *                 were one push to every staff subscriber (at most MAX_CREATE_RATE/s), for
+ *                 CAPACITY_SECONDS; each fee is its own transaction.applied while accounting
+ *                 keeps up, so each creation is a push to every accountingToday subscriber and
+ *                 to the assignee's tabs. Deliveries the clients received from 1 s after the
+ *                 first creation to the last one ÷ that window; pushes per creation and the
+ *                 drain after the last creation say whether the fan-out was the limit;
+ *   shuffle:      an admin shuffles the open tasks (a burst of assignments, whose fees
+ *                 accounting announces in a few batches): pushes received by all clients ÷
+ *                 (last delivery − shuffle sent), without a bar;
  *   latency:      a steady stream of new tasks; commit (the createTask mutation returned) → the
  *                 client received the event reflecting it.
  *
- * Before/after the per-viewer dedup (DEDUP_AB, default on): a second gateway with
- * ATES_SUBSCRIPTION_DEDUP=broadcast stands beside the first, on the same subgraphs; the
- * clients subscribe to one, then the other, and the same rounds run on each.
+ * Before/after a fix (VARIANTS, default `on,broadcast`; the first must be `on`, the gateway as
+ * shipped): `broadcast` is a gateway with ATES_SUBSCRIPTION_DEDUP=broadcast (before the
+ * per-viewer dedup), `per-subscriber` one with ATES_SUBSCRIPTION_SERIALISE=per-subscriber
+ * (before a shared result was serialised once). Each stands beside the first, on the same
+ * subgraphs; the clients subscribe to one, then the next, and the same rounds run on each.
  *
- * Env: RUNS (3), SCALES, TABS (4), DEDUP_AB (1), OPEN_TASKS (100, created by CONCURRENCY (16)
+ * Env: RUNS (3), SCALES, TABS (4), VARIANTS, DEDUP_AB (1), OPEN_TASKS (100, created by CONCURRENCY (16)
  * admins at once), ROUND_DELIVERIES per B_ws run (40,000), LATENCY_SECONDS (4) at STEADY_RATE
  * (5) new tasks/s and again at half of B_ws' fan-out.
  */
@@ -41,14 +51,24 @@ const RUNS = Number(process.env.RUNS ?? 3);
 const SCALES = (process.env.SCALES ?? '1000,10000').split(',').map(Number);
 const TABS = Number(process.env.TABS ?? 4);
 const DEDUP_AB = process.env.DEDUP_AB !== '0';
+type Variant = 'on' | 'broadcast' | 'per-subscriber';
 const OPEN_TASKS = Number(process.env.OPEN_TASKS ?? 100);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
 const ROUND_DELIVERIES = Number(process.env.ROUND_DELIVERIES ?? 40_000);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 4);
 const STEADY_RATE = Number(process.env.STEADY_RATE ?? 5);
+const CAPACITY_FACTOR = Number(process.env.CAPACITY_FACTOR ?? 2);
+const CAPACITY_SECONDS = Number(process.env.CAPACITY_SECONDS ?? 6);
+const MAX_CREATE_RATE = Number(process.env.MAX_CREATE_RATE ?? 50);
+/** The start of a capacity round left out of its window (subscribers' queues filling up). */
+const CAPACITY_RAMP_MS = 1000;
 // Both servers' ping interval and pong deadline (see system-server.ts).
 process.env.BENCH_WS_KEEPALIVE_MS ??= '60000';
-const VARIANTS = DEDUP_AB ? (['on', 'broadcast'] as const) : (['on'] as const);
+const VARIANTS = (process.env.VARIANTS ?? (DEDUP_AB ? 'on,broadcast' : 'on')).split(',') as Variant[];
+if (VARIANTS[0] !== 'on' || VARIANTS.some((v) => !['on', 'broadcast', 'per-subscriber'].includes(v)))
+  throw new Error(
+    `VARIANTS: \`on\` first, then \`broadcast\` and/or \`per-subscriber\` (got ${VARIANTS.join(',')})`,
+  );
 
 const OnAccountingToday = print(ops.OnAccountingTodayDocument);
 const OnMyAccount = print(ops.OnMyAccountDocument);
@@ -121,6 +141,9 @@ async function clientProcess() {
     subscribe: (group: string, url: string, specs: Array<{ token?: string; query: string }>) =>
       child.request({ type: 'subscribe', group, url, specs }, 'subscribed'),
     unsubscribe: () => child.ask('unsubscribe', 'unsubscribed'),
+    window: async (from: number, to: number) =>
+      (await child.request<{ counts: Record<string, number> }>({ type: 'window', from, to }, 'window'))
+        .counts,
     reset: () => child.ask('reset', 'reset-done'),
     latencies: (commits: Array<{ id: string; committedAt: number; fee?: number }>) =>
       child.request<LatencySummary>({ type: 'latencies', commits, ordered: ['staff'] }, 'latencies'),
@@ -144,6 +167,8 @@ const rssOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, p
 let taskSeq = 0;
 /** createTask calls the overloaded gateway refused (e.g. its breaker open after a burst), retried. */
 let createRetries = 0;
+/** The error codes those refusals carried, counted. */
+const createRefusals: Record<string, number> = {};
 async function createTask(): Promise<{ id: string; assigneeId: string; committedAt: number }> {
   taskSeq += 1;
   for (let attempt = 0; ; attempt++) {
@@ -154,6 +179,10 @@ async function createTask(): Promise<{ id: string; assigneeId: string; committed
     if (created) return { id: created.id, assigneeId: created.assignee.id, committedAt: nowMs() };
     if (attempt >= 40) throw new Error(`createTask failed: ${JSON.stringify(result.errors)}`);
     createRetries += 1;
+    for (const error of result.errors ?? []) {
+      const code = String((error.extensions as { code?: unknown } | undefined)?.code ?? error.message);
+      createRefusals[code] = (createRefusals[code] ?? 0) + 1;
+    }
     await sleep(250);
   }
 }
@@ -173,8 +202,6 @@ async function createTask(): Promise<{ id: string; assigneeId: string; committed
 
 const bwsClients = await clientProcess();
 const gatewayClients = await clientProcess();
-
-type Variant = (typeof VARIANTS)[number];
 
 async function runScale(mix: Mix) {
   const { subscribers: n, staffSubs, staffUsers, workerViewers, tabs } = mix;
@@ -211,7 +238,7 @@ async function runScale(mix: Mix) {
     const { bws } = await bwsClients.stats();
     return (target / (bws!.lastAt - t0)) * 1000;
   }
-  await baselineRound(); // warm-up
+  const warmBws = await baselineRound(); // warm-up
   Object.assign(baselineCpu, { server: 0, clients: 0, deliveries: 0 });
 
   const baselineRuns: number[] = [];
@@ -219,7 +246,7 @@ async function runScale(mix: Mix) {
   let rates: number[] | undefined;
 
   async function runVariant(variant: Variant) {
-    const gateway = sys.ready.gateways.find((g) => g.dedup === variant)!;
+    const gateway = sys.ready.gateways.find((g) => g.variant === variant)!;
     const { workers, staff } = await sys.child.ask<Pick<SystemReady, 'workers' | 'staff'>>(
       'tokens',
       'tokens',
@@ -232,7 +259,7 @@ async function runScale(mix: Mix) {
     const tokenOf = new Map([...workers, ...staff].map((u) => [u.id, u.token]));
 
     log(
-      `${n} subscribers on the gateway with ATES_SUBSCRIPTION_DEDUP=${variant}: ${staffSubs} × accountingToday ` +
+      `${n} subscribers on the gateway \`${variant}\`: ${staffSubs} × accountingToday ` +
         `(${staffUsers} staff) + ${workerViewers} workers × ${tabs} tab(s) of myAccount`,
     );
     const subscribeStarted = performance.now();
@@ -351,14 +378,94 @@ async function runScale(mix: Mix) {
       return { ...summary, expected, tasksPerSecond: perSecond };
     }
 
+    /**
+     * Tasks created one at a time at `perSecond` (open-loop, at most CONCURRENCY in flight) for
+     * CAPACITY_SECONDS: deliveries/s received inside the window in which creations were sent.
+     */
+    async function capacityRound(perSecond: number) {
+      await quiet();
+      await gatewayClients.reset();
+      const cpu0 = cpuOf();
+      const clients0 = processCpuMs(gatewayClients.child.process.pid ?? 0);
+      const count = Math.max(5, Math.round(perSecond * CAPACITY_SECONDS));
+      const commits: Array<{ id: string; assigneeId: string; committedAt: number }> = [];
+      const inFlight = new Set<Promise<void>>();
+      const t0 = nowMs();
+      const p0 = performance.now();
+      for (let k = 0; k < count; k++) {
+        const wait = p0 + (k * 1000) / perSecond - performance.now();
+        if (wait > 0) await sleep(wait);
+        while (inFlight.size >= CONCURRENCY) await Promise.race(inFlight);
+        const created: Promise<void> = createTask()
+          .then((task) => void commits.push(task))
+          .finally(() => inFlight.delete(created));
+        inFlight.add(created);
+      }
+      await Promise.all(inFlight);
+      const sentAt = nowMs();
+      const from = t0 + CAPACITY_RAMP_MS;
+      const windowCounts = await gatewayClients.window(from, sentAt);
+      await quiet(1000);
+      const groups = await gatewayClients.stats();
+      const staffStats = groups.staff!;
+      const workerStats = groups.workers!;
+      const received = staffStats.count + workerStats.count;
+      const inWindow = Object.values(windowCounts).reduce((a, b) => a + b, 0);
+      const cpu1 = cpuOf();
+      const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
+      const cpuPer1000: Record<string, number> = Object.fromEntries(
+        Object.entries(cpu1)
+          .filter(([name]) => !name.startsWith('gateway') || name === gateway.name)
+          .map(([name, ms]) => [
+            name.startsWith('gateway') ? 'gateway' : name,
+            per1000(ms - (cpu0[name] ?? 0)),
+          ]),
+      );
+      const clientsCpu = processCpuMs(gatewayClients.child.process.pid ?? 0) - clients0;
+      const lastAt = Math.max(staffStats.lastAt, workerStats.lastAt);
+      await completeAll(commits, tokenOf);
+      return {
+        deliveriesPerSecond: (inWindow / (sentAt - from)) * 1000,
+        created: commits.length,
+        createdPerSecond: Math.round((commits.length / (sentAt - t0)) * 1000 * 10) / 10,
+        offeredRate: perSecond,
+        // 1 while accounting applied each fee on its own; below 1 when it batched some.
+        pushesPerCreation: Math.round((staffStats.max / commits.length) * 100) / 100,
+        received,
+        inWindow,
+        windowMs: Math.round(sentAt - from),
+        // How long the clients kept receiving after the last creation returned (the backlog).
+        drainMs: Math.round(lastAt - sentAt),
+        expected: expectedFor(commits),
+        staffDeliveries: { min: staffStats.min, max: staffStats.max },
+        myAccountDeliveries: workerStats.count,
+        cpuMsPer1000Deliveries: { ...cpuPer1000, clients: per1000(clientsCpu) } as Record<string, number>,
+        errors: staffStats.errors + workerStats.errors,
+      };
+    }
+    // Twice what would match B_ws if every creation were its own push (capped): the fan-out,
+    // not the rate of creations, is then what limits the deliveries.
+    const createRate = Math.min(
+      MAX_CREATE_RATE,
+      Math.round(((CAPACITY_FACTOR * warmBws) / (staffSubs + tabs)) * 10) / 10,
+    );
+
+    const capacityRuns: Array<Awaited<ReturnType<typeof capacityRound>> & { bws: number }> = [];
     const throughputRuns: Array<Awaited<ReturnType<typeof throughputRound>> & { bws: number }> = [];
     for (let run = 0; run < RUNS; run++) {
       const bws = await baselineRound();
       if (variant === 'on') baselineRuns.push(bws);
+      const capacity = await capacityRound(createRate);
+      capacityRuns.push({ ...capacity, bws: Math.round(bws) });
+      log(
+        `${variant} run ${run + 1}/${RUNS}: B_ws ${Math.round(bws)}/s, gateway ${Math.round(capacity.deliveriesPerSecond)}/s ` +
+          `(${capacity.created} tasks at ${capacity.createdPerSecond}/s of ${createRate}/s offered, ` +
+          `${capacity.pushesPerCreation} pushes per task, ${capacity.received}/${capacity.expected}, drain ${capacity.drainMs} ms)`,
+      );
       const round = await throughputRound();
       throughputRuns.push({ ...round, bws: Math.round(bws) });
       log(
-        `${variant} run ${run + 1}/${RUNS}: B_ws ${Math.round(bws)}/s, gateway ${Math.round(round.deliveriesPerSecond)}/s ` +
+        `${variant} run ${run + 1}/${RUNS}: shuffle ${Math.round(round.deliveriesPerSecond)}/s ` +
           `(${round.received}/${round.expected} in ${round.elapsedMs} ms)`,
       );
     }
@@ -369,7 +476,7 @@ async function runScale(mix: Mix) {
       // creation crossing the gateway, users, tasks, accounting, analytics) is the load. B_ws, not
       // the throughput round: that round's pushes are one per batch of fees, not one per fee.
       const saturation = summarize(
-        throughputRuns.map((r) => r.bws),
+        capacityRuns.map((r) => r.bws),
         0,
       ).median;
       const halfRate = Math.max(0.2, Math.round((saturation / 2 / (staffSubs + tabs)) * 10) / 10);
@@ -386,6 +493,8 @@ async function runScale(mix: Mix) {
     await gatewayClients.unsubscribe();
     while ((await statsOf(gateway.name)).gateway.upstreams > 0) await sleep(100);
     return {
+      capacityRuns,
+      createRate,
       throughputRuns,
       latencyRuns,
       liveStats: { idle: idleStats, underLoad: loadStats },
@@ -423,12 +532,18 @@ function writeResults() {
     process.env.BENCH_COMMAND ?? 'pnpm bench subscriptions',
   );
   const lostIn = (v: {
+    capacityRuns: Array<{ staffDeliveries: { min: number; max: number } }>;
     throughputRuns: Array<{ staffDeliveries: { min: number; max: number } }>;
     latencyRuns: Array<{ deliveries: number; unmatched: number; expected: number }>;
   }) =>
-    v.throughputRuns.some((r) => r.staffDeliveries.min < Math.max(1, r.staffDeliveries.max)) ||
-    v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
-  const details: Record<string, unknown> = { beforeFixes: BEFORE_FIXES, createTaskRetries: createRetries };
+    [...v.capacityRuns, ...v.throughputRuns].some(
+      (r) => r.staffDeliveries.min < Math.max(1, r.staffDeliveries.max),
+    ) || v.latencyRuns.some((r) => r.deliveries + r.unmatched < r.expected);
+  const details: Record<string, unknown> = {
+    beforeFixes: BEFORE_FIXES,
+    createTaskRetries: createRetries,
+    createTaskRefusals: createRefusals,
+  };
 
   for (const { mix, events, baselineRuns, baselineCpu, bwsDropped, rates, perVariant } of [...results].sort(
     (a, b) => a.mix.subscribers - b.mix.subscribers,
@@ -437,13 +552,25 @@ function writeResults() {
     const after = perVariant.get('on')!;
     const bws = summarize(baselineRuns, 0);
     const deliveries = summarize(
-      after.throughputRuns.map((r) => r.deliveriesPerSecond),
+      after.capacityRuns.map((r) => r.deliveriesPerSecond),
       0,
     );
     const ratios = summarize(
-      after.throughputRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
+      after.capacityRuns.map((r, i) => r.deliveriesPerSecond / baselineRuns[i]!),
       2,
     );
+    const pushesPerCreation = summarize(
+      after.capacityRuns.map((r) => r.pushesPerCreation),
+      2,
+    ).median;
+    const createdPerSecond = summarize(
+      after.capacityRuns.map((r) => r.createdPerSecond),
+      1,
+    ).median;
+    const drainMs = summarize(
+      after.capacityRuns.map((r) => r.drainMs),
+      0,
+    ).median;
     const lost = lostIn(after);
     const deliveriesGoal = n === 1000 ? 0.6 : 1;
     const what =
@@ -458,21 +585,62 @@ function writeResults() {
       note: `${events} events back to back per run; server in its own process, clients in another`,
     });
     const deliveriesMet = ratios.median >= deliveriesGoal && !lost;
+    const round =
+      `round: tasks created one at a time through the gateway at ${after.createRate}/s offered ` +
+      `(${createdPerSecond}/s done) for ${CAPACITY_SECONDS} s, ${pushesPerCreation} accountingToday pushes per task ` +
+      `(1 = each fee its own transaction.applied), deliveries counted from ${CAPACITY_RAMP_MS / 1000} s in to the last creation; ` +
+      `the clients still received for ${drainMs} ms after it`;
     const figure: Figure = {
       id: idOf(n, 'deliveries'),
-      title: `Gateway fan-out: ${what}`,
+      title: `Gateway fan-out capacity: ${what}`,
       value: deliveries,
       unit: 'deliveries/s',
       baseline: { name: 'B_ws', value: bws, unit: 'deliveries/s' },
       ratio: ratios,
       goal: `≥ ${deliveriesGoal}× B_ws`,
       met: deliveriesMet,
+      note: round,
     };
     if (!deliveriesMet)
       figure.note = lost
-        ? 'deliveries were lost (see details)'
-        : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the ${n} clients`;
+        ? `deliveries were lost (see details); ${round}`
+        : `${ratio(deliveries.median, bws.median)}× of B_ws: besides fanning out, the system runs the whole business path of each event (task tracker, JetStream, accounting, analytics, the gateway's plan) on the same two cores as the ${n} clients; ${round}`;
     report.figures.push(figure);
+    // The fan-out's own cost, apart from the pipeline sharing the cores: deliveries per second
+    // of the server's CPU (the gateway's also plans the round's createTask mutations).
+    const bwsPerCpu = Math.round(1e6 / ((baselineCpu.server / baselineCpu.deliveries) * 1000));
+    const perCpu = summarize(
+      after.capacityRuns.map((r) => 1e6 / (r.cpuMsPer1000Deliveries.gateway ?? Number.POSITIVE_INFINITY)),
+      0,
+    );
+    report.figures.push({
+      id: idOf(n, 'deliveries.per-cpu'),
+      title: `${n} subscribers: deliveries per second of the gateway's CPU (capacity round)`,
+      value: perCpu,
+      unit: 'deliveries/CPU-s',
+      baseline: { name: "B_ws' server", value: bwsPerCpu, unit: 'deliveries/CPU-s' },
+      ratio: ratio(perCpu.median, bwsPerCpu),
+      note: "the gateway's process CPU over the round, which also serves the round's createTask mutations; B_ws' server over its rounds",
+    });
+    const shuffle = summarize(
+      after.throughputRuns.map((r) => r.deliveriesPerSecond),
+      0,
+    );
+    report.figures.push({
+      id: idOf(n, 'shuffle'),
+      title: `${n} subscribers: pushes of a ${OPEN_TASKS}-task shuffle (its fees announced in a few batches)`,
+      value: shuffle,
+      unit: 'deliveries/s',
+      note: `${summarize(
+        after.throughputRuns.map((r) => r.received),
+        0,
+      ).median.toLocaleString('en-US')} pushes in ${summarize(
+        after.throughputRuns.map((r) => r.elapsedMs),
+        0,
+      ).median.toLocaleString(
+        'en-US',
+      )} ms from the shuffle sent to the last delivery; few pushes, so not a capacity figure`,
+    });
     rates.forEach((rate, i) => {
       const runs = after.latencyRuns.filter((r) => r.tasksPerSecond === rate);
       const p99 = summarize(
@@ -499,11 +667,17 @@ function writeResults() {
             }),
       });
     });
-    const before = perVariant.get('broadcast');
+    const dedupBefore = perVariant.get('broadcast');
+    const serialiseBefore = perVariant.get('per-subscriber');
     const variantDetails = Object.fromEntries(
       [...perVariant].map(([variant, v]) => [
         variant,
         {
+          createRate: v.createRate,
+          capacityRuns: v.capacityRuns.map((r) => ({
+            ...r,
+            deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
+          })),
           throughputRuns: v.throughputRuns.map((r) => ({
             ...r,
             deliveriesPerSecond: Math.round(r.deliveriesPerSecond),
@@ -515,14 +689,58 @@ function writeResults() {
         },
       ]),
     );
-    const medianOf = (v: typeof after, pick: (r: (typeof after.throughputRuns)[number]) => number) =>
-      summarize(v.throughputRuns.map(pick), 2).median;
+    const medianOf = (v: typeof after, pick: (r: (typeof after.capacityRuns)[number]) => number) =>
+      summarize(v.capacityRuns.map(pick), 2).median;
+    const beforeAfter = (before: typeof after) => ({
+      deliveriesPerSecond: {
+        before: medianOf(before, (r) => r.deliveriesPerSecond),
+        after: deliveries.median,
+      },
+      ratioToBws: {
+        before: medianOf(before, (r) => r.deliveriesPerSecond / r.bws),
+        after: ratios.median,
+      },
+      gatewayCpuMsPer1000: {
+        before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+        after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
+      },
+      accountingCpuMsPer1000: {
+        before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+        after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
+      },
+      latencyP99Ms: Object.fromEntries(
+        rates.map((rate) => [
+          rate,
+          {
+            before: summarize(
+              before.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+              0,
+            ).median,
+            after: summarize(
+              after.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
+              0,
+            ).median,
+          },
+        ]),
+      ),
+      upstreams: {
+        before: before.liveStats.idle.gateway.upstreams,
+        after: after.liveStats.idle.gateway.upstreams,
+      },
+      accountingListeners: {
+        before: before.liveStats.idle.accounting.listeners,
+        after: after.liveStats.idle.accounting.listeners,
+      },
+    });
     details[n === 1000 ? '1000' : `${n / 1000}k`] = {
       parameters: {
         RUNS,
         ...mix,
         OPEN_TASKS,
         CONCURRENCY,
+        CAPACITY_FACTOR,
+        CAPACITY_SECONDS,
+        MAX_CREATE_RATE,
         EVENTS: events,
         LATENCY_SECONDS,
         STEADY_RATE,
@@ -534,55 +752,9 @@ function writeResults() {
         server: Math.round((baselineCpu.server / baselineCpu.deliveries) * 1000 * 10) / 10,
         clients: Math.round((baselineCpu.clients / baselineCpu.deliveries) * 1000 * 10) / 10,
       },
-      // Same run, same subgraphs: ATES_SUBSCRIPTION_DEDUP=on (after) vs broadcast (before).
-      ...(before
-        ? {
-            dedupBeforeAfter: {
-              deliveriesPerSecond: {
-                before: medianOf(before, (r) => r.deliveriesPerSecond),
-                after: deliveries.median,
-              },
-              ratioToBws: {
-                before: summarize(
-                  before.throughputRuns.map((r) => r.deliveriesPerSecond / r.bws),
-                  2,
-                ).median,
-                after: ratios.median,
-              },
-              gatewayCpuMsPer1000: {
-                before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
-                after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.gateway ?? 0),
-              },
-              accountingCpuMsPer1000: {
-                before: medianOf(before, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
-                after: medianOf(after, (r) => r.cpuMsPer1000Deliveries.accounting ?? 0),
-              },
-              latencyP99Ms: Object.fromEntries(
-                rates.map((rate) => [
-                  rate,
-                  {
-                    before: summarize(
-                      before.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
-                      0,
-                    ).median,
-                    after: summarize(
-                      after.latencyRuns.filter((r) => r.tasksPerSecond === rate).map((r) => r.p99),
-                      0,
-                    ).median,
-                  },
-                ]),
-              ),
-              upstreams: {
-                before: before.liveStats.idle.gateway.upstreams,
-                after: after.liveStats.idle.gateway.upstreams,
-              },
-              accountingListeners: {
-                before: before.liveStats.idle.accounting.listeners,
-                after: after.liveStats.idle.accounting.listeners,
-              },
-            },
-          }
-        : {}),
+      // Same run, same subgraphs: the gateway as shipped (after) vs one with a fix turned off.
+      ...(dedupBefore ? { dedupBeforeAfter: beforeAfter(dedupBefore) } : {}),
+      ...(serialiseBefore ? { serialiseBeforeAfter: beforeAfter(serialiseBefore) } : {}),
       variants: variantDetails,
     };
   }

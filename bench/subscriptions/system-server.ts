@@ -21,8 +21,14 @@ import { GraphQLClient, generateTestKeys, ops, signRawToken } from '@ates/testin
 
 const WORKERS = Number(process.env.WORKERS ?? 500);
 const STAFF = Number(process.env.STAFF ?? 20);
-/** ATES_SUBSCRIPTION_DEDUP of each gateway, all in front of the same subgraphs (the first is `gateway`). */
+/** One gateway per variant, all in front of the same subgraphs (the first is `gateway`). */
 const GATEWAY_VARIANTS = (process.env.GATEWAY_VARIANTS ?? 'on').split(',');
+/** What each variant turns off: a fix's before, for a same-run before/after. */
+const VARIANT_ENV: Record<string, Record<string, string>> = {
+  on: {},
+  broadcast: { ATES_SUBSCRIPTION_DEDUP: 'broadcast' },
+  'per-subscriber': { ATES_SUBSCRIPTION_SERIALISE: 'per-subscriber' },
+};
 import { benchServices, freePort, waitHealthy } from '../lib/processes.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -33,8 +39,8 @@ const ADMIN = { login: 'admin', password: 'admin-password-1' };
 export interface SystemReady {
   type: 'ready';
   gatewayUrl: string;
-  /** One gateway per GATEWAY_VARIANTS entry: its process name, URL and ATES_SUBSCRIPTION_DEDUP. */
-  gateways: Array<{ name: string; url: string; dedup: string }>;
+  /** One gateway per GATEWAY_VARIANTS entry: its process name, URL and variant (VARIANT_ENV). */
+  gateways: Array<{ name: string; url: string; variant: string }>;
   adminToken: string;
   workers: Array<{ id: string; token: string }>;
   staff: Array<{ id: string; role: Role; token: string }>;
@@ -142,10 +148,12 @@ try {
       await startService(spec, spec.name);
       continue;
     }
-    for (const [i, dedup] of GATEWAY_VARIANTS.entries()) {
-      const name = i === 0 ? 'gateway' : `gateway-${dedup}`;
-      await startService(spec, name, { ATES_SUBSCRIPTION_DEDUP: dedup });
-      gateways.push({ name, dedup, url: '' });
+    for (const [i, variant] of GATEWAY_VARIANTS.entries()) {
+      const name = i === 0 ? 'gateway' : `gateway-${variant}`;
+      const own = VARIANT_ENV[variant];
+      if (!own) throw new Error(`unknown gateway variant ${variant}`);
+      await startService(spec, name, own);
+      gateways.push({ name, variant, url: '' });
     }
   }
 } catch (error) {
