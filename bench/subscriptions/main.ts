@@ -157,7 +157,13 @@ const sys = await forkChild<SystemReady>('system-server.ts', {
   STAFF: String(Math.max(...mixes.map((m) => m.staffUsers))),
   GATEWAY_VARIANTS: VARIANTS.join(','),
 });
-const admin = new GraphQLClient(sys.ready.gatewayUrl, sys.ready.adminToken);
+let admin = new GraphQLClient(sys.ready.gatewayUrl, sys.ready.adminToken);
+/** Tokens live 15 min and a run on a loaded machine lasts longer: each round gets a fresh one. */
+async function refreshAdmin() {
+  const { staff } = await sys.child.ask<Pick<SystemReady, 'staff'>>('tokens', 'tokens');
+  const fresh = staff.find((s) => s.role === 'ADMIN');
+  if (fresh) admin = new GraphQLClient(sys.ready.gatewayUrl, fresh.token);
+}
 const settle = () => sys.child.ask('settle', 'settled');
 const statsOf = (gateway: string) => sys.child.request<SystemStats>({ type: 'stats', gateway }, 'stats');
 /** CPU time (ms) of each service process so far. */
@@ -289,6 +295,7 @@ async function runScale(mix: Mix) {
 
     /** The pipeline has nothing left and the clients have received everything it sent. */
     async function quiet(idleMs = 500) {
+      await refreshAdmin();
       await settle();
       await waitForCount(gatewayClients.total, Number.POSITIVE_INFINITY, idleMs, idleMs);
     }
