@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import {
   GraphQLNonNull,
@@ -28,7 +29,8 @@ describe('graphql-ws NextSink (results serialised once, written per subscriber)'
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
-  it("writes the given payload verbatim as each subscription's own next message, and nothing once it completed", async () => {
+  /** A graphql-ws server whose subscriptions hand out their sinks, and a raw protocol client on it. */
+  async function serveAndConnect() {
     const { publicKey, privateKey } = generateKeyPairSync('ec', {
       namedCurve: 'P-256',
       publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -70,11 +72,17 @@ describe('graphql-ws NextSink (results serialised once, written per subscriber)'
     const frames: Array<Record<string, unknown>> = [];
     socket.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
     await new Promise((resolve) => socket.once('open', resolve));
-    const until = async (done: () => boolean) => {
-      while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
     await until(() => frames.some((f) => f.type === 'connection_ack'));
+    return { socket, frames, sinks, iterators };
+  }
+
+  const until = async (done: () => boolean) => {
+    while (!done()) await new Promise((resolve) => setTimeout(resolve, 10));
+  };
+
+  it("writes the given payload verbatim as each subscription's own next message, and nothing once it completed", async () => {
+    const { socket, frames, sinks, iterators } = await serveAndConnect();
     for (const id of ['a', 'b'])
       socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { tick }' } }));
     await until(() => iterators.length === 2 && iterators.every((i) => i.waiting));
@@ -95,6 +103,28 @@ describe('graphql-ws NextSink (results serialised once, written per subscriber)'
     await until(() => frames.length >= 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(frames).toEqual([{ id: 'a', type: 'next', payload: { data: { tick: 'two' } } }]);
+  });
+
+  it('closes a socket more than MAX_BUFFERED_BYTES behind with 1013 instead of buffering on', async () => {
+    const { socket, frames, sinks, iterators } = await serveAndConnect();
+    socket.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: 'subscription { tick }' } }));
+    await until(() => iterators.length === 1 && iterators[0]!.waiting);
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    // The client stops reading: everything sent now stays in the server's buffers.
+    const tcp = (socket as unknown as { _socket: Socket })._socket;
+    tcp.pause();
+    const results = 64;
+    const payload = JSON.stringify({ data: { tick: 'x'.repeat(256 * 1024) } }); // 64 × 256 KiB = 16 MiB offered
+    for (let i = 0; i < results; i++) sinks[0]!.send(payload);
+    tcp.resume();
+    const code = await Promise.race([
+      closed,
+      new Promise((resolve) => setTimeout(() => resolve('open'), 5_000)),
+    ]);
+    expect(code).toBe(1013);
+    const delivered = frames.filter((f) => f.type === 'next').length;
+    expect(delivered).toBeGreaterThan(0);
+    expect(delivered).toBeLessThan(results);
   });
 
   it('tells whether a consumer waits with nothing queued (when a direct write cannot overtake a queued one)', async () => {
