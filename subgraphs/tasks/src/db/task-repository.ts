@@ -115,13 +115,14 @@ export async function shuffleOpenTasks(
             where name = 'default_toast_compression' and 'lz4' = any(enumvals))`;
   const [row] = await tx<[{ reassigned: number; events: number }]>`
     with open as (
-      select id, assignee_id, assignment_count, row_number() over (order by id) as n
+      select ctid as tid, assignee_id, assignment_count, row_number() over (order by id) as n
       from tasks where status = 'OPEN'
     ), moved as (
+      -- Joined by ctid, stable under the table lock: hashes a 6-byte tid, not a uuid per task.
       update tasks as t
       set assignee_id = (${s.workers}::uuid[])[(${s.draws}::int[])[o.n] + 1],
           assignment_count = o.assignment_count + 1
-      from open as o where t.id = o.id
+      from open as o where t.ctid = o.tid
       returning o.n, t.id, t.assignee_id, o.assignee_id as previous, t.assignment_count, t.title, t.jira_id
     ), sized as (
       select *, (n - 1) / ${c.perEvent}::int as run,
@@ -133,14 +134,16 @@ export async function shuffleOpenTasks(
              sum(bytes) over (partition by run) as total, max(bytes) over (partition by run) as largest
       from sized
     ), chunks as (
-      -- json, not jsonb, per assignment: building jsonb item by item cost twice the one parse below.
+      -- Each assignment's JSON text by concatenation, parsed once below: json_build_object per
+      -- assignment (typed per key) and jsonb item by item both cost more.
       select run, case when total <= ${c.bytesPerEvent}::int then 0
                        else before / (${c.bytesPerEvent}::int - largest) end as part,
              count(*) as size, min(id::text) as first,
-             json_agg(json_build_object(
-               'taskId', id, 'assigneeId', assignee_id, 'previousAssigneeId', previous,
-               'assignmentNo', assignment_count, 'assignedAt', ${s.assignedAt}::text,
-               'title', title, 'jiraId', jira_id) order by n) as assignments
+             '[' || string_agg('{"taskId":"' || id || '","assigneeId":"' || assignee_id
+               || '","previousAssigneeId":' || coalesce('"' || previous || '"', 'null')
+               || ',"assignmentNo":' || assignment_count || ',"assignedAt":' || ${JSON.stringify(s.assignedAt)}::text
+               || ',"title":' || to_json(title)::text || ',"jiraId":' || coalesce(to_json(jira_id)::text, 'null')
+               || '}', ',' order by n) || ']' as assignments
       from placed group by run, part
     ), events as (
       -- A volatile id keeps this subquery apart: the row's id and its payload's are one value.
