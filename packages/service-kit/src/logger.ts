@@ -23,5 +23,12 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
     formatters: { level: (label) => ({ level: label }) },
     mixin: traceLogFields,
   };
-  return destination ? pino(options, destination) : pino(options);
+  return pino(options, destination ?? sharedStdout());
+}
+
+let stdout: DestinationStream | undefined;
+
+/** One stdout stream per process: services hosted in one process keep their lines in order. */
+function sharedStdout(): DestinationStream {
+  return (stdout ??= pino.destination({ dest: 1, sync: false }));
 }

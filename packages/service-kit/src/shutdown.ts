@@ -42,6 +42,8 @@ export function onShutdown(logger: Logger, closers: Closer[], options: ShutdownO
     // The spans of the last requests and events, when tracing is on.
     await flushTelemetry();
     logger.info('stopped');
+    // An async write still in flight would land after the synchronous flush at exit, out of order.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(code);
   };
   process.on('SIGINT', (s) => void stop(s));
