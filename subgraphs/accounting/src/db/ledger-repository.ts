@@ -17,14 +17,28 @@ export async function appendTransactions(
   rows: readonly Omit<TransactionRow, 'seq'>[],
 ): Promise<TransactionRow[]> {
   if (rows.length === 0) return [];
+  // Each row as a JSON array, not an object: no key names to build, send and look up (a third
+  // of the parameter's bytes; socket writes are a large share of the consumer's CPU).
+  const tuples = rows.map((r) => [
+    r.id,
+    r.accountId,
+    r.kind,
+    r.amount,
+    r.balanceAfter,
+    r.taskId,
+    r.assignmentNo,
+    r.eventId,
+    r.description,
+    r.day,
+    r.createdAt.toISOString(),
+  ]);
   const inserted = await db.execute<{ id: string; seq: string | number }>(sql`
     insert into transactions
       (id, account_id, kind, amount, balance_after, task_id, assignment_no, event_id, description, day, created_at)
-    select (r->>'id')::uuid, (r->>'accountId')::uuid, r->>'kind', (r->>'amount')::bigint,
-           (r->>'balanceAfter')::bigint, (r->>'taskId')::uuid, (r->>'assignmentNo')::int,
-           (r->>'eventId')::uuid, r->>'description', (r->>'day')::date, (r->>'createdAt')::timestamptz
-    from jsonb_array_elements(${jsonParam(rows)}) with ordinality as e(r, n)
-    join accounts a on a.id = (r->>'accountId')::uuid
+    select (r->>0)::uuid, (r->>1)::uuid, r->>2, (r->>3)::bigint, (r->>4)::bigint, (r->>5)::uuid,
+           (r->>6)::int, (r->>7)::uuid, r->>8, (r->>9)::date, (r->>10)::timestamptz
+    from jsonb_array_elements(${jsonParam(tuples)}) with ordinality as e(r, n)
+    join accounts a on a.id = (r->>1)::uuid
     order by n
     returning id, seq`);
   const seqOf = new Map(inserted.map((r) => [r.id, Number(r.seq)]));
