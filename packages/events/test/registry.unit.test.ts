@@ -70,6 +70,24 @@ describe('event schema registry', () => {
     );
   });
 
+  it('checks every new date-time in full after accepting another one (the last valid is remembered)', () => {
+    const userId = randomUUID();
+    const event = makeEvent({
+      type: 'user.role-changed',
+      version: 1,
+      producer: 'users',
+      aggregateId: userId,
+      occurredAt: new Date('2026-02-28T10:00:00Z'),
+      data: { userId, role: 'MANAGER', previousRole: 'WORKER' },
+    });
+    expect(registry.check(event).ok).toBe(true);
+    expect(registry.check(event).ok).toBe(true);
+    // Shaped like its neighbour, but no such day: only the calendar check rejects it.
+    for (const occurredAt of ['2026-02-30T10:00:00Z', '2026-02-28T10:00:00', '2026-02-28T24:00:00Z'])
+      expect(registry.check({ ...event, occurredAt })).toMatchObject({ ok: false, kind: 'invalid-envelope' });
+    expect(registry.check(event).ok).toBe(true);
+  });
+
   it('compiles every schema in strict mode (each when first needed, so all of them here)', () => {
     for (const file of readSchemaFiles(defaultSchemaDir).events) {
       const event = {
