@@ -10,7 +10,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Socket } from 'node:net';
-import type { JsMsg } from '@nats-io/jetstream';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { AnyEventEnvelope } from '@ates/events';
@@ -24,7 +23,7 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
-import { taskEventsProcessor } from './consumer.ts';
+import { fakeMessages, taskEventsProcessor } from './consumer.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 import { taskAssigned, taskCreated } from '../../subgraphs/tasks/src/events/task-events.ts';
@@ -75,25 +74,12 @@ function batchEvents(n: number): AnyEventEnvelope[] {
 }
 
 let seq = 1;
-/** The parts of a JetStream message the batch processor reads. */
-const messages = (events: AnyEventEnvelope[]) =>
-  events.map(
-    (event) =>
-      ({
-        subject: `tasks.${event.type}`,
-        seq: seq++,
-        info: { deliveryCount: 1 },
-        headers: undefined,
-        string: () => JSON.stringify(event),
-        ack: () => {},
-        nak: () => {
-          throw new Error('nakked');
-        },
-        term: () => {
-          throw new Error('terminated');
-        },
-      }) as unknown as JsMsg,
-  );
+/** The next events as messages, numbered on from the last. */
+const messages = (events: AnyEventEnvelope[]) => {
+  const msgs = fakeMessages(events, seq);
+  seq += events.length;
+  return msgs;
+};
 
 async function main() {
   await applyMigrations(url, migrationsFolder);

@@ -25,7 +25,7 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
-import { taskEventsProcessor } from './consumer.ts';
+import { fakeMessages, taskEventsProcessor, type FakeMsgStats } from './consumer.ts';
 import { Lanes } from '../../packages/events/src/consumer/lanes.ts';
 import type { PreparedEvent } from '../../packages/events/src/consumer/process-batch.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
@@ -116,37 +116,6 @@ function makeStream(postings: number, assignees: () => string): AnyEventEnvelope
   for (let step = 0; step < 3; step++) for (const t of tasks) out.push(t[step]!);
   // A task's events stay in order; steps of different tasks interleave as the lane would see them.
   return out.slice(0, postings);
-}
-
-interface FakeMsgStats {
-  acked: number;
-  other: number;
-}
-
-const decoder = new TextDecoder();
-
-/**
- * The parts of a JetStream message the batch processor reads (no network): the body as the
- * bytes a message carries, decoded on `string()` as nats.js does.
- */
-function fakeMessages(events: AnyEventEnvelope[], firstSeq: number, stats: FakeMsgStats): JsMsg[] {
-  const encoder = new TextEncoder();
-  return events.map(
-    (event, i) =>
-      ({
-        subject: `tasks.${event.type}`,
-        seq: firstSeq + i,
-        info: { deliveryCount: 1 },
-        headers: undefined,
-        data: encoder.encode(JSON.stringify(event)),
-        string(this: { data: Uint8Array }) {
-          return decoder.decode(this.data);
-        },
-        ack: () => void (stats.acked += 1),
-        nak: () => void (stats.other += 1),
-        term: () => void (stats.other += 1),
-      }) as unknown as JsMsg,
-  );
 }
 
 /** Time and CPU (µs per event: this process, which is the consumer, and Postgres) of one run. */

@@ -9,7 +9,6 @@
  * Run: `pnpm --filter @ates/bench ledger:statements` (POSTINGS, default 1,500).
  */
 import { randomUUID } from 'node:crypto';
-import type { JsMsg } from '@nats-io/jetstream';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { makeEvent, type AnyEventEnvelope } from '@ates/events';
@@ -23,7 +22,7 @@ import {
   withDatabase,
 } from '@ates/service-kit';
 import { migrationsFolder } from '@ates/accounting';
-import { taskEventsProcessor } from './consumer.ts';
+import { fakeMessages, taskEventsProcessor } from './consumer.ts';
 import * as tables from '../../subgraphs/accounting/src/db/tables.ts';
 import type { AccountingDeps } from '../../subgraphs/accounting/src/use-cases/deps.ts';
 
@@ -76,25 +75,12 @@ function stream(postings: number): AnyEventEnvelope[] {
 }
 
 let seq = 1;
-/** The parts of a JetStream message the batch processor reads (see main.ts). */
-const messages = (events: AnyEventEnvelope[]) =>
-  events.map(
-    (event) =>
-      ({
-        subject: `tasks.${event.type}`,
-        seq: seq++,
-        info: { deliveryCount: 1 },
-        headers: undefined,
-        string: () => JSON.stringify(event),
-        ack: () => {},
-        nak: () => {
-          throw new Error('nakked');
-        },
-        term: () => {
-          throw new Error('terminated');
-        },
-      }) as unknown as JsMsg,
-  );
+/** The next events as messages, numbered on from the last. */
+const messages = (events: AnyEventEnvelope[]) => {
+  const msgs = fakeMessages(events, seq);
+  seq += events.length;
+  return msgs;
+};
 
 /** Applies `events` in batches as the consumer does, on a client whose notices go to `onPlan`. */
 async function consume(events: AnyEventEnvelope[], onPlan?: (plan: string) => void) {
