@@ -168,6 +168,30 @@ const settle = () => sys.child.ask('settle', 'settled');
 const statsOf = (gateway: string) => sys.child.request<SystemStats>({ type: 'stats', gateway }, 'stats');
 /** CPU time (ms) of each service process so far. */
 const cpuOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, processCpuMs(p.pid)]));
+/**
+ * CPU ms per 1,000 deliveries since `cpu0` (and `clients0`, the gateway's client process): of
+ * the gateways only the measured one, named `gateway` whichever variant it runs.
+ */
+function cpuPer1000Deliveries(
+  cpu0: Record<string, number>,
+  clients0: number,
+  received: number,
+  gatewayName: string,
+): Record<string, number> {
+  const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
+  const clients = processCpuMs(gatewayClients.child.process.pid ?? 0) - clients0;
+  return {
+    ...Object.fromEntries(
+      Object.entries(cpuOf())
+        .filter(([name]) => !name.startsWith('gateway') || name === gatewayName)
+        .map(([name, ms]) => [
+          name.startsWith('gateway') ? 'gateway' : name,
+          per1000(ms - (cpu0[name] ?? 0)),
+        ]),
+    ),
+    clients: per1000(clients),
+  };
+}
 const rssOf = () => Object.fromEntries(sys.ready.processes.map((p) => [p.name, processRssMiB(p.pid)]));
 
 let taskSeq = 0;
@@ -337,18 +361,7 @@ async function runScale(mix: Mix) {
       const workerStats = groups.workers!;
       const received = staffStats.count + workerStats.count;
       const elapsed = Math.max(staffStats.lastAt, workerStats.lastAt) - t0;
-      const cpu1 = cpuOf();
-      const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
-      const cpuPer1000: Record<string, number> = Object.fromEntries(
-        Object.entries(cpu1)
-          .filter(([name]) => !name.startsWith('gateway') || name === gateway.name)
-          // The measured gateway is `gateway` whichever variant it runs.
-          .map(([name, ms]) => [
-            name.startsWith('gateway') ? 'gateway' : name,
-            per1000(ms - (cpu0[name] ?? 0)),
-          ]),
-      );
-      const clientsCpu = processCpuMs(gatewayClients.child.process.pid ?? 0) - clients0;
+      const cpuPer1000 = cpuPer1000Deliveries(cpu0, clients0, received, gateway.name);
       return {
         deliveriesPerSecond: (received / elapsed) * 1000,
         reassigned: shuffleTasks.reassigned,
@@ -359,7 +372,7 @@ async function runScale(mix: Mix) {
         myAccountDeliveries: workerStats.count,
         elapsedMs: Math.round(elapsed),
         shuffledInMs,
-        cpuMsPer1000Deliveries: { ...cpuPer1000, clients: per1000(clientsCpu) } as Record<string, number>,
+        cpuMsPer1000Deliveries: cpuPer1000,
         errors: staffStats.errors + workerStats.errors,
       };
     }
@@ -418,17 +431,7 @@ async function runScale(mix: Mix) {
       const workerStats = groups.workers!;
       const received = staffStats.count + workerStats.count;
       const inWindow = Object.values(windowCounts).reduce((a, b) => a + b, 0);
-      const cpu1 = cpuOf();
-      const per1000 = (ms: number) => Math.round((ms / received) * 1000 * 10) / 10;
-      const cpuPer1000: Record<string, number> = Object.fromEntries(
-        Object.entries(cpu1)
-          .filter(([name]) => !name.startsWith('gateway') || name === gateway.name)
-          .map(([name, ms]) => [
-            name.startsWith('gateway') ? 'gateway' : name,
-            per1000(ms - (cpu0[name] ?? 0)),
-          ]),
-      );
-      const clientsCpu = processCpuMs(gatewayClients.child.process.pid ?? 0) - clients0;
+      const cpuPer1000 = cpuPer1000Deliveries(cpu0, clients0, received, gateway.name);
       const lastAt = Math.max(staffStats.lastAt, workerStats.lastAt);
       await completeAll(commits, tokenOf);
       return {
@@ -446,7 +449,7 @@ async function runScale(mix: Mix) {
         expected: expectedFor(commits),
         staffDeliveries: { min: staffStats.min, max: staffStats.max },
         myAccountDeliveries: workerStats.count,
-        cpuMsPer1000Deliveries: { ...cpuPer1000, clients: per1000(clientsCpu) } as Record<string, number>,
+        cpuMsPer1000Deliveries: cpuPer1000,
         errors: staffStats.errors + workerStats.errors,
       };
     }
